@@ -1,0 +1,105 @@
+//! `cargo xtask generate [--check]`, `cargo xtask lint FILE...`.
+
+use std::process::ExitCode;
+
+use xtask::{render, workspace_root, SpecError, SERVICES};
+
+const USAGE: &str = "usage:
+  cargo xtask generate [--check]   lint spec/*.yaml, run progenitor, write crates/kitelab-api/src/*.rs
+                                   (--check: write nothing, fail with a diff when the files are stale)
+  cargo xtask lint FILE...         lint specs and run progenitor over them, writing nothing";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["generate"] => generate(false),
+        ["generate", "--check"] => generate(true),
+        ["lint", files @ ..] if !files.is_empty() => lint(files),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report(errors: &[SpecError]) {
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+}
+
+fn lint(files: &[&str]) -> ExitCode {
+    let mut ok = true;
+    for file in files {
+        if let Err(errors) = render(std::path::Path::new(file), file, "lint") {
+            report(&errors);
+            ok = false;
+        }
+    }
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn generate(check: bool) -> ExitCode {
+    let root = workspace_root();
+    let mut failed = false;
+    for service in &SERVICES {
+        let started = std::time::Instant::now();
+        let code = match render(&root.join(service.spec), service.spec, service.module) {
+            Ok(code) => code,
+            Err(errors) => {
+                report(&errors);
+                failed = true;
+                continue;
+            }
+        };
+        let path = root.join(service.output);
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if check {
+            if current == code {
+                eprintln!("ok: {} is up to date with {}", service.output, service.spec);
+            } else {
+                eprintln!("error: {} is stale: run `cargo xtask generate` and commit the result", service.output);
+                print_diff(&current, &code, service.output);
+                failed = true;
+            }
+        } else if current != code {
+            if let Err(e) = std::fs::write(&path, &code) {
+                eprintln!("error: cannot write {}: {e}", service.output);
+                failed = true;
+                continue;
+            }
+            eprintln!(
+                "wrote {} ({} lines, {:.1} s)",
+                service.output,
+                code.lines().count(),
+                started.elapsed().as_secs_f64()
+            );
+        } else {
+            eprintln!("unchanged: {}", service.output);
+        }
+    }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// Prints a unified diff (committed → regenerated), cut after a few hundred lines.
+fn print_diff(old: &str, new: &str, name: &str) {
+    const MAX_LINES: usize = 400;
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{name} (committed)"), &format!("b/{name} (generated)"))
+        .to_string();
+    let total = text.lines().count();
+    for line in text.lines().take(MAX_LINES) {
+        println!("{line}");
+    }
+    if total > MAX_LINES {
+        println!("... {} more diff lines", total - MAX_LINES);
+    }
+}
