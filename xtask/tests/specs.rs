@@ -73,7 +73,6 @@ fn a_good_spec_generates_identical_bytes_twice() {
 }
 
 #[test]
-#[ignore = "the specs land in the next commit"]
 fn the_project_specs_are_clean_and_committed_code_is_current() {
     // The same check CI runs (`cargo xtask generate --check`), kept here so `cargo test` catches
     // a stale generated crate too.
