@@ -61,14 +61,21 @@ impl fmt::Display for SpecError {
 
 /// The workspace root (the parent of this crate's directory).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
 }
 
 /// Reads, lints and generates the client for the spec at `path`; `module` is the module of
 /// `kitelab-api` the code will live in. Returns the file's whole text.
 pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<SpecError>> {
     let one = |operation: Option<String>, message: String| {
-        vec![SpecError { file: display.to_owned(), operation, message }]
+        vec![SpecError {
+            file: display.to_owned(),
+            operation,
+            message,
+        }]
     };
     let text = std::fs::read_to_string(path).map_err(|e| one(None, format!("cannot read: {e}")))?;
     let yaml: serde_norway::Value =
@@ -82,7 +89,8 @@ pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<Sp
 
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
         .map_err(|e| one(None, format!("not a valid OpenAPI 3.0 document: {e}")))?;
-    let enums = collect_enums(&doc).map_err(|(schema, message)| one(Some(format!("schema {schema}")), message))?;
+    let enums = collect_enums(&doc)
+        .map_err(|(schema, message)| one(Some(format!("schema {schema}")), message))?;
 
     let mut settings = GenerationSettings::default();
     settings
@@ -96,7 +104,11 @@ pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<Sp
     let date_time: schemars::schema::SchemaObject =
         serde_json::from_value(serde_json::json!({"type": "string", "format": "date-time"}))
             .expect("a valid schema");
-    settings.with_conversion(date_time, "crate::Timestamp", [TypeImpl::Display, TypeImpl::FromStr].into_iter());
+    settings.with_conversion(
+        date_time,
+        "crate::Timestamp",
+        [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+    );
     for e in &enums {
         settings.with_replacement(
             &e.name,
@@ -108,8 +120,8 @@ pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<Sp
     let tokens = catch_panic(|| Generator::new(&settings).generate_tokens(&spec))
         .map_err(|panic| one(None, format!("progenitor panicked: {panic}")))?
         .map_err(|e| one(None, format!("progenitor rejected the spec: {e}")))?;
-    let mut file: syn::File =
-        syn::parse2(tokens).map_err(|e| one(None, format!("progenitor emitted invalid Rust: {e}")))?;
+    let mut file: syn::File = syn::parse2(tokens)
+        .map_err(|e| one(None, format!("progenitor emitted invalid Rust: {e}")))?;
     inject_open_enums(&mut file, &enums).map_err(|e| one(None, e))?;
     file.items.push(streaming_operations(&doc));
 
@@ -125,9 +137,17 @@ pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<Sp
 fn streaming_operations(doc: &Value) -> syn::Item {
     use heck::ToSnakeCase;
     let mut ids = Vec::new();
-    for item in doc.get("paths").and_then(Value::as_object).into_iter().flatten().map(|(_, v)| v) {
+    for item in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(_, v)| v)
+    {
         for op in item.as_object().into_iter().flatten().map(|(_, v)| v) {
-            let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
             let streams = op
                 .get("responses")
                 .and_then(Value::as_object)
@@ -135,14 +155,22 @@ fn streaming_operations(doc: &Value) -> syn::Item {
                 .flatten()
                 .filter(|(status, _)| status.starts_with('2'))
                 .filter_map(|(_, r)| r.get("content").and_then(Value::as_object))
-                .any(|content| content.keys().any(|media| !media.starts_with("application/json")));
+                .any(|content| {
+                    content
+                        .keys()
+                        .any(|media| !media.starts_with("application/json"))
+                });
             if streams {
                 ids.push(id.to_snake_case());
             }
         }
     }
     ids.sort();
-    let list = ids.iter().map(|id| format!("{id:?}")).collect::<Vec<_>>().join(", ");
+    let list = ids
+        .iter()
+        .map(|id| format!("{id:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     syn::parse_str(&format!(
         "/// The operations whose success body is streamed rather than decoded (not JSON).\npub const STREAMING_OPERATIONS: &[&str] = &[{list}];"
     ))
@@ -155,9 +183,16 @@ fn yaml_to_json(value: serde_norway::Value) -> Result<Value, String> {
     Ok(match value {
         Y::Null => Value::Null,
         Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => serde_json::to_value(&n).map_err(|e| format!("unrepresentable number {n}: {e}"))?,
+        Y::Number(n) => {
+            serde_json::to_value(&n).map_err(|e| format!("unrepresentable number {n}: {e}"))?
+        }
         Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect::<Result<_, _>>()?),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .map(yaml_to_json)
+                .collect::<Result<_, _>>()?,
+        ),
         Y::Mapping(map) => {
             let mut out = serde_json::Map::new();
             for (k, v) in map {
@@ -171,7 +206,9 @@ fn yaml_to_json(value: serde_norway::Value) -> Result<Value, String> {
             }
             Value::Object(out)
         }
-        Y::Tagged(tagged) => return Err(format!("YAML tags are not supported (`!{}`)", tagged.tag)),
+        Y::Tagged(tagged) => {
+            return Err(format!("YAML tags are not supported (`!{}`)", tagged.tag))
+        }
     })
 }
 
@@ -181,7 +218,10 @@ fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let sink = Arc::clone(&captured);
     let previous = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
-        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         let payload = info
             .payload()
             .downcast_ref::<&str>()
@@ -192,7 +232,13 @@ fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     }));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     panic::set_hook(previous);
-    result.map_err(|_| captured.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default())
+    result.map_err(|_| {
+        captured
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .unwrap_or_default()
+    })
 }
 
 /// A string enum of the spec, generated as an open enum.
@@ -208,9 +254,13 @@ const CATCH_ALL: &str = "Unrecognized";
 
 fn collect_enums(doc: &Value) -> Result<Vec<OpenEnum>, (String, String)> {
     let mut enums = Vec::new();
-    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
     for (name, schema) in schemas.into_iter().flatten() {
-        let Some(values) = schema.get("enum").and_then(Value::as_array) else { continue };
+        let Some(values) = schema.get("enum").and_then(Value::as_array) else {
+            continue;
+        };
         let mut variants: Vec<(String, String)> = Vec::new();
         for value in values.iter().filter_map(Value::as_str) {
             let mut variant = value.to_upper_camel_case();
@@ -218,16 +268,25 @@ fn collect_enums(doc: &Value) -> Result<Vec<OpenEnum>, (String, String)> {
                 variant = format!("V{variant}");
             }
             if variant == CATCH_ALL {
-                return Err((name.clone(), format!("value `{value}` collides with the catch-all variant `{CATCH_ALL}`")));
+                return Err((
+                    name.clone(),
+                    format!("value `{value}` collides with the catch-all variant `{CATCH_ALL}`"),
+                ));
             }
             if let Some((_, other)) = variants.iter().find(|(v, _)| *v == variant) {
-                return Err((name.clone(), format!("values `{other}` and `{value}` both map to the variant `{variant}`")));
+                return Err((
+                    name.clone(),
+                    format!("values `{other}` and `{value}` both map to the variant `{variant}`"),
+                ));
             }
             variants.push((variant, value.to_owned()));
         }
         enums.push(OpenEnum {
             name: name.clone(),
-            description: schema.get("description").and_then(Value::as_str).map(str::to_owned),
+            description: schema
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             variants,
         });
     }
@@ -244,21 +303,31 @@ fn inject_open_enums(file: &mut syn::File, enums: &[OpenEnum]) -> Result<(), Str
             _ => None,
         })
         .ok_or("progenitor emitted no `types` module")?;
-    let items = &mut types.content.as_mut().ok_or("the `types` module is empty")?.1;
+    let items = &mut types
+        .content
+        .as_mut()
+        .ok_or("the `types` module is empty")?
+        .1;
     for e in enums {
         let mut src = String::new();
-        let description = e.description.clone().unwrap_or_else(|| format!("`{}` values.", e.name));
+        let description = e
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("`{}` values.", e.name));
         for line in description.lines() {
             src.push_str(&format!("#[doc = {:?}]\n", line));
         }
         src.push_str("#[doc = \"\"]\n#[doc = \"An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text.\"]\n");
         src.push_str(&format!("pub enum {} {{\n", e.name));
         for (variant, value) in &e.variants {
-            src.push_str(&format!("    #[doc = \"`{value}`\"]\n    {variant} => {value:?},\n"));
+            src.push_str(&format!(
+                "    #[doc = \"`{value}`\"]\n    {variant} => {value:?},\n"
+            ));
         }
         src.push_str("}\n");
         let invocation = format!("crate::open_enum! {{\n{src}}}\n");
-        let item: syn::Item = syn::parse_str(&invocation).map_err(|err| format!("open enum {}: {err}", e.name))?;
+        let item: syn::Item =
+            syn::parse_str(&invocation).map_err(|err| format!("open enum {}: {err}", e.name))?;
         items.push(item);
     }
     Ok(())

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use crate::SpecError;
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Media types that become a byte stream in the generated client.
 const BINARY_MEDIA_TYPES: [&str; 5] = [
@@ -22,7 +24,11 @@ const BINARY_MEDIA_TYPES: [&str; 5] = [
 pub fn lint(file: &str, doc: &Value) -> Vec<SpecError> {
     let mut errors = Vec::new();
     let mut err = |operation: Option<String>, message: String| {
-        errors.push(SpecError { file: file.to_owned(), operation, message });
+        errors.push(SpecError {
+            file: file.to_owned(),
+            operation,
+            message,
+        });
     };
 
     let version = doc.get("openapi").and_then(Value::as_str).unwrap_or("");
@@ -45,7 +51,10 @@ pub fn lint(file: &str, doc: &Value) -> Vec<SpecError> {
     let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
     for (path, item) in paths {
         if item.get("$ref").is_some() {
-            err(Some(path.clone()), "a `$ref` path item is not supported: write the path out".into());
+            err(
+                Some(path.clone()),
+                "a `$ref` path item is not supported: write the path out".into(),
+            );
             continue;
         }
         let path_params = item.get("parameters");
@@ -71,14 +80,22 @@ pub fn lint(file: &str, doc: &Value) -> Vec<SpecError> {
                     op_err("`operationId` must be camelCase ASCII (e.g. `listBuilds`)".into());
                 }
             }
-            if op.get("summary").and_then(Value::as_str).is_none_or(str::is_empty) {
+            if op
+                .get("summary")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+            {
                 op_err("has no `summary`".into());
             }
             match op.get("tags").and_then(Value::as_array).map(Vec::len) {
                 Some(1) => {}
                 _ => op_err("must have exactly one tag (its resource)".into()),
             }
-            if op.pointer("/externalDocs/url").and_then(Value::as_str).is_none() {
+            if op
+                .pointer("/externalDocs/url")
+                .and_then(Value::as_str)
+                .is_none()
+            {
                 op_err("has no `externalDocs.url` citing the upstream documentation".into());
             }
             for params in [path_params, op.get("parameters")].into_iter().flatten() {
@@ -116,11 +133,19 @@ pub fn lint(file: &str, doc: &Value) -> Vec<SpecError> {
     errors
 }
 
-fn find_dangling_refs(doc: &Value, value: &Value, pointer: &str, found: &mut Vec<(String, String)>) {
+fn find_dangling_refs(
+    doc: &Value,
+    value: &Value,
+    pointer: &str,
+    found: &mut Vec<(String, String)>,
+) {
     match value {
         Value::Object(map) => {
             if let Some(target) = map.get("$ref").and_then(Value::as_str) {
-                let resolves = target.strip_prefix('#').and_then(|p| doc.pointer(p)).is_some();
+                let resolves = target
+                    .strip_prefix('#')
+                    .and_then(|p| doc.pointer(p))
+                    .is_some();
                 if !resolves {
                     found.push((pointer.to_owned(), target.to_owned()));
                 }
@@ -162,10 +187,15 @@ fn lint_request_body(doc: &Value, body: &Value, op_err: &mut impl FnMut(String))
         }
     } else if media == "application/octet-stream" {
         if !is_binary(value.get("schema")) {
-            op_err("octet-stream request body must have schema `{type: string, format: binary}`".into());
+            op_err(
+                "octet-stream request body must have schema `{type: string, format: binary}`"
+                    .into(),
+            );
         }
     } else {
-        op_err(format!("request body media type `{media}` is not supported (use application/json)"));
+        op_err(format!(
+            "request body media type `{media}` is not supported (use application/json)"
+        ));
     }
     let _ = doc;
 }
@@ -188,7 +218,9 @@ fn lint_responses(
                 "declares the error response `{status}`: errors are not declared per operation (spec/README.md rule 3); list it in the description"
             ));
         } else {
-            op_err(format!("declares the response `{status}`: only 2xx responses are declared"));
+            op_err(format!(
+                "declares the response `{status}`: only 2xx responses are declared"
+            ));
         }
     }
     if success.is_empty() {
@@ -204,7 +236,9 @@ fn lint_responses(
             ));
         }
     }
-    let Some(content) = first.and_then(Value::as_object) else { return };
+    let Some(content) = first.and_then(Value::as_object) else {
+        return;
+    };
     if content.len() > 1 {
         op_err(format!(
             "success response declares {} media types: declare one (a separate path per format)",
@@ -224,20 +258,28 @@ fn lint_responses(
             }
         } else if BINARY_MEDIA_TYPES.contains(&media.as_str()) {
             if !is_binary(schema) {
-                op_err(format!("`{media}` response must have schema `{{type: string, format: binary}}`"));
+                op_err(format!(
+                    "`{media}` response must have schema `{{type: string, format: binary}}`"
+                ));
             }
         } else {
-            op_err(format!("response media type `{media}` is not one the generated client can read"));
+            op_err(format!(
+                "response media type `{media}` is not one the generated client can read"
+            ));
         }
     }
 }
 
 /// Every enum must be a top-level component string schema, so that the generator can make it open.
 fn lint_enums(doc: &Value, err: &mut impl FnMut(Option<String>, String)) {
-    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
     for (name, schema) in schemas.into_iter().flatten() {
         if let Some(values) = schema.get("enum") {
-            let strings = values.as_array().is_some_and(|v| v.iter().all(Value::is_string));
+            let strings = values
+                .as_array()
+                .is_some_and(|v| v.iter().all(Value::is_string));
             if schema.get("type").and_then(Value::as_str) != Some("string") || !strings {
                 err(
                     Some(format!("schema {name}")),
@@ -249,7 +291,9 @@ fn lint_enums(doc: &Value, err: &mut impl FnMut(Option<String>, String)) {
     let mut found = Vec::new();
     find_inline_enums(doc, "", &mut found);
     for pointer in found {
-        let top_level = pointer.strip_prefix("/components/schemas/").is_some_and(|rest| !rest.contains('/'));
+        let top_level = pointer
+            .strip_prefix("/components/schemas/")
+            .is_some_and(|rest| !rest.contains('/'));
         if !top_level {
             err(
                 Some(pointer.clone()),
@@ -284,7 +328,10 @@ fn find_inline_enums(value: &Value, pointer: &str, found: &mut Vec<String>) {
 }
 
 fn is_ref(schema: Option<&Value>) -> bool {
-    schema.and_then(|s| s.get("$ref")).and_then(Value::as_str).is_some_and(|r| r.starts_with("#/components/schemas/"))
+    schema
+        .and_then(|s| s.get("$ref"))
+        .and_then(Value::as_str)
+        .is_some_and(|r| r.starts_with("#/components/schemas/"))
 }
 
 fn is_binary(schema: Option<&Value>) -> bool {
@@ -296,7 +343,11 @@ fn is_binary(schema: Option<&Value>) -> bool {
 
 /// Follows a local `$ref` (for parameters, responses and bodies) one level.
 fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    match value.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+    match value
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
         Some(pointer) => doc.pointer(pointer).unwrap_or(value),
         None => value,
     }

@@ -41,7 +41,11 @@ fn lint(files: &[&str]) -> ExitCode {
             ok = false;
         }
     }
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn generate(check: bool) -> ExitCode {
@@ -63,7 +67,10 @@ fn generate(check: bool) -> ExitCode {
             if current == code {
                 eprintln!("ok: {} is up to date with {}", service.output, service.spec);
             } else {
-                eprintln!("error: {} is stale: run `cargo xtask generate` and commit the result", service.output);
+                eprintln!(
+                    "error: {} is stale: run `cargo xtask generate` and commit the result",
+                    service.output
+                );
                 print_diff(&current, &code, service.output);
                 failed = true;
             }
@@ -83,7 +90,11 @@ fn generate(check: bool) -> ExitCode {
             eprintln!("unchanged: {}", service.output);
         }
     }
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Prints a unified diff (committed → regenerated), cut after a few hundred lines.
@@ -93,7 +104,10 @@ fn print_diff(old: &str, new: &str, name: &str) {
     let text = diff
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{name} (committed)"), &format!("b/{name} (generated)"))
+        .header(
+            &format!("a/{name} (committed)"),
+            &format!("b/{name} (generated)"),
+        )
         .to_string();
     let total = text.lines().count();
     for line in text.lines().take(MAX_LINES) {

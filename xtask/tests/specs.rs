@@ -16,21 +16,56 @@ fn lint(name: &str) -> (i32, String) {
         .env("RUST_BACKTRACE", "1")
         .output()
         .expect("xtask runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn each_broken_rule_fails_with_one_line_naming_the_file_and_the_operation() {
     let cases = [
-        ("missing-operation-id.yaml", "GET /a", "has no `operationId`"),
-        ("default-response.yaml", "getA (GET /a)", "`default` response"),
-        ("two-success-bodies.yaml", "createA (POST /a)", "different bodies"),
-        ("inline-response-schema.yaml", "getInline (GET /a)", "inline JSON response schema"),
-        ("multipart.yaml", "uploadFile (POST /a)", "multipart/form-data"),
+        (
+            "missing-operation-id.yaml",
+            "GET /a",
+            "has no `operationId`",
+        ),
+        (
+            "default-response.yaml",
+            "getA (GET /a)",
+            "`default` response",
+        ),
+        (
+            "two-success-bodies.yaml",
+            "createA (POST /a)",
+            "different bodies",
+        ),
+        (
+            "inline-response-schema.yaml",
+            "getInline (GET /a)",
+            "inline JSON response schema",
+        ),
+        (
+            "multipart.yaml",
+            "uploadFile (POST /a)",
+            "multipart/form-data",
+        ),
         ("openapi-3-1.yaml", "", "`openapi: 3.1.0` is not supported"),
-        ("error-response.yaml", "getA (GET /a)", "error response `404`"),
-        ("inline-enum.yaml", "/components/schemas/Other/properties/kind", "inline `enum`"),
-        ("dangling-ref.yaml", "/paths/~1a/get/responses/200", "points at nothing"),
+        (
+            "error-response.yaml",
+            "getA (GET /a)",
+            "error response `404`",
+        ),
+        (
+            "inline-enum.yaml",
+            "/components/schemas/Other/properties/kind",
+            "inline `enum`",
+        ),
+        (
+            "dangling-ref.yaml",
+            "/paths/~1a/get/responses/200",
+            "points at nothing",
+        ),
     ];
     for (file, operation, message) in cases {
         let (code, stderr) = lint(file);
@@ -38,10 +73,19 @@ fn each_broken_rule_fails_with_one_line_naming_the_file_and_the_operation() {
         let lines: Vec<&str> = stderr.lines().collect();
         assert_eq!(lines.len(), 1, "{file}: expected one line, got {stderr:?}");
         let line = lines[0];
-        assert!(line.starts_with("error: ") && line.contains(file), "{file}: {line}");
-        assert!(line.contains(operation), "{file}: no `{operation}` in {line}");
+        assert!(
+            line.starts_with("error: ") && line.contains(file),
+            "{file}: {line}"
+        );
+        assert!(
+            line.contains(operation),
+            "{file}: no `{operation}` in {line}"
+        );
         assert!(line.contains(message), "{file}: no `{message}` in {line}");
-        assert!(!line.contains("panicked at") && !line.contains("backtrace"), "{file}: {line}");
+        assert!(
+            !line.contains("panicked at") && !line.contains("backtrace"),
+            "{file}: {line}"
+        );
     }
 }
 
@@ -79,8 +123,21 @@ fn the_project_specs_are_clean_and_committed_code_is_current() {
     for service in &xtask::SERVICES {
         let root = xtask::workspace_root();
         let code = xtask::render(&root.join(service.spec), service.spec, service.module)
-            .unwrap_or_else(|e| panic!("{}: {}", service.spec, e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "{}: {}",
+                    service.spec,
+                    e.iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )
+            });
         let committed = std::fs::read_to_string(root.join(service.output)).unwrap_or_default();
-        assert!(committed == code, "{} is stale: run `cargo xtask generate`", service.output);
+        assert!(
+            committed == code,
+            "{} is stale: run `cargo xtask generate`",
+            service.output
+        );
     }
 }

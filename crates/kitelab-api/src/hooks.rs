@@ -47,14 +47,18 @@ pub struct Hooks {
 
 impl std::fmt::Debug for Hooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hooks").field("middleware", &self.middleware.is_some()).finish()
+        f.debug_struct("Hooks")
+            .field("middleware", &self.middleware.is_some())
+            .finish()
     }
 }
 
 impl Hooks {
     /// Hooks that hand every request to `middleware`.
     pub fn with_middleware(middleware: Arc<dyn Middleware>) -> Self {
-        Self { middleware: Some(middleware) }
+        Self {
+            middleware: Some(middleware),
+        }
     }
 
     /// Runs before a request is sent: drops the `api-version` header progenitor adds to every
@@ -103,7 +107,13 @@ impl Hooks {
 }
 
 /// Query parameters whose values are credentials.
-const SECRET_QUERY_KEYS: [&str; 5] = ["private_token", "job_token", "access_token", "token", "api_key"];
+const SECRET_QUERY_KEYS: [&str; 5] = [
+    "private_token",
+    "job_token",
+    "access_token",
+    "token",
+    "api_key",
+];
 
 /// `url` as text with the values of credential query parameters (`private_token`, `job_token`,
 /// `access_token`, `token`, `api_key`) replaced by `[redacted]`, and any user information removed.
@@ -119,15 +129,24 @@ pub fn redact_url(url: &reqwest::Url) -> String {
     let mut url = url.clone();
     let _ = url.set_username("");
     let _ = url.set_password(None);
-    let Some(query) = url.query() else { return url.to_string() };
-    if !query.split('&').any(|pair| is_secret_key(pair.split('=').next().unwrap_or(""))) {
+    let Some(query) = url.query() else {
+        return url.to_string();
+    };
+    if !query
+        .split('&')
+        .any(|pair| is_secret_key(pair.split('=').next().unwrap_or("")))
+    {
         return url.to_string();
     }
     let redacted: Vec<String> = query
         .split('&')
         .map(|pair| {
             let key = pair.split('=').next().unwrap_or("");
-            if is_secret_key(key) { format!("{key}=[redacted]") } else { pair.to_owned() }
+            if is_secret_key(key) {
+                format!("{key}=[redacted]")
+            } else {
+                pair.to_owned()
+            }
         })
         .collect();
     url.set_query(Some(&redacted.join("&")));
@@ -135,7 +154,9 @@ pub fn redact_url(url: &reqwest::Url) -> String {
 }
 
 fn is_secret_key(key: &str) -> bool {
-    SECRET_QUERY_KEYS.iter().any(|secret| key.eq_ignore_ascii_case(secret))
+    SECRET_QUERY_KEYS
+        .iter()
+        .any(|secret| key.eq_ignore_ascii_case(secret))
 }
 
 /// A reqwest error's text with any URL in it redacted.

@@ -31,7 +31,9 @@ mod open_enum;
 mod timestamp;
 
 pub use hooks::{redact_error, redact_url, BoxFuture, Hooks, Middleware};
-pub use progenitor_client::{ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
+pub use progenitor_client::{
+    ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue,
+};
 pub use timestamp::{Timestamp, TimestampError};
 
 /// Wires a generated `Client` to its [`Hooks`].
@@ -52,7 +54,9 @@ macro_rules! impl_hooks {
                 request: reqwest::Request,
                 info: &OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                self.inner().execute(self.client(), request, info.operation_id).await
+                self.inner()
+                    .execute(self.client(), request, info.operation_id)
+                    .await
             }
         }
     };

@@ -38,7 +38,9 @@ impl Timestamp {
                 return Ok(Self(t.and_utc()));
             }
         }
-        Err(TimestampError { input: text.chars().take(64).collect() })
+        Err(TimestampError {
+            input: text.chars().take(64).collect(),
+        })
     }
 
     /// The current time.
@@ -143,7 +145,11 @@ pub struct TimestampError {
 
 impl fmt::Display for TimestampError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` is not an RFC 3339 timestamp nor `YYYY-MM-DD HH:MM:SS UTC`", self.input)
+        write!(
+            f,
+            "`{}` is not an RFC 3339 timestamp nor `YYYY-MM-DD HH:MM:SS UTC`",
+            self.input
+        )
     }
 }
 
@@ -165,7 +171,12 @@ mod tests {
 
     #[test]
     fn rejects_garbage_with_the_input() {
-        for bad in ["", "yesterday", "2012-03-04T56:07:08.910Z", "2013-09-03 13:24:38"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2012-03-04T56:07:08.910Z",
+            "2013-09-03 13:24:38",
+        ] {
             let err = Timestamp::parse(bad).unwrap_err();
             assert!(err.to_string().contains(bad), "{err}");
         }
@@ -176,6 +187,9 @@ mod tests {
     #[test]
     fn serializes_as_rfc3339_z() {
         let t = Timestamp::parse("2025-01-08T23:22:05+00:00").unwrap();
-        assert_eq!(serde_json::to_string(&t).unwrap(), "\"2025-01-08T23:22:05Z\"");
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2025-01-08T23:22:05Z\""
+        );
     }
 }

@@ -1,0 +1,89 @@
+//! Jobs of a build.
+
+use kitelab_api::buildkite::prelude::*;
+use kitelab_api::buildkite::types;
+
+use super::{Artifact, ArtifactsQuery, Build};
+use crate::{call, segment, Download, List, Result};
+
+/// A job of a build: `build.job("0190…")`.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub(crate) build: Build,
+    pub(crate) id: String,
+}
+
+/// The path parameters of a job operation, validated.
+macro_rules! job_op {
+    ($job:expr, $method:ident) => {{
+        let job = $job;
+        let (org, slug) = job.build.pipeline.ids()?;
+        let id = segment("the job id", &job.id)?;
+        job.build
+            .pipeline
+            .bk
+            .api()
+            .$method()
+            .org_slug(org)
+            .pipeline_slug(slug)
+            .build_number(job.build.number)
+            .job_id(id)
+    }};
+}
+
+impl Job {
+    pub(crate) fn new(build: Build, id: String) -> Self {
+        Self { build, id }
+    }
+
+    /// The job id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Retries the job (failed or timed out); returns the new attempt.
+    pub async fn retry(&self) -> Result<types::Job> {
+        Ok(call("retry_job", job_op!(self, retry_job).send())
+            .await?
+            .into_inner())
+    }
+
+    /// The job's log as JSON: content, size and header times.
+    pub async fn log(&self) -> Result<types::JobLog> {
+        Ok(call("get_job_log", job_op!(self, get_job_log).send())
+            .await?
+            .into_inner())
+    }
+
+    /// The job's log as raw bytes, streamed.
+    pub async fn log_text(&self) -> Result<Download> {
+        let response = call("get_job_log_text", job_op!(self, get_job_log_text).send()).await?;
+        Ok(Download::new("get_job_log_text", response))
+    }
+
+    /// Deletes the job's log.
+    pub async fn delete_log(&self) -> Result<()> {
+        call("delete_job_log", job_op!(self, delete_job_log).send()).await?;
+        Ok(())
+    }
+
+    /// The job's environment variables.
+    pub async fn env(&self) -> Result<types::JobEnv> {
+        Ok(call("get_job_env", job_op!(self, get_job_env).send())
+            .await?
+            .into_inner())
+    }
+
+    /// The job's artifacts.
+    pub fn artifacts(&self) -> List<ArtifactsQuery> {
+        List::new(
+            ArtifactsQuery::new(self.build.clone(), Some(self.id.clone())),
+            self.build.pipeline.bk.per_page(),
+        )
+    }
+
+    /// An artifact of this job, by id.
+    pub fn artifact(&self, id: impl Into<String>) -> Artifact {
+        Artifact::new(self.clone(), id.into())
+    }
+}

@@ -1,0 +1,224 @@
+//! The Buildkite REST API v2: [`Buildkite`] and its resource handles.
+//!
+//! ```no_run
+//! use futures_util::TryStreamExt;
+//! use kitelab::buildkite::BuildState;
+//!
+//! # async fn run() -> kitelab::Result<()> {
+//! let bk = kitelab::Buildkite::from_env()?; // BUILDKITE_API_TOKEN
+//! let org = bk.organization("my-org").get().await?;
+//! let failed: Vec<_> = bk
+//!     .organization("my-org")
+//!     .builds()
+//!     .state([BuildState::Failed])
+//!     .branch(["main"])
+//!     .max_items(20)
+//!     .stream()
+//!     .try_collect()
+//!     .await?;
+//! # let _ = (org, failed);
+//! # Ok(()) }
+//! ```
+//!
+//! Models are in [`types`] (generated from `spec/buildkite.yaml`); the enums used as filters are
+//! re-exported here.
+
+mod artifacts;
+mod builds;
+mod jobs;
+mod organizations;
+mod pipelines;
+
+use std::fmt;
+use std::sync::Arc;
+
+use kitelab_api::buildkite::Client;
+use url::Url;
+
+use crate::auth::AuthHeader;
+use crate::config::{common_builder_methods, Settings};
+use crate::{Error, Result, Secret};
+
+pub use artifacts::{Artifact, ArtifactsQuery};
+pub use builds::{Build, BuildsQuery, CreateBuild};
+pub use jobs::Job;
+pub use kitelab_api::buildkite::types;
+pub use kitelab_api::buildkite::types::{
+    AgentConnectionState, ArtifactState, BuildState, JobState, JobType,
+};
+pub use organizations::{Organization, OrganizationsQuery};
+pub use pipelines::{Pipeline, PipelinesQuery};
+
+/// Operations whose bodies are streamed (no total timeout).
+const STREAMING: &[&str] = kitelab_api::buildkite::STREAMING_OPERATIONS;
+
+/// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
+///
+/// ```no_run
+/// # fn run() -> kitelab::Result<()> {
+/// let bk = kitelab::Buildkite::builder()
+///     .token("bkua_…")
+///     .per_page(50)
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Buildkite {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    api: Client,
+    /// The same client, answering redirects instead of following them.
+    no_redirect: Client,
+    base: Url,
+    per_page: u32,
+    transport: Arc<crate::transport::Transport>,
+}
+
+impl fmt::Debug for Buildkite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Buildkite")
+            .field("base_url", &self.inner.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Buildkite {
+    /// `https://api.buildkite.com/v2`.
+    pub const DEFAULT_BASE_URL: &'static str = "https://api.buildkite.com/v2";
+
+    /// The environment variable [`from_env`](Self::from_env) reads the token from.
+    pub const TOKEN_VAR: &'static str = "BUILDKITE_API_TOKEN";
+
+    /// A client for `api.buildkite.com` with an API access token.
+    pub fn new(token: impl Into<Secret>) -> Result<Self> {
+        Self::builder().token(token).build()
+    }
+
+    /// A builder, to set the base URL, timeouts, retries or page size.
+    pub fn builder() -> BuildkiteBuilder {
+        BuildkiteBuilder::default()
+    }
+
+    /// A client with the token in `BUILDKITE_API_TOKEN`.
+    pub fn from_env() -> Result<Self> {
+        let token = std::env::var(Self::TOKEN_VAR)
+            .map_err(|_| Error::invalid(format!("{} is not set", Self::TOKEN_VAR)))?;
+        Self::new(token)
+    }
+
+    /// The generated low-level client, for operations this crate does not wrap.
+    pub fn api(&self) -> &Client {
+        &self.inner.api
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The rate-limit headers of the last response that had them.
+    pub fn rate_limit(&self) -> Option<crate::RateLimitStatus> {
+        self.inner.transport.rate_limit()
+    }
+
+    /// Every organization the token can see.
+    pub fn organizations(&self) -> crate::List<OrganizationsQuery> {
+        crate::List::new(OrganizationsQuery { bk: self.clone() }, self.inner.per_page)
+    }
+
+    /// An organization, by slug.
+    pub fn organization(&self, slug: impl Into<String>) -> Organization {
+        Organization::new(self.clone(), slug.into())
+    }
+
+    /// A pipeline, by organization and pipeline slug.
+    pub fn pipeline(&self, org: impl Into<String>, slug: impl Into<String>) -> Pipeline {
+        Pipeline::new(self.clone(), org.into(), slug.into())
+    }
+
+    /// Every build the token can see, newest first.
+    pub fn builds(&self) -> crate::List<BuildsQuery> {
+        crate::List::new(
+            BuildsQuery::new(self.clone(), builds::BuildScope::All),
+            self.inner.per_page,
+        )
+    }
+
+    pub(crate) fn per_page(&self) -> u32 {
+        self.inner.per_page
+    }
+
+    pub(crate) fn no_redirect(&self) -> &Client {
+        &self.inner.no_redirect
+    }
+}
+
+/// Builds a [`Buildkite`] client.
+#[derive(Default)]
+pub struct BuildkiteBuilder {
+    settings: Settings,
+    token: Option<Secret>,
+}
+
+impl fmt::Debug for BuildkiteBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BuildkiteBuilder")
+            .field("base_url", &self.settings.base_url)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl BuildkiteBuilder {
+    /// The API access token, sent as `Authorization: Bearer`. Without one, only
+    /// unauthenticated endpoints (meta) answer.
+    pub fn token(mut self, token: impl Into<Secret>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The base URL (default `https://api.buildkite.com/v2`).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.settings.base_url = Some(url.into());
+        self
+    }
+
+    common_builder_methods!();
+
+    /// Builds the client. Fails on an empty token, an unusable base URL or a page size out of
+    /// range.
+    pub fn build(self) -> Result<Buildkite> {
+        let auth = match &self.token {
+            Some(token) => {
+                token.validate("the Buildkite token")?;
+                Some(AuthHeader::bearer(token)?)
+            }
+            None => None,
+        };
+        let built = self
+            .settings
+            .build(Buildkite::DEFAULT_BASE_URL, "", auth, STREAMING, &[])?;
+        let base = built.base.as_str().trim_end_matches('/').to_owned();
+        let api = Client::new_with_client(
+            &base,
+            built.http.clone(),
+            kitelab_api::Hooks::with_middleware(built.transport.clone()),
+        );
+        let no_redirect = Client::new_with_client(
+            &base,
+            built.http,
+            kitelab_api::Hooks::with_middleware(built.no_redirect),
+        );
+        Ok(Buildkite {
+            inner: Arc::new(Inner {
+                api,
+                no_redirect,
+                base: built.base,
+                per_page: built.per_page,
+                transport: built.transport,
+            }),
+        })
+    }
+}

@@ -1,0 +1,91 @@
+//! Organizations.
+
+use futures_util::future::BoxFuture;
+use kitelab_api::buildkite::prelude::*;
+use kitelab_api::buildkite::types;
+
+use super::{builds::BuildScope, Buildkite, BuildsQuery, Pipeline, PipelinesQuery};
+use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::{call, segment, List, Page, Result};
+
+/// An organization, by slug: `bk.organization("acme")`.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    bk: Buildkite,
+    slug: String,
+}
+
+impl Organization {
+    pub(crate) fn new(bk: Buildkite, slug: String) -> Self {
+        Self { bk, slug }
+    }
+
+    /// The organization's slug.
+    pub fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    /// Fetches the organization.
+    pub async fn get(&self) -> Result<types::Organization> {
+        let slug = segment("the organization slug", &self.slug)?;
+        let response = call(
+            "get_organization",
+            self.bk.api().get_organization().org_slug(slug).send(),
+        )
+        .await?;
+        Ok(response.into_inner())
+    }
+
+    /// The organization's pipelines.
+    pub fn pipelines(&self) -> List<PipelinesQuery> {
+        List::new(
+            PipelinesQuery::new(self.bk.clone(), self.slug.clone()),
+            self.bk.per_page(),
+        )
+    }
+
+    /// The organization's builds, newest first.
+    pub fn builds(&self) -> List<BuildsQuery> {
+        List::new(
+            BuildsQuery::new(self.bk.clone(), BuildScope::Organization(self.slug.clone())),
+            self.bk.per_page(),
+        )
+    }
+
+    /// A pipeline of this organization.
+    pub fn pipeline(&self, slug: impl Into<String>) -> Pipeline {
+        Pipeline::new(self.bk.clone(), self.slug.clone(), slug.into())
+    }
+}
+
+/// The list of organizations: [`Buildkite::organizations`].
+#[derive(Debug, Clone)]
+pub struct OrganizationsQuery {
+    pub(crate) bk: Buildkite,
+}
+
+impl crate::pagination::sealed::Sealed for OrganizationsQuery {}
+
+impl ListQuery for OrganizationsQuery {
+    type Item = types::Organization;
+
+    fn fetch(
+        &self,
+        request: PageRequest,
+        per_page: u32,
+    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
+        let bk = self.bk.clone();
+        Box::pin(async move {
+            let number = request.number();
+            let op = bk
+                .api()
+                .list_organizations()
+                .page(non_zero(number))
+                .per_page(non_zero(per_page));
+            Ok(page_of(
+                Some(number),
+                call("list_organizations", op.send()).await?,
+            ))
+        })
+    }
+}

@@ -1,0 +1,253 @@
+//! The GitLab CI REST API v4: [`GitLab`] and its resource handles.
+//!
+//! ```no_run
+//! use futures_util::TryStreamExt;
+//! use kitelab::gitlab::PipelineStatus;
+//!
+//! # async fn run() -> kitelab::Result<()> {
+//! // CI_SERVER_URL or GITLAB_URL (default https://gitlab.com); GITLAB_TOKEN or CI_JOB_TOKEN
+//! let gl = kitelab::GitLab::from_env()?;
+//! let project = gl.project("group/subgroup/project"); // or a numeric id: gl.project(42)
+//! let failed: Vec<_> = project
+//!     .pipelines()
+//!     .status(PipelineStatus::Failed)
+//!     .git_ref("main")
+//!     .max_items(10)
+//!     .stream()
+//!     .try_collect()
+//!     .await?;
+//! for p in failed {
+//!     project.pipeline(p.id).retry().await?;
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Project and group ids are passed raw (`"group/sub/project"` or `42`): kitelab encodes them
+//! once (`group%2Fsub%2Fproject`). Models are in [`types`] (generated from `spec/gitlab.yaml`);
+//! the enums used as filters are re-exported here.
+
+mod jobs;
+mod pipelines;
+mod projects;
+
+use std::fmt;
+use std::sync::Arc;
+
+use kitelab_api::gitlab::Client;
+use url::Url;
+
+use crate::auth::AuthHeader;
+use crate::config::{common_builder_methods, Settings};
+use crate::{Result, Secret};
+
+pub use jobs::{Job, JobsQuery};
+pub use kitelab_api::gitlab::types;
+pub use kitelab_api::gitlab::types::{
+    JobStatus, PipelineScope, PipelineSource, PipelineStatus, VariableType,
+};
+pub use pipelines::{CreatePipeline, Pipeline, PipelinesQuery};
+pub use projects::{Project, ProjectId, TriggerPipeline};
+
+/// Operations whose bodies are streamed (no total timeout).
+const STREAMING: &[&str] = kitelab_api::gitlab::STREAMING_OPERATIONS;
+/// Operations authenticated by a token in their body: the client's token is not sent.
+const ANONYMOUS: &[&str] = &["trigger_pipeline"];
+
+/// A GitLab token, by the header it travels in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Token {
+    /// A personal, project or group access token: `Authorization: Bearer`.
+    Personal(Secret),
+    /// An OAuth 2 access token: `Authorization: Bearer`.
+    OAuth(Secret),
+    /// A CI job token (`$CI_JOB_TOKEN`): `JOB-TOKEN`. It works only on the routes GitLab allows
+    /// job tokens on (jobs, artifacts, `/job`, ...).
+    Job(Secret),
+}
+
+impl Token {
+    fn header(&self) -> Result<AuthHeader> {
+        match self {
+            Token::Personal(secret) | Token::OAuth(secret) => {
+                secret.validate("the GitLab token")?;
+                AuthHeader::bearer(secret)
+            }
+            Token::Job(secret) => {
+                secret.validate("the CI job token")?;
+                AuthHeader::custom("job-token", secret)
+            }
+        }
+    }
+}
+
+/// A GitLab client. Cheap to clone; clones share connections and rate-limit state.
+///
+/// ```no_run
+/// # fn run() -> kitelab::Result<()> {
+/// use kitelab::gitlab::Token;
+///
+/// let gl = kitelab::GitLab::builder()
+///     .base_url("https://gitlab.example.com")
+///     .token(Token::Personal("glpat-…".into()))
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct GitLab {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    api: Client,
+    base: Url,
+    per_page: u32,
+    transport: Arc<crate::transport::Transport>,
+}
+
+impl fmt::Debug for GitLab {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GitLab")
+            .field("base_url", &self.inner.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl GitLab {
+    /// `https://gitlab.com`.
+    pub const DEFAULT_BASE_URL: &'static str = "https://gitlab.com";
+
+    /// A client for gitlab.com with a personal, project or group access token.
+    pub fn new(token: impl Into<Secret>) -> Result<Self> {
+        Self::builder().token(Token::Personal(token.into())).build()
+    }
+
+    /// A builder, to set the host, token kind, timeouts, retries or page size.
+    pub fn builder() -> GitLabBuilder {
+        GitLabBuilder::default()
+    }
+
+    /// A client from the environment GitLab CI sets, or a user's:
+    ///
+    /// - host: `CI_SERVER_URL`, else `GITLAB_URL`, else gitlab.com;
+    /// - token: `GITLAB_TOKEN` (sent as a bearer token), else `CI_JOB_TOKEN` (sent as
+    ///   `JOB-TOKEN`); with neither, a client without a token.
+    pub fn from_env() -> Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut builder = Self::builder();
+        if let Some(url) = var("CI_SERVER_URL").or_else(|| var("GITLAB_URL")) {
+            builder = builder.base_url(url);
+        }
+        if let Some(token) = var("GITLAB_TOKEN") {
+            builder = builder.token(Token::Personal(token.into()));
+        } else if let Some(token) = var("CI_JOB_TOKEN") {
+            builder = builder.token(Token::Job(token.into()));
+        }
+        builder.build()
+    }
+
+    /// The generated low-level client, for operations this crate does not wrap.
+    pub fn api(&self) -> &Client {
+        &self.inner.api
+    }
+
+    /// The API base URL (`https://host/api/v4`).
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    /// The rate-limit headers of the last response that had them.
+    pub fn rate_limit(&self) -> Option<crate::RateLimitStatus> {
+        self.inner.transport.rate_limit()
+    }
+
+    /// A project, by numeric id or full path (`"group/subgroup/project"`).
+    pub fn project(&self, id: impl Into<ProjectId>) -> Project {
+        Project::new(self.clone(), id.into())
+    }
+
+    /// Triggers a pipeline with a trigger token (or a CI job token); the client's own token is not
+    /// sent, so a client without one works.
+    ///
+    /// ```no_run
+    /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+    /// let pipeline = gl
+    ///     .trigger_pipeline("group/project", "main", "glptt-…")
+    ///     .variable("DEPLOY_ZONE", "eu")
+    ///     .send()
+    ///     .await?;
+    /// # let _ = pipeline; Ok(()) }
+    /// ```
+    pub fn trigger_pipeline(
+        &self,
+        project: impl Into<ProjectId>,
+        git_ref: impl Into<String>,
+        token: impl Into<Secret>,
+    ) -> TriggerPipeline {
+        self.project(project).trigger_pipeline(git_ref, token)
+    }
+
+    pub(crate) fn per_page(&self) -> u32 {
+        self.inner.per_page
+    }
+}
+
+/// Builds a [`GitLab`] client.
+#[derive(Default)]
+pub struct GitLabBuilder {
+    settings: Settings,
+    token: Option<Token>,
+}
+
+impl fmt::Debug for GitLabBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GitLabBuilder")
+            .field("base_url", &self.settings.base_url)
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GitLabBuilder {
+    /// The token and its kind.
+    pub fn token(mut self, token: Token) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// The GitLab host (`https://gitlab.example.com`, default gitlab.com); `/api/v4` is added
+    /// unless the URL already ends with it.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.settings.base_url = Some(url.into());
+        self
+    }
+
+    common_builder_methods!();
+
+    /// Builds the client. Fails on an empty token, an unusable base URL or a page size out of
+    /// range.
+    pub fn build(self) -> Result<GitLab> {
+        let auth = self.token.as_ref().map(Token::header).transpose()?;
+        let built = self.settings.build(
+            GitLab::DEFAULT_BASE_URL,
+            "/api/v4",
+            auth,
+            STREAMING,
+            ANONYMOUS,
+        )?;
+        let base = built.base.as_str().trim_end_matches('/').to_owned();
+        let api = Client::new_with_client(
+            &base,
+            built.http,
+            kitelab_api::Hooks::with_middleware(built.transport.clone()),
+        );
+        Ok(GitLab {
+            inner: Arc::new(Inner {
+                api,
+                base: built.base,
+                per_page: built.per_page,
+                transport: built.transport,
+            }),
+        })
+    }
+}

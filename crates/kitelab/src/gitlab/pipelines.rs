@@ -1,0 +1,344 @@
+//! Pipelines: lists with typed filters, one pipeline's verbs, and creating one.
+
+use futures_util::future::BoxFuture;
+use kitelab_api::gitlab::prelude::*;
+use kitelab_api::gitlab::types;
+use kitelab_api::Timestamp;
+
+use super::{JobsQuery, Project};
+use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::{call, List, Page, Result};
+
+/// A pipeline of a project: `project.pipeline(7)`.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub(crate) project: Project,
+    pub(crate) id: i64,
+}
+
+macro_rules! pipeline_op {
+    ($pipeline:expr, $method:ident) => {{
+        let p = $pipeline;
+        p.project
+            .gl
+            .api()
+            .$method()
+            .id(p.project.id.checked()?)
+            .pipeline_id(p.id)
+    }};
+}
+
+impl Pipeline {
+    pub(crate) fn new(project: Project, id: i64) -> Self {
+        Self { project, id }
+    }
+
+    /// The pipeline id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// Fetches the pipeline.
+    pub async fn get(&self) -> Result<types::Pipeline> {
+        Ok(
+            call("get_pipeline", pipeline_op!(self, get_pipeline).send())
+                .await?
+                .into_inner(),
+        )
+    }
+
+    /// Retries the pipeline's failed and canceled jobs.
+    pub async fn retry(&self) -> Result<types::Pipeline> {
+        Ok(
+            call("retry_pipeline", pipeline_op!(self, retry_pipeline).send())
+                .await?
+                .into_inner(),
+        )
+    }
+
+    /// Cancels the pipeline's running and pending jobs.
+    pub async fn cancel(&self) -> Result<types::Pipeline> {
+        Ok(call(
+            "cancel_pipeline",
+            pipeline_op!(self, cancel_pipeline).send(),
+        )
+        .await?
+        .into_inner())
+    }
+
+    /// Deletes the pipeline with its jobs, logs and artifacts.
+    pub async fn delete(&self) -> Result<()> {
+        call(
+            "delete_pipeline",
+            pipeline_op!(self, delete_pipeline).send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The variables the pipeline was created with.
+    pub async fn variables(&self) -> Result<Vec<types::Variable>> {
+        Ok(call(
+            "list_pipeline_variables",
+            pipeline_op!(self, list_pipeline_variables).send(),
+        )
+        .await?
+        .into_inner())
+    }
+
+    /// The pipeline's jobs.
+    pub fn jobs(&self) -> List<JobsQuery> {
+        List::new(
+            JobsQuery::pipeline(self.clone()),
+            self.project.gl.per_page(),
+        )
+    }
+}
+
+/// A project's pipelines with filters: `project.pipelines()`.
+#[derive(Debug, Clone)]
+pub struct PipelinesQuery {
+    project: Project,
+    scope: Option<types::PipelineScope>,
+    status: Option<types::PipelineStatus>,
+    source: Option<types::PipelineSource>,
+    git_ref: Option<String>,
+    sha: Option<String>,
+    username: Option<String>,
+    name: Option<String>,
+    updated_after: Option<Timestamp>,
+    updated_before: Option<Timestamp>,
+    created_after: Option<Timestamp>,
+    created_before: Option<Timestamp>,
+    order_by: Option<types::PipelineOrderBy>,
+    sort: Option<types::Sort>,
+}
+
+impl PipelinesQuery {
+    pub(crate) fn new(project: Project) -> Self {
+        Self {
+            project,
+            scope: None,
+            status: None,
+            source: None,
+            git_ref: None,
+            sha: None,
+            username: None,
+            name: None,
+            updated_after: None,
+            updated_before: None,
+            created_after: None,
+            created_before: None,
+            order_by: None,
+            sort: None,
+        }
+    }
+}
+
+/// Pipeline-list filters.
+impl List<PipelinesQuery> {
+    /// Only running, pending or finished pipelines, or those of branches or tags.
+    pub fn scope(mut self, scope: types::PipelineScope) -> Self {
+        self.query.scope = Some(scope);
+        self
+    }
+
+    /// Only pipelines with this status.
+    pub fn status(mut self, status: types::PipelineStatus) -> Self {
+        self.query.status = Some(status);
+        self
+    }
+
+    /// Only pipelines started this way (`push`, `schedule`, `parent_pipeline` for child pipelines, ...).
+    pub fn source(mut self, source: types::PipelineSource) -> Self {
+        self.query.source = Some(source);
+        self
+    }
+
+    /// Only pipelines of this branch or tag.
+    pub fn git_ref(mut self, git_ref: impl Into<String>) -> Self {
+        self.query.git_ref = Some(git_ref.into());
+        self
+    }
+
+    /// Only pipelines of this commit.
+    pub fn sha(mut self, sha: impl Into<String>) -> Self {
+        self.query.sha = Some(sha.into());
+        self
+    }
+
+    /// Only pipelines triggered by this user.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.query.username = Some(username.into());
+        self
+    }
+
+    /// Only pipelines with this name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.query.name = Some(name.into());
+        self
+    }
+
+    /// Only pipelines updated after this time.
+    pub fn updated_after(mut self, time: impl Into<Timestamp>) -> Self {
+        self.query.updated_after = Some(time.into());
+        self
+    }
+
+    /// Only pipelines updated before this time.
+    pub fn updated_before(mut self, time: impl Into<Timestamp>) -> Self {
+        self.query.updated_before = Some(time.into());
+        self
+    }
+
+    /// Only pipelines created after this time.
+    pub fn created_after(mut self, time: impl Into<Timestamp>) -> Self {
+        self.query.created_after = Some(time.into());
+        self
+    }
+
+    /// Only pipelines created before this time.
+    pub fn created_before(mut self, time: impl Into<Timestamp>) -> Self {
+        self.query.created_before = Some(time.into());
+        self
+    }
+
+    /// The order (default `id`).
+    pub fn order_by(mut self, order_by: types::PipelineOrderBy) -> Self {
+        self.query.order_by = Some(order_by);
+        self
+    }
+
+    /// Ascending or descending (default descending).
+    pub fn sort(mut self, sort: types::Sort) -> Self {
+        self.query.sort = Some(sort);
+        self
+    }
+}
+
+impl crate::pagination::sealed::Sealed for PipelinesQuery {}
+
+impl ListQuery for PipelinesQuery {
+    type Item = types::PipelineBasic;
+
+    fn fetch(
+        &self,
+        request: PageRequest,
+        per_page: u32,
+    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
+        let q = self.clone();
+        Box::pin(async move {
+            let number = request.number();
+            let mut op = q
+                .project
+                .gl
+                .api()
+                .list_project_pipelines()
+                .id(q.project.id.checked()?)
+                .page(non_zero(number))
+                .per_page(non_zero(per_page));
+            if let Some(v) = q.scope.clone() {
+                op = op.scope(v);
+            }
+            if let Some(v) = q.status.clone() {
+                op = op.status(v);
+            }
+            if let Some(v) = q.source.clone() {
+                op = op.source(v);
+            }
+            if let Some(v) = q.git_ref.clone() {
+                op = op.ref_(v);
+            }
+            if let Some(v) = q.sha.clone() {
+                op = op.sha(v);
+            }
+            if let Some(v) = q.username.clone() {
+                op = op.username(v);
+            }
+            if let Some(v) = q.name.clone() {
+                op = op.name(v);
+            }
+            if let Some(v) = q.updated_after {
+                op = op.updated_after(v);
+            }
+            if let Some(v) = q.updated_before {
+                op = op.updated_before(v);
+            }
+            if let Some(v) = q.created_after {
+                op = op.created_after(v);
+            }
+            if let Some(v) = q.created_before {
+                op = op.created_before(v);
+            }
+            if let Some(v) = q.order_by.clone() {
+                op = op.order_by(v);
+            }
+            if let Some(v) = q.sort.clone() {
+                op = op.sort(v);
+            }
+            Ok(page_of(
+                Some(number),
+                call("list_project_pipelines", op.send()).await?,
+            ))
+        })
+    }
+}
+
+/// Creates a pipeline: `project.create_pipeline(ref)`, options, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is created until `.send()`"]
+pub struct CreatePipeline {
+    project: Project,
+    git_ref: String,
+    variables: Vec<types::PipelineVariableInput>,
+    inputs: serde_json::Map<String, serde_json::Value>,
+}
+
+impl CreatePipeline {
+    pub(crate) fn new(project: Project, git_ref: String) -> Self {
+        Self {
+            project,
+            git_ref,
+            variables: Vec::new(),
+            inputs: serde_json::Map::new(),
+        }
+    }
+
+    /// An environment variable for the pipeline.
+    pub fn variable(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.variables.push(types::PipelineVariableInput {
+            key: key.into(),
+            value: value.into(),
+            variable_type: None,
+        });
+        self
+    }
+
+    /// A file variable: the job sees a path to a file holding `value`.
+    pub fn file_variable(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.variables.push(types::PipelineVariableInput {
+            key: key.into(),
+            value: value.into(),
+            variable_type: Some(types::VariableType::File),
+        });
+        self
+    }
+
+    /// A pipeline input (`spec:inputs`).
+    pub fn input(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.inputs.insert(name.into(), value.into());
+        self
+    }
+
+    /// Creates the pipeline and returns it.
+    pub async fn send(self) -> Result<types::Pipeline> {
+        let id = self.project.id.checked()?;
+        let body = types::CreatePipelineRequest {
+            inputs: self.inputs,
+            ref_: self.git_ref,
+            variables: self.variables,
+        };
+        let op = self.project.gl.api().create_pipeline().id(id).body(body);
+        Ok(call("create_pipeline", op.send()).await?.into_inner())
+    }
+}

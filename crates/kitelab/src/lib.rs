@@ -1,0 +1,115 @@
+//! # kitelab
+//!
+//! An async SDK for the [Buildkite REST API v2] and the [GitLab CI REST API v4]: typed models,
+//! lists as lazy streams, streamed downloads, retries and rate limits, one matchable error type.
+//!
+//! ```no_run
+//! use futures_util::TryStreamExt;
+//! use kitelab::buildkite::BuildState;
+//! use kitelab::{Buildkite, GitLab};
+//!
+//! # async fn run() -> kitelab::Result<()> {
+//! // Buildkite: BUILDKITE_API_TOKEN
+//! let bk = Buildkite::from_env()?;
+//! let mut running = bk
+//!     .pipeline("my-org", "my-pipeline")
+//!     .builds()
+//!     .state([BuildState::Running, BuildState::Scheduled])
+//!     .stream();
+//! while let Some(build) = running.try_next().await? {
+//!     println!("#{} {}", build.number, build.state);
+//! }
+//! let build = bk
+//!     .pipeline("my-org", "my-pipeline")
+//!     .create_build("HEAD", "main")
+//!     .message("Deploy")
+//!     .clean_checkout(true)
+//!     .send()
+//!     .await?;
+//!
+//! // GitLab: CI_SERVER_URL or GITLAB_URL, and GITLAB_TOKEN or CI_JOB_TOKEN
+//! let gl = GitLab::from_env()?;
+//! let project = gl.project("group/subgroup/project");
+//! let pipeline = project.create_pipeline("main").variable("DEPLOY_ZONE", "eu").send().await?;
+//! let log = project.job(42).trace().await?.text().await?;
+//! # let _ = (build, pipeline, log);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Concepts
+//!
+//! - **Clients** ([`Buildkite`], [`GitLab`]) are cheap to clone and `Send + Sync`; build them from
+//!   the environment or with a builder (base URL, token, timeouts, [`RetryPolicy`], page size).
+//! - **Handles** per resource read like the domain (`bk.pipeline(org, slug).build(42)`,
+//!   `gl.project("group/project").pipeline(7)`); their methods are the verbs. Operations with
+//!   options are builders that end in `.send()`.
+//! - **Lists** are [`List`]s: `.stream()` for items, `.pages()` for [`Page`]s with their headers,
+//!   `.page(n)` for one page; see [`pagination`].
+//! - **Downloads** (artifacts, logs, traces) are a [`Download`]: streamed, or written to a file
+//!   atomically; see [`download`].
+//! - **Errors** are one [`Error`]: see [`error`]. Tokens never appear in `Debug` output, errors or
+//!   logs, and are never sent to another origin.
+//! - **Retries**: see [`retry`].
+//! - The generated low-level clients are in [`kitelab_api`], re-exported as [`api`].
+//!
+//! [Buildkite REST API v2]: https://buildkite.com/docs/apis/rest-api
+//! [GitLab CI REST API v4]: https://docs.gitlab.com/api/rest/
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod auth;
+mod config;
+pub mod download;
+pub mod error;
+pub mod pagination;
+mod rate_limit;
+pub mod retry;
+mod transport;
+
+#[cfg(feature = "buildkite")]
+pub mod buildkite;
+#[cfg(feature = "gitlab")]
+pub mod gitlab;
+
+pub use auth::Secret;
+#[cfg(feature = "buildkite")]
+pub use buildkite::Buildkite;
+pub use download::Download;
+pub use error::{Error, Result};
+#[cfg(feature = "gitlab")]
+pub use gitlab::GitLab;
+pub use kitelab_api as api;
+pub use kitelab_api::Timestamp;
+pub use pagination::{Links, List, Page};
+pub use rate_limit::RateLimitStatus;
+pub use retry::RetryPolicy;
+
+/// A URL (as text) with credentials in its query redacted; unparsable text is not shown.
+pub(crate) fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(url) => kitelab_api::redact_url(&url),
+        Err(_) => "[unparsable URL]".to_owned(),
+    }
+}
+
+/// Runs a generated call and converts its error.
+pub(crate) async fn call<T>(
+    operation: &'static str,
+    request: impl std::future::Future<
+        Output = std::result::Result<kitelab_api::ResponseValue<T>, kitelab_api::Error<()>>,
+    >,
+) -> Result<kitelab_api::ResponseValue<T>> {
+    match request.await {
+        Ok(value) => Ok(value),
+        Err(error) => Err(Error::from_generated(operation, error).await),
+    }
+}
+
+/// Checks a path segment supplied by the caller (an organization slug, a project path, a key).
+pub(crate) fn segment<'a>(what: &str, value: &'a str) -> Result<&'a str> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(format!("{what} is empty")));
+    }
+    Ok(value)
+}
