@@ -113,3 +113,8 @@ pub(crate) fn segment<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     }
     Ok(value)
 }
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
