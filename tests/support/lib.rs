@@ -77,7 +77,16 @@ pub fn fixtures(service: &str) -> Vec<(String, Fixture)> {
             fixture,
         ));
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    // `getBuild.json` before `getBuild.2.json`: by operation, then by the number in the name.
+    out.sort_by_key(|(name, _)| {
+        let stem = name.trim_end_matches(".json");
+        match stem.rsplit_once('.') {
+            Some((op, n)) if n.parse::<u32>().is_ok() => {
+                (op.to_owned(), n.parse::<u32>().unwrap_or(0))
+            }
+            _ => (stem.to_owned(), 1),
+        }
+    });
     out
 }
 
@@ -89,4 +98,95 @@ pub fn fixture_body(service: &str, operation: &str) -> serde_json::Value {
         .unwrap_or_else(|| panic!("no {service} fixture for {operation}"))
         .1
         .body
+}
+
+/// A raw TCP server on loopback that misbehaves on purpose (drops connections, stalls, cuts
+/// bodies short), for the failure paths httpmock cannot produce. Every accepted connection runs
+/// `script` once; the returned counter counts connections.
+pub mod raw {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// What the server does with each connection.
+    #[derive(Clone, Debug)]
+    pub enum Script {
+        /// Close the connection without answering.
+        Drop,
+        /// Send `head` (status line and headers, ending in a blank line), then each chunk after
+        /// its delay, then close.
+        Send {
+            /// The status line and headers, `\r\n`-separated, ending with `\r\n\r\n`.
+            head: String,
+            /// (delay before, bytes) pairs.
+            chunks: Vec<(Duration, Vec<u8>)>,
+        },
+    }
+
+    /// A running raw server.
+    pub struct RawServer {
+        /// `http://127.0.0.1:PORT`.
+        pub url: String,
+        /// Connections accepted so far.
+        pub connections: Arc<AtomicUsize>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Drop for RawServer {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    /// Starts a server running `script` for every connection.
+    pub async fn serve(script: Script) -> RawServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = connections.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(run(socket, script.clone()));
+            }
+        });
+        RawServer {
+            url,
+            connections,
+            task,
+        }
+    }
+
+    async fn run(mut socket: TcpStream, script: Script) {
+        // Read the request head before answering, as a server would.
+        let mut buf = [0u8; 4096];
+        let mut seen = Vec::new();
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+        match script {
+            Script::Drop => {}
+            Script::Send { head, chunks } => {
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for (delay, bytes) in chunks {
+                    tokio::time::sleep(delay).await;
+                    if socket.write_all(&bytes).await.is_err() {
+                        return;
+                    }
+                    let _ = socket.flush().await;
+                }
+            }
+        }
+        let _ = socket.shutdown().await;
+    }
 }

@@ -109,6 +109,14 @@ pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<Sp
         "crate::Timestamp",
         [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
     );
+    let password: schemars::schema::SchemaObject =
+        serde_json::from_value(serde_json::json!({"type": "string", "format": "password"}))
+            .expect("a valid schema");
+    settings.with_conversion(
+        password,
+        "crate::SecretString",
+        [TypeImpl::FromStr, TypeImpl::Default].into_iter(),
+    );
     for e in &enums {
         settings.with_replacement(
             &e.name,
@@ -132,8 +140,9 @@ pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<Sp
     ))
 }
 
-/// `STREAMING_OPERATIONS`: the operations whose success body is not JSON (a byte stream). The
-/// ergonomic crate exempts them from the total request timeout.
+/// `STREAMING_OPERATIONS`: the operations whose success body is not JSON (a byte stream), with
+/// its media type. The ergonomic crate sends that type as `Accept` (Buildkite picks a log's
+/// format by it) and exempts the operations from the total request timeout.
 fn streaming_operations(doc: &Value) -> syn::Item {
     use heck::ToSnakeCase;
     let mut ids = Vec::new();
@@ -148,31 +157,28 @@ fn streaming_operations(doc: &Value) -> syn::Item {
             let Some(id) = op.get("operationId").and_then(Value::as_str) else {
                 continue;
             };
-            let streams = op
+            let media = op
                 .get("responses")
                 .and_then(Value::as_object)
                 .into_iter()
                 .flatten()
                 .filter(|(status, _)| status.starts_with('2'))
                 .filter_map(|(_, r)| r.get("content").and_then(Value::as_object))
-                .any(|content| {
-                    content
-                        .keys()
-                        .any(|media| !media.starts_with("application/json"))
-                });
-            if streams {
-                ids.push(id.to_snake_case());
+                .flat_map(|content| content.keys())
+                .find(|media| !media.starts_with("application/json"));
+            if let Some(media) = media {
+                ids.push((id.to_snake_case(), media.clone()));
             }
         }
     }
     ids.sort();
     let list = ids
         .iter()
-        .map(|id| format!("{id:?}"))
+        .map(|(id, media)| format!("({id:?}, {media:?})"))
         .collect::<Vec<_>>()
         .join(", ");
     syn::parse_str(&format!(
-        "/// The operations whose success body is streamed rather than decoded (not JSON).\npub const STREAMING_OPERATIONS: &[&str] = &[{list}];"
+        "/// The operations whose success body is streamed rather than decoded (not JSON), with its media type.\npub const STREAMING_OPERATIONS: &[(&str, &str)] = &[{list}];"
     ))
     .expect("a valid item")
 }

@@ -10096,6 +10096,52 @@ let response = client.delete_job_log()
     .await;
 ```*/
     fn delete_job_log(&self) -> builder::DeleteJobLog<'_>;
+    /**Get a job's log size without downloading it
+
+`HEAD` on the log: no body; `Content-Length` is the size of the raw stored log in bytes, and `Accept-Ranges: bytes` says suffix ranges are supported (see `getJobLogText`). Useful to watch a log grow or to check for new output cheaply.
+
+Required scope: `read_build_logs`. Errors: none documented beyond the common `401`, `403`, `404` and `429`.
+
+Sends a `HEAD` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log`
+
+Arguments:
+- `org_slug`: The organization's slug (e.g. `my-great-org`).
+- `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
+- `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
+- `job_id`: The job's UUID.
+```ignore
+let response = client.get_job_log_size()
+    .org_slug(org_slug)
+    .pipeline_slug(pipeline_slug)
+    .build_number(build_number)
+    .job_id(job_id)
+    .send()
+    .await;
+```*/
+    fn get_job_log_size(&self) -> builder::GetJobLogSize<'_>;
+    /**Get a job's log rendered as HTML
+
+Returns the job's log rendered by Buildkite's terminal-to-html (`text/html`, the `.html` form of "Get a job's log output"), with ANSI colours turned into markup. The body is streamed.
+
+Required scope: `read_build_logs`. Errors: none documented beyond the common `401`, `403`, `404` and `429`.
+
+Sends a `GET` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log.html`
+
+Arguments:
+- `org_slug`: The organization's slug (e.g. `my-great-org`).
+- `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
+- `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
+- `job_id`: The job's UUID.
+```ignore
+let response = client.get_job_log_html()
+    .org_slug(org_slug)
+    .pipeline_slug(pipeline_slug)
+    .build_number(build_number)
+    .job_id(job_id)
+    .send()
+    .await;
+```*/
+    fn get_job_log_html(&self) -> builder::GetJobLogHtml<'_>;
     /**Get a job's raw log output
 
 Returns the job's raw log bytes (`text/plain`, the `.txt` form of "Get a job's log output"; jobs link to it as `raw_log_url`). The bytes are the stored log without UTF-8 normalisation, so treat them as bytes, not text. Logs can be up to 1 GiB per job; the body is streamed.
@@ -10109,12 +10155,14 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
+- `range`: `bytes=-N` to get only the last N bytes (a suffix range; the answer is then `206 Partial Content` with `Content-Range: bytes 900-999/1000`). Only suffix ranges are supported: `bytes=a-b`, multipart ranges and `bytes=-0` answer `400`, and an empty log answers `416`. Range requests need `Accept: text/plain`, which the client sends for this operation.
 ```ignore
 let response = client.get_job_log_text()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
     .build_number(build_number)
     .job_id(job_id)
+    .range(range)
     .send()
     .await;
 ```*/
@@ -10180,6 +10228,14 @@ impl ClientJobsExt for Client {
 
     fn delete_job_log(&self) -> builder::DeleteJobLog<'_> {
         builder::DeleteJobLog::new(self)
+    }
+
+    fn get_job_log_size(&self) -> builder::GetJobLogSize<'_> {
+        builder::GetJobLogSize::new(self)
+    }
+
+    fn get_job_log_html(&self) -> builder::GetJobLogHtml<'_> {
+        builder::GetJobLogHtml::new(self)
     }
 
     fn get_job_log_text(&self) -> builder::GetJobLogText<'_> {
@@ -14561,11 +14617,11 @@ pub mod builder {
         }
     }
 
-    /**Builder for [`ClientJobsExt::get_job_log_text`]
+    /**Builder for [`ClientJobsExt::get_job_log_size`]
 
-[`ClientJobsExt::get_job_log_text`]: super::ClientJobsExt::get_job_log_text*/
+[`ClientJobsExt::get_job_log_size`]: super::ClientJobsExt::get_job_log_size*/
     #[derive(Debug, Clone)]
-    pub struct GetJobLogText<'a> {
+    pub struct GetJobLogSize<'a> {
         client: &'a super::Client,
         org_slug: Result<::std::string::String, String>,
         pipeline_slug: Result<::std::string::String, String>,
@@ -14573,7 +14629,7 @@ pub mod builder {
         job_id: Result<::std::string::String, String>,
     }
 
-    impl<'a> GetJobLogText<'a> {
+    impl<'a> GetJobLogSize<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -14633,7 +14689,116 @@ pub mod builder {
             self
         }
 
-        ///Sends a `GET` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log.txt`
+        ///Sends a `HEAD` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, org_slug, pipeline_slug, build_number, job_id } = self;
+            let org_slug = org_slug.map_err(Error::InvalidRequest)?;
+            let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
+            let build_number = build_number.map_err(Error::InvalidRequest)?;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/log", client.baseurl,
+                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
+                .to_string()), encode_path(& build_number.to_string()), encode_path(&
+                job_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.head(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "get_job_log_size",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobsExt::get_job_log_html`]
+
+[`ClientJobsExt::get_job_log_html`]: super::ClientJobsExt::get_job_log_html*/
+    #[derive(Debug, Clone)]
+    pub struct GetJobLogHtml<'a> {
+        client: &'a super::Client,
+        org_slug: Result<::std::string::String, String>,
+        pipeline_slug: Result<::std::string::String, String>,
+        build_number: Result<i64, String>,
+        job_id: Result<::std::string::String, String>,
+    }
+
+    impl<'a> GetJobLogHtml<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                org_slug: Err("org_slug was not initialized".to_string()),
+                pipeline_slug: Err("pipeline_slug was not initialized".to_string()),
+                build_number: Err("build_number was not initialized".to_string()),
+                job_id: Err("job_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn org_slug<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.org_slug = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for org_slug failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn pipeline_slug<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.pipeline_slug = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for pipeline_slug failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn build_number<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.build_number = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for build_number failed".to_string());
+            self
+        }
+
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log.html`
         pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
             let Self { client, org_slug, pipeline_slug, build_number, job_id } = self;
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
@@ -14641,7 +14806,7 @@ pub mod builder {
             let build_number = build_number.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/log.txt", client
+                "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/log.html", client
                 .baseurl, encode_path(& org_slug.to_string()), encode_path(&
                 pipeline_slug.to_string()), encode_path(& build_number.to_string()),
                 encode_path(& job_id.to_string()),
@@ -14657,6 +14822,135 @@ pub mod builder {
             #[allow(unused_mut)]
             let mut request = client.client.get(url).headers(header_map).build()?;
             let info = OperationInfo {
+                operation_id: "get_job_log_html",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::stream(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobsExt::get_job_log_text`]
+
+[`ClientJobsExt::get_job_log_text`]: super::ClientJobsExt::get_job_log_text*/
+    #[derive(Debug, Clone)]
+    pub struct GetJobLogText<'a> {
+        client: &'a super::Client,
+        org_slug: Result<::std::string::String, String>,
+        pipeline_slug: Result<::std::string::String, String>,
+        build_number: Result<i64, String>,
+        job_id: Result<::std::string::String, String>,
+        range: Result<Option<::std::string::String>, String>,
+    }
+
+    impl<'a> GetJobLogText<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                org_slug: Err("org_slug was not initialized".to_string()),
+                pipeline_slug: Err("pipeline_slug was not initialized".to_string()),
+                build_number: Err("build_number was not initialized".to_string()),
+                job_id: Err("job_id was not initialized".to_string()),
+                range: Ok(None),
+            }
+        }
+
+        pub fn org_slug<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.org_slug = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for org_slug failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn pipeline_slug<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.pipeline_slug = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for pipeline_slug failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn build_number<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.build_number = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for build_number failed".to_string());
+            self
+        }
+
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn range<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.range = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for range failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log.txt`
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
+            let Self { client, org_slug, pipeline_slug, build_number, job_id, range } = self;
+            let org_slug = org_slug.map_err(Error::InvalidRequest)?;
+            let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
+            let build_number = build_number.map_err(Error::InvalidRequest)?;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let range = range.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/log.txt", client
+                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
+                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
+                encode_path(& job_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = range {
+                header_map.append("Range", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client.client.get(url).headers(header_map).build()?;
+            let info = OperationInfo {
                 operation_id: "get_job_log_text",
             };
             client.pre(&mut request, &info).await?;
@@ -14665,6 +14959,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
+                206u16 => Ok(ResponseValue::stream(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -15320,5 +15615,9 @@ pub mod prelude {
     pub use super::ClientUserExt;
 }
 
-/// The operations whose success body is streamed rather than decoded (not JSON).
-pub const STREAMING_OPERATIONS: &[&str] = &["download_artifact", "get_job_log_text"];
+/// The operations whose success body is streamed rather than decoded (not JSON), with its media type.
+pub const STREAMING_OPERATIONS: &[(&str, &str)] = &[
+    ("download_artifact", "application/octet-stream"),
+    ("get_job_log_html", "text/html"),
+    ("get_job_log_text", "text/plain"),
+];

@@ -181,7 +181,7 @@ pub mod types {
         ///The key; at most 255 characters of `A-Z`, `a-z`, `0-9` and `_`.
         pub key: ::std::string::String,
         ///The value.
-        pub value: ::std::string::String,
+        pub value: crate::SecretString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub variable_type: ::std::option::Option<crate::gitlab::types::VariableType>,
     }
@@ -246,7 +246,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub raw: ::std::option::Option<bool>,
         ///The value.
-        pub value: ::std::string::String,
+        pub value: crate::SecretString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub variable_type: ::std::option::Option<crate::gitlab::types::VariableType>,
     }
@@ -554,7 +554,7 @@ pub mod types {
         ///The key.
         pub key: ::std::string::String,
         ///The value.
-        pub value: ::std::string::String,
+        pub value: crate::SecretString,
     }
 
     impl JobVariableAttribute {
@@ -828,7 +828,7 @@ pub mod types {
         ///The key.
         pub key: ::std::string::String,
         ///The value.
-        pub value: ::std::string::String,
+        pub value: crate::SecretString,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub variable_type: ::std::option::Option<crate::gitlab::types::VariableType>,
     }
@@ -996,7 +996,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub owner: ::std::option::Option<User>,
         ///The token: in full for the user who created it, cut to four characters for everyone else.
-        pub token: ::std::string::String,
+        pub token: crate::SecretString,
         ///When the trigger was last updated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<crate::Timestamp>,
@@ -1025,7 +1025,7 @@ pub mod types {
         #[serde(rename = "ref")]
         pub ref_: ::std::string::String,
         ///A pipeline trigger token or a CI/CD job token.
-        pub token: ::std::string::String,
+        pub token: crate::SecretString,
         ///Pipeline variables as a map of string to string (not the array of `createPipeline`); any other shape answers 400.
         #[serde(
             default,
@@ -1093,7 +1093,7 @@ pub mod types {
     pub struct UpdatePipelineScheduleVariableRequest {
         ///The value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<::std::string::String>,
+        pub value: ::std::option::Option<crate::SecretString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub variable_type: ::std::option::Option<crate::gitlab::types::VariableType>,
     }
@@ -1154,7 +1154,7 @@ pub mod types {
         pub raw: ::std::option::Option<bool>,
         ///The value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<::std::string::String>,
+        pub value: ::std::option::Option<crate::SecretString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub variable_type: ::std::option::Option<crate::gitlab::types::VariableType>,
     }
@@ -1292,7 +1292,7 @@ pub mod types {
         pub raw: ::std::option::Option<bool>,
         ///The value; null for hidden (masked and hidden) variables.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<::std::string::String>,
+        pub value: ::std::option::Option<crate::SecretString>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub variable_type: ::std::option::Option<crate::gitlab::types::VariableType>,
     }
@@ -1994,7 +1994,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreatePipelineScheduleVariableRequest {
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
-            value: ::std::result::Result<::std::string::String, ::std::string::String>,
+            value: ::std::result::Result<crate::SecretString, ::std::string::String>,
             variable_type: ::std::result::Result<
                 ::std::option::Option<crate::gitlab::types::VariableType>,
                 ::std::string::String,
@@ -2026,7 +2026,7 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::SecretString>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -2174,7 +2174,7 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            value: ::std::result::Result<::std::string::String, ::std::string::String>,
+            value: ::std::result::Result<crate::SecretString, ::std::string::String>,
             variable_type: ::std::result::Result<
                 ::std::option::Option<crate::gitlab::types::VariableType>,
                 ::std::string::String,
@@ -2288,7 +2288,7 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::SecretString>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -3604,7 +3604,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct JobVariableAttribute {
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
-            value: ::std::result::Result<::std::string::String, ::std::string::String>,
+            value: ::std::result::Result<crate::SecretString, ::std::string::String>,
         }
 
         impl ::std::default::Default for JobVariableAttribute {
@@ -3631,7 +3631,7 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::SecretString>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -4835,7 +4835,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct PipelineVariableInput {
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
-            value: ::std::result::Result<::std::string::String, ::std::string::String>,
+            value: ::std::result::Result<crate::SecretString, ::std::string::String>,
             variable_type: ::std::result::Result<
                 ::std::option::Option<crate::gitlab::types::VariableType>,
                 ::std::string::String,
@@ -4867,7 +4867,7 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::SecretString>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -5515,7 +5515,7 @@ pub mod types {
                 ::std::option::Option<super::User>,
                 ::std::string::String,
             >,
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<crate::SecretString, ::std::string::String>,
             updated_at: ::std::result::Result<
                 ::std::option::Option<crate::Timestamp>,
                 ::std::string::String,
@@ -5610,7 +5610,7 @@ pub mod types {
             }
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::SecretString>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -5674,7 +5674,7 @@ pub mod types {
                 ::std::string::String,
             >,
             ref_: ::std::result::Result<::std::string::String, ::std::string::String>,
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<crate::SecretString, ::std::string::String>,
             variables: ::std::result::Result<
                 ::std::collections::BTreeMap<
                     ::std::string::String,
@@ -5724,7 +5724,7 @@ pub mod types {
             }
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<crate::SecretString>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -5932,7 +5932,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct UpdatePipelineScheduleVariableRequest {
             value: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::SecretString>,
                 ::std::string::String,
             >,
             variable_type: ::std::result::Result<
@@ -5953,7 +5953,7 @@ pub mod types {
         impl UpdatePipelineScheduleVariableRequest {
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::SecretString>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -6076,7 +6076,7 @@ pub mod types {
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::SecretString>,
                 ::std::string::String,
             >,
             variable_type: ::std::result::Result<
@@ -6164,7 +6164,7 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::SecretString>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -6791,7 +6791,7 @@ pub mod types {
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<crate::SecretString>,
                 ::std::string::String,
             >,
             variable_type: ::std::result::Result<
@@ -6905,7 +6905,7 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<crate::SecretString>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -13793,11 +13793,11 @@ pub mod prelude {
     pub use super::ClientTriggersExt;
 }
 
-/// The operations whose success body is streamed rather than decoded (not JSON).
-pub const STREAMING_OPERATIONS: &[&str] = &[
-    "download_job_artifact_file",
-    "download_job_artifacts",
-    "download_ref_artifact_file",
-    "download_ref_artifacts",
-    "get_job_trace",
+/// The operations whose success body is streamed rather than decoded (not JSON), with its media type.
+pub const STREAMING_OPERATIONS: &[(&str, &str)] = &[
+    ("download_job_artifact_file", "application/octet-stream"),
+    ("download_job_artifacts", "application/octet-stream"),
+    ("download_ref_artifact_file", "application/octet-stream"),
+    ("download_ref_artifacts", "application/octet-stream"),
+    ("get_job_trace", "text/plain"),
 ];

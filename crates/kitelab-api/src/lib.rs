@@ -19,7 +19,8 @@
 //!
 //! What is hand-written here: the [`Hooks`] every call runs through (see [`Middleware`]), the
 //! open enums the generator swaps in for every string enum (an unknown value decodes as
-//! `Unrecognized(text)`), and [`Timestamp`]. Errors are not declared per operation in the specs,
+//! `Unrecognized(text)`), [`Timestamp`] (every `format: date-time`) and [`SecretString`] (every
+//! `format: password`). Errors are not declared per operation in the specs,
 //! so every error status comes back as [`Error::UnexpectedResponse`] with the whole response.
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
@@ -28,12 +29,14 @@
 
 mod hooks;
 mod open_enum;
+mod secret;
 mod timestamp;
 
 pub use hooks::{redact_error, redact_url, BoxFuture, Hooks, Middleware};
 pub use progenitor_client::{
     ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue,
 };
+pub use secret::SecretString;
 pub use timestamp::{Timestamp, TimestampError};
 
 /// Wires a generated `Client` to its [`Hooks`].

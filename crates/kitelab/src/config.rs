@@ -62,7 +62,7 @@ impl Settings {
         default_base: &str,
         api_path: &str,
         auth: Option<AuthHeader>,
-        streaming: &[&'static str],
+        streaming: &[(&'static str, &'static str)],
         anonymous: &[&'static str],
     ) -> Result<Built> {
         let raw = self.base_url.as_deref().unwrap_or(default_base);

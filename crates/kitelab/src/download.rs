@@ -67,6 +67,21 @@ impl Download {
         }
     }
 
+    /// A download with no bytes (what an empty log's tail is).
+    pub(crate) fn empty(operation: &'static str) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::CONTENT_LENGTH,
+            reqwest::header::HeaderValue::from_static("0"),
+        );
+        Self {
+            operation,
+            status: reqwest::StatusCode::OK,
+            headers,
+            body: Box::pin(futures_util::stream::empty()),
+        }
+    }
+
     /// The HTTP status (200, or 206 for a range).
     pub fn status(&self) -> reqwest::StatusCode {
         self.status
@@ -135,6 +150,25 @@ impl Download {
             Ok(text) => text,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         })
+    }
+
+    /// The bytes after the first `offset`, collected (following a log that grows).
+    pub(crate) async fn skip_bytes(self, offset: u64) -> Result<Bytes> {
+        let mut skipped: u64 = 0;
+        let mut out = Vec::new();
+        let mut stream = self.into_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            let len = chunk.len() as u64;
+            if skipped + len <= offset {
+                skipped += len;
+                continue;
+            }
+            let start = offset.saturating_sub(skipped) as usize;
+            out.extend_from_slice(&chunk[start..]);
+            skipped = offset;
+        }
+        Ok(Bytes::from(out))
     }
 
     /// Writes the body to `path` atomically and returns the number of bytes written.
@@ -239,7 +273,7 @@ impl Stream for Download {
     }
 }
 
-fn file_name_of(disposition: &str) -> Option<String> {
+pub(crate) fn file_name_of(disposition: &str) -> Option<String> {
     let mut plain = None;
     for part in disposition.split(';').map(str::trim) {
         let Some((key, value)) = part.split_once('=') else {

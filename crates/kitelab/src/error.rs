@@ -108,10 +108,12 @@ impl Error {
         Error::Transport(Box::new(TransportError::new(operation, error)))
     }
 
-    /// Converts a generated client's error, reading the body of an error response.
+    /// Converts a generated client's error, reading the body of an error response; `status` is
+    /// the status of the answer, when one came.
     pub(crate) async fn from_generated<E>(
         operation: &'static str,
         error: kitelab_api::Error<E>,
+        status: Option<u16>,
     ) -> Self {
         use kitelab_api::Error as G;
         match error {
@@ -121,8 +123,10 @@ impl Error {
             }
             G::InvalidResponsePayload(body, e) => Error::Decode(Box::new(DecodeError {
                 operation,
-                status: StatusCode::OK,
-                path: String::new(),
+                status: status
+                    .and_then(|s| StatusCode::from_u16(s).ok())
+                    .unwrap_or(StatusCode::OK),
+                path: json_path_at(&body, e.line(), e.column()),
                 message: e.to_string(),
                 body_excerpt: excerpt(&body),
             })),
@@ -401,6 +405,86 @@ fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
         .map(|s| s.chars().take(128).collect())
 }
 
+/// The JSON path (`[3].jobs[0].state`) of the value at `line`:`column` (1-based, as serde_json
+/// reports errors) in `body`, found by scanning the text; empty if the position is not inside
+/// any container. It never fails, whatever the body.
+pub(crate) fn json_path_at(body: &[u8], line: usize, column: usize) -> String {
+    // The byte offset of the position.
+    let mut offset = 0;
+    let mut current_line = 1;
+    while current_line < line && offset < body.len() {
+        if body[offset] == b'\n' {
+            current_line += 1;
+        }
+        offset += 1;
+    }
+    let target = (offset + column.saturating_sub(1)).min(body.len());
+
+    enum Frame {
+        Object {
+            key: Option<String>,
+            expecting_key: bool,
+        },
+        Array {
+            index: usize,
+        },
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < target {
+        match body[i] {
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                expecting_key: true,
+            }),
+            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array { index }) => *index += 1,
+                Some(Frame::Object { expecting_key, .. }) => *expecting_key = true,
+                None => {}
+            },
+            b'"' => {
+                // A string: read to its closing quote, minding escapes.
+                let start = i + 1;
+                i += 1;
+                while i < body.len() && body[i] != b'"' {
+                    if body[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if let Some(Frame::Object { key, expecting_key }) = stack.last_mut() {
+                    if *expecting_key {
+                        *key = Some(
+                            String::from_utf8_lossy(&body[start..i.min(body.len())]).into_owned(),
+                        );
+                        *expecting_key = false;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object { key: Some(key), .. } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Frame::Object { key: None, .. } => {}
+            Frame::Array { index } => path.push_str(&format!("[{index}]")),
+        }
+    }
+    path
+}
+
 /// At most [`EXCERPT_BYTES`] of `body`, as (lossy) text, cut at a character boundary.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_BYTES + 4)]);
@@ -536,6 +620,53 @@ mod tests {
         ];
         for (body, expected) in cases {
             assert_eq!(error_message(body.as_bytes()), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn decode_errors_name_the_json_path() {
+        let body = br#"[{"number":1,"state":"passed"},{"number":2,"jobs":[{"id":"a"},{"id":7}]}]"#;
+        let err =
+            serde_json::from_slice::<Vec<serde_json::Map<String, serde_json::Value>>>(body).err();
+        assert!(err.is_none());
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Job {
+            id: String,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Build {
+            number: i64,
+            #[serde(default)]
+            jobs: Vec<Job>,
+        }
+        let err = serde_json::from_slice::<Vec<Build>>(body).unwrap_err();
+        assert_eq!(
+            json_path_at(body, err.line(), err.column()),
+            "[1].jobs[1].id"
+        );
+        let pretty = b"{\n  \"a\": {\n    \"b\": [1, \"x\"]\n  }\n}";
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            b: Vec<u8>,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            a: Inner,
+        }
+        let err = serde_json::from_slice::<Outer>(pretty).unwrap_err();
+        assert_eq!(json_path_at(pretty, err.line(), err.column()), "a.b[1]");
+        // Never panics, whatever it is given.
+        for (body, line, column) in [
+            (&b""[..], 0, 0),
+            (b"{", 9, 9),
+            (b"\"\\", 1, 3),
+            (b"]]]}}", 1, 5),
+        ] {
+            let _ = json_path_at(body, line, column);
         }
     }
 

@@ -50,6 +50,7 @@
 //! - **Errors** are one [`Error`]: see [`error`]. Tokens never appear in `Debug` output, errors or
 //!   logs, and are never sent to another origin.
 //! - **Retries**: see [`retry`].
+//! - **Waiting** for a build or pipeline to finish: `.wait()`, see [`wait`].
 //! - The generated low-level clients are in [`kitelab_api`], re-exported as [`api`].
 //!
 //! [Buildkite REST API v2]: https://buildkite.com/docs/apis/rest-api
@@ -63,9 +64,12 @@ mod config;
 pub mod download;
 pub mod error;
 pub mod pagination;
+#[cfg(test)]
+mod properties;
 mod rate_limit;
 pub mod retry;
 mod transport;
+pub mod wait;
 
 #[cfg(feature = "buildkite")]
 pub mod buildkite;
@@ -84,6 +88,7 @@ pub use kitelab_api::Timestamp;
 pub use pagination::{Links, List, Page};
 pub use rate_limit::RateLimitStatus;
 pub use retry::RetryPolicy;
+pub use wait::Wait;
 
 /// A URL (as text) with credentials in its query redacted; unparsable text is not shown.
 pub(crate) fn redact(url: &str) -> String {
@@ -100,9 +105,20 @@ pub(crate) async fn call<T>(
         Output = std::result::Result<kitelab_api::ResponseValue<T>, kitelab_api::Error<()>>,
     >,
 ) -> Result<kitelab_api::ResponseValue<T>> {
-    match request.await {
-        Ok(value) => Ok(value),
-        Err(error) => Err(Error::from_generated(operation, error).await),
+    call_with_query(operation, Vec::new(), request).await
+}
+
+/// [`call`], with query pairs the spec cannot express added to the request.
+pub(crate) async fn call_with_query<T>(
+    operation: &'static str,
+    extra_query: Vec<(String, String)>,
+    request: impl std::future::Future<
+        Output = std::result::Result<kitelab_api::ResponseValue<T>, kitelab_api::Error<()>>,
+    >,
+) -> Result<kitelab_api::ResponseValue<T>> {
+    match transport::in_call_context(extra_query, request).await {
+        (Ok(value), _) => Ok(value),
+        (Err(error), status) => Err(Error::from_generated(operation, error, status).await),
     }
 }
 

@@ -257,6 +257,17 @@ impl PageRequest {
             PageRequest::Link(_) => 1,
         }
     }
+
+    /// The value of `key` in a link request.
+    pub(crate) fn param(&self, key: &str) -> Option<&str> {
+        match self {
+            PageRequest::Link(pairs) => pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str()),
+            PageRequest::Number(_) => None,
+        }
+    }
 }
 
 /// What a resource implements to be listed: fetch one page. Not implementable outside kitelab.

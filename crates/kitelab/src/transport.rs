@@ -3,7 +3,7 @@
 //! credentials dropped when the origin changes), bounded retries for rate limits, server errors
 //! and connection failures, per-request timeouts, and the last rate-limit headers seen.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,17 +16,33 @@ use crate::auth::{AuthHeader, CREDENTIAL_HEADERS};
 use crate::retry::RetryPolicy;
 
 tokio::task_local! {
-    /// Query pairs the spec cannot express (`meta_data[key]=value`), added to the first request
-    /// of a call made inside [`with_extra_query`].
-    static EXTRA_QUERY: Vec<(String, String)>;
+    /// What one call shares with the transport: query pairs the spec cannot express
+    /// (`meta_data[key]=value`), and the status of the answer (for decode errors).
+    static CALL: CallContext;
 }
 
-/// Runs `call` with `pairs` appended to the query of its request.
-pub(crate) async fn with_extra_query<F: std::future::Future>(
-    pairs: Vec<(String, String)>,
+/// See [`CALL`].
+#[derive(Default)]
+pub(crate) struct CallContext {
+    extra_query: Vec<(String, String)>,
+    status: std::cell::Cell<Option<u16>>,
+}
+
+/// Runs `call` in a fresh call context with `extra_query` appended to its request's query, and
+/// returns its output with the status of the last answer.
+pub(crate) async fn in_call_context<F: std::future::Future>(
+    extra_query: Vec<(String, String)>,
     call: F,
-) -> F::Output {
-    EXTRA_QUERY.scope(pairs, call).await
+) -> (F::Output, Option<u16>) {
+    let context = CallContext {
+        extra_query,
+        status: std::cell::Cell::new(None),
+    };
+    CALL.scope(context, async move {
+        let output = call.await;
+        (output, CALL.with(|c| c.status.get()))
+    })
+    .await
 }
 
 /// How many redirects a GET or HEAD follows.
@@ -40,9 +56,9 @@ pub(crate) struct Transport {
     auth: Option<AuthHeader>,
     retry: RetryPolicy,
     request_timeout: Option<Duration>,
-    /// Operations whose bodies are streamed: they get no total timeout (the reqwest client's
-    /// idle read timeout still applies).
-    streaming: HashSet<&'static str>,
+    /// Operations whose bodies are streamed, with their media type: they are sent with that
+    /// `Accept` and get no total timeout (the reqwest client's idle read timeout still applies).
+    streaming: HashMap<&'static str, &'static str>,
     /// Operations that carry their own credential (GitLab's trigger token in the body): the
     /// client's token is not sent with them.
     anonymous: HashSet<&'static str>,
@@ -57,7 +73,7 @@ impl Transport {
         auth: Option<AuthHeader>,
         retry: RetryPolicy,
         request_timeout: Option<Duration>,
-        streaming: &[&'static str],
+        streaming: &[(&'static str, &'static str)],
         anonymous: &[&'static str],
     ) -> Self {
         let seed = SystemTime::now()
@@ -121,7 +137,8 @@ impl Transport {
         mut request: Request,
         operation: &'static str,
     ) -> reqwest::Result<Response> {
-        let _ = EXTRA_QUERY.try_with(|pairs| {
+        let _ = CALL.try_with(|context| {
+            let pairs = &context.extra_query;
             if !pairs.is_empty() {
                 request
                     .url_mut()
@@ -129,8 +146,18 @@ impl Transport {
                     .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             }
         });
-        if request.timeout().is_none() && !self.streaming.contains(operation) {
-            *request.timeout_mut() = self.request_timeout;
+        match self.streaming.get(operation) {
+            // A raw operation is asked for its media type (Buildkite picks a log's format by it).
+            Some(media) if !request.headers().contains_key(reqwest::header::ACCEPT) => {
+                request.headers_mut().insert(
+                    reqwest::header::ACCEPT,
+                    reqwest::header::HeaderValue::from_static(media),
+                );
+            }
+            // Streamed bodies get no total timeout, only the idle read timeout.
+            Some(_) => {}
+            None if request.timeout().is_none() => *request.timeout_mut() = self.request_timeout,
+            None => {}
         }
         for hop in 0..=MAX_REDIRECTS {
             self.authorize(&mut request, operation);
@@ -197,6 +224,8 @@ impl Transport {
             let result = client.execute(request).await;
             if let Ok(response) = &result {
                 self.record_rate_limit(response.headers());
+                let _ =
+                    CALL.try_with(|context| context.status.set(Some(response.status().as_u16())));
             }
             let Some(next) = spare else { return result };
             let (wait, reason, response) = match result {

@@ -67,7 +67,7 @@ impl Artifact {
             {
                 response
             }
-            Err(other) => return Err(Error::from_generated(OP, other).await),
+            Err(other) => return Err(Error::from_generated(OP, other, None).await),
             Ok(_) => {
                 return Err(Error::invalid(
                     "Buildkite served the artifact directly instead of a download URL",

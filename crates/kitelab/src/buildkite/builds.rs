@@ -9,8 +9,7 @@ use kitelab_api::Timestamp;
 
 use super::{Artifact, ArtifactsQuery, Buildkite, Job, Pipeline};
 use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
-use crate::transport::with_extra_query;
-use crate::{call, List, Page, Result};
+use crate::{call, call_with_query, List, Page, Result};
 
 /// A build, by pipeline and number: `bk.pipeline("acme", "web").build(42)`.
 #[derive(Debug, Clone)]
@@ -72,6 +71,34 @@ impl Build {
         Ok(call("rebuild_build", op.send()).await?.into_inner())
     }
 
+    /// Polls until the build finishes (passed, failed, blocked, canceled, skipped or not run;
+    /// a state this version does not know counts as finished once `finished_at` is set), and
+    /// returns it. See [`Wait`](crate::Wait) for the interval and the timeout.
+    ///
+    /// ```no_run
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let pipeline = bk.pipeline("acme", "web");
+    /// let started = pipeline.create_build("HEAD", "main").send().await?;
+    /// let finished = pipeline.build(started.number).wait().await?;
+    /// println!("#{} {}", finished.number, finished.state);
+    /// # Ok(()) }
+    /// ```
+    pub fn wait(&self) -> crate::Wait<types::Build> {
+        let build = self.clone();
+        let what = format!(
+            "build #{} of {}/{}",
+            self.number, self.pipeline.org, self.pipeline.slug
+        );
+        crate::Wait::new(
+            what,
+            move || {
+                let build = build.clone();
+                async move { build.get().await }
+            },
+            unfinished_build,
+        )
+    }
+
     /// A job of this build, by id.
     pub fn job(&self, id: impl Into<String>) -> Job {
         Job::new(self.clone(), id.into())
@@ -89,6 +116,17 @@ impl Build {
     pub fn artifact(&self, job: impl Into<String>, id: impl Into<String>) -> Artifact {
         Artifact::new(self.job(job), id.into())
     }
+}
+
+/// The state of a build that has not finished; `None` once it has.
+fn unfinished_build(build: &types::Build) -> Option<String> {
+    use types::BuildState as S;
+    let finished = match &build.state {
+        S::Passed | S::Failed | S::Blocked | S::Canceled | S::Skipped | S::NotRun => true,
+        S::Unrecognized(_) => build.finished_at.is_some(),
+        _ => false,
+    };
+    (!finished).then(|| build.state.to_string())
 }
 
 /// Whose builds are listed.
@@ -273,7 +311,7 @@ impl ListQuery for BuildsQuery {
             let response = match &q.scope {
                 BuildScope::All => {
                     let op = with_build_filters!(api.list_builds(), &q, number, per_page);
-                    with_extra_query(extra, call("list_builds", op.send())).await?
+                    call_with_query("list_builds", extra.clone(), op.send()).await?
                 }
                 BuildScope::Organization(org) => {
                     let org = crate::segment("the organization slug", org)?;
@@ -283,7 +321,7 @@ impl ListQuery for BuildsQuery {
                         number,
                         per_page
                     );
-                    with_extra_query(extra, call("list_organization_builds", op.send())).await?
+                    call_with_query("list_organization_builds", extra.clone(), op.send()).await?
                 }
                 BuildScope::Pipeline(org, slug) => {
                     let org = crate::segment("the organization slug", org)?;
@@ -294,7 +332,7 @@ impl ListQuery for BuildsQuery {
                         number,
                         per_page
                     );
-                    with_extra_query(extra, call("list_pipeline_builds", op.send())).await?
+                    call_with_query("list_pipeline_builds", extra.clone(), op.send()).await?
                 }
             };
             Ok(page_of(Some(number), response))

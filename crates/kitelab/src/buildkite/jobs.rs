@@ -61,6 +61,53 @@ impl Job {
         Ok(Download::new("get_job_log_text", response))
     }
 
+    /// The job's log rendered as HTML (ANSI colours as markup), streamed.
+    pub async fn log_html(&self) -> Result<Download> {
+        let response = call("get_job_log_html", job_op!(self, get_job_log_html).send()).await?;
+        Ok(Download::new("get_job_log_html", response))
+    }
+
+    /// The size of the job's log in bytes, without downloading it (a `HEAD` request).
+    pub async fn log_size(&self) -> Result<u64> {
+        let response = call("get_job_log_size", job_op!(self, get_job_log_size).send()).await?;
+        response
+            .headers()
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| {
+                crate::Error::invalid("Buildkite sent no Content-Length for the log size")
+            })
+    }
+
+    /// The last `bytes` bytes of the job's log (a suffix `Range` request), streamed; empty for
+    /// an empty log.
+    ///
+    /// ```no_run
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let job = bk.pipeline("acme", "web").build(42).job("0190-…");
+    /// let tail = job.log_tail(4096).await?.text().await?;
+    /// println!("{tail}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn log_tail(&self, bytes: u64) -> Result<Download> {
+        const OP: &str = "get_job_log_text";
+        if bytes == 0 {
+            return Err(crate::Error::invalid("a log tail needs at least one byte"));
+        }
+        let op = job_op!(self, get_job_log_text).range(format!("bytes=-{bytes}"));
+        match call(OP, op.send()).await {
+            Ok(response) => Ok(Download::new(OP, response)),
+            // Buildkite answers 416 when the log is empty: that is an empty tail.
+            Err(crate::Error::Api(e))
+                if e.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE =>
+            {
+                Ok(Download::empty(OP))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Deletes the job's log.
     pub async fn delete_log(&self) -> Result<()> {
         call("delete_job_log", job_op!(self, delete_job_log).send()).await?;

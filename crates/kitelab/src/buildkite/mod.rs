@@ -23,11 +23,17 @@
 //! Models are in [`types`] (generated from `spec/buildkite.yaml`); the enums used as filters are
 //! re-exported here.
 
+mod account;
+mod agents;
+mod annotations;
 mod artifacts;
 mod builds;
+mod job_unblock;
 mod jobs;
 mod organizations;
+mod pipeline_edit;
 mod pipelines;
+mod teams;
 
 use std::fmt;
 use std::sync::Arc;
@@ -39,18 +45,27 @@ use crate::auth::AuthHeader;
 use crate::config::{common_builder_methods, Settings};
 use crate::{Error, Result, Secret};
 
+pub use account::AccessToken;
+pub use agents::{Agent, AgentsQuery, StopAgent};
+pub use annotations::AnnotationsQuery;
 pub use artifacts::{Artifact, ArtifactsQuery};
 pub use builds::{Build, BuildsQuery, CreateBuild};
+pub use job_unblock::UnblockJob;
 pub use jobs::Job;
 pub use kitelab_api::buildkite::types;
 pub use kitelab_api::buildkite::types::{
-    AgentConnectionState, ArtifactState, BuildState, JobState, JobType,
+    AgentConnectionState, AnnotationScopeFilter, ArtifactState, BuildState, JobState, JobType,
 };
 pub use organizations::{Organization, OrganizationsQuery};
+pub use pipeline_edit::{CreatePipeline, UpdatePipeline};
 pub use pipelines::{Pipeline, PipelinesQuery};
+pub use teams::TeamsQuery;
 
 /// Operations whose bodies are streamed (no total timeout).
-const STREAMING: &[&str] = kitelab_api::buildkite::STREAMING_OPERATIONS;
+const STREAMING: &[(&str, &str)] = kitelab_api::buildkite::STREAMING_OPERATIONS;
+
+/// Operations that need no token (the egress IP list): the client's token is not sent.
+const ANONYMOUS: &[&str] = &["get_meta"];
 
 /// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
 ///
@@ -197,9 +212,9 @@ impl BuildkiteBuilder {
             }
             None => None,
         };
-        let built = self
-            .settings
-            .build(Buildkite::DEFAULT_BASE_URL, "", auth, STREAMING, &[])?;
+        let built =
+            self.settings
+                .build(Buildkite::DEFAULT_BASE_URL, "", auth, STREAMING, ANONYMOUS)?;
         let base = built.base.as_str().trim_end_matches('/').to_owned();
         let api = Client::new_with_client(
             &base,

@@ -11,8 +11,8 @@ use crate::{call, segment, List, Page, Result};
 /// An organization, by slug: `bk.organization("acme")`.
 #[derive(Debug, Clone)]
 pub struct Organization {
-    bk: Buildkite,
-    slug: String,
+    pub(crate) bk: Buildkite,
+    pub(crate) slug: String,
 }
 
 impl Organization {

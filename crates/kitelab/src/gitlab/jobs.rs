@@ -1,6 +1,10 @@
 //! Jobs: lists, one job's verbs, its trace and its artifacts.
 
+use std::time::Duration;
+
+use bytes::Bytes;
 use futures_util::future::BoxFuture;
+use futures_util::stream::{self, BoxStream, StreamExt};
 use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
@@ -56,6 +60,43 @@ impl Job {
         Ok(call("retry_job", job_op!(self, retry_job).send())
             .await?
             .into_inner())
+    }
+
+    /// Starts playing a manual or delayed job: options, then [`send`](PlayJob::send).
+    ///
+    /// ```no_run
+    /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+    /// let job = gl.project("group/project").job(42).play().variable("TARGET", "staging").send().await?;
+    /// # let _ = job; Ok(()) }
+    /// ```
+    pub fn play(&self) -> PlayJob {
+        PlayJob {
+            job: self.clone(),
+            variables: Vec::new(),
+        }
+    }
+
+    /// Follows the log of a running job: yields the bytes added since the last poll, until the
+    /// job finishes (then the rest of the log, and the end of the stream). GitLab has no
+    /// incremental log API, so each poll re-reads the log and skips what was already yielded;
+    /// memory holds only the new bytes.
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt;
+    /// use std::io::Write;
+    ///
+    /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+    /// let mut log = gl.project("group/project").job(42).follow().stream();
+    /// while let Some(bytes) = log.try_next().await? {
+    ///     std::io::stdout().write_all(&bytes).ok();
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn follow(&self) -> FollowTrace {
+        FollowTrace {
+            job: self.clone(),
+            poll_every: Duration::from_secs(3),
+        }
     }
 
     /// Erases the job's artifacts and log.
@@ -114,6 +155,103 @@ impl Job {
     }
 }
 
+/// Plays a manual job: [`Job::play`], options, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is played until `.send()`"]
+pub struct PlayJob {
+    job: Job,
+    variables: Vec<types::JobVariableAttribute>,
+}
+
+impl PlayJob {
+    /// A variable for this run of the job (`job_variables_attributes`).
+    pub fn variable(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.variables.push(types::JobVariableAttribute {
+            key: key.into(),
+            value: kitelab_api::SecretString::new(value),
+        });
+        self
+    }
+
+    /// Plays the job; returns it (or the bridge, for a trigger job).
+    pub async fn send(self) -> Result<types::Job> {
+        if self.variables.iter().any(|v| v.key.trim().is_empty()) {
+            return Err(crate::Error::invalid("a job variable key is empty"));
+        }
+        let body = types::PlayJobRequest {
+            job_variables_attributes: self.variables,
+        };
+        let op = job_op!(&self.job, play_job).body(body);
+        Ok(call("play_job", op.send()).await?.into_inner())
+    }
+}
+
+/// Follows a running job's log: [`Job::follow`], then [`stream`](Self::stream).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is read until the stream is polled"]
+pub struct FollowTrace {
+    job: Job,
+    poll_every: Duration,
+}
+
+/// What a follow knows between polls.
+struct FollowState {
+    job: Job,
+    poll_every: Duration,
+    offset: u64,
+    first: bool,
+    done: bool,
+}
+
+impl FollowTrace {
+    /// How long to wait between polls (default 3 s).
+    pub fn poll_every(mut self, interval: Duration) -> Self {
+        self.poll_every = interval;
+        self
+    }
+
+    /// The new bytes of the log, poll after poll, until the job has finished.
+    pub fn stream(self) -> BoxStream<'static, Result<Bytes>> {
+        let state = FollowState {
+            job: self.job,
+            poll_every: self.poll_every,
+            offset: 0,
+            first: true,
+            done: false,
+        };
+        stream::try_unfold(state, |mut state| async move {
+            loop {
+                if state.done {
+                    return Ok(None);
+                }
+                if !state.first {
+                    tokio::time::sleep(state.poll_every).await;
+                }
+                state.first = false;
+                // The status first: a log read after the job finished is complete.
+                let job = state.job.get().await?;
+                state.done = job_finished(&job);
+                let new = state.job.trace().await?.skip_bytes(state.offset).await?;
+                state.offset += new.len() as u64;
+                if !new.is_empty() {
+                    return Ok(Some((new, state)));
+                }
+            }
+        })
+        .boxed()
+    }
+}
+
+/// Whether a job has finished running (no more log will come).
+fn job_finished(job: &types::Job) -> bool {
+    use types::JobStatus as S;
+    match &job.status {
+        S::Success | S::Failed | S::Canceled | S::Skipped | S::Manual => true,
+        S::Unrecognized(_) => job.finished_at.is_some(),
+        _ => false,
+    }
+}
+
 #[derive(Debug, Clone)]
 enum JobsScope {
     Project(Project),
@@ -126,6 +264,8 @@ pub struct JobsQuery {
     scope: JobsScope,
     statuses: Vec<types::JobStatus>,
     include_retried: Option<bool>,
+    /// Keyset pagination (project jobs only): no deep-offset limit, no totals needed.
+    keyset: bool,
 }
 
 impl JobsQuery {
@@ -134,6 +274,7 @@ impl JobsQuery {
             scope: JobsScope::Project(project),
             statuses: Vec::new(),
             include_retried: None,
+            keyset: true,
         }
     }
 
@@ -142,6 +283,7 @@ impl JobsQuery {
             scope: JobsScope::Pipeline(pipeline),
             statuses: Vec::new(),
             include_retried: None,
+            keyset: false,
         }
     }
 }
@@ -151,6 +293,15 @@ impl List<JobsQuery> {
     /// Only jobs with these statuses (`scope[]`).
     pub fn status(mut self, statuses: impl IntoIterator<Item = types::JobStatus>) -> Self {
         self.query.statuses.extend(statuses);
+        self
+    }
+
+    /// Read a project's jobs by page number instead of by keyset. Keyset (the default for
+    /// project jobs) follows GitLab's `next` links and has no deep-offset limit; page numbers
+    /// allow [`concurrency`](List::concurrency) when the last page is known, which GitLab never
+    /// says for project jobs.
+    pub fn offset_pagination(mut self) -> Self {
+        self.query.keyset = false;
         self
     }
 
@@ -165,6 +316,10 @@ impl crate::pagination::sealed::Sealed for JobsQuery {}
 
 impl ListQuery for JobsQuery {
     type Item = types::Job;
+
+    fn follows_links(&self) -> bool {
+        self.keyset && matches!(self.scope, JobsScope::Project(_))
+    }
 
     fn fetch(
         &self,
@@ -181,8 +336,27 @@ impl ListQuery for JobsQuery {
                         .api()
                         .list_project_jobs()
                         .id(project.id.checked()?)
-                        .page(non_zero(number))
                         .per_page(non_zero(per_page));
+                    // Keyset: the first page, or the page a `next` link's cursor names; a link
+                    // without a cursor (an offset answer) is followed by its page number.
+                    let cursor = request.param("cursor").map(str::to_owned);
+                    let page = match (&request, request.param("page")) {
+                        (PageRequest::Number(n), _) => Some(*n),
+                        (PageRequest::Link(_), Some(page)) if cursor.is_none() => page.parse().ok(),
+                        _ => None,
+                    };
+                    let keyset = q.keyset && (cursor.is_some() || page == Some(1));
+                    if keyset {
+                        op = op
+                            .pagination(types::PaginationMode::Keyset)
+                            .order_by(types::JobOrderBy::Id)
+                            .sort(types::Sort::Desc);
+                        if let Some(cursor) = cursor {
+                            op = op.cursor(cursor);
+                        }
+                    } else {
+                        op = op.page(non_zero(page.unwrap_or(number)));
+                    }
                     if !q.statuses.is_empty() {
                         op = op.scope(q.statuses.clone());
                     }

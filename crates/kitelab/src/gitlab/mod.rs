@@ -26,9 +26,13 @@
 //! once (`group%2Fsub%2Fproject`). Models are in [`types`] (generated from `spec/gitlab.yaml`);
 //! the enums used as filters are re-exported here.
 
+mod artifacts;
 mod jobs;
 mod pipelines;
 mod projects;
+mod schedules;
+mod triggers;
+mod variables;
 
 use std::fmt;
 use std::sync::Arc;
@@ -40,16 +44,23 @@ use crate::auth::AuthHeader;
 use crate::config::{common_builder_methods, Settings};
 use crate::{Result, Secret};
 
-pub use jobs::{Job, JobsQuery};
+pub use jobs::{FollowTrace, Job, JobsQuery, PlayJob};
 pub use kitelab_api::gitlab::types;
+pub use kitelab_api::gitlab::types::ScheduleScope;
 pub use kitelab_api::gitlab::types::{
     JobStatus, PipelineScope, PipelineSource, PipelineStatus, VariableType,
 };
 pub use pipelines::{CreatePipeline, Pipeline, PipelinesQuery};
 pub use projects::{Project, ProjectId, TriggerPipeline};
+pub use schedules::{
+    CreateSchedule, CreateScheduleVariable, Schedule, SchedulesQuery, UpdateSchedule,
+    UpdateScheduleVariable,
+};
+pub use triggers::{CreateTrigger, Trigger, TriggersQuery, UpdateTrigger};
+pub use variables::{CreateVariable, Group, GroupId, UpdateVariable, Variable, VariablesQuery};
 
 /// Operations whose bodies are streamed (no total timeout).
-const STREAMING: &[&str] = kitelab_api::gitlab::STREAMING_OPERATIONS;
+const STREAMING: &[(&str, &str)] = kitelab_api::gitlab::STREAMING_OPERATIONS;
 /// Operations authenticated by a token in their body: the client's token is not sent.
 const ANONYMOUS: &[&str] = &["trigger_pipeline"];
 

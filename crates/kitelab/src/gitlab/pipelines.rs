@@ -86,6 +86,31 @@ impl Pipeline {
         .into_inner())
     }
 
+    /// Polls until the pipeline finishes (success, failed, canceled or skipped; a status this
+    /// version does not know counts as finished once `finished_at` is set), and returns it. A
+    /// pipeline waiting on a manual job (`manual`) has not finished. See [`Wait`](crate::Wait).
+    ///
+    /// ```no_run
+    /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+    /// let project = gl.project("group/project");
+    /// let p = gl.trigger_pipeline("group/project", "main", "glptt-…").send().await?;
+    /// let done = project.pipeline(p.id).wait().await?;
+    /// println!("{} {}", done.id, done.status);
+    /// # Ok(()) }
+    /// ```
+    pub fn wait(&self) -> crate::Wait<types::Pipeline> {
+        let pipeline = self.clone();
+        let what = format!("pipeline {} of {}", self.id, self.project.id);
+        crate::Wait::new(
+            what,
+            move || {
+                let pipeline = pipeline.clone();
+                async move { pipeline.get().await }
+            },
+            unfinished_pipeline,
+        )
+    }
+
     /// The pipeline's jobs.
     pub fn jobs(&self) -> List<JobsQuery> {
         List::new(
@@ -93,6 +118,17 @@ impl Pipeline {
             self.project.gl.per_page(),
         )
     }
+}
+
+/// The status of a pipeline that has not finished; `None` once it has.
+fn unfinished_pipeline(pipeline: &types::Pipeline) -> Option<String> {
+    use types::PipelineStatus as S;
+    let finished = match &pipeline.status {
+        S::Success | S::Failed | S::Canceled | S::Skipped => true,
+        S::Unrecognized(_) => pipeline.finished_at.is_some(),
+        _ => false,
+    };
+    (!finished).then(|| pipeline.status.to_string())
 }
 
 /// A project's pipelines with filters: `project.pipelines()`.
@@ -308,7 +344,7 @@ impl CreatePipeline {
     pub fn variable(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.variables.push(types::PipelineVariableInput {
             key: key.into(),
-            value: value.into(),
+            value: kitelab_api::SecretString::new(value),
             variable_type: None,
         });
         self
@@ -318,7 +354,7 @@ impl CreatePipeline {
     pub fn file_variable(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.variables.push(types::PipelineVariableInput {
             key: key.into(),
-            value: value.into(),
+            value: kitelab_api::SecretString::new(value),
             variable_type: Some(types::VariableType::File),
         });
         self

@@ -177,7 +177,7 @@ impl TriggerPipeline {
         let body = types::TriggerPipelineRequest {
             inputs: self.inputs,
             ref_: self.git_ref,
-            token: self.token.expose().to_owned(),
+            token: self.token.expose().into(),
             variables: self.variables,
         };
         let op = self.project.gl.api().trigger_pipeline().id(id).body(body);

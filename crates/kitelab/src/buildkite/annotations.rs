@@ -1,0 +1,103 @@
+//! Annotations of a build.
+
+use futures_util::future::BoxFuture;
+use kitelab_api::buildkite::prelude::*;
+use kitelab_api::buildkite::types;
+
+use super::Build;
+use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::{call, List, Page, Result};
+
+impl Build {
+    /// The build's annotations: build-scoped ones unless `.scope(…)` says otherwise.
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt;
+    /// use kitelab::buildkite::types::AnnotationScopeFilter;
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let annotations: Vec<_> = bk
+    ///     .pipeline("acme", "web")
+    ///     .build(42)
+    ///     .annotations()
+    ///     .scope(AnnotationScopeFilter::All)
+    ///     .stream()
+    ///     .try_collect()
+    ///     .await?;
+    /// # let _ = annotations;
+    /// # Ok(()) }
+    /// ```
+    pub fn annotations(&self) -> List<AnnotationsQuery> {
+        List::new(
+            AnnotationsQuery {
+                build: self.clone(),
+                scope: None,
+                omit_body: None,
+            },
+            self.pipeline.bk.per_page(),
+        )
+    }
+}
+
+/// A build's annotations: `build.annotations()`. Set filters with the methods of
+/// [`List<AnnotationsQuery>`](List#impl-List<AnnotationsQuery>).
+#[derive(Debug, Clone)]
+pub struct AnnotationsQuery {
+    build: Build,
+    scope: Option<types::AnnotationScopeFilter>,
+    omit_body: Option<bool>,
+}
+
+/// Annotation-list filters.
+impl List<AnnotationsQuery> {
+    /// Which annotations: the build's (Buildkite's default), its jobs', or all.
+    pub fn scope(mut self, scope: types::AnnotationScopeFilter) -> Self {
+        self.query.scope = Some(scope);
+        self
+    }
+
+    /// Leave out each annotation's `body_html` (smaller pages).
+    pub fn omit_body(mut self, yes: bool) -> Self {
+        self.query.omit_body = Some(yes);
+        self
+    }
+}
+
+impl crate::pagination::sealed::Sealed for AnnotationsQuery {}
+
+impl ListQuery for AnnotationsQuery {
+    type Item = types::Annotation;
+
+    fn fetch(
+        &self,
+        request: PageRequest,
+        per_page: u32,
+    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
+        let q = self.clone();
+        Box::pin(async move {
+            let number = request.number();
+            let (org, slug) = q.build.pipeline.ids()?;
+            let mut op = q
+                .build
+                .pipeline
+                .bk
+                .api()
+                .list_annotations()
+                .org_slug(org)
+                .pipeline_slug(slug)
+                .build_number(q.build.number)
+                .page(non_zero(number))
+                .per_page(non_zero(per_page));
+            if let Some(scope) = &q.scope {
+                op = op.scope(scope.clone());
+            }
+            if let Some(omit_body) = q.omit_body {
+                op = op.omit_body(omit_body);
+            }
+            Ok(page_of(
+                Some(number),
+                call("list_annotations", op.send()).await?,
+            ))
+        })
+    }
+}

@@ -1,0 +1,82 @@
+//! Unblocking a block (`manual`) job.
+
+use std::collections::BTreeMap;
+
+use kitelab_api::buildkite::prelude::*;
+use kitelab_api::buildkite::types;
+
+use super::Job;
+use crate::{call, segment, Result};
+
+impl Job {
+    /// Starts unblocking this block step's job: optionally fill in the step's fields and name the
+    /// unblocking user, then [`send`](UnblockJob::send).
+    ///
+    /// ```no_run
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let job = bk
+    ///     .pipeline("acme", "web")
+    ///     .build(42)
+    ///     .job("ded35de2-7de0-4da8-8daa-b4ce0b7f1064")
+    ///     .unblock()
+    ///     .field("release-name", "Flying Dolphin")
+    ///     .send()
+    ///     .await?;
+    /// println!("{}", job.state);
+    /// # Ok(()) }
+    /// ```
+    pub fn unblock(&self) -> UnblockJob {
+        UnblockJob {
+            job: self.clone(),
+            unblocker: None,
+            fields: BTreeMap::new(),
+        }
+    }
+}
+
+/// Unblocks a job: `job.unblock()`, options, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is unblocked until `.send()`"]
+pub struct UnblockJob {
+    job: Job,
+    unblocker: Option<String>,
+    fields: BTreeMap<String, String>,
+}
+
+impl UnblockJob {
+    /// The user (a UUID of this organization's) who unblocks the job; by default the token's.
+    pub fn unblocker(mut self, user_id: impl Into<String>) -> Self {
+        self.unblocker = Some(user_id.into());
+        self
+    }
+
+    /// The value of one of the block step's fields, by its key.
+    pub fn field(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.fields.insert(key.into(), value.into());
+        self
+    }
+
+    /// Unblocks the job and returns it. Buildkite answers `400` for a job that is not a block
+    /// step's and `422` for a job of a canceled build or an unknown unblocker.
+    pub async fn send(self) -> Result<types::Job> {
+        let UnblockJob {
+            job,
+            unblocker,
+            fields,
+        } = self;
+        let (org, slug) = job.build.pipeline.ids()?;
+        let id = segment("the job id", &job.id)?;
+        let op = job
+            .build
+            .pipeline
+            .bk
+            .api()
+            .unblock_job()
+            .org_slug(org)
+            .pipeline_slug(slug)
+            .build_number(job.build.number)
+            .job_id(id)
+            .body(types::UnblockJobRequest { fields, unblocker });
+        Ok(call("unblock_job", op.send()).await?.into_inner())
+    }
+}

@@ -1,0 +1,947 @@
+//! End-to-end tests of the Buildkite resources beyond builds: agents, annotations, teams, the
+//! account (user, access token, meta, emojis), creating and updating pipelines, and unblocking
+//! jobs. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
+//! typed result decoded from the docs' examples, and the failure paths.
+
+use futures_util::TryStreamExt;
+use httpmock::prelude::*;
+use kitelab::buildkite::types::{
+    self, AgentConnectionState, AnnotationScopeFilter, JobState, JobType, PipelineVisibility,
+    TeamPipelineAccessLevel,
+};
+use kitelab::Error;
+use kitelab_tests::{buildkite, fixture_body};
+use serde_json::json;
+
+const BEARER: &str = "Bearer bkua_test_token_0123456789";
+const ORG: &str = "/organizations/acme";
+const PIPELINE: &str = "/organizations/acme/pipelines/web";
+const AGENT_ID: &str = "0b461f65-e7be-4c80-888a-ef11d81fd971";
+const CLUSTER: &str = "42f1a7da-812d-4430-93d8-1cc7c33a6bcf";
+const TEAM: &str = "c5e09619-8648-4896-a936-9d0b8b7b3fe9";
+
+fn fixture_str(operation: &str, field: &str) -> String {
+    let body = fixture_body("buildkite", operation);
+    let item = body.as_array().map_or(&body, |items| &items[0]);
+    item[field].as_str().expect(field).to_owned()
+}
+
+/// The body of the fixture saved as `file` (for operations with several examples).
+fn fixture_file(file: &str) -> serde_json::Value {
+    kitelab_tests::fixtures("buildkite")
+        .into_iter()
+        .find(|(name, _)| name == file)
+        .unwrap_or_else(|| panic!("no fixture {file}"))
+        .1
+        .body
+}
+
+/// The `Error::Api` inside `err`, or a panic showing what it was.
+fn api_error(err: &Error) -> &kitelab::error::ApiError {
+    match err {
+        Error::Api(api) => api,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+fn step(kind: JobType) -> types::builder::Step {
+    types::Step::builder().type_(kind)
+}
+
+#[tokio::test]
+async fn list_connected_agents_with_every_filter_across_pages() {
+    let server = MockServer::start_async().await;
+    let next = format!(
+        "<{}{ORG}/agents?page=2&per_page=2&name=my-agent>; rel=\"next\"",
+        server.base_url()
+    );
+    let filtered = |when: httpmock::When| {
+        when.method(GET)
+            .path(format!("{ORG}/agents"))
+            .header("authorization", BEARER)
+            .query_param("name", "my-agent")
+            .query_param("hostname", "some.server")
+            .query_param("version", "2.1.0")
+            .query_param("cluster_queue_id", "c109939f-3b71-4cd3-b175-8eb79d2eb38e")
+            .query_param("per_page", "2")
+    };
+    let first = server
+        .mock_async(|when, then| {
+            filtered(when).query_param("page", "1");
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("link", next.as_str())
+                .json_body(fixture_body("buildkite", "listAgents"));
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            // The filters are sent again on the next page.
+            filtered(when).query_param("page", "2");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!([fixture_body("buildkite", "getAgent")]));
+        })
+        .await;
+
+    let bk = buildkite(&server);
+    let agents: Vec<types::Agent> = bk
+        .organization("acme")
+        .agents()
+        .name("my-agent")
+        .hostname("some.server")
+        .version("2.1.0")
+        .cluster_queue_id("c109939f-3b71-4cd3-b175-8eb79d2eb38e")
+        .per_page(2)
+        .stream()
+        .try_collect()
+        .await
+        .expect("agents");
+
+    let listed = fixture_body("buildkite", "listAgents");
+    assert_eq!(agents.len(), listed.as_array().unwrap().len() + 1);
+    assert_eq!(agents[0].id, fixture_str("listAgents", "id"));
+    assert_eq!(
+        agents[0].connection_state,
+        Some(AgentConnectionState::Connected)
+    );
+    assert_eq!(
+        agents.last().unwrap().hostname.as_deref(),
+        Some("some.server")
+    );
+    first.assert_async().await;
+    second.assert_async().await;
+}
+
+#[tokio::test]
+async fn get_an_agent_then_stop_it_gracefully_and_by_force() {
+    let server = MockServer::start_async().await;
+    let agent_path = format!("{ORG}/agents/{AGENT_ID}");
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(agent_path.as_str())
+                .header("authorization", BEARER)
+                .header("accept", "application/json");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "getAgent"));
+        })
+        .await;
+    let graceful = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{agent_path}/stop"))
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({"force": false}));
+            then.status(204);
+        })
+        .await;
+    // Without `.force(..)` nothing is sent for it: Buildkite's default (force) applies.
+    let default = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{agent_path}/stop"))
+                .header("authorization", BEARER)
+                .json_body(json!({}));
+            then.status(204);
+        })
+        .await;
+    let forced = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{agent_path}/stop"))
+                .json_body(json!({"force": true}));
+            then.status(204);
+        })
+        .await;
+
+    let bk = buildkite(&server);
+    let agent = bk.organization("acme").agent(AGENT_ID);
+    assert_eq!(agent.id(), AGENT_ID);
+    let got = agent.get().await.expect("agent");
+    assert_eq!(got.id, AGENT_ID);
+    assert_eq!(got.name.as_deref(), Some("my-agent"));
+    assert_eq!(got.version.as_deref(), Some("2.1.0"));
+    agent
+        .stop()
+        .force(false)
+        .send()
+        .await
+        .expect("graceful stop");
+    agent.stop().send().await.expect("default stop");
+    agent.stop().force(true).send().await.expect("forced stop");
+    get.assert_async().await;
+    graceful.assert_async().await;
+    default.assert_async().await;
+    forced.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_missing_agent_and_stopping_a_disconnected_one_carry_the_service_message() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("{ORG}/agents/nope"));
+            then.status(404)
+                .header("content-type", "application/json")
+                .json_body(json!({"message": "No agent found"}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{ORG}/agents/{AGENT_ID}/stop"));
+            then.status(400)
+                .header("content-type", "application/json")
+                .json_body(json!({"message": "Can only stop connected agents"}));
+        })
+        .await;
+    let bk = buildkite(&server);
+
+    let err = bk
+        .organization("acme")
+        .agent("nope")
+        .get()
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(err.operation(), Some("get_agent"));
+    assert_eq!(api_error(&err).message(), "No agent found");
+
+    let err = bk
+        .organization("acme")
+        .agent(AGENT_ID)
+        .stop()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(err.operation(), Some("stop_agent"));
+    assert_eq!(api_error(&err).message(), "Can only stop connected agents");
+}
+
+#[tokio::test]
+async fn empty_ids_fail_before_anything_is_sent() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(200);
+        })
+        .await;
+    let bk = buildkite(&server);
+    let invalid = |err: Error, what: &str| {
+        assert!(
+            matches!(err, Error::InvalidInput(_)) && err.to_string().contains(what),
+            "{err}"
+        );
+    };
+
+    invalid(
+        bk.organization("acme").agent(" ").get().await.unwrap_err(),
+        "agent id is empty",
+    );
+    invalid(
+        bk.organization("acme")
+            .agent("")
+            .stop()
+            .send()
+            .await
+            .unwrap_err(),
+        "agent id is empty",
+    );
+    invalid(
+        bk.organization("")
+            .agents()
+            .stream()
+            .try_next()
+            .await
+            .unwrap_err(),
+        "organization slug is empty",
+    );
+    invalid(
+        bk.organization(" ")
+            .teams()
+            .stream()
+            .try_next()
+            .await
+            .unwrap_err(),
+        "organization slug is empty",
+    );
+    invalid(
+        bk.organization("").emojis().await.unwrap_err(),
+        "organization slug is empty",
+    );
+    invalid(
+        bk.pipeline("acme", "")
+            .build(1)
+            .annotations()
+            .stream()
+            .try_next()
+            .await
+            .unwrap_err(),
+        "pipeline slug is empty",
+    );
+    invalid(
+        bk.pipeline("acme", "web")
+            .build(1)
+            .job(" ")
+            .unblock()
+            .send()
+            .await
+            .unwrap_err(),
+        "job id is empty",
+    );
+    invalid(
+        bk.pipeline("acme", " ")
+            .update()
+            .description("x")
+            .send()
+            .await
+            .unwrap_err(),
+        "pipeline slug is empty",
+    );
+    invalid(
+        bk.organization("")
+            .create_pipeline("Web", "git@github.com:acme/web.git")
+            .cluster_id(CLUSTER)
+            .configuration("steps: []")
+            .send()
+            .await
+            .unwrap_err(),
+        "organization slug is empty",
+    );
+    assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn list_annotations_of_every_scope_without_their_bodies() {
+    let server = MockServer::start_async().await;
+    let all = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{PIPELINE}/builds/42/annotations"))
+                .header("authorization", BEARER)
+                .query_param("scope", "all")
+                .query_param("omit_body", "true")
+                .query_param("page", "1")
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listAnnotations"));
+        })
+        .await;
+    let default = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{PIPELINE}/builds/42/annotations"))
+                .query_param_missing("scope")
+                .query_param_missing("omit_body");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!([]));
+        })
+        .await;
+
+    let bk = buildkite(&server);
+    let build = bk.pipeline("acme", "web").build(42);
+    let annotations: Vec<types::Annotation> = build
+        .annotations()
+        .scope(AnnotationScopeFilter::All)
+        .omit_body(true)
+        .stream()
+        .try_collect()
+        .await
+        .expect("annotations");
+    assert_eq!(annotations.len(), 2);
+    assert_eq!(annotations[0].id, fixture_str("listAnnotations", "id"));
+    assert_eq!(annotations[1].context.as_deref(), Some("coverage"));
+    assert_eq!(annotations[0].style, Some(types::AnnotationStyle::Info));
+    let none: Vec<_> = build
+        .annotations()
+        .stream()
+        .try_collect()
+        .await
+        .expect("default scope");
+    assert!(none.is_empty());
+    all.assert_async().await;
+    default.assert_async().await;
+}
+
+#[tokio::test]
+async fn list_the_teams_a_user_belongs_to() {
+    let server = MockServer::start_async().await;
+    let teams = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{ORG}/teams"))
+                .header("authorization", BEARER)
+                .query_param("user_id", "8s7ce846-f6c0-4360-8133-389b03c7c46a")
+                .query_param("page", "1");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listTeams"));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let got: Vec<types::Team> = bk
+        .organization("acme")
+        .teams()
+        .user_id("8s7ce846-f6c0-4360-8133-389b03c7c46a")
+        .stream()
+        .try_collect()
+        .await
+        .expect("teams");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].id, TEAM);
+    assert_eq!(got[0].slug.as_deref(), Some("fearless-frontenders"));
+    teams.assert_async().await;
+}
+
+#[tokio::test]
+async fn who_am_i_inspect_the_token_then_revoke_it() {
+    let server = MockServer::start_async().await;
+    let user = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/user")
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "getUser"));
+        })
+        .await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/access-token")
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "getAccessToken"));
+        })
+        .await;
+    let revoke = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/access-token")
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+
+    let bk = buildkite(&server);
+    let me = bk.user().await.expect("user");
+    assert_eq!(me.id, fixture_str("getUser", "id"));
+    assert_eq!(me.email.as_deref(), Some("john.smith@example.com"));
+    let details = bk.access_token().get().await.expect("token");
+    assert_eq!(details.uuid, fixture_str("getAccessToken", "uuid"));
+    assert_eq!(details.scopes, ["read_build"]);
+    // The docs' `2025-07-23 06:07:42 UTC` form decodes.
+    assert!(details.expires_at.is_some());
+    assert_eq!(
+        details.user.and_then(|u| u.name).as_deref(),
+        Some("Algernon Moncrieff")
+    );
+    bk.access_token().revoke().await.expect("revoked");
+    user.assert_async().await;
+    token.assert_async().await;
+    revoke.assert_async().await;
+}
+
+#[tokio::test]
+async fn meta_needs_no_token_and_no_client_sends_one() {
+    let server = MockServer::start_async().await;
+    let meta = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/meta")
+                .header_missing("authorization");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "getMeta"));
+        })
+        .await;
+    let anonymous = kitelab::Buildkite::builder()
+        .base_url(server.base_url())
+        .retry(kitelab_tests::fast_retries())
+        .build()
+        .expect("a client without a token");
+    let got = anonymous.meta().await.expect("meta");
+    assert_eq!(got.webhook_ips, ["192.0.2.0/24", "198.51.100.12"]);
+    // A client with a token keeps it to itself here too.
+    buildkite(&server)
+        .meta()
+        .await
+        .expect("meta with a tokened client");
+    assert_eq!(meta.calls_async().await, 2);
+}
+
+#[tokio::test]
+async fn list_every_emoji_of_an_organization_in_one_unpaginated_call() {
+    let server = MockServer::start_async().await;
+    let emojis = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{ORG}/emojis"))
+                .header("authorization", BEARER)
+                .query_param_missing("page")
+                .query_param_missing("per_page");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listEmojis"));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let got = bk.organization("acme").emojis().await.expect("emojis");
+    assert_eq!(got.len(), 6);
+    let shipit = got.iter().find(|e| e.name == "shipit").expect("shipit");
+    assert_eq!(shipit.aliases, ["squirrel"]);
+    assert!(got[0].aliases.is_empty());
+    emojis.assert_async().await;
+}
+
+#[tokio::test]
+async fn create_a_yaml_pipeline_with_every_option() {
+    let server = MockServer::start_async().await;
+    let yaml = "steps:\n  - command: \"buildkite-agent pipeline upload\"";
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("{ORG}/pipelines"))
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "name": "My Pipeline X",
+                    "repository": "git@github.com:acme-inc/my-pipeline.git",
+                    "cluster_id": CLUSTER,
+                    "configuration": yaml,
+                    "slug": "my-pipeline-x",
+                    "description": "Builds the web app",
+                    "default_branch": "main",
+                    "branch_configuration": "main feature/*",
+                    "skip_queued_branch_builds": true,
+                    "skip_queued_branch_builds_filter": "!main",
+                    "cancel_running_branch_builds": true,
+                    "cancel_running_branch_builds_filter": "develop prs/*",
+                    "allow_rebuilds": false,
+                    "default_command_step_timeout": 30,
+                    "maximum_command_step_timeout": 120,
+                    "clone_mirror_url": "https://mirror.example.com/acme-inc/my-pipeline.git",
+                    "color": "#FF5733",
+                    "emoji": ":rocket:",
+                    "pipeline_template_uuid": "018e5b4c-template",
+                    "provider_settings": {
+                        "publish_commit_status": true,
+                        "trigger_mode": "code",
+                        "build_pull_requests": false
+                    },
+                    "teams": {TEAM: "build_and_read", "d1a2-other-team": "read_only"},
+                    "team_uuids": ["old-team-uuid"],
+                    "tags": ["web", ":rocket:"],
+                    "visibility": "private"
+                }));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_file("createPipeline.json"));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let mut settings = serde_json::Map::new();
+    settings.insert("publish_commit_status".into(), json!(false));
+    let pipeline = bk
+        .organization("acme")
+        .create_pipeline("My Pipeline X", "git@github.com:acme-inc/my-pipeline.git")
+        .cluster_id(CLUSTER)
+        .configuration(yaml)
+        .slug("my-pipeline-x")
+        .description("Builds the web app")
+        .default_branch("main")
+        .branch_configuration("main feature/*")
+        .skip_queued_branch_builds(true)
+        .skip_queued_branch_builds_filter("!main")
+        .cancel_running_branch_builds(true)
+        .cancel_running_branch_builds_filter("develop prs/*")
+        .allow_rebuilds(false)
+        .default_command_step_timeout(30)
+        .maximum_command_step_timeout(120)
+        .clone_mirror_url("https://mirror.example.com/acme-inc/my-pipeline.git")
+        .color("#FF5733")
+        .emoji(":rocket:")
+        .pipeline_template_uuid("018e5b4c-template")
+        // A whole map, then single settings on top of it (the later value wins).
+        .provider_settings(types::ProviderSettings::from(settings))
+        .provider_setting("publish_commit_status", true)
+        .provider_setting("trigger_mode", "code")
+        .provider_setting("build_pull_requests", false)
+        .team(TEAM, TeamPipelineAccessLevel::BuildAndRead)
+        .team("d1a2-other-team", TeamPipelineAccessLevel::ReadOnly)
+        .team_uuids(["old-team-uuid"])
+        .tags(["web"])
+        .tags([":rocket:"])
+        .visibility(PipelineVisibility::Private)
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(pipeline.slug, "my-pipeline-x");
+    assert_eq!(pipeline.id, "ad93b461-96ab-4a1e-9281-260ead506a0e");
+    create.assert_async().await;
+}
+
+#[tokio::test]
+async fn create_a_visual_step_pipeline_with_environment_and_steps() {
+    let server = MockServer::start_async().await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("{ORG}/pipelines"))
+                .header("authorization", BEARER)
+                .json_body(json!({
+                    "name": "My Pipeline",
+                    "repository": "git@github.com:acme-inc/my-pipeline.git",
+                    "cluster_id": CLUSTER,
+                    "env": {"FOO": "bar", "RELEASE": "1"},
+                    "steps": [
+                        {
+                            "type": "script",
+                            "name": "Build :package:",
+                            "command": "script/release.sh",
+                            "agent_query_rules": ["queue=build"]
+                        },
+                        {"type": "waiter"},
+                        {"type": "manual", "label": "Ship it"},
+                        {
+                            "type": "trigger",
+                            "label": "Deploy :rocket:",
+                            "trigger_project_slug": "deploy",
+                            "trigger_commit": "HEAD",
+                            "trigger_branch": "main",
+                            "trigger_async": true
+                        }
+                    ]
+                }));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_file("createPipeline.2.json"));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let build: types::Step = step(JobType::Script)
+        .name("Build :package:".to_owned())
+        .command("script/release.sh".to_owned())
+        .agent_query_rules(vec!["queue=build".to_owned()])
+        .try_into()
+        .expect("a command step");
+    let wait: types::Step = step(JobType::Waiter).try_into().expect("a wait step");
+    let block: types::Step = step(JobType::Manual)
+        .label("Ship it".to_owned())
+        .try_into()
+        .expect("a block step");
+    let trigger: types::Step = step(JobType::Trigger)
+        .label("Deploy :rocket:".to_owned())
+        .trigger_project_slug("deploy".to_owned())
+        .trigger_commit("HEAD".to_owned())
+        .trigger_branch("main".to_owned())
+        .trigger_async(true)
+        .try_into()
+        .expect("a trigger step");
+    let pipeline = bk
+        .organization("acme")
+        .create_pipeline("My Pipeline", "git@github.com:acme-inc/my-pipeline.git")
+        .cluster_id(CLUSTER)
+        .env("FOO", "bar")
+        .env("RELEASE", "1")
+        .steps([build, wait])
+        .step(block)
+        .step(trigger)
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(pipeline.slug, "my-pipeline");
+    // The docs' example answers with the visual steps.
+    let steps = pipeline.steps.expect("steps");
+    assert_eq!(steps[1].type_, JobType::Waiter);
+    assert_eq!(steps.last().unwrap().type_, JobType::Trigger);
+    create.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_pipeline_needs_exactly_one_of_configuration_and_steps_and_a_cluster_checked_before_sending(
+) {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(201);
+        })
+        .await;
+    let bk = buildkite(&server);
+    let org = bk.organization("acme");
+    let start = || {
+        org.create_pipeline("Web", "git@github.com:acme/web.git")
+            .cluster_id(CLUSTER)
+    };
+    let wait: types::Step = step(JobType::Waiter).try_into().unwrap();
+    let cases = [
+        (
+            start().configuration("steps: []").step(wait.clone()),
+            "not both",
+        ),
+        (start(), "a YAML configuration or visual steps"),
+        (start().configuration("  \n"), "blank"),
+        (
+            org.create_pipeline("Web", "git@github.com:acme/web.git")
+                .configuration("steps: []"),
+            "cluster_id",
+        ),
+        (
+            start().cluster_id(" ").configuration("steps: []"),
+            "cluster_id",
+        ),
+        (
+            org.create_pipeline(" ", "git@github.com:acme/web.git")
+                .cluster_id(CLUSTER)
+                .step(wait.clone()),
+            "name and a repository",
+        ),
+        (
+            org.create_pipeline("Web", "")
+                .cluster_id(CLUSTER)
+                .step(wait),
+            "name and a repository",
+        ),
+    ];
+    for (create, expected) in cases {
+        let err = create.send().await.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidInput(_)) && err.to_string().contains(expected),
+            "{expected}: {err}"
+        );
+    }
+    assert_eq!(
+        any.calls_async().await,
+        0,
+        "an invalid pipeline must not be sent"
+    );
+}
+
+#[tokio::test]
+async fn create_a_pipeline_from_a_template_and_see_why_buildkite_refused_it() {
+    let server = MockServer::start_async().await;
+    let refused = server
+        .mock_async(|when, then| {
+            // No configuration and no steps: the template supplies them.
+            when.method(POST)
+                .path(format!("{ORG}/pipelines"))
+                .json_body(json!({
+                    "name": "Web",
+                    "repository": "git@github.com:acme/web.git",
+                    "cluster_id": CLUSTER,
+                    "pipeline_template_uuid": "018e5b4c-template"
+                }));
+            then.status(422)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "message": "Validation Failed",
+                    "errors": [{"field": "name", "code": "has already been taken"}]
+                }));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let err = bk
+        .organization("acme")
+        .create_pipeline("Web", "git@github.com:acme/web.git")
+        .cluster_id(CLUSTER)
+        .pipeline_template_uuid("018e5b4c-template")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
+    assert_eq!(err.operation(), Some("create_pipeline"));
+    assert_eq!(
+        api_error(&err).message(),
+        "Validation Failed: name has already been taken"
+    );
+    refused.assert_async().await;
+}
+
+#[tokio::test]
+async fn update_a_pipeline_with_every_field_and_only_what_changes() {
+    let server = MockServer::start_async().await;
+    let everything = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path(PIPELINE)
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "name": "My Pipeline",
+                    "slug": "my-pipeline",
+                    "repository": "git@github.com:acme-inc/new-repo.git",
+                    "cluster_id": CLUSTER,
+                    "configuration": "steps:\n  - command: make",
+                    "description": "New description",
+                    "default_branch": "main",
+                    "branch_configuration": "main",
+                    "skip_queued_branch_builds": false,
+                    "skip_queued_branch_builds_filter": "",
+                    "cancel_running_branch_builds": true,
+                    "cancel_running_branch_builds_filter": "!main",
+                    "allow_rebuilds": true,
+                    "default_command_step_timeout": 10,
+                    "maximum_command_step_timeout": 60,
+                    "clone_mirror_url": "",
+                    "color": "#000000",
+                    "emoji": ":ship:",
+                    "pipeline_template_uuid": "018e5b4c-template",
+                    "provider_settings": {"build_tags": true},
+                    "teams": {TEAM: "manage_build_and_read"},
+                    "tags": ["prod"],
+                    "visibility": "public"
+                }));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "updatePipeline"));
+        })
+        .await;
+    let visual = server
+        .mock_async(|when, then| {
+            when.method(PATCH).path(PIPELINE).json_body(json!({
+                "env": {"FOO": "baz"},
+                "steps": [{"type": "script", "command": "make test"}]
+            }));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "updatePipeline"));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let web = bk.pipeline("acme", "web");
+    let updated = web
+        .update()
+        .name("My Pipeline")
+        .slug("my-pipeline")
+        .repository("git@github.com:acme-inc/new-repo.git")
+        .cluster_id(CLUSTER)
+        .configuration("steps:\n  - command: make")
+        .description("New description")
+        .default_branch("main")
+        .branch_configuration("main")
+        .skip_queued_branch_builds(false)
+        .skip_queued_branch_builds_filter("")
+        .cancel_running_branch_builds(true)
+        .cancel_running_branch_builds_filter("!main")
+        .allow_rebuilds(true)
+        .default_command_step_timeout(10)
+        .maximum_command_step_timeout(60)
+        .clone_mirror_url("")
+        .color("#000000")
+        .emoji(":ship:")
+        .pipeline_template_uuid("018e5b4c-template")
+        .provider_setting("build_tags", true)
+        .team(TEAM, TeamPipelineAccessLevel::ManageBuildAndRead)
+        .tags(["prod"])
+        .visibility(PipelineVisibility::Public)
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(
+        updated.repository.as_deref(),
+        Some("git@github.com:acme-inc/new-repo.git")
+    );
+    assert_eq!(updated.id, fixture_str("updatePipeline", "id"));
+    let test: types::Step = step(JobType::Script)
+        .command("make test".to_owned())
+        .try_into()
+        .unwrap();
+    web.update()
+        .env("FOO", "baz")
+        .step(test)
+        .send()
+        .await
+        .expect("visual update");
+    everything.assert_async().await;
+    visual.assert_async().await;
+}
+
+#[tokio::test]
+async fn unblock_a_block_step_with_its_fields_and_on_behalf_of_a_user() {
+    let server = MockServer::start_async().await;
+    let job_path = format!("{PIPELINE}/builds/1/jobs/ded35de2-7de0-4da8-8daa-b4ce0b7f1064");
+    let with_fields = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{job_path}/unblock"))
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "unblocker": "cfbb422f-2e4a-41b5-86f0-59e813b3d6e2",
+                    "fields": {"release-name": "Flying Dolpin", "env": "prod"}
+                }));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "unblockJob"));
+        })
+        .await;
+    let plain = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{job_path}/unblock"))
+                .json_body(json!({}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "unblockJob"));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let job = bk
+        .pipeline("acme", "web")
+        .build(1)
+        .job("ded35de2-7de0-4da8-8daa-b4ce0b7f1064");
+    let unblocked = job
+        .unblock()
+        .unblocker("cfbb422f-2e4a-41b5-86f0-59e813b3d6e2")
+        .field("release-name", "Flying Dolpin")
+        .field("env", "prod")
+        .send()
+        .await
+        .expect("unblocked");
+    assert_eq!(unblocked.state, JobState::Unblocked);
+    assert_eq!(unblocked.type_, JobType::Manual);
+    assert_eq!(
+        unblocked.unblocked_by.and_then(|u| u.name).as_deref(),
+        Some("Liam Neeson")
+    );
+    job.unblock().send().await.expect("plain unblock");
+    with_fields.assert_async().await;
+    plain.assert_async().await;
+}
+
+#[tokio::test]
+async fn unblocking_a_job_that_is_not_a_block_step_carries_the_service_message() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{PIPELINE}/builds/1/jobs/j1/unblock"));
+            then.status(400)
+                .header("content-type", "application/json")
+                .json_body(json!({"message": "This job type cannot be unblocked"}));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let err = bk
+        .pipeline("acme", "web")
+        .build(1)
+        .job("j1")
+        .unblock()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(err.operation(), Some("unblock_job"));
+    assert_eq!(
+        api_error(&err).message(),
+        "This job type cannot be unblocked"
+    );
+}

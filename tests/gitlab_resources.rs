@@ -1,0 +1,835 @@
+//! End-to-end tests of the GitLab trigger tokens, pipeline schedules, CI/CD variables (project
+//! and group) and artifacts-by-ref against httpmock servers: the wire (method, raw path, query,
+//! headers, JSON body) and the typed result of each operation, and the failure paths. Tests are
+//! named for the python-gitlab workflow they prove.
+
+use futures_util::TryStreamExt;
+use httpmock::prelude::*;
+use kitelab::gitlab::{ScheduleScope, VariableType};
+use kitelab::Error;
+use kitelab_tests::{fixture_body, gitlab};
+use serde_json::json;
+
+const BEARER: &str = "Bearer glpat-test-token-0123456789";
+const PROJECT: &str = "/api/v4/projects/group%2Fsubgroup%2Fproject";
+const GROUP: &str = "/api/v4/groups/group%2Fsubgroup";
+const MULTIPLE: &str =
+    "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'";
+
+/// Matches a request whose raw path (before any decoding) is `path`.
+fn raw_path(path: &str) -> impl Fn(&httpmock::HttpMockRequest) -> bool + Send + Sync + 'static {
+    let path = path.to_owned();
+    move |req| req.uri().path() == path
+}
+
+#[tokio::test]
+async fn list_create_get_update_and_delete_project_trigger_tokens() {
+    // python-gitlab: project.triggers.list(), .create({"description": ...}), .get(id),
+    // trigger.description = ...; trigger.save(), trigger.delete()
+    let server = MockServer::start_async().await;
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{PROJECT}/triggers")))
+                .header("authorization", BEARER)
+                .query_param("page", "1")
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("x-next-page", "")
+                .json_body(fixture_body("gitlab", "listTriggers"));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&format!("{PROJECT}/triggers")))
+                .header("authorization", BEARER)
+                .json_body(
+                    json!({"description": "my trigger", "expires_at": "2030-01-01T00:00:00Z"}),
+                );
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "createTrigger"));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{PROJECT}/triggers/10")))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getTrigger"));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path(&format!("{PROJECT}/triggers/10")))
+                .header("authorization", BEARER)
+                .json_body(json!({"description": "my trigger"}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updateTrigger"));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&format!("{PROJECT}/triggers/10")))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let listed: Vec<_> = project
+        .triggers()
+        .stream()
+        .try_collect()
+        .await
+        .expect("triggers");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, 10);
+    assert_eq!(listed[0].token.expose(), "6d056f63e50fe6f8c5f8f4aa10edb7");
+    assert!(listed[0].last_used.is_none() && listed[0].owner.is_none());
+    let created = project
+        .create_trigger("my trigger")
+        .expires_at(kitelab::Timestamp::parse("2030-01-01T00:00:00Z").unwrap())
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.description.as_deref(), Some("my trigger"));
+    let trigger = project.trigger(created.id);
+    assert_eq!(trigger.id(), 10);
+    let got = trigger.get().await.expect("get");
+    assert_eq!(
+        got.created_at.map(|t| t.to_string()).as_deref(),
+        Some("2016-01-07T09:53:58.235Z")
+    );
+    let updated = trigger
+        .update()
+        .description("my trigger")
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(updated.id, 10);
+    trigger.delete().await.expect("deleted");
+    for m in [&list, &create, &get, &update, &delete] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn list_active_schedules_then_create_get_update_play_take_ownership_and_delete_one() {
+    // python-gitlab: project.pipelineschedules.list(scope="active"), .create({...}), .get(id),
+    // sched.cron = ...; sched.save(), sched.play(), sched.take_ownership(), sched.delete()
+    let server = MockServer::start_async().await;
+    let schedule = |suffix: &str| format!("{PROJECT}/pipeline_schedules{suffix}");
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&schedule("")))
+                .header("authorization", BEARER)
+                .query_param("scope", "active")
+                .query_param("page", "1");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "listPipelineSchedules"));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&schedule("")))
+                .header("authorization", BEARER)
+                .json_body(json!({
+                    "description": "Build packages",
+                    "ref": "main",
+                    "cron": "0 1 * * 5",
+                    "cron_timezone": "UTC",
+                    "active": true,
+                    "inputs": [{"name": "environment", "value": "staging"}, {"name": "replicas", "value": 3}]
+                }));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "createPipelineSchedule"));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&schedule("/13")))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getPipelineSchedule"));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path(&schedule("/13")))
+                .header("authorization", BEARER)
+                .json_body(json!({
+                    "description": "Test schedule pipeline",
+                    "ref": "refs/heads/main",
+                    "cron": "0 2 * * *",
+                    "cron_timezone": "Asia/Tokyo",
+                    "active": true,
+                    "inputs": [
+                        {"name": "environment", "value": "production"},
+                        {"name": "replicas", "destroy": true}
+                    ]
+                }));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updatePipelineSchedule"));
+        })
+        .await;
+    let play = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&schedule("/13/play")))
+                .header("authorization", BEARER);
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "playPipelineSchedule"));
+        })
+        .await;
+    let take = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&schedule("/13/take_ownership")))
+                .header("authorization", BEARER);
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "takeOwnershipPipelineSchedule"));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&schedule("/13")))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let active: Vec<_> = project
+        .schedules()
+        .scope(ScheduleScope::Active)
+        .stream()
+        .try_collect()
+        .await
+        .expect("schedules");
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].cron_timezone.as_deref(), Some("Asia/Tokyo"));
+    assert!(active[0].last_pipeline.is_none() && active[0].variables.is_empty());
+    let created = project
+        .create_schedule("Build packages", "main", "0 1 * * 5")
+        .cron_timezone("UTC")
+        .active(true)
+        .input("environment", "staging")
+        .input("replicas", 3)
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.id, 14);
+    assert_eq!(created.ref_.as_deref(), Some("refs/heads/main"));
+    let s = project.schedule(active[0].id);
+    assert_eq!(s.id(), 13);
+    let got = s.get().await.expect("get");
+    assert_eq!(got.last_pipeline.as_ref().map(|p| p.id), Some(332));
+    let updated = s
+        .update()
+        .description("Test schedule pipeline")
+        .git_ref("refs/heads/main")
+        .cron("0 2 * * *")
+        .cron_timezone("Asia/Tokyo")
+        .active(true)
+        .input("environment", "production")
+        .remove_input("replicas")
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(updated.cron.as_deref(), Some("0 2 * * *"));
+    s.play().await.expect("played");
+    let owned = s.take_ownership().await.expect("taken");
+    assert_eq!(owned.owner.map(|o| o.username).as_deref(), Some("maeda"));
+    s.delete().await.expect("deleted");
+    for m in [&list, &create, &get, &update, &play, &take, &delete] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn create_update_and_delete_pipeline_schedule_variables_by_key() {
+    // python-gitlab: sched.variables.create({"key": ..., "value": ...}), var.value = ...;
+    // var.save(), var.delete()
+    let server = MockServer::start_async().await;
+    let variables = format!("{PROJECT}/pipeline_schedules/13/variables");
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&variables))
+                .header("authorization", BEARER)
+                .json_body(json!({"key": "NEW_VARIABLE", "value": "new value", "variable_type": "env_var"}));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "createPipelineScheduleVariable"));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path(&format!("{variables}/NEW_VARIABLE")))
+                .header("authorization", BEARER)
+                .json_body(json!({"value": "updated value"}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updatePipelineScheduleVariable"));
+        })
+        .await;
+    let update_type = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path(&format!("{variables}/CONFIG")))
+                .json_body(json!({"value": "a=1", "variable_type": "file"}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"key": "CONFIG", "value": "a=1", "variable_type": "file"}));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&format!("{variables}/NEW_VARIABLE")))
+                .header("authorization", BEARER);
+            // 202 with the deleted variable, not 204.
+            then.status(202)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "deletePipelineScheduleVariable"));
+        })
+        .await;
+    let gl = gitlab(&server);
+    let s = gl.project("group/subgroup/project").schedule(13);
+    let created = s
+        .create_variable("NEW_VARIABLE", "new value")
+        .variable_type(VariableType::EnvVar)
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.key, "NEW_VARIABLE");
+    assert_eq!(created.variable_type, Some(VariableType::EnvVar));
+    let updated = s
+        .update_variable("NEW_VARIABLE", "updated value")
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(
+        updated.value.as_ref().map(|v| v.expose()),
+        Some("updated value")
+    );
+    let file = s
+        .update_variable("CONFIG", "a=1")
+        .variable_type(VariableType::File)
+        .send()
+        .await
+        .expect("file");
+    assert_eq!(file.variable_type, Some(VariableType::File));
+    let deleted = s.delete_variable("NEW_VARIABLE").await.expect("deleted");
+    assert_eq!(
+        deleted.value.as_ref().map(|v| v.expose()),
+        Some("updated value")
+    );
+    for m in [&create, &update, &update_type, &delete] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn list_create_get_update_and_delete_project_variables_in_an_environment_scope() {
+    // python-gitlab: project.variables.list(), .create({...}), .get(key,
+    // filter={"environment_scope": ...}), var.save(filter=...), var.delete(filter=...)
+    let server = MockServer::start_async().await;
+    let variables = format!("{PROJECT}/variables");
+    let one = format!("{variables}/TEST_VARIABLE_1");
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&variables))
+                .header("authorization", BEARER)
+                .query_param("page", "1")
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "listProjectVariables"));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&variables))
+                .header("authorization", BEARER)
+                .json_body(json!({
+                    "key": "NEW_VARIABLE",
+                    "value": "new value",
+                    "description": "deploy token",
+                    "environment_scope": "production",
+                    "masked": true,
+                    "masked_and_hidden": false,
+                    "protected": true,
+                    "raw": false,
+                    "variable_type": "env_var"
+                }));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "createProjectVariable"));
+        })
+        .await;
+    let get_any_scope = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&one))
+                .query_param_missing("filter[environment_scope]");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getProjectVariable"));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&one))
+                .header("authorization", BEARER)
+                .query_param("filter[environment_scope]", "production");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getProjectVariable"));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path(&one))
+                .header("authorization", BEARER)
+                .query_param("filter[environment_scope]", "production")
+                .json_body(json!({
+                    "value": "updated value",
+                    "description": "rotated",
+                    "environment_scope": "production/*",
+                    "masked": false,
+                    "protected": true,
+                    "raw": true,
+                    "variable_type": "file"
+                }));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updateProjectVariable"));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&one))
+                .header("authorization", BEARER)
+                .query_param("filter[environment_scope]", "production");
+            then.status(204);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let listed: Vec<_> = project
+        .variables()
+        .stream()
+        .try_collect()
+        .await
+        .expect("variables");
+    let keys: Vec<_> = listed.iter().map(|v| v.key.as_str()).collect();
+    assert_eq!(keys, ["TEST_VARIABLE_1", "TEST_VARIABLE_2"]);
+    assert_eq!(listed[0].masked, Some(true));
+    let created = project
+        .create_variable("NEW_VARIABLE", "new value")
+        .description("deploy token")
+        .environment_scope("production")
+        .masked(true)
+        .masked_and_hidden(false)
+        .protected(true)
+        .raw(false)
+        .variable_type(VariableType::EnvVar)
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(
+        created.value.as_ref().map(|v| v.expose()),
+        Some("new value")
+    );
+    let any = project
+        .variable("TEST_VARIABLE_1")
+        .get()
+        .await
+        .expect("any scope");
+    assert_eq!(any.environment_scope.as_deref(), Some("*"));
+    let variable = project
+        .variable("TEST_VARIABLE_1")
+        .environment_scope("production");
+    assert_eq!(variable.key(), "TEST_VARIABLE_1");
+    assert_eq!(
+        variable
+            .get()
+            .await
+            .expect("get")
+            .value
+            .as_ref()
+            .map(|v| v.expose()),
+        Some("TEST_1")
+    );
+    let updated = variable
+        .update()
+        .value("updated value")
+        .description("rotated")
+        .environment_scope("production/*")
+        .masked(false)
+        .protected(true)
+        .raw(true)
+        .variable_type(VariableType::File)
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(updated.protected, Some(true));
+    variable.delete().await.expect("deleted");
+    for m in [&list, &create, &get_any_scope, &get, &update, &delete] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn group_variables_by_path_or_id_work_like_project_variables() {
+    // python-gitlab: gl.groups.get("group/subgroup").variables.list() / .create / .get / save /
+    // delete
+    let server = MockServer::start_async().await;
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{GROUP}/variables")))
+                .header("authorization", BEARER)
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "listGroupVariables"));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&format!("{GROUP}/variables")))
+                .header("authorization", BEARER)
+                .json_body(
+                    json!({"key": "NEW_VARIABLE", "value": "new value", "protected": false}),
+                );
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "createGroupVariable"));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path("/api/v4/groups/42/variables/TEST_VARIABLE_1"))
+                .header("authorization", BEARER)
+                .query_param("filter[environment_scope]", "*");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getGroupVariable"));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path(&format!("{GROUP}/variables/NEW_VARIABLE")))
+                .header("authorization", BEARER)
+                .query_param_missing("filter[environment_scope]")
+                .json_body(json!({"value": "updated value", "protected": true, "masked": true, "raw": true}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updateGroupVariable"));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&format!("{GROUP}/variables/NEW_VARIABLE")))
+                .header("authorization", BEARER)
+                .query_param("filter[environment_scope]", "staging");
+            then.status(204);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let group = gl.group("group/subgroup");
+    assert_eq!(group.id().as_str(), "group/subgroup");
+    let listed: Vec<_> = group
+        .variables()
+        .stream()
+        .try_collect()
+        .await
+        .expect("variables");
+    assert_eq!(listed.len(), 2);
+    let created = group
+        .create_variable("NEW_VARIABLE", "new value")
+        .protected(false)
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.key, "NEW_VARIABLE");
+    let got = gl
+        .group(42)
+        .variable("TEST_VARIABLE_1")
+        .environment_scope("*")
+        .get()
+        .await
+        .expect("by numeric id");
+    assert_eq!(got.value.as_ref().map(|v| v.expose()), Some("TEST_1"));
+    let updated = group
+        .variable("NEW_VARIABLE")
+        .update()
+        .value("updated value")
+        .protected(true)
+        .masked(true)
+        .raw(true)
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(updated.raw, Some(true));
+    group
+        .variable("NEW_VARIABLE")
+        .environment_scope("staging")
+        .delete()
+        .await
+        .expect("deleted");
+    for m in [&list, &create, &get, &update, &delete] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn a_key_in_several_scopes_answers_409_until_filter_environment_scope_selects_one() {
+    // python-gitlab raises GitlabGetError (409) for project.variables.get(key) when the key
+    // exists in several environment scopes.
+    let server = MockServer::start_async().await;
+    for path in [
+        format!("{PROJECT}/variables/DEPLOY_TOKEN"),
+        format!("{GROUP}/variables/DEPLOY_TOKEN"),
+    ] {
+        server
+            .mock_async(|when, then| {
+                when.is_true(raw_path(&path))
+                    .query_param_missing("filter[environment_scope]");
+                then.status(409)
+                    .header("content-type", "application/json")
+                    .json_body(json!({"message": MULTIPLE}));
+            })
+            .await;
+    }
+    let selected = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{PROJECT}/variables/DEPLOY_TOKEN")))
+                .query_param("filter[environment_scope]", "production");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getProjectVariable"));
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let group = gl.group("group/subgroup");
+    let failures = [
+        (
+            project.variable("DEPLOY_TOKEN").get().await.unwrap_err(),
+            "get_project_variable",
+        ),
+        (
+            project
+                .variable("DEPLOY_TOKEN")
+                .update()
+                .value("x")
+                .send()
+                .await
+                .unwrap_err(),
+            "update_project_variable",
+        ),
+        (
+            group.variable("DEPLOY_TOKEN").delete().await.unwrap_err(),
+            "delete_group_variable",
+        ),
+    ];
+    for (err, operation) in failures {
+        let Error::Api(api) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(api.status().as_u16(), 409);
+        assert_eq!(api.message(), MULTIPLE);
+        assert_eq!(api.operation(), operation);
+    }
+    project
+        .variable("DEPLOY_TOKEN")
+        .environment_scope("production")
+        .get()
+        .await
+        .expect("selected");
+    selected.assert_async().await;
+}
+
+/// Asserts that `result` failed with [`Error::InvalidInput`] naming `what`.
+fn assert_invalid<T>(result: kitelab::Result<T>, what: &str) {
+    match result {
+        Err(Error::InvalidInput(message)) => {
+            assert!(message.contains(what), "{message:?} should name {what}")
+        }
+        Err(other) => panic!("{what}: {other:?}"),
+        Ok(_) => panic!("{what}: succeeded"),
+    }
+}
+
+#[tokio::test]
+async fn empty_keys_crons_refs_and_ids_fail_before_anything_is_sent() {
+    let server = MockServer::start_async().await;
+    let anything = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let schedule = project.schedule(13);
+    // Variables: the key, the selected scope, and the owner's id.
+    assert_invalid(project.variable("").get().await, "variable key");
+    assert_invalid(project.variable(" ").delete().await, "variable key");
+    let update = project.variable("").update().value("v").send().await;
+    assert_invalid(update, "variable key");
+    let scoped = project.variable("K").environment_scope("").get().await;
+    assert_invalid(scoped, "environment scope");
+    let created = project.create_variable("", "v").send().await;
+    assert_invalid(created, "variable key");
+    let created = gl.group("group").create_variable("", "v").send().await;
+    assert_invalid(created, "variable key");
+    assert_invalid(gl.group("").variable("K").get().await, "group id");
+    let listed = gl
+        .group(" ")
+        .variables()
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await;
+    assert_invalid(listed, "group id");
+    // Schedules: the cron and ref, and the variable keys.
+    let created = project.create_schedule("Nightly", "main", "").send().await;
+    assert_invalid(created, "cron");
+    let created = project
+        .create_schedule("Nightly", "", "0 1 * * *")
+        .send()
+        .await;
+    assert_invalid(created, "ref");
+    assert_invalid(schedule.update().cron("  ").send().await, "cron");
+    assert_invalid(
+        schedule.create_variable("", "v").send().await,
+        "variable key",
+    );
+    assert_invalid(
+        schedule.update_variable("", "v").send().await,
+        "variable key",
+    );
+    assert_invalid(schedule.delete_variable("").await, "variable key");
+    // Artifacts by ref: the ref, the job name and the path.
+    assert_invalid(project.artifacts_by_ref("", "build").await, "ref");
+    assert_invalid(project.artifacts_by_ref("main", "").await, "job name");
+    let file = project.artifact_by_ref("main", "", "build").await;
+    assert_invalid(file, "artifact path");
+    // Triggers: the project id.
+    let listed = gl
+        .project("")
+        .triggers()
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await;
+    assert_invalid(listed, "project id");
+    assert_invalid(gl.project("").trigger(10).get().await, "project id");
+    assert_eq!(anything.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn download_the_latest_artifacts_of_a_branch_with_a_slash_by_job_name() {
+    // python-gitlab: project.artifacts.download(ref_name="feature/x", job="build"),
+    // project.artifacts.raw("feature/x", "dist/report v1.txt", "unit tests")
+    let server = MockServer::start_async().await;
+    let zip: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+    let archive = server
+        .mock_async(|when, then| {
+            // The ref's slash is encoded once, as one segment: feature%2Fx.
+            when.method(GET)
+                .is_true(raw_path(&format!(
+                    "{PROJECT}/jobs/artifacts/feature%2Fx/download"
+                )))
+                .header("authorization", BEARER)
+                .query_param("job", "build")
+                .query_param_missing("job_token");
+            then.status(200)
+                .header("content-type", "application/octet-stream")
+                .header(
+                    "content-disposition",
+                    "attachment; filename=\"artifacts.zip\"",
+                )
+                .body(zip.clone());
+        })
+        .await;
+    let file = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!(
+                    "{PROJECT}/jobs/artifacts/feature%2Fx/raw/dist%2Freport%20v1.txt"
+                )))
+                .header("authorization", BEARER)
+                .query_param("job", "unit tests");
+            then.status(200)
+                .header("content-type", "text/plain")
+                .body("report");
+        })
+        .await;
+    let missing = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{PROJECT}/jobs/artifacts/main/download")))
+                .query_param("job", "build");
+            then.status(404)
+                .header("content-type", "application/json")
+                .json_body(json!({"message": "404 Not found"}));
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let download = project
+        .artifacts_by_ref("feature/x", "build")
+        .await
+        .expect("archive");
+    assert_eq!(download.file_name().as_deref(), Some("artifacts.zip"));
+    assert_eq!(download.bytes().await.expect("bytes").as_ref(), zip);
+    assert_eq!(
+        project
+            .artifact_by_ref("feature/x", "dist/report v1.txt", "unit tests")
+            .await
+            .expect("file")
+            .text()
+            .await
+            .expect("text"),
+        "report"
+    );
+    let err = project.artifacts_by_ref("main", "build").await.unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(err.operation(), Some("download_ref_artifacts"));
+    archive.assert_async().await;
+    file.assert_async().await;
+    missing.assert_async().await;
+}

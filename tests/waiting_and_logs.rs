@@ -1,0 +1,441 @@
+//! Waiting for builds and pipelines, following a running job's log, keyset pagination, playing a
+//! manual job, and Buildkite's log forms (tail, size, HTML): the wire and the behaviour over time.
+//!
+//! Sequences (a build that runs, then passes) come from `respond_with` answering by call count.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use httpmock::prelude::*;
+use httpmock::HttpMockResponse;
+use kitelab::Error;
+use kitelab_tests::{buildkite, fixture_body, gitlab};
+use serde_json::{json, Value};
+
+const PIPELINE: &str = "/organizations/acme/pipelines/web";
+const PROJECT: &str = "/api/v4/projects/group%2Fproject";
+
+/// A JSON response.
+fn json_response(body: &Value) -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build()
+}
+
+/// Answers the n-th call with `answers[n]` (the last one again after that); counts the calls.
+fn script(
+    answers: Vec<HttpMockResponse>,
+) -> (
+    impl Fn(&HttpMockRequest) -> HttpMockResponse + Send + Sync + 'static,
+    Arc<AtomicUsize>,
+) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let respond = move |_: &HttpMockRequest| {
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        answers[n.min(answers.len() - 1)].clone()
+    };
+    (respond, calls)
+}
+
+fn build_in(state: &str, finished: bool) -> Value {
+    let mut b = fixture_body("buildkite", "getBuild");
+    b["state"] = json!(state);
+    b["finished_at"] = if finished {
+        json!("2025-01-01T00:00:00Z")
+    } else {
+        Value::Null
+    };
+    b
+}
+
+#[tokio::test]
+async fn wait_for_a_build_to_finish_returns_its_final_state() {
+    let server = MockServer::start_async().await;
+    let (respond, calls) = script(vec![
+        json_response(&build_in("scheduled", false)),
+        json_response(&build_in("running", false)),
+        json_response(&build_in("passed", true)),
+    ]);
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("{PIPELINE}/builds/42"));
+            then.respond_with(respond);
+        })
+        .await;
+    let bk = buildkite(&server);
+    let build = bk
+        .pipeline("acme", "web")
+        .build(42)
+        .wait()
+        .poll_every(Duration::from_millis(1))
+        .await
+        .expect("finished");
+    assert_eq!(build.state, kitelab::buildkite::BuildState::Passed);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn an_unknown_build_state_counts_as_finished_once_finished_at_is_set() {
+    let server = MockServer::start_async().await;
+    let (respond, calls) = script(vec![
+        json_response(&build_in("teleporting", false)),
+        json_response(&build_in("teleported", true)),
+    ]);
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("{PIPELINE}/builds/7"));
+            then.respond_with(respond);
+        })
+        .await;
+    let bk = buildkite(&server);
+    let build = bk
+        .pipeline("acme", "web")
+        .build(7)
+        .wait()
+        .poll_every(Duration::from_millis(1))
+        .await
+        .expect("finished");
+    assert_eq!(build.state.as_str(), "teleported");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn wait_gives_up_after_its_timeout_with_the_last_state() {
+    let server = MockServer::start_async().await;
+    let mut running = fixture_body("gitlab", "getPipeline");
+    running["status"] = json!("running");
+    running["finished_at"] = Value::Null;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(|r| r.uri().path() == format!("{PROJECT}/pipelines/5"));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(running.clone());
+        })
+        .await;
+    let gl = gitlab(&server);
+    let err = gl
+        .project("group/project")
+        .pipeline(5)
+        .wait()
+        .poll_every(Duration::from_millis(2))
+        .timeout(Duration::from_millis(20))
+        .await
+        .unwrap_err();
+    let Error::WaitTimeout {
+        what, last_state, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(last_state, "running");
+    assert!(what.contains("pipeline 5 of group/project"), "{what}");
+}
+
+#[tokio::test]
+async fn trigger_a_pipeline_then_wait_until_it_finishes() {
+    let server = MockServer::start_async().await;
+    let triggered = fixture_body("gitlab", "triggerPipeline");
+    let id = triggered["id"].as_i64().unwrap();
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(|r| r.uri().path() == format!("{PROJECT}/trigger/pipeline"));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(triggered.clone());
+        })
+        .await;
+    let mut pending = fixture_body("gitlab", "getPipeline");
+    pending["id"] = json!(id);
+    pending["status"] = json!("pending");
+    let mut done = pending.clone();
+    done["status"] = json!("success");
+    done["finished_at"] = json!("2025-01-01T00:00:00Z");
+    let (respond, calls) = script(vec![json_response(&pending), json_response(&done)]);
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(move |r| r.uri().path() == format!("{PROJECT}/pipelines/{id}"));
+            then.respond_with(respond);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let p = gl
+        .trigger_pipeline("group/project", "main", "glptt-x")
+        .send()
+        .await
+        .expect("triggered");
+    let finished = gl
+        .project("group/project")
+        .pipeline(p.id)
+        .wait()
+        .poll_every(Duration::from_millis(1))
+        .await
+        .expect("waited");
+    assert_eq!(finished.status, kitelab::gitlab::PipelineStatus::Success);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+fn job_in(status: &str) -> Value {
+    let mut j = fixture_body("gitlab", "getJob");
+    j["status"] = json!(status);
+    j
+}
+
+#[tokio::test]
+async fn follow_a_running_job_log_yields_only_new_bytes_until_it_finishes() {
+    let server = MockServer::start_async().await;
+    let (job_respond, job_calls) = script(vec![
+        json_response(&job_in("running")),
+        json_response(&job_in("running")),
+        json_response(&job_in("running")),
+        json_response(&job_in("success")),
+    ]);
+    let text = |body: &str| {
+        HttpMockResponse::builder()
+            .status(200)
+            .header("content-type", "text/plain")
+            .body(body.to_owned())
+            .build()
+    };
+    let (trace_respond, trace_calls) = script(vec![
+        text("$ make\n"),
+        text("$ make\n"),
+        text("$ make\nbuilding\n"),
+        text("$ make\nbuilding\ndone\n"),
+    ]);
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(|r| r.uri().path() == format!("{PROJECT}/jobs/9"));
+            then.respond_with(job_respond);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(|r| r.uri().path() == format!("{PROJECT}/jobs/9/trace"))
+                .header("accept", "text/plain");
+            then.respond_with(trace_respond);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let chunks: Vec<bytes::Bytes> = gl
+        .project("group/project")
+        .job(9)
+        .follow()
+        .poll_every(Duration::from_millis(1))
+        .stream()
+        .try_collect()
+        .await
+        .expect("followed");
+    // Nothing new on the second poll: nothing yielded for it.
+    assert_eq!(
+        chunks,
+        vec![
+            bytes::Bytes::from_static(b"$ make\n"),
+            bytes::Bytes::from_static(b"building\n"),
+            bytes::Bytes::from_static(b"done\n")
+        ]
+    );
+    assert_eq!(
+        (
+            job_calls.load(Ordering::SeqCst),
+            trace_calls.load(Ordering::SeqCst)
+        ),
+        (4, 4)
+    );
+}
+
+#[tokio::test]
+async fn project_jobs_follow_keyset_links_to_the_end() {
+    let server = MockServer::start_async().await;
+    let jobs = fixture_body("gitlab", "listProjectJobs");
+    let next = format!(
+        "<{}{PROJECT}/jobs?cursor=eyJpZCI6IjQyIn0&order_by=id&pagination=keyset&per_page=100&sort=desc>; rel=\"next\"",
+        server.base_url()
+    );
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(|r| r.uri().path() == format!("{PROJECT}/jobs"))
+                .query_param("pagination", "keyset")
+                .query_param("order_by", "id")
+                .query_param("sort", "desc")
+                .query_param_missing("page")
+                .query_param_missing("cursor");
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("link", next.as_str())
+                .json_body(jobs.clone());
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(|r| r.uri().path() == format!("{PROJECT}/jobs"))
+                .query_param("cursor", "eyJpZCI6IjQyIn0")
+                .query_param("pagination", "keyset");
+            // The end: no Link header.
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!([]));
+        })
+        .await;
+    let gl = gitlab(&server);
+    let all: Vec<_> = gl
+        .project("group/project")
+        .jobs()
+        .stream()
+        .try_collect()
+        .await
+        .expect("jobs");
+    assert_eq!(all.len(), jobs.as_array().unwrap().len());
+    first.assert_async().await;
+    second.assert_async().await;
+
+    // Opting out: page numbers.
+    let offset = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(|r| r.uri().path() == format!("{PROJECT}/jobs"))
+                .query_param("page", "1")
+                .query_param_missing("pagination");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(jobs.clone());
+        })
+        .await;
+    let paged: Vec<_> = gl
+        .project("group/project")
+        .jobs()
+        .offset_pagination()
+        .stream()
+        .try_collect()
+        .await
+        .expect("jobs");
+    assert_eq!(paged.len(), all.len());
+    offset.assert_async().await;
+}
+
+#[tokio::test]
+async fn play_a_manual_job_with_variables() {
+    let server = MockServer::start_async().await;
+    let play = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(|r| r.uri().path() == format!("{PROJECT}/jobs/42/play"))
+                .json_body(
+                    json!({"job_variables_attributes": [{"key": "TARGET", "value": "staging"}]}),
+                );
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "playJob"));
+        })
+        .await;
+    let gl = gitlab(&server);
+    gl.project("group/project")
+        .job(42)
+        .play()
+        .variable("TARGET", "staging")
+        .send()
+        .await
+        .expect("played");
+    let err = gl
+        .project("group/project")
+        .job(42)
+        .play()
+        .variable(" ", "x")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    assert_eq!(play.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_buildkite_log_tail_size_and_html() {
+    let server = MockServer::start_async().await;
+    let job = format!("{PIPELINE}/builds/42/jobs/j1");
+    let tail = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{job}/log.txt"))
+                .header("range", "bytes=-10")
+                .header("accept", "text/plain");
+            then.status(206)
+                .header("content-type", "text/plain")
+                .header("content-range", "bytes 990-999/1000")
+                .body("last bytes");
+        })
+        .await;
+    let empty = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{PIPELINE}/builds/43/jobs/j1/log.txt"))
+                .header("range", "bytes=-10");
+            then.status(416)
+                .header("content-type", "application/json")
+                .body(r#"{"message":"Range Not Satisfiable"}"#);
+        })
+        .await;
+    let size = server
+        .mock_async(|when, then| {
+            when.method("HEAD").path(format!("{job}/log"));
+            then.status(200)
+                .header("content-length", "1000")
+                .header("accept-ranges", "bytes");
+        })
+        .await;
+    let html = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{job}/log.html"))
+                .header("accept", "text/html");
+            then.status(200)
+                .header("content-type", "text/html")
+                .body("<span class=\"term-fg32\">ok</span>");
+        })
+        .await;
+    let bk = buildkite(&server);
+    let j = bk.pipeline("acme", "web").build(42).job("j1");
+    let t = j.log_tail(10).await.expect("tail");
+    assert_eq!(t.status().as_u16(), 206);
+    assert_eq!(t.text().await.unwrap(), "last bytes");
+    assert_eq!(
+        bk.pipeline("acme", "web")
+            .build(43)
+            .job("j1")
+            .log_tail(10)
+            .await
+            .expect("empty tail")
+            .bytes()
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(j.log_size().await.expect("size"), 1000);
+    assert!(j
+        .log_html()
+        .await
+        .expect("html")
+        .text()
+        .await
+        .unwrap()
+        .contains("term-fg32"));
+    assert!(matches!(
+        j.log_tail(0).await.unwrap_err(),
+        Error::InvalidInput(_)
+    ));
+    for m in [&tail, &empty, &size, &html] {
+        m.assert_async().await;
+    }
+}
