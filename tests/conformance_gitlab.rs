@@ -1,0 +1,15 @@
+//! Conformance: every example response in the GitLab docs (saved under `tests/fixtures/gitlab/`,
+//! each with its source) decodes through the generated type of its operation. The operation's
+//! response type is read from the spec; a fixture that does not decode is a spec bug. Add every
+//! response schema an operation uses to the `decoder!` list.
+
+use kitelab_tests::conformance::check;
+use kitelab_tests::decoder;
+
+#[test]
+fn every_gitlab_docs_example_decodes_through_its_operation_type() {
+    check(
+        "gitlab",
+        decoder!(gitlab: Job, Message, Pipeline, PipelineBasic, PipelineSchedule, Trigger, Variable),
+    );
+}
