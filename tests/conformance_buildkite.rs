@@ -10,6 +10,17 @@ use kitelab_tests::decoder;
 fn every_buildkite_docs_example_decodes_through_its_operation_type() {
     check(
         "buildkite",
-        decoder!(buildkite: AccessToken, Agent, Annotation, Artifact, Build, Emoji, Job, JobEnv, JobLog, Meta, Organization, Pipeline, Team, User),
+        decoder!(
+            buildkite:
+            AccessToken, Agent, AgentImage, Annotation, ApiSettings, Artifact, AuditEvent,
+            AuditEventList, Build, CacheVolume, Cluster, ClusterMaintainer, ClusterQueue,
+            ClusterSecret, ClusterToken, ConnectionRepository, Emoji, FailedExecution, FlakyTest,
+            GithubWebhookProcessing, Invitation, InvitationList, Job, JobEnv, JobList, JobLog, Meta,
+            NetworkRange, NotificationService, NotificationServiceList, Organization,
+            OrganizationMember, OrganizationRateLimit, Package, PackageList, PackageRegistry,
+            Pipeline, PipelineSchedule, PipelineSettings, PipelineTemplate, Portal, RegistryToken,
+            RemoteAccessSession, RepositoryConnection, Rule, StepUpload, StepUploadList, Team,
+            TeamMember, TeamPipeline, TeamSuite, Test, TestRun, TestSuite, User,
+        ),
     );
 }

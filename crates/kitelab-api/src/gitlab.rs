@@ -7,6 +7,166 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///Body of `addJobTokenAllowlistProject`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AddJobTokenAllowlistProjectRequest {
+        ///The ID of the project to allow.
+        pub target_project_id: i64,
+    }
+
+    impl AddJobTokenAllowlistProjectRequest {
+        pub fn builder() -> builder::AddJobTokenAllowlistProjectRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `addJobTokenGroupsAllowlistGroup`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AddJobTokenGroupsAllowlistGroupRequest {
+        ///The ID of the group to allow.
+        pub target_group_id: i64,
+    }
+
+    impl AddJobTokenGroupsAllowlistGroupRequest {
+        pub fn builder() -> builder::AddJobTokenGroupsAllowlistGroupRequest {
+            Default::default()
+        }
+    }
+
+    ///A GitLab agent for Kubernetes a CI/CD job may use (`API::Entities::Clusters::Agents::Authorizations::CiAccess`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AllowedAgent {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub config_project: ::std::option::Option<ProjectIdentity>,
+        ///The authorization's `ci_access` configuration (an open map).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub configuration: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///The agent ID.
+        pub id: i64,
+    }
+
+    impl AllowedAgent {
+        pub fn builder() -> builder::AllowedAgent {
+            Default::default()
+        }
+    }
+
+    ///The environment of the job in `getJobAllowedAgents`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AllowedAgentsEnvironment {
+        ///The environment slug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub slug: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tier: ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+    }
+
+    impl AllowedAgentsEnvironment {
+        pub fn builder() -> builder::AllowedAgentsEnvironment {
+            Default::default()
+        }
+    }
+
+    ///An object reduced to its `id`, as `getJobAllowedAgents` sends the job and the pipeline (the docs example shows more fields, which older GitLab sent).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AllowedAgentsId {
+        ///The ID.
+        pub id: i64,
+    }
+
+    impl AllowedAgentsId {
+        pub fn builder() -> builder::AllowedAgentsId {
+            Default::default()
+        }
+    }
+
+    ///The project of the job in `getJobAllowedAgents`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AllowedAgentsProject {
+        ///The project's group and its ancestors, each as `{id}`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub groups: ::std::vec::Vec<AllowedAgentsId>,
+        ///The project ID.
+        pub id: i64,
+    }
+
+    impl AllowedAgentsProject {
+        pub fn builder() -> builder::AllowedAgentsProject {
+            Default::default()
+        }
+    }
+
+    ///The user of the job in `getJobAllowedAgents`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AllowedAgentsUser {
+        ///The user ID.
+        pub id: i64,
+        ///The roles the user has in the project, from `guest` up to the highest one (`Gitlab::Access.sym_options_with_owner`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub roles_in_project: ::std::vec::Vec<::std::string::String>,
+        ///The username.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+    }
+
+    impl AllowedAgentsUser {
+        pub fn builder() -> builder::AllowedAgentsUser {
+            Default::default()
+        }
+    }
+
     ///The JSON shapes of GitLab error bodies, for documentation and permissive parsing; no operation references it (errors come back as `Error::UnexpectedResponse`). Shapes seen: `{"message": "404 Project Not Found"}` (a string, from `render_api_error!`, `not_found!`, `forbidden!`, `conflict!`...); `{"message": {"<field>": ["<error>", ...]}}` (model validation errors, possibly nested); `{"error": "ref is missing"}` (Grape parameter validation, 405 and other Grape exceptions); `{"error": "insufficient_scope", "error_description": "...", "scope": "api"}` (OAuth scope failures, 403); and `{"message": {"error": "..."}}` (application rate limits, 429). Rack::Attack 429s are the plain text `Retry later`, and proxies may answer HTML.
     #[derive(
         ::serde::Deserialize,
@@ -34,6 +194,162 @@ pub mod types {
 
     impl ApiError {
         pub fn builder() -> builder::ApiError {
+            Default::default()
+        }
+    }
+
+    ///Body of `assignProjectRunner`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AssignProjectRunnerRequest {
+        ///The ID of the runner to assign.
+        pub runner_id: i64,
+    }
+
+    impl AssignProjectRunnerRequest {
+        pub fn builder() -> builder::AssignProjectRunnerRequest {
+            Default::default()
+        }
+    }
+
+    ///A group with its basic details (`API::Entities::BasicGroupDetails`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct BasicGroupDetails {
+        ///The group ID.
+        pub id: i64,
+        ///The name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The group's URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub web_url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl BasicGroupDetails {
+        pub fn builder() -> builder::BasicGroupDetails {
+            Default::default()
+        }
+    }
+
+    ///A project with its basic details (`API::Entities::BasicProjectDetails`: `ProjectIdentity` plus repository URLs, topics, namespace...).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct BasicProjectDetails {
+        ///The avatar URL, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar_url: ::std::option::Option<::std::string::String>,
+        ///When the project was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The default branch (when the user may read the code).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default_branch: ::std::option::Option<::std::string::String>,
+        ///The description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The number of forks (when the user may read the code).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub forks_count: ::std::option::Option<i64>,
+        ///The HTTP clone URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub http_url_to_repo: ::std::option::Option<::std::string::String>,
+        ///The project ID.
+        pub id: i64,
+        ///When the project was last active.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_activity_at: ::std::option::Option<crate::Timestamp>,
+        ///The license (when requested and found).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub license: ::std::option::Option<ProjectLicense>,
+        ///The license file's URL (when a license is requested and found).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub license_url: ::std::option::Option<::std::string::String>,
+        ///The name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The name with its namespace.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name_with_namespace: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub namespace: ::std::option::Option<NamespaceBasic>,
+        ///The path.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
+        ///The full path.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path_with_namespace: ::std::option::Option<::std::string::String>,
+        ///The README's URL (when the user may read the code).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub readme_url: ::std::option::Option<::std::string::String>,
+        ///The SSH clone URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ssh_url_to_repo: ::std::option::Option<::std::string::String>,
+        ///The number of stars.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub star_count: ::std::option::Option<i64>,
+        ///The topics (deprecated name of `topics`).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tag_list: ::std::vec::Vec<::std::string::String>,
+        ///The topics.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub topics: ::std::vec::Vec<::std::string::String>,
+        ///The project's URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub web_url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl BasicProjectDetails {
+        pub fn builder() -> builder::BasicProjectDetails {
+            Default::default()
+        }
+    }
+
+    ///A GitLab agent for Kubernetes (`API::Entities::Clusters::Agent`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ClusterAgent {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub config_project: ::std::option::Option<ProjectIdentity>,
+        ///When the agent was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The ID of the user who created it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by_user_id: ::std::option::Option<i64>,
+        ///The agent ID.
+        pub id: i64,
+        ///The agent name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+
+    impl ClusterAgent {
+        pub fn builder() -> builder::ClusterAgent {
             Default::default()
         }
     }
@@ -103,6 +419,238 @@ pub mod types {
 
     impl Commit {
         pub fn builder() -> builder::Commit {
+            Default::default()
+        }
+    }
+
+    ///A commit status (a job or an external status; `API::Entities::CommitStatus`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct CommitStatus {
+        ///Whether it may fail without failing the pipeline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub allow_failure: ::std::option::Option<bool>,
+        ///The user who set the status (UserBasic).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub author: ::std::option::Option<User>,
+        ///The code coverage, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub coverage: ::std::option::Option<f64>,
+        ///When the status was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The description, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///When it finished.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub finished_at: ::std::option::Option<crate::Timestamp>,
+        ///The status (job) ID.
+        pub id: i64,
+        ///The status name (context), `default` unless given.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The pipeline ID (recent GitLab).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline_id: ::std::option::Option<i64>,
+        ///The branch or tag, or null.
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<::std::string::String>,
+        ///The commit SHA.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sha: ::std::option::Option<::std::string::String>,
+        ///When it started running.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub started_at: ::std::option::Option<crate::Timestamp>,
+        pub status: crate::gitlab::types::JobStatus,
+        ///The URL the status links to, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target_url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl CommitStatus {
+        pub fn builder() -> builder::CommitStatus {
+            Default::default()
+        }
+    }
+
+    ///A test coverage percentage as GitLab sends it: a string with two decimals (`"98.29"`, current pipelines) or a number (`98.29`, older GitLab).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum Coverage {
+        String(::std::string::String),
+        Number(f64),
+    }
+
+    impl ::std::fmt::Display for Coverage {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Number(x) => x.fmt(f),
+            }
+        }
+    }
+
+    impl ::std::convert::From<f64> for Coverage {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+
+    ///Body of `createCommitStatus`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct CreateCommitStatusRequest {
+        ///Alias of `name`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub context: ::std::option::Option<::std::string::String>,
+        ///The total code coverage.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub coverage: ::std::option::Option<f64>,
+        ///A short description (at most 255 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The status label (default `default`); `context` is an alias.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The pipeline to set the status in, when the commit has several.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline_id: ::std::option::Option<i64>,
+        ///The branch or tag the status refers to (at most 255 characters).
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<::std::string::String>,
+        pub state: crate::gitlab::types::CommitStatusState,
+        ///The URL to link the status to (at most 255 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target_url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl CreateCommitStatusRequest {
+        pub fn builder() -> builder::CreateCommitStatusRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `createDeployment`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct CreateDeploymentRequest {
+        ///The name of the environment (created when missing).
+        pub environment: ::std::string::String,
+        ///The deployed branch or tag.
+        #[serde(rename = "ref")]
+        pub ref_: ::std::string::String,
+        ///The deployed commit SHA.
+        pub sha: ::std::string::String,
+        pub status: crate::gitlab::types::DeploymentStatus,
+        ///Whether `ref` is a tag.
+        pub tag: bool,
+    }
+
+    impl CreateDeploymentRequest {
+        pub fn builder() -> builder::CreateDeploymentRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `createEnvironment` (the slug is generated; sending `slug` is an error).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct CreateEnvironmentRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auto_stop_setting: ::std::option::Option<
+            crate::gitlab::types::EnvironmentAutoStopSetting,
+        >,
+        ///The agent for Kubernetes to associate.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cluster_agent_id: ::std::option::Option<i64>,
+        ///The description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The URL of the deployed application.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_url: ::std::option::Option<::std::string::String>,
+        ///The Flux resource path to associate.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub flux_resource_path: ::std::option::Option<::std::string::String>,
+        ///The Kubernetes namespace to associate.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kubernetes_namespace: ::std::option::Option<::std::string::String>,
+        ///The name.
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tier: ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+    }
+
+    impl CreateEnvironmentRequest {
+        pub fn builder() -> builder::CreateEnvironmentRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `createInstanceVariable` (no `environment_scope` at instance level).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct CreateInstanceVariableRequest {
+        ///The description; at most 255 characters (GitLab 16.8+).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The key; at most 255 characters of `A-Z`, `a-z`, `0-9` and `_`.
+        pub key: ::std::string::String,
+        ///Mask the value in job logs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub masked: ::std::option::Option<bool>,
+        ///Export only to protected refs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub protected: ::std::option::Option<bool>,
+        ///Do not expand variables in the value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub raw: ::std::option::Option<bool>,
+        ///The value; at most 10,000 characters.
+        pub value: crate::SecretString,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub variable_type: ::std::option::Option<crate::gitlab::types::VariableType>,
+    }
+
+    impl CreateInstanceVariableRequest {
+        pub fn builder() -> builder::CreateInstanceVariableRequest {
             Default::default()
         }
     }
@@ -215,6 +763,54 @@ pub mod types {
         }
     }
 
+    ///Body of `createUserRunner`. `group_id` is required for `group_type`, `project_id` for `project_type`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct CreateUserRunnerRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_level: ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+        ///The description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The group to create a group runner in.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group_id: ::std::option::Option<i64>,
+        ///Lock the runner to the current project (default `false`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locked: ::std::option::Option<bool>,
+        ///A maintenance note (at most 1024 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maintenance_note: ::std::option::Option<::std::string::String>,
+        ///The maximum job timeout in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maximum_timeout: ::std::option::Option<i64>,
+        ///Whether the runner ignores new jobs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused: ::std::option::Option<bool>,
+        ///The project to create a project runner in.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<i64>,
+        ///Run jobs without tags (default `true`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_untagged: ::std::option::Option<bool>,
+        pub runner_type: crate::gitlab::types::RunnerType,
+        ///The runner's tags.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tag_list: ::std::vec::Vec<::std::string::String>,
+    }
+
+    impl CreateUserRunnerRequest {
+        pub fn builder() -> builder::CreateUserRunnerRequest {
+            Default::default()
+        }
+    }
+
     ///Body of `createProjectVariable` and `createGroupVariable`.
     #[derive(
         ::serde::Deserialize,
@@ -253,6 +849,119 @@ pub mod types {
 
     impl CreateVariableRequest {
         pub fn builder() -> builder::CreateVariableRequest {
+            Default::default()
+        }
+    }
+
+    ///A deployment (`API::Entities::Deployment`; `DeploymentExtended` adds on Premium the approval fields `pending_approval_count`, `approvals` and `approval_summary`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct Deployment {
+        ///The approval rules and their approvals (Premium, multiple approval rules; an open map).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub approval_summary: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///The approvals and rejections (Premium).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub approvals: ::std::vec::Vec<DeploymentApproval>,
+        ///When the deployment was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The job that deployed, or null for deployments created through the API.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deployable: ::std::option::Option<Job>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub environment: ::std::option::Option<EnvironmentBasic>,
+        ///The deployment ID.
+        pub id: i64,
+        ///The deployment ID within its project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub iid: ::std::option::Option<i64>,
+        ///The number of approvals still needed (Premium).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pending_approval_count: ::std::option::Option<i64>,
+        ///The deployed branch or tag.
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<::std::string::String>,
+        ///The deployed commit SHA.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sha: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::gitlab::types::DeploymentStatus>,
+        ///When the deployment was last updated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
+        ///The user who deployed (UserBasic).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<User>,
+    }
+
+    impl Deployment {
+        pub fn builder() -> builder::Deployment {
+            Default::default()
+        }
+    }
+
+    ///An approval or rejection of a deployment (`API::Entities::Deployments::Approval`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DeploymentApproval {
+        ///The comment, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment: ::std::option::Option<::std::string::String>,
+        ///When the decision was made.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<
+            crate::gitlab::types::DeploymentApprovalStatus,
+        >,
+        ///The user who decided.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<User>,
+    }
+
+    impl DeploymentApproval {
+        pub fn builder() -> builder::DeploymentApproval {
+            Default::default()
+        }
+    }
+
+    ///Body of `approveDeployment`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DeploymentApprovalRequest {
+        ///A comment on the decision.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment: ::std::option::Option<::std::string::String>,
+        ///The user, group or role to approve as, when the user belongs to several approval rules.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub represented_as: ::std::option::Option<::std::string::String>,
+        pub status: crate::gitlab::types::DeploymentApprovalStatus,
+    }
+
+    impl DeploymentApprovalRequest {
+        pub fn builder() -> builder::DeploymentApprovalRequest {
             Default::default()
         }
     }
@@ -371,6 +1080,112 @@ pub mod types {
         }
     }
 
+    ///An environment (`API::Entities::Environment`: `EnvironmentBasic` plus tier, project, state...). `last_deployment` is sent only by `getEnvironment`; the cluster agent fields only when the user may read the agent; the log fields only on older GitLab.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct Environment {
+        ///When the environment stops automatically, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auto_stop_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auto_stop_setting: ::std::option::Option<
+            crate::gitlab::types::EnvironmentAutoStopSetting,
+        >,
+        ///The associated agent for Kubernetes.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cluster_agent: ::std::option::Option<ClusterAgent>,
+        ///When the environment was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The description (recent GitLab).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Whether Elasticsearch log querying is available (older GitLab only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enable_advanced_logs_querying: ::std::option::Option<bool>,
+        ///The URL of the deployed application, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_url: ::std::option::Option<::std::string::String>,
+        ///The associated Flux resource path.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub flux_resource_path: ::std::option::Option<::std::string::String>,
+        ///The path of the managed apps logs (older GitLab only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub gitlab_managed_apps_logs_path: ::std::option::Option<::std::string::String>,
+        ///The environment ID.
+        pub id: i64,
+        ///The associated Kubernetes namespace.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kubernetes_namespace: ::std::option::Option<::std::string::String>,
+        ///The last deployment (`getEnvironment` only), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_deployment: ::std::option::Option<Deployment>,
+        ///The path of the pod logs API (older GitLab only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logs_api_path: ::std::option::Option<::std::string::String>,
+        ///The name.
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<BasicProjectDetails>,
+        ///The generated slug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub slug: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<crate::gitlab::types::EnvironmentState>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tier: ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+        ///When the environment was last updated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
+    }
+
+    impl Environment {
+        pub fn builder() -> builder::Environment {
+            Default::default()
+        }
+    }
+
+    ///An environment in short (`API::Entities::EnvironmentBasic`), as deployments embed it. Docs examples show only some fields, so only `id` is required.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct EnvironmentBasic {
+        ///When the environment was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The URL of the deployed application, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_url: ::std::option::Option<::std::string::String>,
+        ///The environment ID.
+        pub id: i64,
+        ///The name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The generated slug.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub slug: ::std::option::Option<::std::string::String>,
+        ///When the environment was last updated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
+    }
+
+    impl EnvironmentBasic {
+        pub fn builder() -> builder::EnvironmentBasic {
+            Default::default()
+        }
+    }
+
     ///A job: the `Job` entity (`JobBasic` plus artifacts, runner and tags) and, for trigger jobs returned by `playJob`, the `Bridge` entity (`JobBasic` plus `downstream_pipeline`). This schema is the superset; fields of one kind are absent from the other.
     #[derive(
         ::serde::Deserialize,
@@ -465,6 +1280,36 @@ pub mod types {
         }
     }
 
+    ///The body of `getJobAllowedAgents`, built by hand in `lib/api/ci/jobs.rb`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct JobAllowedAgents {
+        ///The agents the job may use.
+        pub allowed_agents: ::std::vec::Vec<AllowedAgent>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub environment: ::std::option::Option<AllowedAgentsEnvironment>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job: ::std::option::Option<AllowedAgentsId>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline: ::std::option::Option<AllowedAgentsId>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<AllowedAgentsProject>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<AllowedAgentsUser>,
+    }
+
+    impl JobAllowedAgents {
+        pub fn builder() -> builder::JobAllowedAgents {
+            Default::default()
+        }
+    }
+
     ///One artifact file of a job (`JobArtifact`).
     #[derive(
         ::serde::Deserialize,
@@ -519,6 +1364,110 @@ pub mod types {
         }
     }
 
+    ///A job with its project's identity (`JobBasicWithProject`: `JobBasic` plus `project` as `ProjectIdentity`), as `listRunnerJobs` sends it.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct JobBasicWithProject {
+        ///Whether the job may fail without failing the pipeline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub allow_failure: ::std::option::Option<bool>,
+        ///The commit of the job.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub commit: ::std::option::Option<Commit>,
+        ///The test coverage, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub coverage: ::std::option::Option<f64>,
+        ///When the job was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///Seconds spent running.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<f64>,
+        ///When the job was erased.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub erased_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failure_reason: ::std::option::Option<
+            crate::gitlab::types::JobFailureReason,
+        >,
+        ///When the job finished.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub finished_at: ::std::option::Option<crate::Timestamp>,
+        ///The job ID.
+        pub id: i64,
+        ///The job name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline: ::std::option::Option<PipelineBasic>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<ProjectIdentity>,
+        ///Seconds spent queued.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub queued_duration: ::std::option::Option<f64>,
+        ///The branch or tag.
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<::std::string::String>,
+        ///The stage name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stage: ::std::option::Option<::std::string::String>,
+        ///When the job started.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub started_at: ::std::option::Option<crate::Timestamp>,
+        pub status: crate::gitlab::types::JobStatus,
+        ///Whether the ref is a tag.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tag: ::std::option::Option<bool>,
+        ///The user who started the job.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<User>,
+        ///The job's URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub web_url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl JobBasicWithProject {
+        pub fn builder() -> builder::JobBasicWithProject {
+            Default::default()
+        }
+    }
+
+    ///A job (`JobBasic` entity), or the JSON `null` when there is none.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct JobOrNull(pub ::std::option::Option<Job>);
+    impl ::std::ops::Deref for JobOrNull {
+        type Target = ::std::option::Option<Job>;
+        fn deref(&self) -> &::std::option::Option<Job> {
+            &self.0
+        }
+    }
+
+    impl ::std::convert::From<JobOrNull> for ::std::option::Option<Job> {
+        fn from(value: JobOrNull) -> Self {
+            value.0
+        }
+    }
+
+    impl ::std::convert::From<::std::option::Option<Job>> for JobOrNull {
+        fn from(value: ::std::option::Option<Job>) -> Self {
+            Self(value)
+        }
+    }
+
     ///The project fields embedded in a job.
     #[derive(
         ::serde::Deserialize,
@@ -537,6 +1486,81 @@ pub mod types {
 
     impl JobProject {
         pub fn builder() -> builder::JobProject {
+            Default::default()
+        }
+    }
+
+    ///A group allowlist entry (`API::Entities::GroupScopeLink`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct JobTokenGroupScopeLink {
+        ///The project whose allowlist holds the entry.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_project_id: ::std::option::Option<i64>,
+        ///The allowed group.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target_group_id: ::std::option::Option<i64>,
+    }
+
+    impl JobTokenGroupScopeLink {
+        pub fn builder() -> builder::JobTokenGroupScopeLink {
+            Default::default()
+        }
+    }
+
+    ///A project allowlist entry (`API::Entities::ProjectScopeLink`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct JobTokenProjectScopeLink {
+        ///The project whose allowlist holds the entry.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_project_id: ::std::option::Option<i64>,
+        ///The allowed project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target_project_id: ::std::option::Option<i64>,
+    }
+
+    impl JobTokenProjectScopeLink {
+        pub fn builder() -> builder::JobTokenProjectScopeLink {
+            Default::default()
+        }
+    }
+
+    ///The CI/CD job token access settings of a project (`API::Entities::ProjectJobTokenScope`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct JobTokenScope {
+        ///Whether **Limit access to this project** is on (only allowlisted projects and groups).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub inbound_enabled: ::std::option::Option<bool>,
+        ///Whether the project's job tokens are limited to its outbound scope (deprecated).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub outbound_enabled: ::std::option::Option<bool>,
+    }
+
+    impl JobTokenScope {
+        pub fn builder() -> builder::JobTokenScope {
             Default::default()
         }
     }
@@ -563,6 +1587,268 @@ pub mod types {
         }
     }
 
+    ///A file included by the linted configuration (`Ci::Lint::Result::Include`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct LintInclude {
+        ///The URL of the file's blob, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub blob: ::std::option::Option<::std::string::String>,
+        ///The project the include was resolved in.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub context_project: ::std::option::Option<::std::string::String>,
+        ///The SHA the include was resolved at.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub context_sha: ::std::option::Option<::std::string::String>,
+        ///Extra details such as `job_name`, `project` and `ref` (an open map).
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Where the include points.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub location: ::std::option::Option<::std::string::String>,
+        ///The URL of the raw file, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub raw: ::std::option::Option<::std::string::String>,
+        ///The include type, for example `local`, `file`, `remote`, `template` or `component`.
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+
+    impl LintInclude {
+        pub fn builder() -> builder::LintInclude {
+            Default::default()
+        }
+    }
+
+    ///Body of `lintCiConfig`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct LintRequest {
+        ///The CI/CD configuration (YAML) to validate.
+        pub content: ::std::string::String,
+        ///Simulate the pipeline creation (default `false`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub dry_run: ::std::option::Option<bool>,
+        ///Include the list of jobs in the result.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_jobs: ::std::option::Option<bool>,
+        ///With `dry_run`, the branch or tag to simulate the pipeline for (default the default branch).
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<::std::string::String>,
+    }
+
+    impl LintRequest {
+        pub fn builder() -> builder::LintRequest {
+            Default::default()
+        }
+    }
+
+    ///The result of a CI/CD configuration lint (`API::Entities::Ci::Lint::Result`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct LintResult {
+        ///The errors.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub errors: ::std::vec::Vec<::std::string::String>,
+        ///The included files.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub includes: ::std::vec::Vec<LintInclude>,
+        ///The jobs the configuration defines (with `include_jobs`): `name`, `stage`, `before_script`, `script`, `after_script`, `tag_list`, `environment`, `when`, `allow_failure`, `only`, `except`, `needs`, kept as open maps.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub jobs: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///The configuration with its includes expanded, as YAML, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merged_yaml: ::std::option::Option<::std::string::String>,
+        ///Whether the configuration is valid.
+        pub valid: bool,
+        ///The warnings.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub warnings: ::std::vec::Vec<::std::string::String>,
+    }
+
+    impl LintResult {
+        pub fn builder() -> builder::LintResult {
+            Default::default()
+        }
+    }
+
+    ///A merge request (`API::Entities::MergeRequestBasic`). Only the common fields are declared typed; open objects are kept as maps.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct MergeRequestBasic {
+        ///The first assignee (deprecated).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assignee: ::std::option::Option<User>,
+        ///The assignees.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub assignees: ::std::vec::Vec<User>,
+        ///The author.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub author: ::std::option::Option<User>,
+        ///Whether every blocking discussion is resolved.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub blocking_discussions_resolved: ::std::option::Option<bool>,
+        ///When it was closed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub closed_at: ::std::option::Option<crate::Timestamp>,
+        ///Who closed it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub closed_by: ::std::option::Option<User>,
+        ///When it was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The detailed merge status, for example `mergeable`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub detailed_merge_status: ::std::option::Option<::std::string::String>,
+        ///Whether the discussion is locked.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub discussion_locked: ::std::option::Option<bool>,
+        ///The number of thumbs-down.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub downvotes: ::std::option::Option<i64>,
+        ///Whether it is a draft.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub draft: ::std::option::Option<bool>,
+        ///Whether the source branch is removed on merge (set by the author).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub force_remove_source_branch: ::std::option::Option<bool>,
+        ///Whether it has merge conflicts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub has_conflicts: ::std::option::Option<bool>,
+        ///The merge request ID.
+        pub id: i64,
+        ///The merge request IID within its project.
+        pub iid: i64,
+        ///The label names.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub labels: ::std::vec::Vec<::std::string::String>,
+        ///The merge commit SHA, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merge_commit_sha: ::std::option::Option<::std::string::String>,
+        ///The merge status (deprecated in favour of `detailed_merge_status`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merge_status: ::std::option::Option<::std::string::String>,
+        ///Who merged it or set it to auto-merge.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merge_user: ::std::option::Option<User>,
+        ///Whether it is set to auto-merge.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merge_when_pipeline_succeeds: ::std::option::Option<bool>,
+        ///When it was merged.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merged_at: ::std::option::Option<crate::Timestamp>,
+        ///Who merged it (deprecated in favour of `merge_user`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merged_by: ::std::option::Option<User>,
+        ///The milestone, or null (an open map).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub milestone: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///The project ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<i64>,
+        ///The short reference, for example `!1` (deprecated).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reference: ::std::option::Option<::std::string::String>,
+        ///The short, relative and full references (an open map).
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub references: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The reviewers.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub reviewers: ::std::vec::Vec<User>,
+        ///The head SHA of the source branch.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sha: ::std::option::Option<::std::string::String>,
+        ///Whether the source branch is removed on merge (set by the merger).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub should_remove_source_branch: ::std::option::Option<bool>,
+        ///The source branch.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_branch: ::std::option::Option<::std::string::String>,
+        ///The source project ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_project_id: ::std::option::Option<i64>,
+        ///Whether the commits are squashed on merge.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub squash: ::std::option::Option<bool>,
+        ///The squash commit SHA, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub squash_commit_sha: ::std::option::Option<::std::string::String>,
+        ///`opened`, `closed`, `locked` or `merged`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///The target branch.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target_branch: ::std::option::Option<::std::string::String>,
+        ///The target project ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target_project_id: ::std::option::Option<i64>,
+        ///The task list counts (an open map).
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub task_completion_status: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        ///The time tracking statistics (an open map).
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub time_stats: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///When it was last updated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
+        ///The number of thumbs-up.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub upvotes: ::std::option::Option<i64>,
+        ///The number of user comments.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_notes_count: ::std::option::Option<i64>,
+        ///The merge request's URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub web_url: ::std::option::Option<::std::string::String>,
+        ///Deprecated name of `draft`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub work_in_progress: ::std::option::Option<bool>,
+    }
+
+    impl MergeRequestBasic {
+        pub fn builder() -> builder::MergeRequestBasic {
+            Default::default()
+        }
+    }
+
     ///A bare message body, such as `{"message": "201 Created"}`.
     #[derive(
         ::serde::Deserialize,
@@ -579,6 +1865,93 @@ pub mod types {
 
     impl Message {
         pub fn builder() -> builder::Message {
+            Default::default()
+        }
+    }
+
+    ///The namespace of a project (`API::Entities::NamespaceBasic`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct NamespaceBasic {
+        ///The avatar URL, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar_url: ::std::option::Option<::std::string::String>,
+        ///The full path.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub full_path: ::std::option::Option<::std::string::String>,
+        ///The namespace ID.
+        pub id: i64,
+        ///`group` or `user`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<::std::string::String>,
+        ///The name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The parent group's ID, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent_id: ::std::option::Option<i64>,
+        ///The path.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
+        ///The namespace's URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub web_url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl NamespaceBasic {
+        pub fn builder() -> builder::NamespaceBasic {
+            Default::default()
+        }
+    }
+
+    ///A pipeline that built a package (`API::Entities::Package::Pipeline`, which is `PipelineBasic` plus `user`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PackagePipeline {
+        ///When the pipeline was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The pipeline ID.
+        pub id: i64,
+        ///The pipeline ID within its project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub iid: ::std::option::Option<i64>,
+        ///The project ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<i64>,
+        ///The branch or tag.
+        #[serde(rename = "ref")]
+        pub ref_: ::std::string::String,
+        ///The commit SHA.
+        pub sha: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source: ::std::option::Option<crate::gitlab::types::PipelineSource>,
+        pub status: crate::gitlab::types::PipelineStatus,
+        ///When the pipeline was last updated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
+        ///The user who started the pipeline (UserBasic).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<User>,
+        ///The pipeline's URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub web_url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl PackagePipeline {
+        pub fn builder() -> builder::PackagePipeline {
             Default::default()
         }
     }
@@ -602,9 +1975,9 @@ pub mod types {
         ///When the commit was made.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub committed_at: ::std::option::Option<crate::Timestamp>,
-        ///The test coverage, formatted by `PipelinePresenter#coverage` as a string with two decimals (`"98.29"`), or null. The entity documents it as a number; the code sends a string.
+        ///The test coverage, or null. Current GitLab formats it with `PipelinePresenter#coverage` as a string with two decimals (`"98.29"`); the entity documents it as a number, and older GitLab sent a number, so both are accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub coverage: ::std::option::Option<::std::string::String>,
+        pub coverage: ::std::option::Option<Coverage>,
         ///When the pipeline was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<crate::Timestamp>,
@@ -861,6 +2234,209 @@ pub mod types {
         }
     }
 
+    ///The identity of a project (`API::Entities::ProjectIdentity`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ProjectIdentity {
+        ///When the project was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The project ID.
+        pub id: i64,
+        ///The name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The name with its namespace, for example `Group / project`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name_with_namespace: ::std::option::Option<::std::string::String>,
+        ///The path.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
+        ///The full path, for example `group/project`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path_with_namespace: ::std::option::Option<::std::string::String>,
+    }
+
+    impl ProjectIdentity {
+        pub fn builder() -> builder::ProjectIdentity {
+            Default::default()
+        }
+    }
+
+    ///The license detected in a project's repository (`API::Entities::LicenseBasic`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ProjectLicense {
+        ///A page about the license.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub html_url: ::std::option::Option<::std::string::String>,
+        ///The license key, for example `mit`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        ///The license name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The nickname, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nickname: ::std::option::Option<::std::string::String>,
+        ///The license's source, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl ProjectLicense {
+        pub fn builder() -> builder::ProjectLicense {
+            Default::default()
+        }
+    }
+
+    ///Body of `registerRunner`; `active` and `paused` are mutually exclusive.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct RegisterRunnerRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_level: ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+        ///Deprecated; use `paused`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub active: ::std::option::Option<bool>,
+        ///The description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub info: ::std::option::Option<RunnerInfo>,
+        ///Lock the runner to the current project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locked: ::std::option::Option<bool>,
+        ///Deprecated name of `maintenance_note`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maintainer_note: ::std::option::Option<::std::string::String>,
+        ///A maintenance note (at most 1024 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maintenance_note: ::std::option::Option<::std::string::String>,
+        ///The maximum job timeout in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maximum_timeout: ::std::option::Option<i64>,
+        ///Whether the runner ignores new jobs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused: ::std::option::Option<bool>,
+        ///Run jobs without tags.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_untagged: ::std::option::Option<bool>,
+        ///The runner's tags.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tag_list: ::std::vec::Vec<::std::string::String>,
+        ///The runner registration token.
+        pub token: crate::SecretString,
+    }
+
+    impl RegisterRunnerRequest {
+        pub fn builder() -> builder::RegisterRunnerRequest {
+            Default::default()
+        }
+    }
+
+    ///A new runner or registration token (`API::Entities::Ci::ResetTokenResult`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ResetTokenResult {
+        ///The new token.
+        pub token: crate::SecretString,
+        ///When it expires (sent only for expirable tokens).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token_expires_at: ::std::option::Option<crate::Timestamp>,
+    }
+
+    impl ResetTokenResult {
+        pub fn builder() -> builder::ResetTokenResult {
+            Default::default()
+        }
+    }
+
+    ///A resource group (`API::Entities::Ci::ResourceGroup`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ResourceGroup {
+        ///When it was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The resource group ID.
+        pub id: i64,
+        ///The key (the `resource_group` keyword's value).
+        pub key: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub process_mode: ::std::option::Option<
+            crate::gitlab::types::ResourceGroupProcessMode,
+        >,
+        ///When it was last updated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
+    }
+
+    impl ResourceGroup {
+        pub fn builder() -> builder::ResourceGroup {
+            Default::default()
+        }
+    }
+
+    ///The body of `deleteStoppedReviewApps`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ReviewAppsDeletion {
+        ///The environments scheduled for deletion (or that would be, in a dry run).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub scheduled_entries: ::std::vec::Vec<EnvironmentBasic>,
+        ///The environments that could not be scheduled.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub unprocessable_entries: ::std::vec::Vec<EnvironmentBasic>,
+    }
+
+    impl ReviewAppsDeletion {
+        pub fn builder() -> builder::ReviewAppsDeletion {
+            Default::default()
+        }
+    }
+
     ///The runner of a job (`API::Entities::Ci::Runner`).
     #[derive(
         ::serde::Deserialize,
@@ -917,6 +2493,134 @@ pub mod types {
         }
     }
 
+    ///A runner in detail (`API::Entities::Ci::RunnerDetails`: `Runner` plus configuration, version information and its projects and groups). `maintenance_note` is null unless the user may update the runner. `projects` is only sent when the route asks for it (older versions always sent it).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct RunnerDetails {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_level: ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+        ///Whether the runner accepts jobs (deprecated in favour of `paused`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub active: ::std::option::Option<bool>,
+        ///The architecture of the most recently seen runner manager (deprecated).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub architecture: ::std::option::Option<::std::string::String>,
+        ///When the runner last contacted GitLab.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contacted_at: ::std::option::Option<crate::Timestamp>,
+        ///When the runner was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///The user who created the runner (when the caller may see them).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<User>,
+        ///The description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The runner's groups the user may see.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub groups: ::std::vec::Vec<BasicGroupDetails>,
+        ///The runner ID.
+        pub id: i64,
+        ///Deprecated; null or an empty string in current GitLab.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ip_address: ::std::option::Option<::std::string::String>,
+        ///Whether it is an instance runner.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_shared: ::std::option::Option<bool>,
+        ///Whether the runner is running jobs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_execution_status: ::std::option::Option<
+            crate::gitlab::types::RunnerJobExecutionStatus,
+        >,
+        ///Whether it is locked to its projects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locked: ::std::option::Option<bool>,
+        ///The maintenance note (null unless the user may update the runner).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maintenance_note: ::std::option::Option<::std::string::String>,
+        ///The maximum job timeout in seconds, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maximum_timeout: ::std::option::Option<i64>,
+        ///The runner name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Whether the runner is online (null when it never contacted GitLab).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub online: ::std::option::Option<bool>,
+        ///Whether the runner ignores new jobs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused: ::std::option::Option<bool>,
+        ///The platform of the most recently seen runner manager (deprecated).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub platform: ::std::option::Option<::std::string::String>,
+        ///The runner's projects the user may see.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub projects: ::std::vec::Vec<BasicProjectDetails>,
+        ///The revision of the most recently seen runner manager (deprecated).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub revision: ::std::option::Option<::std::string::String>,
+        ///Whether it runs jobs without tags.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_untagged: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub runner_type: ::std::option::Option<crate::gitlab::types::RunnerType>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::gitlab::types::RunnerStatus>,
+        ///The runner's tags.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tag_list: ::std::vec::Vec<::std::string::String>,
+        ///The version of the most recently seen runner manager (deprecated).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub version: ::std::option::Option<::std::string::String>,
+    }
+
+    impl RunnerDetails {
+        pub fn builder() -> builder::RunnerDetails {
+            Default::default()
+        }
+    }
+
+    ///Metadata of a runner being registered (`info`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct RunnerInfo {
+        ///The architecture.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub architecture: ::std::option::Option<::std::string::String>,
+        ///The runner name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The platform.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub platform: ::std::option::Option<::std::string::String>,
+        ///The runner revision.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub revision: ::std::option::Option<::std::string::String>,
+        ///The runner version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub version: ::std::option::Option<::std::string::String>,
+    }
+
+    impl RunnerInfo {
+        pub fn builder() -> builder::RunnerInfo {
+            Default::default()
+        }
+    }
+
     ///The runner manager (a runner process) that ran a job (`RunnerManager`).
     #[derive(
         ::serde::Deserialize,
@@ -968,6 +2672,320 @@ pub mod types {
         }
     }
 
+    ///A runner's ID and authentication token (`API::Entities::Ci::RunnerRegistrationDetails`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct RunnerRegistrationDetails {
+        ///The runner ID.
+        pub id: i64,
+        ///The runner authentication token (`glrt-...` for created runners).
+        pub token: crate::SecretString,
+        ///When the token expires, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token_expires_at: ::std::option::Option<crate::Timestamp>,
+    }
+
+    impl RunnerRegistrationDetails {
+        pub fn builder() -> builder::RunnerRegistrationDetails {
+            Default::default()
+        }
+    }
+
+    ///Body of the routes authenticated by a runner authentication token.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct RunnerTokenRequest {
+        ///The runner authentication token.
+        pub token: crate::SecretString,
+    }
+
+    impl RunnerTokenRequest {
+        pub fn builder() -> builder::RunnerTokenRequest {
+            Default::default()
+        }
+    }
+
+    ///The metadata of a secure file (`API::Entities::Ci::SecureFile`). `permissions` is sent by older GitLab only; `expires_at`, `metadata` and `file_extension` are recent.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct SecureFile {
+        ///The checksum of the content.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub checksum: ::std::option::Option<::std::string::String>,
+        ///The checksum algorithm, `sha256`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub checksum_algorithm: ::std::option::Option<::std::string::String>,
+        ///When the file was uploaded.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        ///When the certificate or profile in the file expires, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<crate::Timestamp>,
+        ///The file extension, for example `jks`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_extension: ::std::option::Option<::std::string::String>,
+        ///The secure file ID.
+        pub id: i64,
+        ///Metadata parsed from certificates and provisioning profiles (an open map), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///The file name.
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub permissions: ::std::option::Option<
+            crate::gitlab::types::SecureFilePermissions,
+        >,
+    }
+
+    impl SecureFile {
+        pub fn builder() -> builder::SecureFile {
+            Default::default()
+        }
+    }
+
+    ///One test case of a unit test report (`TestCaseEntity`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TestCase {
+        ///The URL of the test's attachment (a screenshot), sent only when there is one.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attachment_url: ::std::option::Option<::std::string::String>,
+        ///The class name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub classname: ::std::option::Option<::std::string::String>,
+        ///Seconds the test took.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub execution_time: ::std::option::Option<f64>,
+        ///The test file, when the report gives it (recent GitLab).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file: ::std::option::Option<::std::string::String>,
+        ///The test name (`(No name)` when the report has none).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Recent failures on the base branch, or null (recent GitLab).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub recent_failures: ::std::option::Option<TestCaseRecentFailures>,
+        ///The stack trace, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stack_trace: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::gitlab::types::TestCaseStatus>,
+        ///The failure message or system output, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub system_output: ::std::option::Option<::std::string::String>,
+    }
+
+    impl TestCase {
+        pub fn builder() -> builder::TestCase {
+            Default::default()
+        }
+    }
+
+    ///How often a test case failed recently on the base branch (`recent_failures`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TestCaseRecentFailures {
+        ///The branch the failures were counted on.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub base_branch: ::std::option::Option<::std::string::String>,
+        ///The number of recent failures.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+    }
+
+    impl TestCaseRecentFailures {
+        pub fn builder() -> builder::TestCaseRecentFailures {
+            Default::default()
+        }
+    }
+
+    ///The unit test report of a pipeline (`TestReportEntity`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TestReport {
+        ///The number of test cases in error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_count: ::std::option::Option<i64>,
+        ///The number of failed test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failed_count: ::std::option::Option<i64>,
+        ///The number of skipped test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub skipped_count: ::std::option::Option<i64>,
+        ///The number of passed test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success_count: ::std::option::Option<i64>,
+        ///The test suites, each with its test cases.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub test_suites: ::std::vec::Vec<TestSuite>,
+        ///The number of test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i64>,
+        ///Seconds spent in all the tests.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_time: ::std::option::Option<f64>,
+    }
+
+    impl TestReport {
+        pub fn builder() -> builder::TestReport {
+            Default::default()
+        }
+    }
+
+    ///The summary of a pipeline's unit test report (`TestReportSummaryEntity`: `total` and `test_suites`). Some older versions of the entity sent the flat `total_time`, `total_count`... fields of `TestReport` instead of `total`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TestReportSummary {
+        ///The test suites, with the IDs of the jobs that produced them.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub test_suites: ::std::vec::Vec<TestSuite>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total: ::std::option::Option<TestReportSummaryTotal>,
+    }
+
+    impl TestReportSummary {
+        pub fn builder() -> builder::TestReportSummary {
+            Default::default()
+        }
+    }
+
+    ///The totals of a test report summary (`Gitlab::Ci::Reports::TestSuiteSummary#to_h`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TestReportSummaryTotal {
+        ///The number of test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        ///The number of test cases in error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<i64>,
+        ///The number of failed test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failed: ::std::option::Option<i64>,
+        ///The number of skipped test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub skipped: ::std::option::Option<i64>,
+        ///The number of passed test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<i64>,
+        ///The first suite error, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suite_error: ::std::option::Option<::std::string::String>,
+        ///Seconds spent in all the tests.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub time: ::std::option::Option<f64>,
+    }
+
+    impl TestReportSummaryTotal {
+        pub fn builder() -> builder::TestReportSummaryTotal {
+            Default::default()
+        }
+    }
+
+    ///One test suite: in a test report (`TestSuiteEntity` with details: `suite_error` and `test_cases`) or in a test report summary (`TestSuiteSummaryEntity`: `build_ids` and `suite_error`, no `test_cases`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TestSuite {
+        ///The IDs of the jobs that produced the suite (summary only).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub build_ids: ::std::vec::Vec<i64>,
+        ///The number of test cases in error.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_count: ::std::option::Option<i64>,
+        ///The number of failed test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failed_count: ::std::option::Option<i64>,
+        ///The suite name (the job name, or the name of the job group).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The number of skipped test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub skipped_count: ::std::option::Option<i64>,
+        ///The number of passed test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success_count: ::std::option::Option<i64>,
+        ///Why the report could not be parsed (for example `JUnit XML parsing failed...`), or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub suite_error: ::std::option::Option<::std::string::String>,
+        ///The test cases, sorted by status (test report only; empty when `suite_error` is set).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub test_cases: ::std::vec::Vec<TestCase>,
+        ///The number of test cases.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_count: ::std::option::Option<i64>,
+        ///Seconds spent in the suite's tests.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_time: ::std::option::Option<f64>,
+    }
+
+    impl TestSuite {
+        pub fn builder() -> builder::TestSuite {
+            Default::default()
+        }
+    }
+
     ///A pipeline trigger token (`API::Entities::Trigger`).
     #[derive(
         ::serde::Deserialize,
@@ -1008,6 +3026,38 @@ pub mod types {
         }
     }
 
+    ///Body of `triggerPipelineForRef` (the ref is in the path). The token goes here, not in a header.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TriggerPipelineForRefRequest {
+        ///Pipeline inputs, name to value (any JSON).
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub inputs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///A pipeline trigger token or a CI/CD job token.
+        pub token: crate::SecretString,
+        ///Pipeline variables as a map of string to string; any other shape answers 400.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+        )]
+        pub variables: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+    }
+
+    impl TriggerPipelineForRefRequest {
+        pub fn builder() -> builder::TriggerPipelineForRefRequest {
+            Default::default()
+        }
+    }
+
     ///Body of `triggerPipeline`. The token goes here, not in a header (GitLab also accepts it in the query string).
     #[derive(
         ::serde::Deserialize,
@@ -1039,6 +3089,141 @@ pub mod types {
 
     impl TriggerPipelineRequest {
         pub fn builder() -> builder::TriggerPipelineRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `updateDeployment`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct UpdateDeploymentRequest {
+        pub status: crate::gitlab::types::DeploymentStatus,
+    }
+
+    impl UpdateDeploymentRequest {
+        pub fn builder() -> builder::UpdateDeploymentRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `updateEnvironment`; every field is optional and the name cannot change.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct UpdateEnvironmentRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auto_stop_setting: ::std::option::Option<
+            crate::gitlab::types::EnvironmentAutoStopSetting,
+        >,
+        ///The agent for Kubernetes to associate, or null to remove it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cluster_agent_id: ::std::option::Option<i64>,
+        ///The description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The new URL of the deployed application.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub external_url: ::std::option::Option<::std::string::String>,
+        ///The Flux resource path to associate.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub flux_resource_path: ::std::option::Option<::std::string::String>,
+        ///The Kubernetes namespace to associate.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kubernetes_namespace: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tier: ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+    }
+
+    impl UpdateEnvironmentRequest {
+        pub fn builder() -> builder::UpdateEnvironmentRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `updateInstanceVariable`; every field is optional.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct UpdateInstanceVariableRequest {
+        ///The description (GitLab 16.8+).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Mask the value in job logs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub masked: ::std::option::Option<bool>,
+        ///Export only to protected refs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub protected: ::std::option::Option<bool>,
+        ///Do not expand variables in the value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub raw: ::std::option::Option<bool>,
+        ///The value; at most 10,000 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<crate::SecretString>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub variable_type: ::std::option::Option<crate::gitlab::types::VariableType>,
+    }
+
+    impl UpdateInstanceVariableRequest {
+        pub fn builder() -> builder::UpdateInstanceVariableRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `updateJobTokenScope`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct UpdateJobTokenScopeRequest {
+        ///Turn **Limit access to this project** on or off.
+        pub enabled: bool,
+    }
+
+    impl UpdateJobTokenScopeRequest {
+        pub fn builder() -> builder::UpdateJobTokenScopeRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `updatePipelineMetadata`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct UpdatePipelineMetadataRequest {
+        ///The new name of the pipeline.
+        pub name: ::std::string::String,
+    }
+
+    impl UpdatePipelineMetadataRequest {
+        pub fn builder() -> builder::UpdatePipelineMetadataRequest {
             Default::default()
         }
     }
@@ -1100,6 +3285,74 @@ pub mod types {
 
     impl UpdatePipelineScheduleVariableRequest {
         pub fn builder() -> builder::UpdatePipelineScheduleVariableRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `updateResourceGroup`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct UpdateResourceGroupRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub process_mode: ::std::option::Option<
+            crate::gitlab::types::ResourceGroupProcessMode,
+        >,
+    }
+
+    impl UpdateResourceGroupRequest {
+        pub fn builder() -> builder::UpdateResourceGroupRequest {
+            Default::default()
+        }
+    }
+
+    ///Body of `updateRunner`; at least one field, and not both `active` and `paused`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct UpdateRunnerRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub access_level: ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+        ///Deprecated; use `paused`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub active: ::std::option::Option<bool>,
+        ///The description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Lock the runner to its projects.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locked: ::std::option::Option<bool>,
+        ///A maintenance note (at most 1024 characters).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maintenance_note: ::std::option::Option<::std::string::String>,
+        ///The maximum job timeout in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub maximum_timeout: ::std::option::Option<i64>,
+        ///Whether the runner ignores new jobs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused: ::std::option::Option<bool>,
+        ///Run jobs without tags.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub run_untagged: ::std::option::Option<bool>,
+        ///The runner's tags (replaces the list).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tag_list: ::std::vec::Vec<::std::string::String>,
+    }
+
+    impl UpdateRunnerRequest {
+        pub fn builder() -> builder::UpdateRunnerRequest {
             Default::default()
         }
     }
@@ -1303,8 +3556,494 @@ pub mod types {
         }
     }
 
+    ///Body of `verifyRunner`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct VerifyRunnerRequest {
+        ///The runner's system ID (required for `glrt-` tokens).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub system_id: ::std::option::Option<::std::string::String>,
+        ///The runner authentication token.
+        pub token: crate::SecretString,
+    }
+
+    impl VerifyRunnerRequest {
+        pub fn builder() -> builder::VerifyRunnerRequest {
+            Default::default()
+        }
+    }
+
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct AddJobTokenAllowlistProjectRequest {
+            target_project_id: ::std::result::Result<i64, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for AddJobTokenAllowlistProjectRequest {
+            fn default() -> Self {
+                Self {
+                    target_project_id: Err(
+                        "no value supplied for target_project_id".to_string(),
+                    ),
+                }
+            }
+        }
+
+        impl AddJobTokenAllowlistProjectRequest {
+            pub fn target_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_project_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<AddJobTokenAllowlistProjectRequest>
+        for super::AddJobTokenAllowlistProjectRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AddJobTokenAllowlistProjectRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    target_project_id: value.target_project_id?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::AddJobTokenAllowlistProjectRequest>
+        for AddJobTokenAllowlistProjectRequest {
+            fn from(value: super::AddJobTokenAllowlistProjectRequest) -> Self {
+                Self {
+                    target_project_id: Ok(value.target_project_id),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct AddJobTokenGroupsAllowlistGroupRequest {
+            target_group_id: ::std::result::Result<i64, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for AddJobTokenGroupsAllowlistGroupRequest {
+            fn default() -> Self {
+                Self {
+                    target_group_id: Err(
+                        "no value supplied for target_group_id".to_string(),
+                    ),
+                }
+            }
+        }
+
+        impl AddJobTokenGroupsAllowlistGroupRequest {
+            pub fn target_group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_group_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<AddJobTokenGroupsAllowlistGroupRequest>
+        for super::AddJobTokenGroupsAllowlistGroupRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AddJobTokenGroupsAllowlistGroupRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    target_group_id: value.target_group_id?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::AddJobTokenGroupsAllowlistGroupRequest>
+        for AddJobTokenGroupsAllowlistGroupRequest {
+            fn from(value: super::AddJobTokenGroupsAllowlistGroupRequest) -> Self {
+                Self {
+                    target_group_id: Ok(value.target_group_id),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct AllowedAgent {
+            config_project: ::std::result::Result<
+                ::std::option::Option<super::ProjectIdentity>,
+                ::std::string::String,
+            >,
+            configuration: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for AllowedAgent {
+            fn default() -> Self {
+                Self {
+                    config_project: Ok(Default::default()),
+                    configuration: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                }
+            }
+        }
+
+        impl AllowedAgent {
+            pub fn config_project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProjectIdentity>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.config_project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for config_project: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn configuration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.configuration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for configuration: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<AllowedAgent> for super::AllowedAgent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AllowedAgent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    config_project: value.config_project?,
+                    configuration: value.configuration?,
+                    id: value.id?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::AllowedAgent> for AllowedAgent {
+            fn from(value: super::AllowedAgent) -> Self {
+                Self {
+                    config_project: Ok(value.config_project),
+                    configuration: Ok(value.configuration),
+                    id: Ok(value.id),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct AllowedAgentsEnvironment {
+            slug: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tier: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for AllowedAgentsEnvironment {
+            fn default() -> Self {
+                Self {
+                    slug: Ok(Default::default()),
+                    tier: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl AllowedAgentsEnvironment {
+            pub fn slug<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.slug = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for slug: {e}")
+                    });
+                self
+            }
+            pub fn tier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tier: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<AllowedAgentsEnvironment>
+        for super::AllowedAgentsEnvironment {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AllowedAgentsEnvironment,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    slug: value.slug?,
+                    tier: value.tier?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::AllowedAgentsEnvironment>
+        for AllowedAgentsEnvironment {
+            fn from(value: super::AllowedAgentsEnvironment) -> Self {
+                Self {
+                    slug: Ok(value.slug),
+                    tier: Ok(value.tier),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct AllowedAgentsId {
+            id: ::std::result::Result<i64, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for AllowedAgentsId {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                }
+            }
+        }
+
+        impl AllowedAgentsId {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<AllowedAgentsId> for super::AllowedAgentsId {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AllowedAgentsId,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { id: value.id? })
+            }
+        }
+
+        impl ::std::convert::From<super::AllowedAgentsId> for AllowedAgentsId {
+            fn from(value: super::AllowedAgentsId) -> Self {
+                Self { id: Ok(value.id) }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct AllowedAgentsProject {
+            groups: ::std::result::Result<
+                ::std::vec::Vec<super::AllowedAgentsId>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for AllowedAgentsProject {
+            fn default() -> Self {
+                Self {
+                    groups: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                }
+            }
+        }
+
+        impl AllowedAgentsProject {
+            pub fn groups<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AllowedAgentsId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.groups = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for groups: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<AllowedAgentsProject>
+        for super::AllowedAgentsProject {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AllowedAgentsProject,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    groups: value.groups?,
+                    id: value.id?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::AllowedAgentsProject> for AllowedAgentsProject {
+            fn from(value: super::AllowedAgentsProject) -> Self {
+                Self {
+                    groups: Ok(value.groups),
+                    id: Ok(value.id),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct AllowedAgentsUser {
+            id: ::std::result::Result<i64, ::std::string::String>,
+            roles_in_project: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for AllowedAgentsUser {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    roles_in_project: Ok(Default::default()),
+                    username: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl AllowedAgentsUser {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn roles_in_project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.roles_in_project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for roles_in_project: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<AllowedAgentsUser> for super::AllowedAgentsUser {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AllowedAgentsUser,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    roles_in_project: value.roles_in_project?,
+                    username: value.username?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::AllowedAgentsUser> for AllowedAgentsUser {
+            fn from(value: super::AllowedAgentsUser) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    roles_in_project: Ok(value.roles_in_project),
+                    username: Ok(value.username),
+                }
+            }
+        }
+
         #[derive(Clone, Debug)]
         pub struct ApiError {
             error: ::std::result::Result<
@@ -1410,6 +4149,703 @@ pub mod types {
                     error_description: Ok(value.error_description),
                     message: Ok(value.message),
                     scope: Ok(value.scope),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct AssignProjectRunnerRequest {
+            runner_id: ::std::result::Result<i64, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for AssignProjectRunnerRequest {
+            fn default() -> Self {
+                Self {
+                    runner_id: Err("no value supplied for runner_id".to_string()),
+                }
+            }
+        }
+
+        impl AssignProjectRunnerRequest {
+            pub fn runner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.runner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for runner_id: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<AssignProjectRunnerRequest>
+        for super::AssignProjectRunnerRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssignProjectRunnerRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    runner_id: value.runner_id?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::AssignProjectRunnerRequest>
+        for AssignProjectRunnerRequest {
+            fn from(value: super::AssignProjectRunnerRequest) -> Self {
+                Self {
+                    runner_id: Ok(value.runner_id),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct BasicGroupDetails {
+            id: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            web_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for BasicGroupDetails {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
+                    web_url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl BasicGroupDetails {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn web_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<BasicGroupDetails> for super::BasicGroupDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BasicGroupDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    name: value.name?,
+                    web_url: value.web_url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::BasicGroupDetails> for BasicGroupDetails {
+            fn from(value: super::BasicGroupDetails) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    web_url: Ok(value.web_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct BasicProjectDetails {
+            avatar_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            default_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            forks_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            http_url_to_repo: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            last_activity_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            license: ::std::result::Result<
+                ::std::option::Option<super::ProjectLicense>,
+                ::std::string::String,
+            >,
+            license_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name_with_namespace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            namespace: ::std::result::Result<
+                ::std::option::Option<super::NamespaceBasic>,
+                ::std::string::String,
+            >,
+            path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            path_with_namespace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            readme_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            ssh_url_to_repo: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            star_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            tag_list: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            topics: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            web_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for BasicProjectDetails {
+            fn default() -> Self {
+                Self {
+                    avatar_url: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    default_branch: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    forks_count: Ok(Default::default()),
+                    http_url_to_repo: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    last_activity_at: Ok(Default::default()),
+                    license: Ok(Default::default()),
+                    license_url: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    name_with_namespace: Ok(Default::default()),
+                    namespace: Ok(Default::default()),
+                    path: Ok(Default::default()),
+                    path_with_namespace: Ok(Default::default()),
+                    readme_url: Ok(Default::default()),
+                    ssh_url_to_repo: Ok(Default::default()),
+                    star_count: Ok(Default::default()),
+                    tag_list: Ok(Default::default()),
+                    topics: Ok(Default::default()),
+                    web_url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl BasicProjectDetails {
+            pub fn avatar_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar_url: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn default_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_branch: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn forks_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.forks_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for forks_count: {e}")
+                    });
+                self
+            }
+            pub fn http_url_to_repo<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.http_url_to_repo = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for http_url_to_repo: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_activity_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_activity_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_activity_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn license<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ProjectLicense>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.license = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for license: {e}")
+                    });
+                self
+            }
+            pub fn license_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.license_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for license_url: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn name_with_namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name_with_namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for name_with_namespace: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::NamespaceBasic>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for namespace: {e}")
+                    });
+                self
+            }
+            pub fn path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for path: {e}")
+                    });
+                self
+            }
+            pub fn path_with_namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.path_with_namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for path_with_namespace: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn readme_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.readme_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for readme_url: {e}")
+                    });
+                self
+            }
+            pub fn ssh_url_to_repo<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ssh_url_to_repo = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ssh_url_to_repo: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn star_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.star_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for star_count: {e}")
+                    });
+                self
+            }
+            pub fn tag_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_list: {e}")
+                    });
+                self
+            }
+            pub fn topics<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.topics = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for topics: {e}")
+                    });
+                self
+            }
+            pub fn web_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<BasicProjectDetails>
+        for super::BasicProjectDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BasicProjectDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar_url: value.avatar_url?,
+                    created_at: value.created_at?,
+                    default_branch: value.default_branch?,
+                    description: value.description?,
+                    forks_count: value.forks_count?,
+                    http_url_to_repo: value.http_url_to_repo?,
+                    id: value.id?,
+                    last_activity_at: value.last_activity_at?,
+                    license: value.license?,
+                    license_url: value.license_url?,
+                    name: value.name?,
+                    name_with_namespace: value.name_with_namespace?,
+                    namespace: value.namespace?,
+                    path: value.path?,
+                    path_with_namespace: value.path_with_namespace?,
+                    readme_url: value.readme_url?,
+                    ssh_url_to_repo: value.ssh_url_to_repo?,
+                    star_count: value.star_count?,
+                    tag_list: value.tag_list?,
+                    topics: value.topics?,
+                    web_url: value.web_url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::BasicProjectDetails> for BasicProjectDetails {
+            fn from(value: super::BasicProjectDetails) -> Self {
+                Self {
+                    avatar_url: Ok(value.avatar_url),
+                    created_at: Ok(value.created_at),
+                    default_branch: Ok(value.default_branch),
+                    description: Ok(value.description),
+                    forks_count: Ok(value.forks_count),
+                    http_url_to_repo: Ok(value.http_url_to_repo),
+                    id: Ok(value.id),
+                    last_activity_at: Ok(value.last_activity_at),
+                    license: Ok(value.license),
+                    license_url: Ok(value.license_url),
+                    name: Ok(value.name),
+                    name_with_namespace: Ok(value.name_with_namespace),
+                    namespace: Ok(value.namespace),
+                    path: Ok(value.path),
+                    path_with_namespace: Ok(value.path_with_namespace),
+                    readme_url: Ok(value.readme_url),
+                    ssh_url_to_repo: Ok(value.ssh_url_to_repo),
+                    star_count: Ok(value.star_count),
+                    tag_list: Ok(value.tag_list),
+                    topics: Ok(value.topics),
+                    web_url: Ok(value.web_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct ClusterAgent {
+            config_project: ::std::result::Result<
+                ::std::option::Option<super::ProjectIdentity>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            created_by_user_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ClusterAgent {
+            fn default() -> Self {
+                Self {
+                    config_project: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    created_by_user_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ClusterAgent {
+            pub fn config_project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProjectIdentity>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.config_project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for config_project: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn created_by_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by_user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for created_by_user_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ClusterAgent> for super::ClusterAgent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ClusterAgent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    config_project: value.config_project?,
+                    created_at: value.created_at?,
+                    created_by_user_id: value.created_by_user_id?,
+                    id: value.id?,
+                    name: value.name?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ClusterAgent> for ClusterAgent {
+            fn from(value: super::ClusterAgent) -> Self {
+                Self {
+                    config_project: Ok(value.config_project),
+                    created_at: Ok(value.created_at),
+                    created_by_user_id: Ok(value.created_by_user_id),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
                 }
             }
         }
@@ -1753,6 +5189,960 @@ pub mod types {
                     title: Ok(value.title),
                     trailers: Ok(value.trailers),
                     web_url: Ok(value.web_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct CommitStatus {
+            allow_failure: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            author: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+            coverage: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            finished_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            pipeline_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            started_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                crate::gitlab::types::JobStatus,
+                ::std::string::String,
+            >,
+            target_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for CommitStatus {
+            fn default() -> Self {
+                Self {
+                    allow_failure: Ok(Default::default()),
+                    author: Ok(Default::default()),
+                    coverage: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    finished_at: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
+                    pipeline_id: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
+                    sha: Ok(Default::default()),
+                    started_at: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    target_url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl CommitStatus {
+            pub fn allow_failure<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_failure = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for allow_failure: {e}")
+                    });
+                self
+            }
+            pub fn author<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author: {e}")
+                    });
+                self
+            }
+            pub fn coverage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.coverage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for coverage: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn finished_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.finished_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for finished_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn pipeline_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pipeline_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pipeline_id: {e}")
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sha: {e}")
+                    });
+                self
+            }
+            pub fn started_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.started_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for started_at: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::gitlab::types::JobStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn target_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target_url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<CommitStatus> for super::CommitStatus {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CommitStatus,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allow_failure: value.allow_failure?,
+                    author: value.author?,
+                    coverage: value.coverage?,
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    finished_at: value.finished_at?,
+                    id: value.id?,
+                    name: value.name?,
+                    pipeline_id: value.pipeline_id?,
+                    ref_: value.ref_?,
+                    sha: value.sha?,
+                    started_at: value.started_at?,
+                    status: value.status?,
+                    target_url: value.target_url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::CommitStatus> for CommitStatus {
+            fn from(value: super::CommitStatus) -> Self {
+                Self {
+                    allow_failure: Ok(value.allow_failure),
+                    author: Ok(value.author),
+                    coverage: Ok(value.coverage),
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    finished_at: Ok(value.finished_at),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    pipeline_id: Ok(value.pipeline_id),
+                    ref_: Ok(value.ref_),
+                    sha: Ok(value.sha),
+                    started_at: Ok(value.started_at),
+                    status: Ok(value.status),
+                    target_url: Ok(value.target_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct CreateCommitStatusRequest {
+            context: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            coverage: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            pipeline_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            state: ::std::result::Result<
+                crate::gitlab::types::CommitStatusState,
+                ::std::string::String,
+            >,
+            target_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for CreateCommitStatusRequest {
+            fn default() -> Self {
+                Self {
+                    context: Ok(Default::default()),
+                    coverage: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    pipeline_id: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
+                    state: Err("no value supplied for state".to_string()),
+                    target_url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl CreateCommitStatusRequest {
+            pub fn context<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.context = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for context: {e}")
+                    });
+                self
+            }
+            pub fn coverage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.coverage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for coverage: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn pipeline_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pipeline_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pipeline_id: {e}")
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::gitlab::types::CommitStatusState>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
+            pub fn target_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target_url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<CreateCommitStatusRequest>
+        for super::CreateCommitStatusRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateCommitStatusRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    context: value.context?,
+                    coverage: value.coverage?,
+                    description: value.description?,
+                    name: value.name?,
+                    pipeline_id: value.pipeline_id?,
+                    ref_: value.ref_?,
+                    state: value.state?,
+                    target_url: value.target_url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::CreateCommitStatusRequest>
+        for CreateCommitStatusRequest {
+            fn from(value: super::CreateCommitStatusRequest) -> Self {
+                Self {
+                    context: Ok(value.context),
+                    coverage: Ok(value.coverage),
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                    pipeline_id: Ok(value.pipeline_id),
+                    ref_: Ok(value.ref_),
+                    state: Ok(value.state),
+                    target_url: Ok(value.target_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct CreateDeploymentRequest {
+            environment: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<::std::string::String, ::std::string::String>,
+            sha: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<
+                crate::gitlab::types::DeploymentStatus,
+                ::std::string::String,
+            >,
+            tag: ::std::result::Result<bool, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for CreateDeploymentRequest {
+            fn default() -> Self {
+                Self {
+                    environment: Err("no value supplied for environment".to_string()),
+                    ref_: Err("no value supplied for ref_".to_string()),
+                    sha: Err("no value supplied for sha".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    tag: Err("no value supplied for tag".to_string()),
+                }
+            }
+        }
+
+        impl CreateDeploymentRequest {
+            pub fn environment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.environment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for environment: {e}")
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sha: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::gitlab::types::DeploymentStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<CreateDeploymentRequest>
+        for super::CreateDeploymentRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateDeploymentRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    environment: value.environment?,
+                    ref_: value.ref_?,
+                    sha: value.sha?,
+                    status: value.status?,
+                    tag: value.tag?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::CreateDeploymentRequest>
+        for CreateDeploymentRequest {
+            fn from(value: super::CreateDeploymentRequest) -> Self {
+                Self {
+                    environment: Ok(value.environment),
+                    ref_: Ok(value.ref_),
+                    sha: Ok(value.sha),
+                    status: Ok(value.status),
+                    tag: Ok(value.tag),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct CreateEnvironmentRequest {
+            auto_stop_setting: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::EnvironmentAutoStopSetting>,
+                ::std::string::String,
+            >,
+            cluster_agent_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            external_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            flux_resource_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            kubernetes_namespace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            tier: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for CreateEnvironmentRequest {
+            fn default() -> Self {
+                Self {
+                    auto_stop_setting: Ok(Default::default()),
+                    cluster_agent_id: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    external_url: Ok(Default::default()),
+                    flux_resource_path: Ok(Default::default()),
+                    kubernetes_namespace: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    tier: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl CreateEnvironmentRequest {
+            pub fn auto_stop_setting<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        crate::gitlab::types::EnvironmentAutoStopSetting,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auto_stop_setting = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for auto_stop_setting: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cluster_agent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cluster_agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cluster_agent_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn external_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for external_url: {e}")
+                    });
+                self
+            }
+            pub fn flux_resource_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flux_resource_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for flux_resource_path: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn kubernetes_namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kubernetes_namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for kubernetes_namespace: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn tier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tier: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<CreateEnvironmentRequest>
+        for super::CreateEnvironmentRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateEnvironmentRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    auto_stop_setting: value.auto_stop_setting?,
+                    cluster_agent_id: value.cluster_agent_id?,
+                    description: value.description?,
+                    external_url: value.external_url?,
+                    flux_resource_path: value.flux_resource_path?,
+                    kubernetes_namespace: value.kubernetes_namespace?,
+                    name: value.name?,
+                    tier: value.tier?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::CreateEnvironmentRequest>
+        for CreateEnvironmentRequest {
+            fn from(value: super::CreateEnvironmentRequest) -> Self {
+                Self {
+                    auto_stop_setting: Ok(value.auto_stop_setting),
+                    cluster_agent_id: Ok(value.cluster_agent_id),
+                    description: Ok(value.description),
+                    external_url: Ok(value.external_url),
+                    flux_resource_path: Ok(value.flux_resource_path),
+                    kubernetes_namespace: Ok(value.kubernetes_namespace),
+                    name: Ok(value.name),
+                    tier: Ok(value.tier),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct CreateInstanceVariableRequest {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            key: ::std::result::Result<::std::string::String, ::std::string::String>,
+            masked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            protected: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            raw: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<crate::SecretString, ::std::string::String>,
+            variable_type: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::VariableType>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for CreateInstanceVariableRequest {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    key: Err("no value supplied for key".to_string()),
+                    masked: Ok(Default::default()),
+                    protected: Ok(Default::default()),
+                    raw: Ok(Default::default()),
+                    value: Err("no value supplied for value".to_string()),
+                    variable_type: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl CreateInstanceVariableRequest {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn masked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.masked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for masked: {e}")
+                    });
+                self
+            }
+            pub fn protected<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.protected = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for protected: {e}")
+                    });
+                self
+            }
+            pub fn raw<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.raw = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for raw: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::SecretString>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+            pub fn variable_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::VariableType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.variable_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for variable_type: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<CreateInstanceVariableRequest>
+        for super::CreateInstanceVariableRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateInstanceVariableRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    key: value.key?,
+                    masked: value.masked?,
+                    protected: value.protected?,
+                    raw: value.raw?,
+                    value: value.value?,
+                    variable_type: value.variable_type?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::CreateInstanceVariableRequest>
+        for CreateInstanceVariableRequest {
+            fn from(value: super::CreateInstanceVariableRequest) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    key: Ok(value.key),
+                    masked: Ok(value.masked),
+                    protected: Ok(value.protected),
+                    raw: Ok(value.raw),
+                    value: Ok(value.value),
+                    variable_type: Ok(value.variable_type),
                 }
             }
         }
@@ -2148,6 +6538,254 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct CreateUserRunnerRequest {
+            access_level: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            group_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            locked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            maintenance_note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            maximum_timeout: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            paused: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            run_untagged: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            runner_type: ::std::result::Result<
+                crate::gitlab::types::RunnerType,
+                ::std::string::String,
+            >,
+            tag_list: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for CreateUserRunnerRequest {
+            fn default() -> Self {
+                Self {
+                    access_level: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    group_id: Ok(Default::default()),
+                    locked: Ok(Default::default()),
+                    maintenance_note: Ok(Default::default()),
+                    maximum_timeout: Ok(Default::default()),
+                    paused: Ok(Default::default()),
+                    project_id: Ok(Default::default()),
+                    run_untagged: Ok(Default::default()),
+                    runner_type: Err("no value supplied for runner_type".to_string()),
+                    tag_list: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl CreateUserRunnerRequest {
+            pub fn access_level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_level: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group_id: {e}")
+                    });
+                self
+            }
+            pub fn locked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for locked: {e}")
+                    });
+                self
+            }
+            pub fn maintenance_note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maintenance_note = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maintenance_note: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn maximum_timeout<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maximum_timeout = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maximum_timeout: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn paused<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused: {e}")
+                    });
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
+                self
+            }
+            pub fn run_untagged<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_untagged = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_untagged: {e}")
+                    });
+                self
+            }
+            pub fn runner_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::gitlab::types::RunnerType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.runner_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for runner_type: {e}")
+                    });
+                self
+            }
+            pub fn tag_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_list: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<CreateUserRunnerRequest>
+        for super::CreateUserRunnerRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateUserRunnerRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_level: value.access_level?,
+                    description: value.description?,
+                    group_id: value.group_id?,
+                    locked: value.locked?,
+                    maintenance_note: value.maintenance_note?,
+                    maximum_timeout: value.maximum_timeout?,
+                    paused: value.paused?,
+                    project_id: value.project_id?,
+                    run_untagged: value.run_untagged?,
+                    runner_type: value.runner_type?,
+                    tag_list: value.tag_list?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::CreateUserRunnerRequest>
+        for CreateUserRunnerRequest {
+            fn from(value: super::CreateUserRunnerRequest) -> Self {
+                Self {
+                    access_level: Ok(value.access_level),
+                    description: Ok(value.description),
+                    group_id: Ok(value.group_id),
+                    locked: Ok(value.locked),
+                    maintenance_note: Ok(value.maintenance_note),
+                    maximum_timeout: Ok(value.maximum_timeout),
+                    paused: Ok(value.paused),
+                    project_id: Ok(value.project_id),
+                    run_untagged: Ok(value.run_untagged),
+                    runner_type: Ok(value.runner_type),
+                    tag_list: Ok(value.tag_list),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct CreateVariableRequest {
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -2347,6 +6985,496 @@ pub mod types {
                     raw: Ok(value.raw),
                     value: Ok(value.value),
                     variable_type: Ok(value.variable_type),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct Deployment {
+            approval_summary: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            approvals: ::std::result::Result<
+                ::std::vec::Vec<super::DeploymentApproval>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            deployable: ::std::result::Result<
+                ::std::option::Option<super::Job>,
+                ::std::string::String,
+            >,
+            environment: ::std::result::Result<
+                ::std::option::Option<super::EnvironmentBasic>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            iid: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            pending_approval_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::DeploymentStatus>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for Deployment {
+            fn default() -> Self {
+                Self {
+                    approval_summary: Ok(Default::default()),
+                    approvals: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    deployable: Ok(Default::default()),
+                    environment: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    iid: Ok(Default::default()),
+                    pending_approval_count: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
+                    sha: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    updated_at: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl Deployment {
+            pub fn approval_summary<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.approval_summary = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for approval_summary: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn approvals<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::DeploymentApproval>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.approvals = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for approvals: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn deployable<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deployable = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deployable: {e}")
+                    });
+                self
+            }
+            pub fn environment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::EnvironmentBasic>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.environment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for environment: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn iid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.iid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for iid: {e}")
+                    });
+                self
+            }
+            pub fn pending_approval_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pending_approval_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for pending_approval_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sha: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::DeploymentStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<Deployment> for super::Deployment {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Deployment,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    approval_summary: value.approval_summary?,
+                    approvals: value.approvals?,
+                    created_at: value.created_at?,
+                    deployable: value.deployable?,
+                    environment: value.environment?,
+                    id: value.id?,
+                    iid: value.iid?,
+                    pending_approval_count: value.pending_approval_count?,
+                    ref_: value.ref_?,
+                    sha: value.sha?,
+                    status: value.status?,
+                    updated_at: value.updated_at?,
+                    user: value.user?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::Deployment> for Deployment {
+            fn from(value: super::Deployment) -> Self {
+                Self {
+                    approval_summary: Ok(value.approval_summary),
+                    approvals: Ok(value.approvals),
+                    created_at: Ok(value.created_at),
+                    deployable: Ok(value.deployable),
+                    environment: Ok(value.environment),
+                    id: Ok(value.id),
+                    iid: Ok(value.iid),
+                    pending_approval_count: Ok(value.pending_approval_count),
+                    ref_: Ok(value.ref_),
+                    sha: Ok(value.sha),
+                    status: Ok(value.status),
+                    updated_at: Ok(value.updated_at),
+                    user: Ok(value.user),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct DeploymentApproval {
+            comment: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::DeploymentApprovalStatus>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for DeploymentApproval {
+            fn default() -> Self {
+                Self {
+                    comment: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl DeploymentApproval {
+            pub fn comment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for comment: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::DeploymentApprovalStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<DeploymentApproval> for super::DeploymentApproval {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeploymentApproval,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    comment: value.comment?,
+                    created_at: value.created_at?,
+                    status: value.status?,
+                    user: value.user?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::DeploymentApproval> for DeploymentApproval {
+            fn from(value: super::DeploymentApproval) -> Self {
+                Self {
+                    comment: Ok(value.comment),
+                    created_at: Ok(value.created_at),
+                    status: Ok(value.status),
+                    user: Ok(value.user),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct DeploymentApprovalRequest {
+            comment: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            represented_as: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                crate::gitlab::types::DeploymentApprovalStatus,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for DeploymentApprovalRequest {
+            fn default() -> Self {
+                Self {
+                    comment: Ok(Default::default()),
+                    represented_as: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+
+        impl DeploymentApprovalRequest {
+            pub fn comment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.comment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for comment: {e}")
+                    });
+                self
+            }
+            pub fn represented_as<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.represented_as = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for represented_as: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    crate::gitlab::types::DeploymentApprovalStatus,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<DeploymentApprovalRequest>
+        for super::DeploymentApprovalRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeploymentApprovalRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    comment: value.comment?,
+                    represented_as: value.represented_as?,
+                    status: value.status?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::DeploymentApprovalRequest>
+        for DeploymentApprovalRequest {
+            fn from(value: super::DeploymentApprovalRequest) -> Self {
+                Self {
+                    comment: Ok(value.comment),
+                    represented_as: Ok(value.represented_as),
+                    status: Ok(value.status),
                 }
             }
         }
@@ -2808,6 +7936,556 @@ pub mod types {
                     image: Ok(value.image),
                     size: Ok(value.size),
                     title: Ok(value.title),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct Environment {
+            auto_stop_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            auto_stop_setting: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::EnvironmentAutoStopSetting>,
+                ::std::string::String,
+            >,
+            cluster_agent: ::std::result::Result<
+                ::std::option::Option<super::ClusterAgent>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            enable_advanced_logs_querying: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            external_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            flux_resource_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            gitlab_managed_apps_logs_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            kubernetes_namespace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_deployment: ::std::result::Result<
+                ::std::option::Option<super::Deployment>,
+                ::std::string::String,
+            >,
+            logs_api_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            project: ::std::result::Result<
+                ::std::option::Option<super::BasicProjectDetails>,
+                ::std::string::String,
+            >,
+            slug: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            state: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::EnvironmentState>,
+                ::std::string::String,
+            >,
+            tier: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for Environment {
+            fn default() -> Self {
+                Self {
+                    auto_stop_at: Ok(Default::default()),
+                    auto_stop_setting: Ok(Default::default()),
+                    cluster_agent: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    enable_advanced_logs_querying: Ok(Default::default()),
+                    external_url: Ok(Default::default()),
+                    flux_resource_path: Ok(Default::default()),
+                    gitlab_managed_apps_logs_path: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    kubernetes_namespace: Ok(Default::default()),
+                    last_deployment: Ok(Default::default()),
+                    logs_api_path: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    project: Ok(Default::default()),
+                    slug: Ok(Default::default()),
+                    state: Ok(Default::default()),
+                    tier: Ok(Default::default()),
+                    updated_at: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl Environment {
+            pub fn auto_stop_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auto_stop_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for auto_stop_at: {e}")
+                    });
+                self
+            }
+            pub fn auto_stop_setting<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        crate::gitlab::types::EnvironmentAutoStopSetting,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auto_stop_setting = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for auto_stop_setting: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cluster_agent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ClusterAgent>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cluster_agent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cluster_agent: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn enable_advanced_logs_querying<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enable_advanced_logs_querying = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enable_advanced_logs_querying: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn external_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for external_url: {e}")
+                    });
+                self
+            }
+            pub fn flux_resource_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flux_resource_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for flux_resource_path: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn gitlab_managed_apps_logs_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.gitlab_managed_apps_logs_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for gitlab_managed_apps_logs_path: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn kubernetes_namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kubernetes_namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for kubernetes_namespace: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_deployment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Deployment>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_deployment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_deployment: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn logs_api_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logs_api_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for logs_api_path: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::BasicProjectDetails>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+            pub fn slug<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.slug = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for slug: {e}")
+                    });
+                self
+            }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::EnvironmentState>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
+            pub fn tier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tier: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<Environment> for super::Environment {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Environment,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    auto_stop_at: value.auto_stop_at?,
+                    auto_stop_setting: value.auto_stop_setting?,
+                    cluster_agent: value.cluster_agent?,
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    enable_advanced_logs_querying: value.enable_advanced_logs_querying?,
+                    external_url: value.external_url?,
+                    flux_resource_path: value.flux_resource_path?,
+                    gitlab_managed_apps_logs_path: value.gitlab_managed_apps_logs_path?,
+                    id: value.id?,
+                    kubernetes_namespace: value.kubernetes_namespace?,
+                    last_deployment: value.last_deployment?,
+                    logs_api_path: value.logs_api_path?,
+                    name: value.name?,
+                    project: value.project?,
+                    slug: value.slug?,
+                    state: value.state?,
+                    tier: value.tier?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::Environment> for Environment {
+            fn from(value: super::Environment) -> Self {
+                Self {
+                    auto_stop_at: Ok(value.auto_stop_at),
+                    auto_stop_setting: Ok(value.auto_stop_setting),
+                    cluster_agent: Ok(value.cluster_agent),
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    enable_advanced_logs_querying: Ok(
+                        value.enable_advanced_logs_querying,
+                    ),
+                    external_url: Ok(value.external_url),
+                    flux_resource_path: Ok(value.flux_resource_path),
+                    gitlab_managed_apps_logs_path: Ok(
+                        value.gitlab_managed_apps_logs_path,
+                    ),
+                    id: Ok(value.id),
+                    kubernetes_namespace: Ok(value.kubernetes_namespace),
+                    last_deployment: Ok(value.last_deployment),
+                    logs_api_path: Ok(value.logs_api_path),
+                    name: Ok(value.name),
+                    project: Ok(value.project),
+                    slug: Ok(value.slug),
+                    state: Ok(value.state),
+                    tier: Ok(value.tier),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct EnvironmentBasic {
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            external_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            slug: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for EnvironmentBasic {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    external_url: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
+                    slug: Ok(Default::default()),
+                    updated_at: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl EnvironmentBasic {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn external_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for external_url: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn slug<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.slug = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for slug: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<EnvironmentBasic> for super::EnvironmentBasic {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EnvironmentBasic,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    external_url: value.external_url?,
+                    id: value.id?,
+                    name: value.name?,
+                    slug: value.slug?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::EnvironmentBasic> for EnvironmentBasic {
+            fn from(value: super::EnvironmentBasic) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    external_url: Ok(value.external_url),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    slug: Ok(value.slug),
+                    updated_at: Ok(value.updated_at),
                 }
             }
         }
@@ -3372,6 +9050,165 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct JobAllowedAgents {
+            allowed_agents: ::std::result::Result<
+                ::std::vec::Vec<super::AllowedAgent>,
+                ::std::string::String,
+            >,
+            environment: ::std::result::Result<
+                ::std::option::Option<super::AllowedAgentsEnvironment>,
+                ::std::string::String,
+            >,
+            job: ::std::result::Result<
+                ::std::option::Option<super::AllowedAgentsId>,
+                ::std::string::String,
+            >,
+            pipeline: ::std::result::Result<
+                ::std::option::Option<super::AllowedAgentsId>,
+                ::std::string::String,
+            >,
+            project: ::std::result::Result<
+                ::std::option::Option<super::AllowedAgentsProject>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::AllowedAgentsUser>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for JobAllowedAgents {
+            fn default() -> Self {
+                Self {
+                    allowed_agents: Err(
+                        "no value supplied for allowed_agents".to_string(),
+                    ),
+                    environment: Ok(Default::default()),
+                    job: Ok(Default::default()),
+                    pipeline: Ok(Default::default()),
+                    project: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl JobAllowedAgents {
+            pub fn allowed_agents<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AllowedAgent>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allowed_agents = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allowed_agents: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn environment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AllowedAgentsEnvironment>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.environment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for environment: {e}")
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AllowedAgentsId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+            pub fn pipeline<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AllowedAgentsId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pipeline = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pipeline: {e}")
+                    });
+                self
+            }
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AllowedAgentsProject>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AllowedAgentsUser>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<JobAllowedAgents> for super::JobAllowedAgents {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobAllowedAgents,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allowed_agents: value.allowed_agents?,
+                    environment: value.environment?,
+                    job: value.job?,
+                    pipeline: value.pipeline?,
+                    project: value.project?,
+                    user: value.user?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::JobAllowedAgents> for JobAllowedAgents {
+            fn from(value: super::JobAllowedAgents) -> Self {
+                Self {
+                    allowed_agents: Ok(value.allowed_agents),
+                    environment: Ok(value.environment),
+                    job: Ok(value.job),
+                    pipeline: Ok(value.pipeline),
+                    project: Ok(value.project),
+                    user: Ok(value.user),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct JobArtifact {
             file_format: ::std::result::Result<
                 ::std::option::Option<crate::gitlab::types::JobArtifactFileFormat>,
@@ -3550,6 +9387,421 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct JobBasicWithProject {
+            allow_failure: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            commit: ::std::result::Result<
+                ::std::option::Option<super::Commit>,
+                ::std::string::String,
+            >,
+            coverage: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            erased_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            failure_reason: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::JobFailureReason>,
+                ::std::string::String,
+            >,
+            finished_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            pipeline: ::std::result::Result<
+                ::std::option::Option<super::PipelineBasic>,
+                ::std::string::String,
+            >,
+            project: ::std::result::Result<
+                ::std::option::Option<super::ProjectIdentity>,
+                ::std::string::String,
+            >,
+            queued_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            stage: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            started_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                crate::gitlab::types::JobStatus,
+                ::std::string::String,
+            >,
+            tag: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+            web_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for JobBasicWithProject {
+            fn default() -> Self {
+                Self {
+                    allow_failure: Ok(Default::default()),
+                    commit: Ok(Default::default()),
+                    coverage: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    erased_at: Ok(Default::default()),
+                    failure_reason: Ok(Default::default()),
+                    finished_at: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
+                    pipeline: Ok(Default::default()),
+                    project: Ok(Default::default()),
+                    queued_duration: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
+                    stage: Ok(Default::default()),
+                    started_at: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    tag: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                    web_url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl JobBasicWithProject {
+            pub fn allow_failure<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_failure = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for allow_failure: {e}")
+                    });
+                self
+            }
+            pub fn commit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Commit>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.commit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for commit: {e}")
+                    });
+                self
+            }
+            pub fn coverage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.coverage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for coverage: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn erased_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.erased_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for erased_at: {e}")
+                    });
+                self
+            }
+            pub fn failure_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::JobFailureReason>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.failure_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for failure_reason: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn finished_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.finished_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for finished_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn pipeline<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PipelineBasic>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pipeline = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pipeline: {e}")
+                    });
+                self
+            }
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProjectIdentity>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+            pub fn queued_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.queued_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for queued_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn stage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for stage: {e}")
+                    });
+                self
+            }
+            pub fn started_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.started_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for started_at: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::gitlab::types::JobStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+            pub fn web_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<JobBasicWithProject>
+        for super::JobBasicWithProject {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobBasicWithProject,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allow_failure: value.allow_failure?,
+                    commit: value.commit?,
+                    coverage: value.coverage?,
+                    created_at: value.created_at?,
+                    duration: value.duration?,
+                    erased_at: value.erased_at?,
+                    failure_reason: value.failure_reason?,
+                    finished_at: value.finished_at?,
+                    id: value.id?,
+                    name: value.name?,
+                    pipeline: value.pipeline?,
+                    project: value.project?,
+                    queued_duration: value.queued_duration?,
+                    ref_: value.ref_?,
+                    stage: value.stage?,
+                    started_at: value.started_at?,
+                    status: value.status?,
+                    tag: value.tag?,
+                    user: value.user?,
+                    web_url: value.web_url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::JobBasicWithProject> for JobBasicWithProject {
+            fn from(value: super::JobBasicWithProject) -> Self {
+                Self {
+                    allow_failure: Ok(value.allow_failure),
+                    commit: Ok(value.commit),
+                    coverage: Ok(value.coverage),
+                    created_at: Ok(value.created_at),
+                    duration: Ok(value.duration),
+                    erased_at: Ok(value.erased_at),
+                    failure_reason: Ok(value.failure_reason),
+                    finished_at: Ok(value.finished_at),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    pipeline: Ok(value.pipeline),
+                    project: Ok(value.project),
+                    queued_duration: Ok(value.queued_duration),
+                    ref_: Ok(value.ref_),
+                    stage: Ok(value.stage),
+                    started_at: Ok(value.started_at),
+                    status: Ok(value.status),
+                    tag: Ok(value.tag),
+                    user: Ok(value.user),
+                    web_url: Ok(value.web_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct JobProject {
             ci_job_token_scope_enabled: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -3597,6 +9849,229 @@ pub mod types {
             fn from(value: super::JobProject) -> Self {
                 Self {
                     ci_job_token_scope_enabled: Ok(value.ci_job_token_scope_enabled),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct JobTokenGroupScopeLink {
+            source_project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            target_group_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for JobTokenGroupScopeLink {
+            fn default() -> Self {
+                Self {
+                    source_project_id: Ok(Default::default()),
+                    target_group_id: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl JobTokenGroupScopeLink {
+            pub fn source_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for source_project_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn target_group_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_group_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_group_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<JobTokenGroupScopeLink>
+        for super::JobTokenGroupScopeLink {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobTokenGroupScopeLink,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    source_project_id: value.source_project_id?,
+                    target_group_id: value.target_group_id?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::JobTokenGroupScopeLink>
+        for JobTokenGroupScopeLink {
+            fn from(value: super::JobTokenGroupScopeLink) -> Self {
+                Self {
+                    source_project_id: Ok(value.source_project_id),
+                    target_group_id: Ok(value.target_group_id),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct JobTokenProjectScopeLink {
+            source_project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            target_project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for JobTokenProjectScopeLink {
+            fn default() -> Self {
+                Self {
+                    source_project_id: Ok(Default::default()),
+                    target_project_id: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl JobTokenProjectScopeLink {
+            pub fn source_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for source_project_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn target_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_project_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<JobTokenProjectScopeLink>
+        for super::JobTokenProjectScopeLink {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobTokenProjectScopeLink,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    source_project_id: value.source_project_id?,
+                    target_project_id: value.target_project_id?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::JobTokenProjectScopeLink>
+        for JobTokenProjectScopeLink {
+            fn from(value: super::JobTokenProjectScopeLink) -> Self {
+                Self {
+                    source_project_id: Ok(value.source_project_id),
+                    target_project_id: Ok(value.target_project_id),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct JobTokenScope {
+            inbound_enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            outbound_enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for JobTokenScope {
+            fn default() -> Self {
+                Self {
+                    inbound_enabled: Ok(Default::default()),
+                    outbound_enabled: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl JobTokenScope {
+            pub fn inbound_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inbound_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for inbound_enabled: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn outbound_enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.outbound_enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for outbound_enabled: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<JobTokenScope> for super::JobTokenScope {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobTokenScope,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    inbound_enabled: value.inbound_enabled?,
+                    outbound_enabled: value.outbound_enabled?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::JobTokenScope> for JobTokenScope {
+            fn from(value: super::JobTokenScope) -> Self {
+                Self {
+                    inbound_enabled: Ok(value.inbound_enabled),
+                    outbound_enabled: Ok(value.outbound_enabled),
                 }
             }
         }
@@ -3666,6 +10141,1344 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct LintInclude {
+            blob: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            context_project: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            context_sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            location: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            raw: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for LintInclude {
+            fn default() -> Self {
+                Self {
+                    blob: Ok(Default::default()),
+                    context_project: Ok(Default::default()),
+                    context_sha: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                    location: Ok(Default::default()),
+                    raw: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl LintInclude {
+            pub fn blob<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.blob = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for blob: {e}")
+                    });
+                self
+            }
+            pub fn context_project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.context_project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for context_project: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn context_sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.context_sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for context_sha: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+            pub fn location<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.location = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for location: {e}")
+                    });
+                self
+            }
+            pub fn raw<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.raw = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for raw: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<LintInclude> for super::LintInclude {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LintInclude,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    blob: value.blob?,
+                    context_project: value.context_project?,
+                    context_sha: value.context_sha?,
+                    extra: value.extra?,
+                    location: value.location?,
+                    raw: value.raw?,
+                    type_: value.type_?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::LintInclude> for LintInclude {
+            fn from(value: super::LintInclude) -> Self {
+                Self {
+                    blob: Ok(value.blob),
+                    context_project: Ok(value.context_project),
+                    context_sha: Ok(value.context_sha),
+                    extra: Ok(value.extra),
+                    location: Ok(value.location),
+                    raw: Ok(value.raw),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct LintRequest {
+            content: ::std::result::Result<::std::string::String, ::std::string::String>,
+            dry_run: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            include_jobs: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for LintRequest {
+            fn default() -> Self {
+                Self {
+                    content: Err("no value supplied for content".to_string()),
+                    dry_run: Ok(Default::default()),
+                    include_jobs: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl LintRequest {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {e}")
+                    });
+                self
+            }
+            pub fn dry_run<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dry_run = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dry_run: {e}")
+                    });
+                self
+            }
+            pub fn include_jobs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.include_jobs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for include_jobs: {e}")
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<LintRequest> for super::LintRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LintRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content: value.content?,
+                    dry_run: value.dry_run?,
+                    include_jobs: value.include_jobs?,
+                    ref_: value.ref_?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::LintRequest> for LintRequest {
+            fn from(value: super::LintRequest) -> Self {
+                Self {
+                    content: Ok(value.content),
+                    dry_run: Ok(value.dry_run),
+                    include_jobs: Ok(value.include_jobs),
+                    ref_: Ok(value.ref_),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct LintResult {
+            errors: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            includes: ::std::result::Result<
+                ::std::vec::Vec<super::LintInclude>,
+                ::std::string::String,
+            >,
+            jobs: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            merged_yaml: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            valid: ::std::result::Result<bool, ::std::string::String>,
+            warnings: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for LintResult {
+            fn default() -> Self {
+                Self {
+                    errors: Ok(Default::default()),
+                    includes: Ok(Default::default()),
+                    jobs: Ok(Default::default()),
+                    merged_yaml: Ok(Default::default()),
+                    valid: Err("no value supplied for valid".to_string()),
+                    warnings: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl LintResult {
+            pub fn errors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.errors = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for errors: {e}")
+                    });
+                self
+            }
+            pub fn includes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::LintInclude>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.includes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for includes: {e}")
+                    });
+                self
+            }
+            pub fn jobs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.jobs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for jobs: {e}")
+                    });
+                self
+            }
+            pub fn merged_yaml<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merged_yaml = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for merged_yaml: {e}")
+                    });
+                self
+            }
+            pub fn valid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.valid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for valid: {e}")
+                    });
+                self
+            }
+            pub fn warnings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.warnings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for warnings: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<LintResult> for super::LintResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LintResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    errors: value.errors?,
+                    includes: value.includes?,
+                    jobs: value.jobs?,
+                    merged_yaml: value.merged_yaml?,
+                    valid: value.valid?,
+                    warnings: value.warnings?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::LintResult> for LintResult {
+            fn from(value: super::LintResult) -> Self {
+                Self {
+                    errors: Ok(value.errors),
+                    includes: Ok(value.includes),
+                    jobs: Ok(value.jobs),
+                    merged_yaml: Ok(value.merged_yaml),
+                    valid: Ok(value.valid),
+                    warnings: Ok(value.warnings),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct MergeRequestBasic {
+            assignee: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+            assignees: ::std::result::Result<
+                ::std::vec::Vec<super::User>,
+                ::std::string::String,
+            >,
+            author: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+            blocking_discussions_resolved: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            closed_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            closed_by: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            detailed_merge_status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            discussion_locked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            downvotes: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            draft: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            force_remove_source_branch: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            has_conflicts: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            iid: ::std::result::Result<i64, ::std::string::String>,
+            labels: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            merge_commit_sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            merge_status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            merge_user: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+            merge_when_pipeline_succeeds: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            merged_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            merged_by: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+            milestone: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            reference: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            references: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            reviewers: ::std::result::Result<
+                ::std::vec::Vec<super::User>,
+                ::std::string::String,
+            >,
+            sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            should_remove_source_branch: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            source_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source_project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            squash: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            squash_commit_sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            state: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            target_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            target_project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            task_completion_status: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            time_stats: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            upvotes: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            user_notes_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            web_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            work_in_progress: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for MergeRequestBasic {
+            fn default() -> Self {
+                Self {
+                    assignee: Ok(Default::default()),
+                    assignees: Ok(Default::default()),
+                    author: Ok(Default::default()),
+                    blocking_discussions_resolved: Ok(Default::default()),
+                    closed_at: Ok(Default::default()),
+                    closed_by: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    detailed_merge_status: Ok(Default::default()),
+                    discussion_locked: Ok(Default::default()),
+                    downvotes: Ok(Default::default()),
+                    draft: Ok(Default::default()),
+                    force_remove_source_branch: Ok(Default::default()),
+                    has_conflicts: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    iid: Err("no value supplied for iid".to_string()),
+                    labels: Ok(Default::default()),
+                    merge_commit_sha: Ok(Default::default()),
+                    merge_status: Ok(Default::default()),
+                    merge_user: Ok(Default::default()),
+                    merge_when_pipeline_succeeds: Ok(Default::default()),
+                    merged_at: Ok(Default::default()),
+                    merged_by: Ok(Default::default()),
+                    milestone: Ok(Default::default()),
+                    project_id: Ok(Default::default()),
+                    reference: Ok(Default::default()),
+                    references: Ok(Default::default()),
+                    reviewers: Ok(Default::default()),
+                    sha: Ok(Default::default()),
+                    should_remove_source_branch: Ok(Default::default()),
+                    source_branch: Ok(Default::default()),
+                    source_project_id: Ok(Default::default()),
+                    squash: Ok(Default::default()),
+                    squash_commit_sha: Ok(Default::default()),
+                    state: Ok(Default::default()),
+                    target_branch: Ok(Default::default()),
+                    target_project_id: Ok(Default::default()),
+                    task_completion_status: Ok(Default::default()),
+                    time_stats: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    updated_at: Ok(Default::default()),
+                    upvotes: Ok(Default::default()),
+                    user_notes_count: Ok(Default::default()),
+                    web_url: Ok(Default::default()),
+                    work_in_progress: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl MergeRequestBasic {
+            pub fn assignee<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assignee = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for assignee: {e}")
+                    });
+                self
+            }
+            pub fn assignees<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assignees = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for assignees: {e}")
+                    });
+                self
+            }
+            pub fn author<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author: {e}")
+                    });
+                self
+            }
+            pub fn blocking_discussions_resolved<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.blocking_discussions_resolved = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for blocking_discussions_resolved: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn closed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.closed_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for closed_at: {e}")
+                    });
+                self
+            }
+            pub fn closed_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.closed_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for closed_by: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn detailed_merge_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detailed_merge_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for detailed_merge_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn discussion_locked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.discussion_locked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for discussion_locked: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn downvotes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.downvotes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for downvotes: {e}")
+                    });
+                self
+            }
+            pub fn draft<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.draft = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for draft: {e}")
+                    });
+                self
+            }
+            pub fn force_remove_source_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.force_remove_source_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for force_remove_source_branch: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn has_conflicts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_conflicts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_conflicts: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn iid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.iid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for iid: {e}")
+                    });
+                self
+            }
+            pub fn labels<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.labels = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for labels: {e}")
+                    });
+                self
+            }
+            pub fn merge_commit_sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merge_commit_sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for merge_commit_sha: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn merge_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merge_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for merge_status: {e}")
+                    });
+                self
+            }
+            pub fn merge_user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merge_user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for merge_user: {e}")
+                    });
+                self
+            }
+            pub fn merge_when_pipeline_succeeds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merge_when_pipeline_succeeds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for merge_when_pipeline_succeeds: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn merged_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merged_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for merged_at: {e}")
+                    });
+                self
+            }
+            pub fn merged_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merged_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for merged_by: {e}")
+                    });
+                self
+            }
+            pub fn milestone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.milestone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for milestone: {e}")
+                    });
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
+                self
+            }
+            pub fn reference<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reference: {e}")
+                    });
+                self
+            }
+            pub fn references<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.references = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for references: {e}")
+                    });
+                self
+            }
+            pub fn reviewers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reviewers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reviewers: {e}")
+                    });
+                self
+            }
+            pub fn sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sha: {e}")
+                    });
+                self
+            }
+            pub fn should_remove_source_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.should_remove_source_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for should_remove_source_branch: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn source_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source_branch: {e}")
+                    });
+                self
+            }
+            pub fn source_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for source_project_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn squash<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.squash = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for squash: {e}")
+                    });
+                self
+            }
+            pub fn squash_commit_sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.squash_commit_sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for squash_commit_sha: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
+            pub fn target_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target_branch: {e}")
+                    });
+                self
+            }
+            pub fn target_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_project_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn task_completion_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.task_completion_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for task_completion_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn time_stats<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_stats = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time_stats: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn upvotes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.upvotes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for upvotes: {e}")
+                    });
+                self
+            }
+            pub fn user_notes_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_notes_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for user_notes_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn web_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_url: {e}")
+                    });
+                self
+            }
+            pub fn work_in_progress<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.work_in_progress = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for work_in_progress: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<MergeRequestBasic> for super::MergeRequestBasic {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MergeRequestBasic,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    assignee: value.assignee?,
+                    assignees: value.assignees?,
+                    author: value.author?,
+                    blocking_discussions_resolved: value.blocking_discussions_resolved?,
+                    closed_at: value.closed_at?,
+                    closed_by: value.closed_by?,
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    detailed_merge_status: value.detailed_merge_status?,
+                    discussion_locked: value.discussion_locked?,
+                    downvotes: value.downvotes?,
+                    draft: value.draft?,
+                    force_remove_source_branch: value.force_remove_source_branch?,
+                    has_conflicts: value.has_conflicts?,
+                    id: value.id?,
+                    iid: value.iid?,
+                    labels: value.labels?,
+                    merge_commit_sha: value.merge_commit_sha?,
+                    merge_status: value.merge_status?,
+                    merge_user: value.merge_user?,
+                    merge_when_pipeline_succeeds: value.merge_when_pipeline_succeeds?,
+                    merged_at: value.merged_at?,
+                    merged_by: value.merged_by?,
+                    milestone: value.milestone?,
+                    project_id: value.project_id?,
+                    reference: value.reference?,
+                    references: value.references?,
+                    reviewers: value.reviewers?,
+                    sha: value.sha?,
+                    should_remove_source_branch: value.should_remove_source_branch?,
+                    source_branch: value.source_branch?,
+                    source_project_id: value.source_project_id?,
+                    squash: value.squash?,
+                    squash_commit_sha: value.squash_commit_sha?,
+                    state: value.state?,
+                    target_branch: value.target_branch?,
+                    target_project_id: value.target_project_id?,
+                    task_completion_status: value.task_completion_status?,
+                    time_stats: value.time_stats?,
+                    title: value.title?,
+                    updated_at: value.updated_at?,
+                    upvotes: value.upvotes?,
+                    user_notes_count: value.user_notes_count?,
+                    web_url: value.web_url?,
+                    work_in_progress: value.work_in_progress?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::MergeRequestBasic> for MergeRequestBasic {
+            fn from(value: super::MergeRequestBasic) -> Self {
+                Self {
+                    assignee: Ok(value.assignee),
+                    assignees: Ok(value.assignees),
+                    author: Ok(value.author),
+                    blocking_discussions_resolved: Ok(
+                        value.blocking_discussions_resolved,
+                    ),
+                    closed_at: Ok(value.closed_at),
+                    closed_by: Ok(value.closed_by),
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    detailed_merge_status: Ok(value.detailed_merge_status),
+                    discussion_locked: Ok(value.discussion_locked),
+                    downvotes: Ok(value.downvotes),
+                    draft: Ok(value.draft),
+                    force_remove_source_branch: Ok(value.force_remove_source_branch),
+                    has_conflicts: Ok(value.has_conflicts),
+                    id: Ok(value.id),
+                    iid: Ok(value.iid),
+                    labels: Ok(value.labels),
+                    merge_commit_sha: Ok(value.merge_commit_sha),
+                    merge_status: Ok(value.merge_status),
+                    merge_user: Ok(value.merge_user),
+                    merge_when_pipeline_succeeds: Ok(value.merge_when_pipeline_succeeds),
+                    merged_at: Ok(value.merged_at),
+                    merged_by: Ok(value.merged_by),
+                    milestone: Ok(value.milestone),
+                    project_id: Ok(value.project_id),
+                    reference: Ok(value.reference),
+                    references: Ok(value.references),
+                    reviewers: Ok(value.reviewers),
+                    sha: Ok(value.sha),
+                    should_remove_source_branch: Ok(value.should_remove_source_branch),
+                    source_branch: Ok(value.source_branch),
+                    source_project_id: Ok(value.source_project_id),
+                    squash: Ok(value.squash),
+                    squash_commit_sha: Ok(value.squash_commit_sha),
+                    state: Ok(value.state),
+                    target_branch: Ok(value.target_branch),
+                    target_project_id: Ok(value.target_project_id),
+                    task_completion_status: Ok(value.task_completion_status),
+                    time_stats: Ok(value.time_stats),
+                    title: Ok(value.title),
+                    updated_at: Ok(value.updated_at),
+                    upvotes: Ok(value.upvotes),
+                    user_notes_count: Ok(value.user_notes_count),
+                    web_url: Ok(value.web_url),
+                    work_in_progress: Ok(value.work_in_progress),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct Message {
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
@@ -3709,6 +11522,415 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct NamespaceBasic {
+            avatar_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            full_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            kind: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            parent_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            web_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for NamespaceBasic {
+            fn default() -> Self {
+                Self {
+                    avatar_url: Ok(Default::default()),
+                    full_path: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    kind: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    parent_id: Ok(Default::default()),
+                    path: Ok(Default::default()),
+                    web_url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl NamespaceBasic {
+            pub fn avatar_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar_url: {e}")
+                    });
+                self
+            }
+            pub fn full_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.full_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for full_path: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn parent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parent_id: {e}")
+                    });
+                self
+            }
+            pub fn path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for path: {e}")
+                    });
+                self
+            }
+            pub fn web_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<NamespaceBasic> for super::NamespaceBasic {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NamespaceBasic,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar_url: value.avatar_url?,
+                    full_path: value.full_path?,
+                    id: value.id?,
+                    kind: value.kind?,
+                    name: value.name?,
+                    parent_id: value.parent_id?,
+                    path: value.path?,
+                    web_url: value.web_url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::NamespaceBasic> for NamespaceBasic {
+            fn from(value: super::NamespaceBasic) -> Self {
+                Self {
+                    avatar_url: Ok(value.avatar_url),
+                    full_path: Ok(value.full_path),
+                    id: Ok(value.id),
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                    parent_id: Ok(value.parent_id),
+                    path: Ok(value.path),
+                    web_url: Ok(value.web_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct PackagePipeline {
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            iid: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<::std::string::String, ::std::string::String>,
+            sha: ::std::result::Result<::std::string::String, ::std::string::String>,
+            source: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::PipelineSource>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                crate::gitlab::types::PipelineStatus,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+            web_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for PackagePipeline {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    iid: Ok(Default::default()),
+                    project_id: Ok(Default::default()),
+                    ref_: Err("no value supplied for ref_".to_string()),
+                    sha: Err("no value supplied for sha".to_string()),
+                    source: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    updated_at: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                    web_url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl PackagePipeline {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn iid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.iid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for iid: {e}")
+                    });
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sha: {e}")
+                    });
+                self
+            }
+            pub fn source<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::PipelineSource>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::gitlab::types::PipelineStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+            pub fn web_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<PackagePipeline> for super::PackagePipeline {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PackagePipeline,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    iid: value.iid?,
+                    project_id: value.project_id?,
+                    ref_: value.ref_?,
+                    sha: value.sha?,
+                    source: value.source?,
+                    status: value.status?,
+                    updated_at: value.updated_at?,
+                    user: value.user?,
+                    web_url: value.web_url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::PackagePipeline> for PackagePipeline {
+            fn from(value: super::PackagePipeline) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    iid: Ok(value.iid),
+                    project_id: Ok(value.project_id),
+                    ref_: Ok(value.ref_),
+                    sha: Ok(value.sha),
+                    source: Ok(value.source),
+                    status: Ok(value.status),
+                    updated_at: Ok(value.updated_at),
+                    user: Ok(value.user),
+                    web_url: Ok(value.web_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct Pipeline {
             archived: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -3723,7 +11945,7 @@ pub mod types {
                 ::std::string::String,
             >,
             coverage: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::Coverage>,
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
@@ -3864,7 +12086,7 @@ pub mod types {
             }
             pub fn coverage<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::Coverage>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.coverage = value
@@ -4971,6 +13193,822 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct ProjectIdentity {
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name_with_namespace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            path_with_namespace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ProjectIdentity {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
+                    name_with_namespace: Ok(Default::default()),
+                    path: Ok(Default::default()),
+                    path_with_namespace: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ProjectIdentity {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn name_with_namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name_with_namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for name_with_namespace: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for path: {e}")
+                    });
+                self
+            }
+            pub fn path_with_namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.path_with_namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for path_with_namespace: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ProjectIdentity> for super::ProjectIdentity {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectIdentity,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    id: value.id?,
+                    name: value.name?,
+                    name_with_namespace: value.name_with_namespace?,
+                    path: value.path?,
+                    path_with_namespace: value.path_with_namespace?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ProjectIdentity> for ProjectIdentity {
+            fn from(value: super::ProjectIdentity) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    name_with_namespace: Ok(value.name_with_namespace),
+                    path: Ok(value.path),
+                    path_with_namespace: Ok(value.path_with_namespace),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct ProjectLicense {
+            html_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            nickname: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ProjectLicense {
+            fn default() -> Self {
+                Self {
+                    html_url: Ok(Default::default()),
+                    key: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    nickname: Ok(Default::default()),
+                    source_url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ProjectLicense {
+            pub fn html_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.html_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for html_url: {e}")
+                    });
+                self
+            }
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn nickname<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.nickname = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for nickname: {e}")
+                    });
+                self
+            }
+            pub fn source_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source_url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ProjectLicense> for super::ProjectLicense {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectLicense,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    html_url: value.html_url?,
+                    key: value.key?,
+                    name: value.name?,
+                    nickname: value.nickname?,
+                    source_url: value.source_url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ProjectLicense> for ProjectLicense {
+            fn from(value: super::ProjectLicense) -> Self {
+                Self {
+                    html_url: Ok(value.html_url),
+                    key: Ok(value.key),
+                    name: Ok(value.name),
+                    nickname: Ok(value.nickname),
+                    source_url: Ok(value.source_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct RegisterRunnerRequest {
+            access_level: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+                ::std::string::String,
+            >,
+            active: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            info: ::std::result::Result<
+                ::std::option::Option<super::RunnerInfo>,
+                ::std::string::String,
+            >,
+            locked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            maintainer_note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            maintenance_note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            maximum_timeout: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            paused: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            run_untagged: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            tag_list: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            token: ::std::result::Result<crate::SecretString, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for RegisterRunnerRequest {
+            fn default() -> Self {
+                Self {
+                    access_level: Ok(Default::default()),
+                    active: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    info: Ok(Default::default()),
+                    locked: Ok(Default::default()),
+                    maintainer_note: Ok(Default::default()),
+                    maintenance_note: Ok(Default::default()),
+                    maximum_timeout: Ok(Default::default()),
+                    paused: Ok(Default::default()),
+                    run_untagged: Ok(Default::default()),
+                    tag_list: Ok(Default::default()),
+                    token: Err("no value supplied for token".to_string()),
+                }
+            }
+        }
+
+        impl RegisterRunnerRequest {
+            pub fn access_level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_level: {e}")
+                    });
+                self
+            }
+            pub fn active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::RunnerInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for info: {e}")
+                    });
+                self
+            }
+            pub fn locked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for locked: {e}")
+                    });
+                self
+            }
+            pub fn maintainer_note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maintainer_note = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maintainer_note: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn maintenance_note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maintenance_note = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maintenance_note: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn maximum_timeout<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maximum_timeout = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maximum_timeout: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn paused<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused: {e}")
+                    });
+                self
+            }
+            pub fn run_untagged<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_untagged = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_untagged: {e}")
+                    });
+                self
+            }
+            pub fn tag_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_list: {e}")
+                    });
+                self
+            }
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::SecretString>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<RegisterRunnerRequest>
+        for super::RegisterRunnerRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RegisterRunnerRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_level: value.access_level?,
+                    active: value.active?,
+                    description: value.description?,
+                    info: value.info?,
+                    locked: value.locked?,
+                    maintainer_note: value.maintainer_note?,
+                    maintenance_note: value.maintenance_note?,
+                    maximum_timeout: value.maximum_timeout?,
+                    paused: value.paused?,
+                    run_untagged: value.run_untagged?,
+                    tag_list: value.tag_list?,
+                    token: value.token?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::RegisterRunnerRequest>
+        for RegisterRunnerRequest {
+            fn from(value: super::RegisterRunnerRequest) -> Self {
+                Self {
+                    access_level: Ok(value.access_level),
+                    active: Ok(value.active),
+                    description: Ok(value.description),
+                    info: Ok(value.info),
+                    locked: Ok(value.locked),
+                    maintainer_note: Ok(value.maintainer_note),
+                    maintenance_note: Ok(value.maintenance_note),
+                    maximum_timeout: Ok(value.maximum_timeout),
+                    paused: Ok(value.paused),
+                    run_untagged: Ok(value.run_untagged),
+                    tag_list: Ok(value.tag_list),
+                    token: Ok(value.token),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct ResetTokenResult {
+            token: ::std::result::Result<crate::SecretString, ::std::string::String>,
+            token_expires_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ResetTokenResult {
+            fn default() -> Self {
+                Self {
+                    token: Err("no value supplied for token".to_string()),
+                    token_expires_at: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ResetTokenResult {
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::SecretString>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+            pub fn token_expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token_expires_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for token_expires_at: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ResetTokenResult> for super::ResetTokenResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResetTokenResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    token: value.token?,
+                    token_expires_at: value.token_expires_at?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ResetTokenResult> for ResetTokenResult {
+            fn from(value: super::ResetTokenResult) -> Self {
+                Self {
+                    token: Ok(value.token),
+                    token_expires_at: Ok(value.token_expires_at),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct ResourceGroup {
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            key: ::std::result::Result<::std::string::String, ::std::string::String>,
+            process_mode: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::ResourceGroupProcessMode>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ResourceGroup {
+            fn default() -> Self {
+                Self {
+                    created_at: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    key: Err("no value supplied for key".to_string()),
+                    process_mode: Ok(Default::default()),
+                    updated_at: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ResourceGroup {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn process_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::ResourceGroupProcessMode>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.process_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for process_mode: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ResourceGroup> for super::ResourceGroup {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResourceGroup,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    key: value.key?,
+                    process_mode: value.process_mode?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ResourceGroup> for ResourceGroup {
+            fn from(value: super::ResourceGroup) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    key: Ok(value.key),
+                    process_mode: Ok(value.process_mode),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct ReviewAppsDeletion {
+            scheduled_entries: ::std::result::Result<
+                ::std::vec::Vec<super::EnvironmentBasic>,
+                ::std::string::String,
+            >,
+            unprocessable_entries: ::std::result::Result<
+                ::std::vec::Vec<super::EnvironmentBasic>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ReviewAppsDeletion {
+            fn default() -> Self {
+                Self {
+                    scheduled_entries: Ok(Default::default()),
+                    unprocessable_entries: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ReviewAppsDeletion {
+            pub fn scheduled_entries<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::EnvironmentBasic>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scheduled_entries = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for scheduled_entries: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn unprocessable_entries<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::EnvironmentBasic>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unprocessable_entries = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unprocessable_entries: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ReviewAppsDeletion> for super::ReviewAppsDeletion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReviewAppsDeletion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    scheduled_entries: value.scheduled_entries?,
+                    unprocessable_entries: value.unprocessable_entries?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ReviewAppsDeletion> for ReviewAppsDeletion {
+            fn from(value: super::ReviewAppsDeletion) -> Self {
+                Self {
+                    scheduled_entries: Ok(value.scheduled_entries),
+                    unprocessable_entries: Ok(value.unprocessable_entries),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct Runner {
             active: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -5252,6 +14290,666 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct RunnerDetails {
+            access_level: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+                ::std::string::String,
+            >,
+            active: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            architecture: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            contacted_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::option::Option<super::User>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            groups: ::std::result::Result<
+                ::std::vec::Vec<super::BasicGroupDetails>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            ip_address: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_shared: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            job_execution_status: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::RunnerJobExecutionStatus>,
+                ::std::string::String,
+            >,
+            locked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            maintenance_note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            maximum_timeout: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            online: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            paused: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            platform: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            projects: ::std::result::Result<
+                ::std::vec::Vec<super::BasicProjectDetails>,
+                ::std::string::String,
+            >,
+            revision: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            run_untagged: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            runner_type: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::RunnerType>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::RunnerStatus>,
+                ::std::string::String,
+            >,
+            tag_list: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            version: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for RunnerDetails {
+            fn default() -> Self {
+                Self {
+                    access_level: Ok(Default::default()),
+                    active: Ok(Default::default()),
+                    architecture: Ok(Default::default()),
+                    contacted_at: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    created_by: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    groups: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    ip_address: Ok(Default::default()),
+                    is_shared: Ok(Default::default()),
+                    job_execution_status: Ok(Default::default()),
+                    locked: Ok(Default::default()),
+                    maintenance_note: Ok(Default::default()),
+                    maximum_timeout: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    online: Ok(Default::default()),
+                    paused: Ok(Default::default()),
+                    platform: Ok(Default::default()),
+                    projects: Ok(Default::default()),
+                    revision: Ok(Default::default()),
+                    run_untagged: Ok(Default::default()),
+                    runner_type: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    tag_list: Ok(Default::default()),
+                    version: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl RunnerDetails {
+            pub fn access_level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_level: {e}")
+                    });
+                self
+            }
+            pub fn active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active: {e}")
+                    });
+                self
+            }
+            pub fn architecture<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.architecture = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for architecture: {e}")
+                    });
+                self
+            }
+            pub fn contacted_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.contacted_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for contacted_at: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn groups<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::BasicGroupDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.groups = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for groups: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn ip_address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_address: {e}")
+                    });
+                self
+            }
+            pub fn is_shared<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_shared = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_shared: {e}")
+                    });
+                self
+            }
+            pub fn job_execution_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::RunnerJobExecutionStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_execution_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for job_execution_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn locked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for locked: {e}")
+                    });
+                self
+            }
+            pub fn maintenance_note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maintenance_note = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maintenance_note: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn maximum_timeout<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maximum_timeout = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maximum_timeout: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn online<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.online = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for online: {e}")
+                    });
+                self
+            }
+            pub fn paused<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused: {e}")
+                    });
+                self
+            }
+            pub fn platform<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.platform = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for platform: {e}")
+                    });
+                self
+            }
+            pub fn projects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::BasicProjectDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.projects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for projects: {e}")
+                    });
+                self
+            }
+            pub fn revision<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.revision = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for revision: {e}")
+                    });
+                self
+            }
+            pub fn run_untagged<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_untagged = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_untagged: {e}")
+                    });
+                self
+            }
+            pub fn runner_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::RunnerType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.runner_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for runner_type: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::RunnerStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tag_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_list: {e}")
+                    });
+                self
+            }
+            pub fn version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<RunnerDetails> for super::RunnerDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunnerDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_level: value.access_level?,
+                    active: value.active?,
+                    architecture: value.architecture?,
+                    contacted_at: value.contacted_at?,
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    description: value.description?,
+                    groups: value.groups?,
+                    id: value.id?,
+                    ip_address: value.ip_address?,
+                    is_shared: value.is_shared?,
+                    job_execution_status: value.job_execution_status?,
+                    locked: value.locked?,
+                    maintenance_note: value.maintenance_note?,
+                    maximum_timeout: value.maximum_timeout?,
+                    name: value.name?,
+                    online: value.online?,
+                    paused: value.paused?,
+                    platform: value.platform?,
+                    projects: value.projects?,
+                    revision: value.revision?,
+                    run_untagged: value.run_untagged?,
+                    runner_type: value.runner_type?,
+                    status: value.status?,
+                    tag_list: value.tag_list?,
+                    version: value.version?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::RunnerDetails> for RunnerDetails {
+            fn from(value: super::RunnerDetails) -> Self {
+                Self {
+                    access_level: Ok(value.access_level),
+                    active: Ok(value.active),
+                    architecture: Ok(value.architecture),
+                    contacted_at: Ok(value.contacted_at),
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    description: Ok(value.description),
+                    groups: Ok(value.groups),
+                    id: Ok(value.id),
+                    ip_address: Ok(value.ip_address),
+                    is_shared: Ok(value.is_shared),
+                    job_execution_status: Ok(value.job_execution_status),
+                    locked: Ok(value.locked),
+                    maintenance_note: Ok(value.maintenance_note),
+                    maximum_timeout: Ok(value.maximum_timeout),
+                    name: Ok(value.name),
+                    online: Ok(value.online),
+                    paused: Ok(value.paused),
+                    platform: Ok(value.platform),
+                    projects: Ok(value.projects),
+                    revision: Ok(value.revision),
+                    run_untagged: Ok(value.run_untagged),
+                    runner_type: Ok(value.runner_type),
+                    status: Ok(value.status),
+                    tag_list: Ok(value.tag_list),
+                    version: Ok(value.version),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct RunnerInfo {
+            architecture: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            platform: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            revision: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            version: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for RunnerInfo {
+            fn default() -> Self {
+                Self {
+                    architecture: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    platform: Ok(Default::default()),
+                    revision: Ok(Default::default()),
+                    version: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl RunnerInfo {
+            pub fn architecture<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.architecture = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for architecture: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn platform<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.platform = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for platform: {e}")
+                    });
+                self
+            }
+            pub fn revision<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.revision = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for revision: {e}")
+                    });
+                self
+            }
+            pub fn version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<RunnerInfo> for super::RunnerInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunnerInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    architecture: value.architecture?,
+                    name: value.name?,
+                    platform: value.platform?,
+                    revision: value.revision?,
+                    version: value.version?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::RunnerInfo> for RunnerInfo {
+            fn from(value: super::RunnerInfo) -> Self {
+                Self {
+                    architecture: Ok(value.architecture),
+                    name: Ok(value.name),
+                    platform: Ok(value.platform),
+                    revision: Ok(value.revision),
+                    version: Ok(value.version),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct RunnerManager {
             architecture: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5493,6 +15191,1244 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct RunnerRegistrationDetails {
+            id: ::std::result::Result<i64, ::std::string::String>,
+            token: ::std::result::Result<crate::SecretString, ::std::string::String>,
+            token_expires_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for RunnerRegistrationDetails {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    token: Err("no value supplied for token".to_string()),
+                    token_expires_at: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl RunnerRegistrationDetails {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::SecretString>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+            pub fn token_expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token_expires_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for token_expires_at: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<RunnerRegistrationDetails>
+        for super::RunnerRegistrationDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunnerRegistrationDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    token: value.token?,
+                    token_expires_at: value.token_expires_at?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::RunnerRegistrationDetails>
+        for RunnerRegistrationDetails {
+            fn from(value: super::RunnerRegistrationDetails) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    token: Ok(value.token),
+                    token_expires_at: Ok(value.token_expires_at),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct RunnerTokenRequest {
+            token: ::std::result::Result<crate::SecretString, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for RunnerTokenRequest {
+            fn default() -> Self {
+                Self {
+                    token: Err("no value supplied for token".to_string()),
+                }
+            }
+        }
+
+        impl RunnerTokenRequest {
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::SecretString>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<RunnerTokenRequest> for super::RunnerTokenRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunnerTokenRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { token: value.token? })
+            }
+        }
+
+        impl ::std::convert::From<super::RunnerTokenRequest> for RunnerTokenRequest {
+            fn from(value: super::RunnerTokenRequest) -> Self {
+                Self { token: Ok(value.token) }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct SecureFile {
+            checksum: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            checksum_algorithm: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            expires_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            file_extension: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            metadata: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            permissions: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::SecureFilePermissions>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for SecureFile {
+            fn default() -> Self {
+                Self {
+                    checksum: Ok(Default::default()),
+                    checksum_algorithm: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    expires_at: Ok(Default::default()),
+                    file_extension: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    metadata: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    permissions: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl SecureFile {
+            pub fn checksum<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.checksum = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for checksum: {e}")
+                    });
+                self
+            }
+            pub fn checksum_algorithm<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.checksum_algorithm = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for checksum_algorithm: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_at: {e}")
+                    });
+                self
+            }
+            pub fn file_extension<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_extension = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for file_extension: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn permissions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::SecureFilePermissions>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.permissions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for permissions: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<SecureFile> for super::SecureFile {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SecureFile,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    checksum: value.checksum?,
+                    checksum_algorithm: value.checksum_algorithm?,
+                    created_at: value.created_at?,
+                    expires_at: value.expires_at?,
+                    file_extension: value.file_extension?,
+                    id: value.id?,
+                    metadata: value.metadata?,
+                    name: value.name?,
+                    permissions: value.permissions?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::SecureFile> for SecureFile {
+            fn from(value: super::SecureFile) -> Self {
+                Self {
+                    checksum: Ok(value.checksum),
+                    checksum_algorithm: Ok(value.checksum_algorithm),
+                    created_at: Ok(value.created_at),
+                    expires_at: Ok(value.expires_at),
+                    file_extension: Ok(value.file_extension),
+                    id: Ok(value.id),
+                    metadata: Ok(value.metadata),
+                    name: Ok(value.name),
+                    permissions: Ok(value.permissions),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct TestCase {
+            attachment_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            classname: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            execution_time: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            file: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            recent_failures: ::std::result::Result<
+                ::std::option::Option<super::TestCaseRecentFailures>,
+                ::std::string::String,
+            >,
+            stack_trace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::TestCaseStatus>,
+                ::std::string::String,
+            >,
+            system_output: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for TestCase {
+            fn default() -> Self {
+                Self {
+                    attachment_url: Ok(Default::default()),
+                    classname: Ok(Default::default()),
+                    execution_time: Ok(Default::default()),
+                    file: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    recent_failures: Ok(Default::default()),
+                    stack_trace: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    system_output: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl TestCase {
+            pub fn attachment_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attachment_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for attachment_url: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn classname<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.classname = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for classname: {e}")
+                    });
+                self
+            }
+            pub fn execution_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.execution_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for execution_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for file: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn recent_failures<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TestCaseRecentFailures>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.recent_failures = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for recent_failures: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn stack_trace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stack_trace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for stack_trace: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::TestCaseStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn system_output<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.system_output = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for system_output: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<TestCase> for super::TestCase {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TestCase,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attachment_url: value.attachment_url?,
+                    classname: value.classname?,
+                    execution_time: value.execution_time?,
+                    file: value.file?,
+                    name: value.name?,
+                    recent_failures: value.recent_failures?,
+                    stack_trace: value.stack_trace?,
+                    status: value.status?,
+                    system_output: value.system_output?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::TestCase> for TestCase {
+            fn from(value: super::TestCase) -> Self {
+                Self {
+                    attachment_url: Ok(value.attachment_url),
+                    classname: Ok(value.classname),
+                    execution_time: Ok(value.execution_time),
+                    file: Ok(value.file),
+                    name: Ok(value.name),
+                    recent_failures: Ok(value.recent_failures),
+                    stack_trace: Ok(value.stack_trace),
+                    status: Ok(value.status),
+                    system_output: Ok(value.system_output),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct TestCaseRecentFailures {
+            base_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for TestCaseRecentFailures {
+            fn default() -> Self {
+                Self {
+                    base_branch: Ok(Default::default()),
+                    count: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl TestCaseRecentFailures {
+            pub fn base_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.base_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for base_branch: {e}")
+                    });
+                self
+            }
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<TestCaseRecentFailures>
+        for super::TestCaseRecentFailures {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TestCaseRecentFailures,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    base_branch: value.base_branch?,
+                    count: value.count?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::TestCaseRecentFailures>
+        for TestCaseRecentFailures {
+            fn from(value: super::TestCaseRecentFailures) -> Self {
+                Self {
+                    base_branch: Ok(value.base_branch),
+                    count: Ok(value.count),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct TestReport {
+            error_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            failed_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            skipped_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            success_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            test_suites: ::std::result::Result<
+                ::std::vec::Vec<super::TestSuite>,
+                ::std::string::String,
+            >,
+            total_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            total_time: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for TestReport {
+            fn default() -> Self {
+                Self {
+                    error_count: Ok(Default::default()),
+                    failed_count: Ok(Default::default()),
+                    skipped_count: Ok(Default::default()),
+                    success_count: Ok(Default::default()),
+                    test_suites: Ok(Default::default()),
+                    total_count: Ok(Default::default()),
+                    total_time: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl TestReport {
+            pub fn error_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_count: {e}")
+                    });
+                self
+            }
+            pub fn failed_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.failed_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for failed_count: {e}")
+                    });
+                self
+            }
+            pub fn skipped_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skipped_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for skipped_count: {e}")
+                    });
+                self
+            }
+            pub fn success_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success_count: {e}")
+                    });
+                self
+            }
+            pub fn test_suites<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TestSuite>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.test_suites = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for test_suites: {e}")
+                    });
+                self
+            }
+            pub fn total_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_count: {e}")
+                    });
+                self
+            }
+            pub fn total_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_time: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<TestReport> for super::TestReport {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TestReport,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error_count: value.error_count?,
+                    failed_count: value.failed_count?,
+                    skipped_count: value.skipped_count?,
+                    success_count: value.success_count?,
+                    test_suites: value.test_suites?,
+                    total_count: value.total_count?,
+                    total_time: value.total_time?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::TestReport> for TestReport {
+            fn from(value: super::TestReport) -> Self {
+                Self {
+                    error_count: Ok(value.error_count),
+                    failed_count: Ok(value.failed_count),
+                    skipped_count: Ok(value.skipped_count),
+                    success_count: Ok(value.success_count),
+                    test_suites: Ok(value.test_suites),
+                    total_count: Ok(value.total_count),
+                    total_time: Ok(value.total_time),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct TestReportSummary {
+            test_suites: ::std::result::Result<
+                ::std::vec::Vec<super::TestSuite>,
+                ::std::string::String,
+            >,
+            total: ::std::result::Result<
+                ::std::option::Option<super::TestReportSummaryTotal>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for TestReportSummary {
+            fn default() -> Self {
+                Self {
+                    test_suites: Ok(Default::default()),
+                    total: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl TestReportSummary {
+            pub fn test_suites<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TestSuite>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.test_suites = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for test_suites: {e}")
+                    });
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TestReportSummaryTotal>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<TestReportSummary> for super::TestReportSummary {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TestReportSummary,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    test_suites: value.test_suites?,
+                    total: value.total?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::TestReportSummary> for TestReportSummary {
+            fn from(value: super::TestReportSummary) -> Self {
+                Self {
+                    test_suites: Ok(value.test_suites),
+                    total: Ok(value.total),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct TestReportSummaryTotal {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            failed: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            skipped: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            suite_error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for TestReportSummaryTotal {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    failed: Ok(Default::default()),
+                    skipped: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    suite_error: Ok(Default::default()),
+                    time: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl TestReportSummaryTotal {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn failed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.failed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for failed: {e}")
+                    });
+                self
+            }
+            pub fn skipped<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skipped = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for skipped: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            pub fn suite_error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suite_error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for suite_error: {e}")
+                    });
+                self
+            }
+            pub fn time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<TestReportSummaryTotal>
+        for super::TestReportSummaryTotal {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TestReportSummaryTotal,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    error: value.error?,
+                    failed: value.failed?,
+                    skipped: value.skipped?,
+                    success: value.success?,
+                    suite_error: value.suite_error?,
+                    time: value.time?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::TestReportSummaryTotal>
+        for TestReportSummaryTotal {
+            fn from(value: super::TestReportSummaryTotal) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    error: Ok(value.error),
+                    failed: Ok(value.failed),
+                    skipped: Ok(value.skipped),
+                    success: Ok(value.success),
+                    suite_error: Ok(value.suite_error),
+                    time: Ok(value.time),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct TestSuite {
+            build_ids: ::std::result::Result<
+                ::std::vec::Vec<i64>,
+                ::std::string::String,
+            >,
+            error_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            failed_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            skipped_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            success_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            suite_error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            test_cases: ::std::result::Result<
+                ::std::vec::Vec<super::TestCase>,
+                ::std::string::String,
+            >,
+            total_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            total_time: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for TestSuite {
+            fn default() -> Self {
+                Self {
+                    build_ids: Ok(Default::default()),
+                    error_count: Ok(Default::default()),
+                    failed_count: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    skipped_count: Ok(Default::default()),
+                    success_count: Ok(Default::default()),
+                    suite_error: Ok(Default::default()),
+                    test_cases: Ok(Default::default()),
+                    total_count: Ok(Default::default()),
+                    total_time: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl TestSuite {
+            pub fn build_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build_ids: {e}")
+                    });
+                self
+            }
+            pub fn error_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_count: {e}")
+                    });
+                self
+            }
+            pub fn failed_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.failed_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for failed_count: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn skipped_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skipped_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for skipped_count: {e}")
+                    });
+                self
+            }
+            pub fn success_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success_count: {e}")
+                    });
+                self
+            }
+            pub fn suite_error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suite_error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for suite_error: {e}")
+                    });
+                self
+            }
+            pub fn test_cases<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TestCase>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.test_cases = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for test_cases: {e}")
+                    });
+                self
+            }
+            pub fn total_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_count: {e}")
+                    });
+                self
+            }
+            pub fn total_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_time: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<TestSuite> for super::TestSuite {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TestSuite,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    build_ids: value.build_ids?,
+                    error_count: value.error_count?,
+                    failed_count: value.failed_count?,
+                    name: value.name?,
+                    skipped_count: value.skipped_count?,
+                    success_count: value.success_count?,
+                    suite_error: value.suite_error?,
+                    test_cases: value.test_cases?,
+                    total_count: value.total_count?,
+                    total_time: value.total_time?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::TestSuite> for TestSuite {
+            fn from(value: super::TestSuite) -> Self {
+                Self {
+                    build_ids: Ok(value.build_ids),
+                    error_count: Ok(value.error_count),
+                    failed_count: Ok(value.failed_count),
+                    name: Ok(value.name),
+                    skipped_count: Ok(value.skipped_count),
+                    success_count: Ok(value.success_count),
+                    suite_error: Ok(value.suite_error),
+                    test_cases: Ok(value.test_cases),
+                    total_count: Ok(value.total_count),
+                    total_time: Ok(value.total_time),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct Trigger {
             created_at: ::std::result::Result<
                 ::std::option::Option<crate::Timestamp>,
@@ -5668,6 +16604,103 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct TriggerPipelineForRefRequest {
+            inputs: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            token: ::std::result::Result<crate::SecretString, ::std::string::String>,
+            variables: ::std::result::Result<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::std::string::String,
+                >,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for TriggerPipelineForRefRequest {
+            fn default() -> Self {
+                Self {
+                    inputs: Ok(Default::default()),
+                    token: Err("no value supplied for token".to_string()),
+                    variables: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl TriggerPipelineForRefRequest {
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::SecretString>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+            pub fn variables<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::BTreeMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.variables = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for variables: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<TriggerPipelineForRefRequest>
+        for super::TriggerPipelineForRefRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TriggerPipelineForRefRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    inputs: value.inputs?,
+                    token: value.token?,
+                    variables: value.variables?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::TriggerPipelineForRefRequest>
+        for TriggerPipelineForRefRequest {
+            fn from(value: super::TriggerPipelineForRefRequest) -> Self {
+                Self {
+                    inputs: Ok(value.inputs),
+                    token: Ok(value.token),
+                    variables: Ok(value.variables),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct TriggerPipelineRequest {
             inputs: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -5777,6 +16810,473 @@ pub mod types {
                     token: Ok(value.token),
                     variables: Ok(value.variables),
                 }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct UpdateDeploymentRequest {
+            status: ::std::result::Result<
+                crate::gitlab::types::DeploymentStatus,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for UpdateDeploymentRequest {
+            fn default() -> Self {
+                Self {
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+
+        impl UpdateDeploymentRequest {
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::gitlab::types::DeploymentStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<UpdateDeploymentRequest>
+        for super::UpdateDeploymentRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateDeploymentRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { status: value.status? })
+            }
+        }
+
+        impl ::std::convert::From<super::UpdateDeploymentRequest>
+        for UpdateDeploymentRequest {
+            fn from(value: super::UpdateDeploymentRequest) -> Self {
+                Self { status: Ok(value.status) }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct UpdateEnvironmentRequest {
+            auto_stop_setting: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::EnvironmentAutoStopSetting>,
+                ::std::string::String,
+            >,
+            cluster_agent_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            external_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            flux_resource_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            kubernetes_namespace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tier: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for UpdateEnvironmentRequest {
+            fn default() -> Self {
+                Self {
+                    auto_stop_setting: Ok(Default::default()),
+                    cluster_agent_id: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    external_url: Ok(Default::default()),
+                    flux_resource_path: Ok(Default::default()),
+                    kubernetes_namespace: Ok(Default::default()),
+                    tier: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl UpdateEnvironmentRequest {
+            pub fn auto_stop_setting<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        crate::gitlab::types::EnvironmentAutoStopSetting,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auto_stop_setting = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for auto_stop_setting: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cluster_agent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cluster_agent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cluster_agent_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn external_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.external_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for external_url: {e}")
+                    });
+                self
+            }
+            pub fn flux_resource_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flux_resource_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for flux_resource_path: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn kubernetes_namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kubernetes_namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for kubernetes_namespace: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn tier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tier: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<UpdateEnvironmentRequest>
+        for super::UpdateEnvironmentRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateEnvironmentRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    auto_stop_setting: value.auto_stop_setting?,
+                    cluster_agent_id: value.cluster_agent_id?,
+                    description: value.description?,
+                    external_url: value.external_url?,
+                    flux_resource_path: value.flux_resource_path?,
+                    kubernetes_namespace: value.kubernetes_namespace?,
+                    tier: value.tier?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::UpdateEnvironmentRequest>
+        for UpdateEnvironmentRequest {
+            fn from(value: super::UpdateEnvironmentRequest) -> Self {
+                Self {
+                    auto_stop_setting: Ok(value.auto_stop_setting),
+                    cluster_agent_id: Ok(value.cluster_agent_id),
+                    description: Ok(value.description),
+                    external_url: Ok(value.external_url),
+                    flux_resource_path: Ok(value.flux_resource_path),
+                    kubernetes_namespace: Ok(value.kubernetes_namespace),
+                    tier: Ok(value.tier),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct UpdateInstanceVariableRequest {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            masked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            protected: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            raw: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<crate::SecretString>,
+                ::std::string::String,
+            >,
+            variable_type: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::VariableType>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for UpdateInstanceVariableRequest {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    masked: Ok(Default::default()),
+                    protected: Ok(Default::default()),
+                    raw: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                    variable_type: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl UpdateInstanceVariableRequest {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn masked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.masked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for masked: {e}")
+                    });
+                self
+            }
+            pub fn protected<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.protected = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for protected: {e}")
+                    });
+                self
+            }
+            pub fn raw<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.raw = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for raw: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::SecretString>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+            pub fn variable_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::VariableType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.variable_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for variable_type: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<UpdateInstanceVariableRequest>
+        for super::UpdateInstanceVariableRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateInstanceVariableRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    masked: value.masked?,
+                    protected: value.protected?,
+                    raw: value.raw?,
+                    value: value.value?,
+                    variable_type: value.variable_type?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::UpdateInstanceVariableRequest>
+        for UpdateInstanceVariableRequest {
+            fn from(value: super::UpdateInstanceVariableRequest) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    masked: Ok(value.masked),
+                    protected: Ok(value.protected),
+                    raw: Ok(value.raw),
+                    value: Ok(value.value),
+                    variable_type: Ok(value.variable_type),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct UpdateJobTokenScopeRequest {
+            enabled: ::std::result::Result<bool, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for UpdateJobTokenScopeRequest {
+            fn default() -> Self {
+                Self {
+                    enabled: Err("no value supplied for enabled".to_string()),
+                }
+            }
+        }
+
+        impl UpdateJobTokenScopeRequest {
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<UpdateJobTokenScopeRequest>
+        for super::UpdateJobTokenScopeRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateJobTokenScopeRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { enabled: value.enabled? })
+            }
+        }
+
+        impl ::std::convert::From<super::UpdateJobTokenScopeRequest>
+        for UpdateJobTokenScopeRequest {
+            fn from(value: super::UpdateJobTokenScopeRequest) -> Self {
+                Self { enabled: Ok(value.enabled) }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct UpdatePipelineMetadataRequest {
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for UpdatePipelineMetadataRequest {
+            fn default() -> Self {
+                Self {
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+
+        impl UpdatePipelineMetadataRequest {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<UpdatePipelineMetadataRequest>
+        for super::UpdatePipelineMetadataRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdatePipelineMetadataRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { name: value.name? })
+            }
+        }
+
+        impl ::std::convert::From<super::UpdatePipelineMetadataRequest>
+        for UpdatePipelineMetadataRequest {
+            fn from(value: super::UpdatePipelineMetadataRequest) -> Self {
+                Self { name: Ok(value.name) }
             }
         }
 
@@ -5998,6 +17498,269 @@ pub mod types {
                 Self {
                     value: Ok(value.value),
                     variable_type: Ok(value.variable_type),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct UpdateResourceGroupRequest {
+            process_mode: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::ResourceGroupProcessMode>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for UpdateResourceGroupRequest {
+            fn default() -> Self {
+                Self {
+                    process_mode: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl UpdateResourceGroupRequest {
+            pub fn process_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::ResourceGroupProcessMode>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.process_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for process_mode: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<UpdateResourceGroupRequest>
+        for super::UpdateResourceGroupRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateResourceGroupRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    process_mode: value.process_mode?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::UpdateResourceGroupRequest>
+        for UpdateResourceGroupRequest {
+            fn from(value: super::UpdateResourceGroupRequest) -> Self {
+                Self {
+                    process_mode: Ok(value.process_mode),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct UpdateRunnerRequest {
+            access_level: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+                ::std::string::String,
+            >,
+            active: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            locked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            maintenance_note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            maximum_timeout: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            paused: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            run_untagged: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            tag_list: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for UpdateRunnerRequest {
+            fn default() -> Self {
+                Self {
+                    access_level: Ok(Default::default()),
+                    active: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    locked: Ok(Default::default()),
+                    maintenance_note: Ok(Default::default()),
+                    maximum_timeout: Ok(Default::default()),
+                    paused: Ok(Default::default()),
+                    run_untagged: Ok(Default::default()),
+                    tag_list: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl UpdateRunnerRequest {
+            pub fn access_level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_level: {e}")
+                    });
+                self
+            }
+            pub fn active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn locked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for locked: {e}")
+                    });
+                self
+            }
+            pub fn maintenance_note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maintenance_note = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maintenance_note: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn maximum_timeout<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.maximum_timeout = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for maximum_timeout: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn paused<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused: {e}")
+                    });
+                self
+            }
+            pub fn run_untagged<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.run_untagged = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for run_untagged: {e}")
+                    });
+                self
+            }
+            pub fn tag_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_list: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<UpdateRunnerRequest>
+        for super::UpdateRunnerRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateRunnerRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_level: value.access_level?,
+                    active: value.active?,
+                    description: value.description?,
+                    locked: value.locked?,
+                    maintenance_note: value.maintenance_note?,
+                    maximum_timeout: value.maximum_timeout?,
+                    paused: value.paused?,
+                    run_untagged: value.run_untagged?,
+                    tag_list: value.tag_list?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::UpdateRunnerRequest> for UpdateRunnerRequest {
+            fn from(value: super::UpdateRunnerRequest) -> Self {
+                Self {
+                    access_level: Ok(value.access_level),
+                    active: Ok(value.active),
+                    description: Ok(value.description),
+                    locked: Ok(value.locked),
+                    maintenance_note: Ok(value.maintenance_note),
+                    maximum_timeout: Ok(value.maximum_timeout),
+                    paused: Ok(value.paused),
+                    run_untagged: Ok(value.run_untagged),
+                    tag_list: Ok(value.tag_list),
                 }
             }
         }
@@ -6965,6 +18728,73 @@ pub mod types {
                 }
             }
         }
+
+        #[derive(Clone, Debug)]
+        pub struct VerifyRunnerRequest {
+            system_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            token: ::std::result::Result<crate::SecretString, ::std::string::String>,
+        }
+
+        impl ::std::default::Default for VerifyRunnerRequest {
+            fn default() -> Self {
+                Self {
+                    system_id: Ok(Default::default()),
+                    token: Err("no value supplied for token".to_string()),
+                }
+            }
+        }
+
+        impl VerifyRunnerRequest {
+            pub fn system_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.system_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for system_id: {e}")
+                    });
+                self
+            }
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crate::SecretString>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<VerifyRunnerRequest>
+        for super::VerifyRunnerRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VerifyRunnerRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    system_id: value.system_id?,
+                    token: value.token?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::VerifyRunnerRequest> for VerifyRunnerRequest {
+            fn from(value: super::VerifyRunnerRequest) -> Self {
+                Self {
+                    system_id: Ok(value.system_id),
+                    token: Ok(value.token),
+                }
+            }
+        }
     }
 
     /// Error types.
@@ -7001,6 +18831,81 @@ pub mod types {
                 Self(value.into())
             }
         }
+    }
+
+    crate::open_enum! {
+        #[doc = "Ordering column of the commit status list."] #[doc = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum CommitStatusOrderBy { #[doc = "`id`"] Id => "id", #[doc =
+        "`pipeline_id`"] PipelineId => "pipeline_id", }
+    }
+
+    crate::open_enum! {
+        #[doc = "State to set on a commit status."] #[doc = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum CommitStatusState { #[doc = "`pending`"] Pending => "pending", #[doc =
+        "`running`"] Running => "running", #[doc = "`success`"] Success => "success",
+        #[doc = "`failed`"] Failed => "failed", #[doc = "`canceled`"] Canceled =>
+        "canceled", #[doc = "`skipped`"] Skipped => "skipped", }
+    }
+
+    crate::open_enum! {
+        #[doc = "Decision of a deployment approval (`Deployments::Approval.statuses`)."]
+        #[doc = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum DeploymentApprovalStatus { #[doc = "`approved`"] Approved => "approved",
+        #[doc = "`rejected`"] Rejected => "rejected", }
+    }
+
+    crate::open_enum! {
+        #[doc =
+        "Ordering column of the deployment list (`DeploymentsFinder::ALLOWED_SORT_VALUES`; `ref` is in older versions only, `finished_at` in newer ones)."]
+        #[doc = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum DeploymentOrderBy { #[doc = "`id`"] Id => "id", #[doc = "`iid`"] Iid =>
+        "iid", #[doc = "`created_at`"] CreatedAt => "created_at", #[doc = "`updated_at`"]
+        UpdatedAt => "updated_at", #[doc = "`finished_at`"] FinishedAt => "finished_at",
+        #[doc = "`ref`"] Ref => "ref", }
+    }
+
+    crate::open_enum! {
+        #[doc =
+        "Status of a deployment (`Deployment.statuses`). Creating or updating a deployment accepts only `running`, `success`, `failed` and `canceled`."]
+        #[doc = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum DeploymentStatus { #[doc = "`created`"] Created => "created", #[doc =
+        "`running`"] Running => "running", #[doc = "`success`"] Success => "success",
+        #[doc = "`failed`"] Failed => "failed", #[doc = "`canceled`"] Canceled =>
+        "canceled", #[doc = "`skipped`"] Skipped => "skipped", #[doc = "`blocked`"]
+        Blocked => "blocked", }
+    }
+
+    crate::open_enum! {
+        #[doc =
+        "When an environment is stopped automatically (`Environment.auto_stop_settings`)."]
+        #[doc = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum EnvironmentAutoStopSetting { #[doc = "`always`"] Always => "always",
+        #[doc = "`with_action`"] WithAction => "with_action", }
+    }
+
+    crate::open_enum! {
+        #[doc = "State of an environment (`Environment.valid_states`)."] #[doc = ""]
+        #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum EnvironmentState { #[doc = "`available`"] Available => "available",
+        #[doc = "`stopping`"] Stopping => "stopping", #[doc = "`stopped`"] Stopped =>
+        "stopped", }
+    }
+
+    crate::open_enum! {
+        #[doc = "Deployment tier of an environment (`Environment.tiers`)."] #[doc = ""]
+        #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum EnvironmentTier { #[doc = "`production`"] Production => "production",
+        #[doc = "`staging`"] Staging => "staging", #[doc = "`testing`"] Testing =>
+        "testing", #[doc = "`development`"] Development => "development", #[doc =
+        "`other`"] Other => "other", }
     }
 
     crate::open_enum! {
@@ -7214,11 +19119,44 @@ pub mod types {
     }
 
     crate::open_enum! {
+        #[doc =
+        "How a resource group picks the next job (`Ci::ResourceGroup.process_modes`)."]
+        #[doc = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum ResourceGroupProcessMode { #[doc = "`unordered`"] Unordered =>
+        "unordered", #[doc = "`oldest_first`"] OldestFirst => "oldest_first", #[doc =
+        "`newest_first`"] NewestFirst => "newest_first", #[doc = "`newest_ready_first`"]
+        NewestReadyFirst => "newest_ready_first", }
+    }
+
+    crate::open_enum! {
+        #[doc = "Which refs a runner runs jobs for (`Ci::Runner.access_levels`)."] #[doc
+        = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum RunnerAccessLevel { #[doc = "`not_protected`"] NotProtected =>
+        "not_protected", #[doc = "`ref_protected`"] RefProtected => "ref_protected", }
+    }
+
+    crate::open_enum! {
         #[doc = "Whether a runner (or runner manager) is running jobs."] #[doc = ""]
         #[doc =
         "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
         pub enum RunnerJobExecutionStatus { #[doc = "`active`"] Active => "active", #[doc
         = "`idle`"] Idle => "idle", }
+    }
+
+    crate::open_enum! {
+        #[doc =
+        "Deprecated `scope` filter of the runner lists (`Ci::Runner::AVAILABLE_SCOPES`; `specific` and `shared` are legacy types accepted by `listAllRunners` and the project list)."]
+        #[doc = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum RunnerScope { #[doc = "`specific`"] Specific => "specific", #[doc =
+        "`shared`"] Shared => "shared", #[doc = "`instance_type`"] InstanceType =>
+        "instance_type", #[doc = "`group_type`"] GroupType => "group_type", #[doc =
+        "`project_type`"] ProjectType => "project_type", #[doc = "`active`"] Active =>
+        "active", #[doc = "`paused`"] Paused => "paused", #[doc = "`online`"] Online =>
+        "online", #[doc = "`offline`"] Offline => "offline", #[doc = "`never_contacted`"]
+        NeverContacted => "never_contacted", #[doc = "`stale`"] Stale => "stale", }
     }
 
     crate::open_enum! {
@@ -7230,6 +19168,17 @@ pub mod types {
         "`offline`"] Offline => "offline", #[doc = "`stale`"] Stale => "stale", #[doc =
         "`never_contacted`"] NeverContacted => "never_contacted", #[doc = "`paused`"]
         Paused => "paused", }
+    }
+
+    crate::open_enum! {
+        #[doc =
+        "The `status` filter of the runner lists (`Ci::Runner::AVAILABLE_STATUSES_INCL_DEPRECATED`; `active` and `paused` are deprecated)."]
+        #[doc = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum RunnerStatusFilter { #[doc = "`active`"] Active => "active", #[doc =
+        "`paused`"] Paused => "paused", #[doc = "`online`"] Online => "online", #[doc =
+        "`offline`"] Offline => "offline", #[doc = "`never_contacted`"] NeverContacted =>
+        "never_contacted", #[doc = "`stale`"] Stale => "stale", }
     }
 
     crate::open_enum! {
@@ -7248,10 +19197,29 @@ pub mod types {
     }
 
     crate::open_enum! {
+        #[doc = "The file mode a secure file gets in a job (older GitLab only)."] #[doc =
+        ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum SecureFilePermissions { #[doc = "`read_only`"] ReadOnly => "read_only",
+        #[doc = "`read_write`"] ReadWrite => "read_write", #[doc = "`execute`"] Execute
+        => "execute", }
+    }
+
+    crate::open_enum! {
         #[doc = "Sort direction."] #[doc = ""] #[doc =
         "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
         pub enum Sort { #[doc = "`asc`"] Asc => "asc", #[doc = "`desc`"] Desc => "desc",
         }
+    }
+
+    crate::open_enum! {
+        #[doc =
+        "Result of a unit test case (`Gitlab::Ci::Reports::TestCase::STATUS_TYPES`)."]
+        #[doc = ""] #[doc =
+        "An open enum: a value this version does not know decodes as `Unrecognized` and keeps its text."]
+        pub enum TestCaseStatus { #[doc = "`success`"] Success => "success", #[doc =
+        "`failed`"] Failed => "failed", #[doc = "`skipped`"] Skipped => "skipped", #[doc
+        = "`error`"] Error => "error", }
     }
 
     crate::open_enum! {
@@ -7274,7 +19242,7 @@ pub mod types {
 }
 
 #[derive(Clone, Debug)]
-#[doc = "Client for GitLab CI REST API v4 (kitelab slice)\n\nHand-curated description of the CI part of the GitLab REST API v4: pipelines, jobs, job artifacts, pipeline trigger tokens, pipeline schedules and project/group CI/CD variables. Written from `gitlabhq/gitlabhq` (`doc/api/*.md` for the prose and examples, `lib/api/ci/*.rb`, `lib/api/group_variables.rb` and `lib/api/entities/**` for what the server really answers). Where the docs and the code disagree, the code wins and the operation or schema says so.\n\nAuthentication is not declared here: send `PRIVATE-TOKEN: <token>` or `Authorization: Bearer <token>` (personal, project, group or OAuth tokens), or `JOB-TOKEN: $CI_JOB_TOKEN` on the routes that accept a CI job token. A missing or invalid token answers `401 {\"message\": \"401 Unauthorized\"}`.\n\nErrors are not declared per operation (spec/README.md rule 3): every error status comes back as `Error::UnexpectedResponse`, and `components.schemas.ApiError` documents the JSON shapes. Offset pagination uses `page`/`per_page` and the `x-next-page`, `x-page`, `x-per-page`, `x-prev-page`, `x-total`, `x-total-pages` and `Link` response headers; GitLab omits the totals above 10,000 rows and always on `GET /projects/:id/jobs`.\n\nVersion: 4"]
+#[doc = "Client for GitLab CI REST API v4 (kitelab slice)\n\nHand-curated description of the CI part of the GitLab REST API v4: pipelines (with test reports), jobs, job artifacts, pipeline trigger tokens, pipeline schedules, project, group and instance CI/CD variables, runners, environments, deployments, CI lint, the CI/CD job token scope, merge request pipelines, resource groups, secure files, package pipelines and commit statuses. Written from `gitlabhq/gitlabhq` (`doc/api/*.md` for the prose and examples, and `doc-locale/**` where only a translated page has the current example; `lib/api/**` and `lib/api/entities/**` for what the server really answers). Where the docs and the code disagree, the code wins and the operation or schema says so.\n\nAuthentication is not declared here: send `PRIVATE-TOKEN: <token>` or `Authorization: Bearer <token>` (personal, project, group or OAuth tokens), or `JOB-TOKEN: $CI_JOB_TOKEN` on the routes that accept a CI job token. A missing or invalid token answers `401 {\"message\": \"401 Unauthorized\"}`.\n\nErrors are not declared per operation (spec/README.md rule 3): every error status comes back as `Error::UnexpectedResponse`, and `components.schemas.ApiError` documents the JSON shapes. Offset pagination uses `page`/`per_page` and the `x-next-page`, `x-page`, `x-per-page`, `x-prev-page`, `x-total`, `x-total-pages` and `Link` response headers; GitLab omits the totals above 10,000 rows and always on `GET /projects/:id/jobs`.\n\nVersion: 4"]
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -7342,6 +19310,505 @@ const _: () = {
         Client: ClientHooks<crate::Hooks>,
     {}
 };
+///CI/CD configuration validation (doc/api/lint.md, lib/api/lint.rb).
+pub trait ClientCiLintExt {
+    /**Validate existing CI/CD configuration
+
+Validates the project's own CI/CD configuration file at a commit, branch or tag (default: the head of the default branch), with the project's context (variables, `include:local`). `sha` and `ref` were renamed `content_ref` and `dry_run_ref` in GitLab 16.10; each old name is mutually exclusive with its new one. Needs read access to the code, and a token: a session-only request answers 401 "This endpoint requires an API authentication". Documented errors: 401, 403, 404 "Repository Not Found" (empty repository) or "Commit Not Found", 429 `{"error": "..."}` with `Retry-After` when the CI lint rate limit is hit.
+
+Sends a `GET` request to `/projects/{id}/ci/lint`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `content_ref`: The commit SHA, branch or tag to read the configuration from (default the head of the default branch).
+- `dry_run`: Simulate the pipeline creation instead of only checking the syntax (default `false`).
+- `dry_run_ref`: With `dry_run`, the branch or tag to simulate the pipeline for (default the default branch).
+- `include_jobs`: Include the list of jobs the configuration would create.
+- `ref_`: Deprecated name of `dry_run_ref`.
+- `sha`: Deprecated name of `content_ref`.
+```ignore
+let response = client.lint_project_ci_config()
+    .id(id)
+    .content_ref(content_ref)
+    .dry_run(dry_run)
+    .dry_run_ref(dry_run_ref)
+    .include_jobs(include_jobs)
+    .ref_(ref_)
+    .sha(sha)
+    .send()
+    .await;
+```*/
+    fn lint_project_ci_config(&self) -> builder::LintProjectCiConfig<'_>;
+    /**Validate a CI/CD configuration
+
+Validates the given CI/CD YAML in the context of the project (needs the right to create pipelines). Answers 200 (set explicitly) with the result, also when the configuration is invalid (`valid: false`). The instance-wide `POST /ci/lint` of older GitLab no longer exists in `lib/api/lint.rb`. Documented errors: 400 `{"error": "content is missing"}`, 401, 403, 404, 429 `{"error": "..."}` with `Retry-After`.
+
+Sends a `POST` request to `/projects/{id}/ci/lint`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `body`
+```ignore
+let response = client.lint_ci_config()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn lint_ci_config(&self) -> builder::LintCiConfig<'_>;
+}
+
+impl ClientCiLintExt for Client {
+    fn lint_project_ci_config(&self) -> builder::LintProjectCiConfig<'_> {
+        builder::LintProjectCiConfig::new(self)
+    }
+
+    fn lint_ci_config(&self) -> builder::LintCiConfig<'_> {
+        builder::LintCiConfig::new(self)
+    }
+}
+
+///Commit statuses (doc/api/commits.md, lib/api/commit_statuses.rb).
+pub trait ClientCommitStatusesExt {
+    /**List the statuses of a commit
+
+Lists the statuses (jobs and external statuses) of a commit, only the latest of each name unless `all=true`, by `id` ascending by default (`CommitStatus` entity). Offset pagination. Documented errors: 401, 403, 404 "Commit Not Found".
+
+Sends a `GET` request to `/projects/{id}/repository/commits/{sha}/statuses`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `sha`: A commit SHA.
+- `all`: Include every status, not only the latest (default `false`).
+- `name`: Return only the statuses (jobs) with this name.
+- `order_by`: Order by this field (default `id`).
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `pipeline_id`: Return only the statuses of this pipeline.
+- `ref_`: Return only the statuses of this branch or tag.
+- `sort`: Sort order (default `asc`).
+- `stage`: Return only the statuses of this stage.
+```ignore
+let response = client.list_commit_statuses()
+    .id(id)
+    .sha(sha)
+    .all(all)
+    .name(name)
+    .order_by(order_by)
+    .page(page)
+    .per_page(per_page)
+    .pipeline_id(pipeline_id)
+    .ref_(ref_)
+    .sort(sort)
+    .stage(stage)
+    .send()
+    .await;
+```*/
+    fn list_commit_statuses(&self) -> builder::ListCommitStatuses<'_>;
+    /**Set the pipeline status of a commit
+
+Creates or updates the status of a commit as a job of an `external` stage (in an existing pipeline of the commit, `pipeline_id` choosing among several, or a new external one). For a commit of a merge request, target the commit in the source branch. The route's description documents 200, but the code sets no status, so Grape answers a POST with 201; both are declared with the same body. Documented errors: 400 with validation errors or the service's message, 401, 403, 404 "Commit Not Found" or "References for commit Not Found", 409 "Another update to this commit status is in progress".
+
+Sends a `POST` request to `/projects/{id}/statuses/{sha}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `sha`: A commit SHA.
+- `body`
+```ignore
+let response = client.create_commit_status()
+    .id(id)
+    .sha(sha)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn create_commit_status(&self) -> builder::CreateCommitStatus<'_>;
+}
+
+impl ClientCommitStatusesExt for Client {
+    fn list_commit_statuses(&self) -> builder::ListCommitStatuses<'_> {
+        builder::ListCommitStatuses::new(self)
+    }
+
+    fn create_commit_status(&self) -> builder::CreateCommitStatus<'_> {
+        builder::CreateCommitStatus::new(self)
+    }
+}
+
+///Deployments (doc/api/deployments.md, lib/api/deployments.rb).
+pub trait ClientDeploymentsExt {
+    /**List project deployments
+
+Lists the deployments of a project (`Deployment` entity), by `id` ascending by default. `DeploymentsFinder` refuses inefficient combinations with a 400 carrying its message: `updated_*` together with `finished_*`; `finished_*` without `order_by=finished_at` (and the reverse) or without `status=success`. `updated_*` filters force ordering by `updated_at`; `created_at` and `iid` ordering are served as `id`. `finished_before` and `finished_after` reach the finder from the raw parameters (they are not declared Grape parameters in the route version read). Offset pagination. Documented errors: 400, 401, 403, 404.
+
+Sends a `GET` request to `/projects/{id}/deployments`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `environment`: Return only the deployments to the environment with this name.
+- `finished_after`: Return deployments finished after this time (ISO 8601; with `status=success`).
+- `finished_before`: Return deployments finished before this time (ISO 8601; with `status=success`).
+- `order_by`: Order by this field (default `id`).
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `sort`: Sort order (default `asc`).
+- `status`: Return only the deployments with this status.
+- `updated_after`: Return deployments updated after this time (ISO 8601).
+- `updated_before`: Return deployments updated before this time (ISO 8601).
+```ignore
+let response = client.list_deployments()
+    .id(id)
+    .environment(environment)
+    .finished_after(finished_after)
+    .finished_before(finished_before)
+    .order_by(order_by)
+    .page(page)
+    .per_page(per_page)
+    .sort(sort)
+    .status(status)
+    .updated_after(updated_after)
+    .updated_before(updated_before)
+    .send()
+    .await;
+```*/
+    fn list_deployments(&self) -> builder::ListDeployments<'_>;
+    /**Create a deployment
+
+Creates a deployment (without a job) to the environment with the given name, which is created when it does not exist. Answers 201 with the deployment (`DeploymentExtended`, which adds the approval fields on Premium). Documented errors: 400 with validation errors, 401, 403, 404.
+
+Sends a `POST` request to `/projects/{id}/deployments`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `body`
+```ignore
+let response = client.create_deployment()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn create_deployment(&self) -> builder::CreateDeployment<'_>;
+    /**Get a specific deployment
+
+Gets a deployment (`DeploymentExtended`: on Premium it adds `pending_approval_count`, `approvals` and `approval_summary`). Documented errors: 401, 403, 404.
+
+Sends a `GET` request to `/projects/{id}/deployments/{deployment_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `deployment_id`: The ID of a deployment (not its project-scoped `iid`).
+```ignore
+let response = client.get_deployment()
+    .id(id)
+    .deployment_id(deployment_id)
+    .send()
+    .await;
+```*/
+    fn get_deployment(&self) -> builder::GetDeployment<'_>;
+    /**Update a deployment
+
+Changes the status of a deployment created through the API. Documented errors: 400 with validation errors, 401, 403 "Deployments created using GitLab CI can not be updated using the API", 404.
+
+Sends a `PUT` request to `/projects/{id}/deployments/{deployment_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `deployment_id`: The ID of a deployment (not its project-scoped `iid`).
+- `body`
+```ignore
+let response = client.update_deployment()
+    .id(id)
+    .deployment_id(deployment_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn update_deployment(&self) -> builder::UpdateDeployment<'_>;
+    /**Delete a specific deployment
+
+Deletes a deployment that is neither running nor the last deployment of its environment (GitLab 15.3+). The code answers through `destroy_conditionally!`: 204 No Content; the docs show `{"message": "202 Accepted"}`, which the code does not send. Documented errors: 400 "Cannot destroy running deployment" or "Deployment currently deployed to environment", 401, 403, 404, 412 on a stale `If-Unmodified-Since` header.
+
+Sends a `DELETE` request to `/projects/{id}/deployments/{deployment_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `deployment_id`: The ID of a deployment (not its project-scoped `iid`).
+```ignore
+let response = client.delete_deployment()
+    .id(id)
+    .deployment_id(deployment_id)
+    .send()
+    .await;
+```*/
+    fn delete_deployment(&self) -> builder::DeleteDeployment<'_>;
+    /**Approve or reject a blocked deployment
+
+Approves or rejects a deployment waiting for approval (Premium and Ultimate; `ee/lib/ee/api/deployments.rb`). Answers 201 with the approval. Documented errors: 400 with the service's message, 401, 403, 404.
+
+Sends a `POST` request to `/projects/{id}/deployments/{deployment_id}/approval`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `deployment_id`: The ID of a deployment (not its project-scoped `iid`).
+- `body`
+```ignore
+let response = client.approve_deployment()
+    .id(id)
+    .deployment_id(deployment_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn approve_deployment(&self) -> builder::ApproveDeployment<'_>;
+    /**List of merge requests associated with a deployment
+
+Lists the merge requests shipped with a deployment (`MergeRequestBasic` entity). The code accepts the filters of the merge request list (`merge_requests_base_params`: `state`, `order_by`, `sort`, `labels`, `milestone`, `author_id`, ...), which are not all declared here. Not every deployment has merge requests. Offset pagination. Documented errors: 401, 403, 404.
+
+Sends a `GET` request to `/projects/{id}/deployments/{deployment_id}/merge_requests`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `deployment_id`: The ID of a deployment (not its project-scoped `iid`).
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `state`: Return only merge requests in this state (`opened`, `closed`, `locked`, `merged` or `all`).
+```ignore
+let response = client.list_deployment_merge_requests()
+    .id(id)
+    .deployment_id(deployment_id)
+    .page(page)
+    .per_page(per_page)
+    .state(state)
+    .send()
+    .await;
+```*/
+    fn list_deployment_merge_requests(&self) -> builder::ListDeploymentMergeRequests<'_>;
+}
+
+impl ClientDeploymentsExt for Client {
+    fn list_deployments(&self) -> builder::ListDeployments<'_> {
+        builder::ListDeployments::new(self)
+    }
+
+    fn create_deployment(&self) -> builder::CreateDeployment<'_> {
+        builder::CreateDeployment::new(self)
+    }
+
+    fn get_deployment(&self) -> builder::GetDeployment<'_> {
+        builder::GetDeployment::new(self)
+    }
+
+    fn update_deployment(&self) -> builder::UpdateDeployment<'_> {
+        builder::UpdateDeployment::new(self)
+    }
+
+    fn delete_deployment(&self) -> builder::DeleteDeployment<'_> {
+        builder::DeleteDeployment::new(self)
+    }
+
+    fn approve_deployment(&self) -> builder::ApproveDeployment<'_> {
+        builder::ApproveDeployment::new(self)
+    }
+
+    fn list_deployment_merge_requests(
+        &self,
+    ) -> builder::ListDeploymentMergeRequests<'_> {
+        builder::ListDeploymentMergeRequests::new(self)
+    }
+}
+
+///Environments (doc/api/environments.md, lib/api/environments.rb).
+pub trait ClientEnvironmentsExt {
+    /**List environments
+
+Lists the environments of a project (`Environment` entity, without `last_deployment`). `name` and `search` are mutually exclusive ("cannot be used together"); `search` needs at least 3 characters. A CI/CD job token is accepted. Offset pagination. Documented errors: 400 "Search query is less than 3 characters" or for `name` with `search`, 401, 404.
+
+Sends a `GET` request to `/projects/{id}/environments`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `name`: Return the environment with this name (not with `search`).
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `search`: Return the environments whose name matches this text, at least 3 characters (not with `name`).
+- `states`: Return only the environments in this state.
+```ignore
+let response = client.list_environments()
+    .id(id)
+    .name(name)
+    .page(page)
+    .per_page(per_page)
+    .search(search)
+    .states(states)
+    .send()
+    .await;
+```*/
+    fn list_environments(&self) -> builder::ListEnvironments<'_>;
+    /**Create a new environment
+
+Creates an environment. The `slug` is generated and cannot be given ("is automatically generated and cannot be changed"). A CI/CD job token is accepted. Answers 201 with the environment. Documented errors: 400 for invalid parameters or an unknown `cluster_agent_id` ("cluster agent doesn't exist or cannot be associated with this environment"), 401, 404.
+
+Sends a `POST` request to `/projects/{id}/environments`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `body`
+```ignore
+let response = client.create_environment()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn create_environment(&self) -> builder::CreateEnvironment<'_>;
+    /**Delete multiple stopped review apps
+
+Schedules for deletion the stopped environments of the review app folder that are older than `before` (default 30 days ago); the deletion happens a week later. `dry_run` defaults to `true`: nothing is deleted unless it is `false`. The body lists the scheduled and the unprocessable environments (`EnvironmentBasic`); the service answers 200 only when at least one environment is deletable and none failed. Otherwise the code answers 400 "Failed to authorize deletions for some or all of the environments...", also when there is nothing to delete. Error bodies are `{"message": {"scheduled_entries": [...], "unprocessable_entries": [...], "message": "..."}}`. Documented errors: 400, 401 "You do not have permission to destroy environments in this project", 404, 409 "Another process is already processing a delete request. Please retry later."
+
+Sends a `DELETE` request to `/projects/{id}/environments/review_apps`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `before`: Delete environments older than this time (ISO 8601; default 30 days ago).
+- `dry_run`: Only report what would be deleted (default `true`); `false` deletes.
+- `limit`: The maximum number of environments to delete, 1 to 1000 (default 100).
+```ignore
+let response = client.delete_stopped_review_apps()
+    .id(id)
+    .before(before)
+    .dry_run(dry_run)
+    .limit(limit)
+    .send()
+    .await;
+```*/
+    fn delete_stopped_review_apps(&self) -> builder::DeleteStoppedReviewApps<'_>;
+    /**Stop stale environments
+
+Requests a stop of every environment last modified or deployed to before `before` (protected environments excluded). The literal `stop_stale` shares its place with `{environment_id}`. Answers 200 `{"message": "Successfully requested stop for all stale environments"}`; when the service fails it answers 400 with the same shape. Documented errors: 400 "Invalid Date" when `before` is more than 10 years or less than a week ago, 401, 403.
+
+Sends a `POST` request to `/projects/{id}/environments/stop_stale`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `before`: Stop the environments last modified or deployed to before this time (ISO 8601).
+```ignore
+let response = client.stop_stale_environments()
+    .id(id)
+    .before(before)
+    .send()
+    .await;
+```*/
+    fn stop_stale_environments(&self) -> builder::StopStaleEnvironments<'_>;
+    /**Get a specific environment
+
+Gets an environment with its `last_deployment` (whose own `environment` is left out). A CI/CD job token is accepted. Documented errors: 401, 404.
+
+Sends a `GET` request to `/projects/{id}/environments/{environment_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `environment_id`: The ID of an environment.
+```ignore
+let response = client.get_environment()
+    .id(id)
+    .environment_id(environment_id)
+    .send()
+    .await;
+```*/
+    fn get_environment(&self) -> builder::GetEnvironment<'_>;
+    /**Update an existing environment
+
+Updates an environment. Renaming was removed in GitLab 16.0: the current code accepts no `name` (older code took it as deprecated). A CI/CD job token is accepted. Documented errors: 400 with validation errors or an unknown `cluster_agent_id`, 401, 404.
+
+Sends a `PUT` request to `/projects/{id}/environments/{environment_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `environment_id`: The ID of an environment.
+- `body`
+```ignore
+let response = client.update_environment()
+    .id(id)
+    .environment_id(environment_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn update_environment(&self) -> builder::UpdateEnvironment<'_>;
+    /**Delete an environment
+
+Deletes an environment; it must be stopped first. Answers 204 No Content. A CI/CD job token is accepted. The code declares the `Environment` entity as its success model, but answers through `destroy_conditionally!`, which sends no body. Documented errors: 401, 403 when the environment is not stopped, 404, 412 on a stale `If-Unmodified-Since` header.
+
+Sends a `DELETE` request to `/projects/{id}/environments/{environment_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `environment_id`: The ID of an environment.
+```ignore
+let response = client.delete_environment()
+    .id(id)
+    .environment_id(environment_id)
+    .send()
+    .await;
+```*/
+    fn delete_environment(&self) -> builder::DeleteEnvironment<'_>;
+    /**Stop an environment
+
+Stops an environment, running its `on_stop` action unless `force` is true. Answers 200 (not 201) with the environment. A CI/CD job token is accepted. Documented errors: 401, 403, 404.
+
+Sends a `POST` request to `/projects/{id}/environments/{environment_id}/stop`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `environment_id`: The ID of an environment.
+- `force`: Stop the environment without running its `on_stop` actions (default `false`).
+```ignore
+let response = client.stop_environment()
+    .id(id)
+    .environment_id(environment_id)
+    .force(force)
+    .send()
+    .await;
+```*/
+    fn stop_environment(&self) -> builder::StopEnvironment<'_>;
+}
+
+impl ClientEnvironmentsExt for Client {
+    fn list_environments(&self) -> builder::ListEnvironments<'_> {
+        builder::ListEnvironments::new(self)
+    }
+
+    fn create_environment(&self) -> builder::CreateEnvironment<'_> {
+        builder::CreateEnvironment::new(self)
+    }
+
+    fn delete_stopped_review_apps(&self) -> builder::DeleteStoppedReviewApps<'_> {
+        builder::DeleteStoppedReviewApps::new(self)
+    }
+
+    fn stop_stale_environments(&self) -> builder::StopStaleEnvironments<'_> {
+        builder::StopStaleEnvironments::new(self)
+    }
+
+    fn get_environment(&self) -> builder::GetEnvironment<'_> {
+        builder::GetEnvironment::new(self)
+    }
+
+    fn update_environment(&self) -> builder::UpdateEnvironment<'_> {
+        builder::UpdateEnvironment::new(self)
+    }
+
+    fn delete_environment(&self) -> builder::DeleteEnvironment<'_> {
+        builder::DeleteEnvironment::new(self)
+    }
+
+    fn stop_environment(&self) -> builder::StopEnvironment<'_> {
+        builder::StopEnvironment::new(self)
+    }
+}
+
 ///Group-level CI/CD variables (doc/api/group_level_variables.md, lib/api/group_variables.rb).
 pub trait ClientGroupVariablesExt {
     /**List group variables
@@ -7463,8 +19930,126 @@ impl ClientGroupVariablesExt for Client {
     }
 }
 
+///Instance-level CI/CD variables (doc/api/instance_level_ci_variables.md, lib/api/admin/ci/variables.rb).
+pub trait ClientInstanceVariablesExt {
+    /**List all instance variables
+
+Lists the instance-level CI/CD variables (administrators only; GitLab Self-Managed and Dedicated). Instance variables have no `environment_scope`. Offset pagination. Documented errors: 401, 403 for non-administrators.
+
+Sends a `GET` request to `/admin/ci/variables`
+
+Arguments:
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+```ignore
+let response = client.list_instance_variables()
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    fn list_instance_variables(&self) -> builder::ListInstanceVariables<'_>;
+    /**Create instance variable
+
+Creates an instance-level CI/CD variable (administrators only). The value may hold at most 10,000 characters, and the number of instance variables is limited. The code declares no success status, so Grape's POST default of 201 applies. Documented errors: 400 with validation errors, 401, 403.
+
+Sends a `POST` request to `/admin/ci/variables`
+
+```ignore
+let response = client.create_instance_variable()
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn create_instance_variable(&self) -> builder::CreateInstanceVariable<'_>;
+    /**Show instance variable details
+
+Gets an instance-level CI/CD variable (administrators only). Documented errors: 401, 403, 404 "InstanceVariable Not Found".
+
+Sends a `GET` request to `/admin/ci/variables/{key}`
+
+Arguments:
+- `key`: The key of a variable.
+```ignore
+let response = client.get_instance_variable()
+    .key(key)
+    .send()
+    .await;
+```*/
+    fn get_instance_variable(&self) -> builder::GetInstanceVariable<'_>;
+    /**Update instance variable
+
+Updates an instance-level CI/CD variable (administrators only). The docs mark `value` as required; the code makes every field optional, and a `key` in the body is ignored. Documented errors: 400 with validation errors, 401, 403, 404 "InstanceVariable Not Found".
+
+Sends a `PUT` request to `/admin/ci/variables/{key}`
+
+Arguments:
+- `key`: The key of a variable.
+- `body`
+```ignore
+let response = client.update_instance_variable()
+    .key(key)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn update_instance_variable(&self) -> builder::UpdateInstanceVariable<'_>;
+    /**Remove instance variable
+
+Deletes an instance-level CI/CD variable (administrators only). Answers 204 No Content. Documented errors: 401, 403, 404 "InstanceVariable Not Found".
+
+Sends a `DELETE` request to `/admin/ci/variables/{key}`
+
+Arguments:
+- `key`: The key of a variable.
+```ignore
+let response = client.delete_instance_variable()
+    .key(key)
+    .send()
+    .await;
+```*/
+    fn delete_instance_variable(&self) -> builder::DeleteInstanceVariable<'_>;
+}
+
+impl ClientInstanceVariablesExt for Client {
+    fn list_instance_variables(&self) -> builder::ListInstanceVariables<'_> {
+        builder::ListInstanceVariables::new(self)
+    }
+
+    fn create_instance_variable(&self) -> builder::CreateInstanceVariable<'_> {
+        builder::CreateInstanceVariable::new(self)
+    }
+
+    fn get_instance_variable(&self) -> builder::GetInstanceVariable<'_> {
+        builder::GetInstanceVariable::new(self)
+    }
+
+    fn update_instance_variable(&self) -> builder::UpdateInstanceVariable<'_> {
+        builder::UpdateInstanceVariable::new(self)
+    }
+
+    fn delete_instance_variable(&self) -> builder::DeleteInstanceVariable<'_> {
+        builder::DeleteInstanceVariable::new(self)
+    }
+}
+
 ///Job artifacts (doc/api/job_artifacts.md, lib/api/ci/job_artifacts.rb).
 pub trait ClientJobArtifactsExt {
+    /**Delete project artifacts
+
+Expires every job artifact of the project that can be deleted (`Ci::JobArtifacts::DeleteProjectArtifactsService`); the artifacts are then removed in the background, so it answers 202 Accepted with no body. Artifacts locked as the latest successful ones of a ref are kept. Needs the Maintainer role. Documented errors: 401, 403, 409 while the project's build artifact size is being refreshed.
+
+Sends a `DELETE` request to `/projects/{id}/artifacts`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+```ignore
+let response = client.delete_project_artifacts()
+    .id(id)
+    .send()
+    .await;
+```*/
+    fn delete_project_artifacts(&self) -> builder::DeleteProjectArtifacts<'_>;
     /**Download the artifacts archive
 
 Downloads the zipped artifacts archive of the job named `job` in the latest successful pipeline (by creation time) of a branch or tag. For parent and child pipelines the parent is searched first. `HEAD` and SHAs are not supported. Same answers as `downloadJobArtifacts`: `application/octet-stream` from local storage, a 302 redirect to object storage or a CDN (followed by the HTTP client), or a Workhorse-proxied 200. A CI job token is accepted. Documented errors: 401, 403, 404 "Build not found, no artifacts, or all artifacts are reports".
@@ -7586,6 +20171,10 @@ let response = client.download_job_artifact_file()
 }
 
 impl ClientJobArtifactsExt for Client {
+    fn delete_project_artifacts(&self) -> builder::DeleteProjectArtifacts<'_> {
+        builder::DeleteProjectArtifacts::new(self)
+    }
+
     fn download_ref_artifacts(&self) -> builder::DownloadRefArtifacts<'_> {
         builder::DownloadRefArtifacts::new(self)
     }
@@ -7611,8 +20200,228 @@ impl ClientJobArtifactsExt for Client {
     }
 }
 
+///CI/CD job token access settings and allowlists (doc/api/project_job_token_scopes.md, lib/api/project_job_token_scope.rb).
+pub trait ClientJobTokenScopeExt {
+    /**Get a project's CI/CD job token access settings
+
+Gets the CI/CD job token access settings of a project (Maintainer role). Documented errors: 401, 403, 404.
+
+Sends a `GET` request to `/projects/{id}/job_token_scope`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+```ignore
+let response = client.get_job_token_scope()
+    .id(id)
+    .send()
+    .await;
+```*/
+    fn get_job_token_scope(&self) -> builder::GetJobTokenScope<'_>;
+    /**Patch a project's CI/CD job token access settings
+
+Turns the **Limit access to this project** setting (the inbound job token scope) on or off. Answers 204 No Content. Documented errors: 400 with the update service's message, 401, 403, 404.
+
+Sends a `PATCH` request to `/projects/{id}/job_token_scope`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `body`
+```ignore
+let response = client.update_job_token_scope()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn update_job_token_scope(&self) -> builder::UpdateJobTokenScope<'_>;
+    /**Get a project's CI/CD job token inbound allowlist
+
+Lists the projects whose CI/CD job tokens may access this project (`BasicProjectDetails` entity). Offset pagination. Documented errors: 401, 403, 404.
+
+Sends a `GET` request to `/projects/{id}/job_token_scope/allowlist`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+```ignore
+let response = client.list_job_token_allowlist()
+    .id(id)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    fn list_job_token_allowlist(&self) -> builder::ListJobTokenAllowlist<'_>;
+    /**Add a project to a CI/CD job token inbound allowlist
+
+Adds a project to the inbound allowlist. Answers 201 with the link. Documented errors: 400 with the service's message, 401, 403, 404 "target_project_id not found", 422.
+
+Sends a `POST` request to `/projects/{id}/job_token_scope/allowlist`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `body`
+```ignore
+let response = client.add_job_token_allowlist_project()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn add_job_token_allowlist_project(
+        &self,
+    ) -> builder::AddJobTokenAllowlistProject<'_>;
+    /**Remove a project from a CI/CD job token inbound allowlist
+
+Removes a project from the inbound allowlist. Answers 204 No Content. Documented errors: 400 with the service's message, 401, 403 (insufficient permissions), 404.
+
+Sends a `DELETE` request to `/projects/{id}/job_token_scope/allowlist/{target_project_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `target_project_id`: The ID of the project to remove.
+```ignore
+let response = client.remove_job_token_allowlist_project()
+    .id(id)
+    .target_project_id(target_project_id)
+    .send()
+    .await;
+```*/
+    fn remove_job_token_allowlist_project(
+        &self,
+    ) -> builder::RemoveJobTokenAllowlistProject<'_>;
+    /**Get a project's CI/CD job token allowlist of groups
+
+Lists the groups whose projects' CI/CD job tokens may access this project (`BasicGroupDetails` entity; the code's description names `BasicProjectDetails`, but it presents groups with `BasicGroupDetails`). Offset pagination. Documented errors: 401, 403, 404.
+
+Sends a `GET` request to `/projects/{id}/job_token_scope/groups_allowlist`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+```ignore
+let response = client.list_job_token_groups_allowlist()
+    .id(id)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    fn list_job_token_groups_allowlist(
+        &self,
+    ) -> builder::ListJobTokenGroupsAllowlist<'_>;
+    /**Add a group to a CI/CD job token allowlist
+
+Adds a group to the allowlist. Answers 201 with the link (the code's description names `BasicGroupDetails`; it presents the `GroupScopeLink` entity). Documented errors: 400 with the service's message, 401, 403, 404 "target_group_id not found", 422.
+
+Sends a `POST` request to `/projects/{id}/job_token_scope/groups_allowlist`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `body`
+```ignore
+let response = client.add_job_token_groups_allowlist_group()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn add_job_token_groups_allowlist_group(
+        &self,
+    ) -> builder::AddJobTokenGroupsAllowlistGroup<'_>;
+    /**Remove a group from a CI/CD job token allowlist
+
+Removes a group from the allowlist. Answers 204 No Content. Documented errors: 400 with the service's message, 401, 403 (insufficient permissions), 404 "target_group_id not found".
+
+Sends a `DELETE` request to `/projects/{id}/job_token_scope/groups_allowlist/{target_group_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `target_group_id`: The ID of the group to remove.
+```ignore
+let response = client.remove_job_token_groups_allowlist_group()
+    .id(id)
+    .target_group_id(target_group_id)
+    .send()
+    .await;
+```*/
+    fn remove_job_token_groups_allowlist_group(
+        &self,
+    ) -> builder::RemoveJobTokenGroupsAllowlistGroup<'_>;
+}
+
+impl ClientJobTokenScopeExt for Client {
+    fn get_job_token_scope(&self) -> builder::GetJobTokenScope<'_> {
+        builder::GetJobTokenScope::new(self)
+    }
+
+    fn update_job_token_scope(&self) -> builder::UpdateJobTokenScope<'_> {
+        builder::UpdateJobTokenScope::new(self)
+    }
+
+    fn list_job_token_allowlist(&self) -> builder::ListJobTokenAllowlist<'_> {
+        builder::ListJobTokenAllowlist::new(self)
+    }
+
+    fn add_job_token_allowlist_project(
+        &self,
+    ) -> builder::AddJobTokenAllowlistProject<'_> {
+        builder::AddJobTokenAllowlistProject::new(self)
+    }
+
+    fn remove_job_token_allowlist_project(
+        &self,
+    ) -> builder::RemoveJobTokenAllowlistProject<'_> {
+        builder::RemoveJobTokenAllowlistProject::new(self)
+    }
+
+    fn list_job_token_groups_allowlist(
+        &self,
+    ) -> builder::ListJobTokenGroupsAllowlist<'_> {
+        builder::ListJobTokenGroupsAllowlist::new(self)
+    }
+
+    fn add_job_token_groups_allowlist_group(
+        &self,
+    ) -> builder::AddJobTokenGroupsAllowlistGroup<'_> {
+        builder::AddJobTokenGroupsAllowlistGroup::new(self)
+    }
+
+    fn remove_job_token_groups_allowlist_group(
+        &self,
+    ) -> builder::RemoveJobTokenGroupsAllowlistGroup<'_> {
+        builder::RemoveJobTokenGroupsAllowlistGroup::new(self)
+    }
+}
+
 ///CI/CD jobs of a project (doc/api/jobs.md, lib/api/ci/jobs.rb).
 pub trait ClientJobsExt {
+    /**Get job token's job
+
+Gets the job that owns the CI/CD job token the request is authenticated with (`Job` entity). Send the token as `JOB-TOKEN: $CI_JOB_TOKEN`, `Authorization: Bearer $CI_JOB_TOKEN` or the `job_token` query parameter; the call must run inside the job. With any other valid credential (a personal access token...) there is no current job and the answer is 404. Documented errors: 400, 401, 404 "Job Not Found".
+
+Sends a `GET` request to `/job`
+
+```ignore
+let response = client.get_current_job()
+    .send()
+    .await;
+```*/
+    fn get_current_job(&self) -> builder::GetCurrentJob<'_>;
+    /**Get GitLab agent by CI_JOB_TOKEN
+
+Lists the GitLab agents for Kubernetes that the job owning the CI/CD job token may use, with the job, pipeline, project, user and environment they are authorized for. Job token authentication only, as for `getCurrentJob` (404 with another credential). The code builds the body by hand (`{allowed_agents, job: {id}, pipeline: {id}, project: {id, groups}, user: {id, username, roles_in_project}, environment: {tier, slug}}`, without `environment` when the job has none); the docs example is older and shows fuller `job`, `pipeline`, `project` and `user` objects, which the code no longer sends. The docs mark it Premium. Documented errors: 400, 401, 404.
+
+Sends a `GET` request to `/job/allowed_agents`
+
+```ignore
+let response = client.get_job_allowed_agents()
+    .send()
+    .await;
+```*/
+    fn get_job_allowed_agents(&self) -> builder::GetJobAllowedAgents<'_>;
     /**List project jobs
 
 Lists the jobs of a project, newest (highest ID) first. A CI job token is accepted. Offset pagination (`page`, `per_page`) never sends `x-total`/`x-total-pages` here (`without_count: true`). Keyset pagination: send `pagination=keyset` (with `order_by=id` and `sort=desc`, the only supported ordering, authenticated users only) and follow the `Link: <...&cursor=...>; rel="next"` header, passing its `cursor` back; no `id_after` parameter exists for jobs (they use the cursor-based keyset pager). Rate limited (`jobs_index`, 600 requests a minute per user by default) with a 429. Documented errors: 400 "Scope contains invalid value(s)", 401, 403, 404, 405 when the offset exceeds the plan's maximum offset or keyset pagination is asked with another ordering, 429.
@@ -7748,6 +20557,29 @@ let response = client.get_job_trace()
     .await;
 ```*/
     fn get_job_trace(&self) -> builder::GetJobTrace<'_>;
+    /**List pipeline trigger jobs
+
+Lists the trigger jobs (bridges) of a pipeline (`Bridge` entity: `JobBasic` plus `downstream_pipeline`, decoded by the `Job` superset schema; no runner or artifact fields). Needs `read_build` on the project. Offset pagination. Documented errors: 400 "Scope contains invalid value(s)", 401, 403, 404.
+
+Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/bridges`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `scope`: Return only jobs with these statuses, sent as repeated `scope[]=...` keys. Any value that is not a job status answers 400 "Scope contains invalid value(s)". All jobs are returned when it is absent.
+```ignore
+let response = client.list_pipeline_bridges()
+    .id(id)
+    .pipeline_id(pipeline_id)
+    .page(page)
+    .per_page(per_page)
+    .scope(scope)
+    .send()
+    .await;
+```*/
+    fn list_pipeline_bridges(&self) -> builder::ListPipelineBridges<'_>;
     /**List pipeline jobs
 
 Lists the jobs of a pipeline (child pipelines can be queried too), sorted by ID, descending. Retried jobs are left out unless `include_retried=true`. Bridge (trigger) jobs are not included: they are listed by `GET /projects/:id/pipelines/:pipeline_id/bridges`. A CI job token is accepted. Offset pagination. Documented errors: 400 for an invalid scope, 401, 403, 404.
@@ -7776,6 +20608,14 @@ let response = client.list_pipeline_jobs()
 }
 
 impl ClientJobsExt for Client {
+    fn get_current_job(&self) -> builder::GetCurrentJob<'_> {
+        builder::GetCurrentJob::new(self)
+    }
+
+    fn get_job_allowed_agents(&self) -> builder::GetJobAllowedAgents<'_> {
+        builder::GetJobAllowedAgents::new(self)
+    }
+
     fn list_project_jobs(&self) -> builder::ListProjectJobs<'_> {
         builder::ListProjectJobs::new(self)
     }
@@ -7804,8 +20644,97 @@ impl ClientJobsExt for Client {
         builder::GetJobTrace::new(self)
     }
 
+    fn list_pipeline_bridges(&self) -> builder::ListPipelineBridges<'_> {
+        builder::ListPipelineBridges::new(self)
+    }
+
     fn list_pipeline_jobs(&self) -> builder::ListPipelineJobs<'_> {
         builder::ListPipelineJobs::new(self)
+    }
+}
+
+///Merge request pipelines (doc/api/merge_requests.md, lib/api/merge_requests.rb).
+pub trait ClientMergeRequestsExt {
+    /**List merge request pipelines
+
+Lists the pipelines of a merge request (`PipelineBasic` entity). Offset pagination. Documented errors: 401, 403, 404 (also when the ID rather than the IID is given).
+
+Sends a `GET` request to `/projects/{id}/merge_requests/{merge_request_iid}/pipelines`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `merge_request_iid`: The IID (project-scoped ID) of a merge request, not its global ID.
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+```ignore
+let response = client.list_merge_request_pipelines()
+    .id(id)
+    .merge_request_iid(merge_request_iid)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    fn list_merge_request_pipelines(&self) -> builder::ListMergeRequestPipelines<'_>;
+    /**Create merge request pipeline
+
+Creates a merge request pipeline (detached, or merged results when the project enables it); the configuration needs jobs for merge requests. The code answers 200 (set explicitly, not 201) with the pipeline. With `async=true` it creates the pipeline in the background and answers 202 Accepted with no body, a second success shape that this spec cannot declare: the generated client reports that 202 as an unexpected response. Documented errors: 400 with the pipeline's validation errors, 401, 403, 404, 405 when no pipeline could be created.
+
+Sends a `POST` request to `/projects/{id}/merge_requests/{merge_request_iid}/pipelines`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `merge_request_iid`: The IID (project-scoped ID) of a merge request, not its global ID.
+- `async_`: Create the pipeline in the background (default `false`); the answer is then 202 with no body, which the generated client does not accept (see the description).
+```ignore
+let response = client.create_merge_request_pipeline()
+    .id(id)
+    .merge_request_iid(merge_request_iid)
+    .async_(async_)
+    .send()
+    .await;
+```*/
+    fn create_merge_request_pipeline(&self) -> builder::CreateMergeRequestPipeline<'_>;
+}
+
+impl ClientMergeRequestsExt for Client {
+    fn list_merge_request_pipelines(&self) -> builder::ListMergeRequestPipelines<'_> {
+        builder::ListMergeRequestPipelines::new(self)
+    }
+
+    fn create_merge_request_pipeline(&self) -> builder::CreateMergeRequestPipeline<'_> {
+        builder::CreateMergeRequestPipeline::new(self)
+    }
+}
+
+///Pipelines of a package (doc/api/packages.md, lib/api/project_packages.rb).
+pub trait ClientPackagesExt {
+    /**List package pipelines
+
+Lists the pipelines that built a package, newest first (`Package::Pipeline` entity: `PipelineBasic` plus `user`; GitLab 16.1+). Keyset pagination only (the code forces `pagination=keyset`): at most 20 per page, follow the `Link rel="next"` header and pass its `cursor` back. A CI/CD job token is accepted. Documented errors: 401, 403, 404 "Package not found".
+
+Sends a `GET` request to `/projects/{id}/packages/{package_id}/pipelines`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `package_id`: The ID of a package.
+- `cursor`: The keyset cursor from the `Link rel="next"` header of the previous page.
+- `per_page`: The number of pipelines per page, 1 to 20 (default 20).
+```ignore
+let response = client.list_package_pipelines()
+    .id(id)
+    .package_id(package_id)
+    .cursor(cursor)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    fn list_package_pipelines(&self) -> builder::ListPackagePipelines<'_>;
+}
+
+impl ClientPackagesExt for Client {
+    fn list_package_pipelines(&self) -> builder::ListPackagePipelines<'_> {
+        builder::ListPackagePipelines::new(self)
     }
 }
 
@@ -7902,6 +20831,43 @@ let response = client.delete_pipeline_schedule()
     .await;
 ```*/
     fn delete_pipeline_schedule(&self) -> builder::DeletePipelineSchedule<'_>;
+    /**Get all pipelines triggered by a pipeline schedule
+
+Lists the pipelines a pipeline schedule started (`PipelineBasic` entity, without `name`), oldest first by default (`sort=asc`, unlike the project pipeline list). The filters are in the code, not in the docs. Offset pagination. Documented errors: 401, 403, 404.
+
+Sends a `GET` request to `/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/pipelines`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `pipeline_schedule_id`: The ID of a pipeline schedule.
+- `created_after`: Return pipelines created after this time (ISO 8601).
+- `created_before`: Return pipelines created before this time (ISO 8601).
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `scope`: Return only pipelines in this scope.
+- `sort`: Sort order by ID (default `asc`).
+- `status`: Return only pipelines with this status.
+- `updated_after`: Return pipelines updated on or after this time (ISO 8601).
+- `updated_before`: Return pipelines updated on or before this time (ISO 8601).
+```ignore
+let response = client.list_pipeline_schedule_pipelines()
+    .id(id)
+    .pipeline_schedule_id(pipeline_schedule_id)
+    .created_after(created_after)
+    .created_before(created_before)
+    .page(page)
+    .per_page(per_page)
+    .scope(scope)
+    .sort(sort)
+    .status(status)
+    .updated_after(updated_after)
+    .updated_before(updated_before)
+    .send()
+    .await;
+```*/
+    fn list_pipeline_schedule_pipelines(
+        &self,
+    ) -> builder::ListPipelineSchedulePipelines<'_>;
     /**Run a scheduled pipeline immediately
 
 Runs a pipeline schedule now (asynchronously); the next scheduled run is not affected. Answers 201 `{"message": "201 Created"}`. Documented errors: 401, 403, 404, 500 "Unable to schedule pipeline run immediately".
@@ -7959,6 +20925,25 @@ let response = client.create_pipeline_schedule_variable()
     fn create_pipeline_schedule_variable(
         &self,
     ) -> builder::CreatePipelineScheduleVariable<'_>;
+    /**Get a pipeline schedule variable
+
+Gets one variable of a pipeline schedule (`Variable` entity: `variable_type`, `key`, `value`, `raw`). The route is in the newest code (`lib/api/ci/pipeline_schedules.rb`) but not in the docs read, so `externalDocs` points at the variables section. Needs `read_pipeline_schedule_variables`. Documented errors: 401, 403, 404 "Pipeline Schedule Variable Not Found" (or "Pipeline Schedule Not Found").
+
+Sends a `GET` request to `/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/variables/{key}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `pipeline_schedule_id`: The ID of a pipeline schedule.
+- `key`: The key of a variable.
+```ignore
+let response = client.get_pipeline_schedule_variable()
+    .id(id)
+    .pipeline_schedule_id(pipeline_schedule_id)
+    .key(key)
+    .send()
+    .await;
+```*/
+    fn get_pipeline_schedule_variable(&self) -> builder::GetPipelineScheduleVariable<'_>;
     /**Edit a pipeline schedule variable
 
 Updates a variable of a pipeline schedule. The docs mark `value` as required; the code makes it optional. Documented errors: 400 with validation errors, 401, 403, 404 "Pipeline Schedule Variable Not Found".
@@ -8026,6 +21011,12 @@ impl ClientPipelineSchedulesExt for Client {
         builder::DeletePipelineSchedule::new(self)
     }
 
+    fn list_pipeline_schedule_pipelines(
+        &self,
+    ) -> builder::ListPipelineSchedulePipelines<'_> {
+        builder::ListPipelineSchedulePipelines::new(self)
+    }
+
     fn play_pipeline_schedule(&self) -> builder::PlayPipelineSchedule<'_> {
         builder::PlayPipelineSchedule::new(self)
     }
@@ -8040,6 +21031,12 @@ impl ClientPipelineSchedulesExt for Client {
         &self,
     ) -> builder::CreatePipelineScheduleVariable<'_> {
         builder::CreatePipelineScheduleVariable::new(self)
+    }
+
+    fn get_pipeline_schedule_variable(
+        &self,
+    ) -> builder::GetPipelineScheduleVariable<'_> {
+        builder::GetPipelineScheduleVariable::new(self)
     }
 
     fn update_pipeline_schedule_variable(
@@ -8121,6 +21118,23 @@ let response = client.list_project_pipelines()
     .await;
 ```*/
     fn list_project_pipelines(&self) -> builder::ListProjectPipelines<'_>;
+    /**Get the latest pipeline
+
+Gets the latest pipeline for the most recent commit on a ref (`PipelineWithMetadata` entity, with `name`); the default branch when `ref` is absent. The literal `latest` segment shares its place with `{pipeline_id}`; Grape matches `latest` first. When no pipeline exists for the commit the code authorizes `read_pipeline` on `nil`, which fails, so the answer is 403 (as the docs say), not 404. Not paginated, although the docs print the pagination note here too. Documented errors: 401, 403 (also when there is no pipeline), 404.
+
+Sends a `GET` request to `/projects/{id}/pipelines/latest`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `ref_`: The branch or tag to check (default: the project's default branch).
+```ignore
+let response = client.get_latest_pipeline()
+    .id(id)
+    .ref_(ref_)
+    .send()
+    .await;
+```*/
+    fn get_latest_pipeline(&self) -> builder::GetLatestPipeline<'_>;
     /**Get a single pipeline
 
 Gets one pipeline of a project, child pipelines included (`PipelineWithMetadata` entity). The docs print "Use the page and per_page pagination parameters" here too, but the route is not paginated in the code. Documented errors: 401, 403, 404.
@@ -8172,6 +21186,25 @@ let response = client.cancel_pipeline()
     .await;
 ```*/
     fn cancel_pipeline(&self) -> builder::CancelPipeline<'_>;
+    /**Update pipeline metadata
+
+Renames a pipeline (GitLab 16.6+); the metadata holds only the name. A CI job token is accepted (`job_token_policies: admin_pipelines`). Answers 200 with the pipeline (`PipelineWithMetadata`, with `name`). Documented errors: 400 with the service's reason and messages, 401, 403, 404.
+
+Sends a `PUT` request to `/projects/{id}/pipelines/{pipeline_id}/metadata`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
+- `body`
+```ignore
+let response = client.update_pipeline_metadata()
+    .id(id)
+    .pipeline_id(pipeline_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn update_pipeline_metadata(&self) -> builder::UpdatePipelineMetadata<'_>;
     /**Retry jobs in a pipeline
 
 Retries the failed or canceled jobs of a pipeline; a no-op when there are none. Answers 201 with the pipeline. Documented errors: 401, 403 (also with the retry service's error message), 404.
@@ -8189,6 +21222,42 @@ let response = client.retry_pipeline()
     .await;
 ```*/
     fn retry_pipeline(&self) -> builder::RetryPipeline<'_>;
+    /**Get a test report for a pipeline
+
+Gets the unit test report of a pipeline (`TestReportEntity` with details: every suite with its test cases). When the pipeline has test reports the answer is cached for two minutes (`cache_action_if`). Not paginated, although the docs print the pagination note. Documented errors: 401, 403, 404.
+
+Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/test_report`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
+```ignore
+let response = client.get_pipeline_test_report()
+    .id(id)
+    .pipeline_id(pipeline_id)
+    .send()
+    .await;
+```*/
+    fn get_pipeline_test_report(&self) -> builder::GetPipelineTestReport<'_>;
+    /**Get a test report summary for a pipeline
+
+Gets the summary of a pipeline's unit test report (`TestReportSummaryEntity`): the totals and one entry per suite with the IDs of the jobs that produced it, without test cases. Not paginated. Documented errors: 401, 403, 404.
+
+Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/test_report_summary`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
+```ignore
+let response = client.get_pipeline_test_report_summary()
+    .id(id)
+    .pipeline_id(pipeline_id)
+    .send()
+    .await;
+```*/
+    fn get_pipeline_test_report_summary(
+        &self,
+    ) -> builder::GetPipelineTestReportSummary<'_>;
     /**Get variables for a pipeline
 
 Lists the pipeline variables (the variables given when the pipeline was created). The docs say the `page` and `per_page` parameters apply, but the code presents `pipeline.variables` without paginating, so they are not declared here. Items carry only `variable_type`, `key` and `value`. Documented errors: 401, 403, 404.
@@ -8217,6 +21286,10 @@ impl ClientPipelinesExt for Client {
         builder::ListProjectPipelines::new(self)
     }
 
+    fn get_latest_pipeline(&self) -> builder::GetLatestPipeline<'_> {
+        builder::GetLatestPipeline::new(self)
+    }
+
     fn get_pipeline(&self) -> builder::GetPipeline<'_> {
         builder::GetPipeline::new(self)
     }
@@ -8229,8 +21302,22 @@ impl ClientPipelinesExt for Client {
         builder::CancelPipeline::new(self)
     }
 
+    fn update_pipeline_metadata(&self) -> builder::UpdatePipelineMetadata<'_> {
+        builder::UpdatePipelineMetadata::new(self)
+    }
+
     fn retry_pipeline(&self) -> builder::RetryPipeline<'_> {
         builder::RetryPipeline::new(self)
+    }
+
+    fn get_pipeline_test_report(&self) -> builder::GetPipelineTestReport<'_> {
+        builder::GetPipelineTestReport::new(self)
+    }
+
+    fn get_pipeline_test_report_summary(
+        &self,
+    ) -> builder::GetPipelineTestReportSummary<'_> {
+        builder::GetPipelineTestReportSummary::new(self)
     }
 
     fn list_pipeline_variables(&self) -> builder::ListPipelineVariables<'_> {
@@ -8359,8 +21446,715 @@ impl ClientProjectVariablesExt for Client {
     }
 }
 
+///Resource groups (doc/api/resource_groups.md, lib/api/ci/resource_groups.rb).
+pub trait ClientResourceGroupsExt {
+    /**Get all resource groups for a project
+
+Lists the resource groups of a project. Offset pagination. Documented errors: 401, 404.
+
+Sends a `GET` request to `/projects/{id}/resource_groups`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+```ignore
+let response = client.list_resource_groups()
+    .id(id)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    fn list_resource_groups(&self) -> builder::ListResourceGroups<'_>;
+    /**Get a specific resource group
+
+Gets a resource group by its key. Documented errors: 401, 404.
+
+Sends a `GET` request to `/projects/{id}/resource_groups/{key}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `key`: The key of a resource group, passed raw (the client percent-encodes it; the route rejects a `/`). The docs suggest encoding `_` as `%5F`, which is equivalent.
+```ignore
+let response = client.get_resource_group()
+    .id(id)
+    .key(key)
+    .send()
+    .await;
+```*/
+    fn get_resource_group(&self) -> builder::GetResourceGroup<'_>;
+    /**Edit an existing resource group
+
+Changes the process mode of a resource group. Documented errors: 400 with validation errors, 401, 404.
+
+Sends a `PUT` request to `/projects/{id}/resource_groups/{key}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `key`: The key of a resource group, passed raw (the client percent-encodes it; the route rejects a `/`). The docs suggest encoding `_` as `%5F`, which is equivalent.
+- `body`
+```ignore
+let response = client.update_resource_group()
+    .id(id)
+    .key(key)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn update_resource_group(&self) -> builder::UpdateResourceGroup<'_>;
+    /**Retrieve current job for a resource group
+
+Gets the job that currently holds the resource group (`JobBasic` entity; GitLab 18.6+). When no job holds it the code presents `nil`, so the body is the JSON `null`, which the `JobOrNull` schema decodes. Needs `read_build` too. Documented errors: 401, 404.
+
+Sends a `GET` request to `/projects/{id}/resource_groups/{key}/current_job`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `key`: The key of a resource group, passed raw (the client percent-encodes it; the route rejects a `/`). The docs suggest encoding `_` as `%5F`, which is equivalent.
+```ignore
+let response = client.get_resource_group_current_job()
+    .id(id)
+    .key(key)
+    .send()
+    .await;
+```*/
+    fn get_resource_group_current_job(&self) -> builder::GetResourceGroupCurrentJob<'_>;
+    /**List upcoming jobs for a specific resource group
+
+Lists the jobs waiting for the resource group, in the order they will get it (`JobBasic` entity). Needs `read_build` too. Offset pagination. Documented errors: 401, 404.
+
+Sends a `GET` request to `/projects/{id}/resource_groups/{key}/upcoming_jobs`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `key`: The key of a resource group, passed raw (the client percent-encodes it; the route rejects a `/`). The docs suggest encoding `_` as `%5F`, which is equivalent.
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+```ignore
+let response = client.list_resource_group_upcoming_jobs()
+    .id(id)
+    .key(key)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    fn list_resource_group_upcoming_jobs(
+        &self,
+    ) -> builder::ListResourceGroupUpcomingJobs<'_>;
+}
+
+impl ClientResourceGroupsExt for Client {
+    fn list_resource_groups(&self) -> builder::ListResourceGroups<'_> {
+        builder::ListResourceGroups::new(self)
+    }
+
+    fn get_resource_group(&self) -> builder::GetResourceGroup<'_> {
+        builder::GetResourceGroup::new(self)
+    }
+
+    fn update_resource_group(&self) -> builder::UpdateResourceGroup<'_> {
+        builder::UpdateResourceGroup::new(self)
+    }
+
+    fn get_resource_group_current_job(&self) -> builder::GetResourceGroupCurrentJob<'_> {
+        builder::GetResourceGroupCurrentJob::new(self)
+    }
+
+    fn list_resource_group_upcoming_jobs(
+        &self,
+    ) -> builder::ListResourceGroupUpcomingJobs<'_> {
+        builder::ListResourceGroupUpcomingJobs::new(self)
+    }
+}
+
+///Runners, runner managers and runner tokens (doc/api/runners.md, lib/api/ci/runners.rb, lib/api/ci/runner.rb, lib/api/user_runners.rb).
+pub trait ClientRunnersExt {
+    /**List all of a group's runners
+
+Lists the runners available to a group, from its ancestors and the allowed instance runners included (Owner or Auditor). No `scope` filter. Offset pagination. Documented errors: 400 "Scope contains invalid value", 403.
+
+Sends a `GET` request to `/groups/{id}/runners`
+
+Arguments:
+- `id`: The ID or path of the group: a number, or the full path such as `group/subgroup`, passed raw (the client percent-encodes it).
+- `page`: The page to return (offset pagination; default 1).
+- `paused`: Return only the runners that ignore (`true`) or accept (`false`) new jobs.
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `status`: Return only the runners with this status; `offline` includes `stale`. `active` and `paused` are deprecated (use `paused`).
+- `tag_list`: Return only the runners with all these tags, comma-separated (`macos,shell`).
+- `type_`: Return only the runners of this type.
+- `version_prefix`: Return only the runners whose version starts with this prefix (`15.0`, `16.1.241`).
+```ignore
+let response = client.list_group_runners()
+    .id(id)
+    .page(page)
+    .paused(paused)
+    .per_page(per_page)
+    .status(status)
+    .tag_list(tag_list)
+    .type_(type_)
+    .version_prefix(version_prefix)
+    .send()
+    .await;
+```*/
+    fn list_group_runners(&self) -> builder::ListGroupRunners<'_>;
+    /**Reset group's runner registration token
+
+Resets the group's runner registration token (deprecated registration flow). Grape answers the POST with 201. Documented errors: 401, 403, 404 "Group Not Found".
+
+Sends a `POST` request to `/groups/{id}/runners/reset_registration_token`
+
+Arguments:
+- `id`: The ID or path of the group: a number, or the full path such as `group/subgroup`, passed raw (the client percent-encodes it).
+```ignore
+let response = client.reset_group_runner_registration_token()
+    .id(id)
+    .send()
+    .await;
+```*/
+    fn reset_group_runner_registration_token(
+        &self,
+    ) -> builder::ResetGroupRunnerRegistrationToken<'_>;
+    /**List all of a project's runners
+
+Lists the runners available to a project, from its ancestor groups and the allowed instance runners included (Maintainer or Auditor). `scope` is deprecated. Offset pagination. Documented errors: 400 "Scope contains invalid value", 403 "No access granted".
+
+Sends a `GET` request to `/projects/{id}/runners`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `page`: The page to return (offset pagination; default 1).
+- `paused`: Return only the runners that ignore (`true`) or accept (`false`) new jobs.
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `scope`: Deprecated (use `type`, `status` or `paused`); return only the runners in this scope.
+- `status`: Return only the runners with this status; `offline` includes `stale`. `active` and `paused` are deprecated (use `paused`).
+- `tag_list`: Return only the runners with all these tags, comma-separated (`macos,shell`).
+- `type_`: Return only the runners of this type.
+- `version_prefix`: Return only the runners whose version starts with this prefix (`15.0`, `16.1.241`).
+```ignore
+let response = client.list_project_runners()
+    .id(id)
+    .page(page)
+    .paused(paused)
+    .per_page(per_page)
+    .scope(scope)
+    .status(status)
+    .tag_list(tag_list)
+    .type_(type_)
+    .version_prefix(version_prefix)
+    .send()
+    .await;
+```*/
+    fn list_project_runners(&self) -> builder::ListProjectRunners<'_>;
+    /**Assign a runner to project
+
+Assigns an available project runner to the project. Grape answers the POST with 201 and the runner. Documented errors: 400 with the service's reason, 403 "No access granted", "Runner is a group runner" or "Runner is locked", 404 "Runner Not Found".
+
+Sends a `POST` request to `/projects/{id}/runners`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `body`
+```ignore
+let response = client.assign_project_runner()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn assign_project_runner(&self) -> builder::AssignProjectRunner<'_>;
+    /**Reset project's runner registration token
+
+Resets the project's runner registration token (deprecated registration flow). Grape answers the POST with 201. Documented errors: 401, 403, 404 "Project Not Found".
+
+Sends a `POST` request to `/projects/{id}/runners/reset_registration_token`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+```ignore
+let response = client.reset_project_runner_registration_token()
+    .id(id)
+    .send()
+    .await;
+```*/
+    fn reset_project_runner_registration_token(
+        &self,
+    ) -> builder::ResetProjectRunnerRegistrationToken<'_>;
+    /**Unassign a runner from project
+
+Unassigns a project runner from a project that does not own it (delete the runner instead for its owner project). Answers 204 No Content. Documented errors: 400, 403 with the service's message (for example when it is the runner's only project), 404 "Runner Not Found", 412 on a stale `If-Unmodified-Since` header.
+
+Sends a `DELETE` request to `/projects/{id}/runners/{runner_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
+```ignore
+let response = client.unassign_project_runner()
+    .id(id)
+    .runner_id(runner_id)
+    .send()
+    .await;
+```*/
+    fn unassign_project_runner(&self) -> builder::UnassignProjectRunner<'_>;
+    /**List all available runners
+
+Lists the runners the user owns or can manage (`current_user.ci_owned_runners`; `Runner` entity). `scope` is deprecated in favour of `type`, `status` and `paused`; the `active` and `paused` values of `status` and the `active` response field are deprecated too. Offset pagination. The runner-token routes `POST /runners` (register) and `DELETE /runners` (by token) share this path; they are declared as `registerRunner` and `deleteRunnerByToken`. Documented errors: 400 "Scope contains invalid value", 401.
+
+Sends a `GET` request to `/runners`
+
+Arguments:
+- `page`: The page to return (offset pagination; default 1).
+- `paused`: Return only the runners that ignore (`true`) or accept (`false`) new jobs.
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `scope`: Deprecated (use `type`, `status` or `paused`); return only the runners in this scope.
+- `status`: Return only the runners with this status; `offline` includes `stale`. `active` and `paused` are deprecated (use `paused`).
+- `tag_list`: Return only the runners with all these tags, comma-separated (`macos,shell`).
+- `type_`: Return only the runners of this type.
+- `version_prefix`: Return only the runners whose version starts with this prefix (`15.0`, `16.1.241`).
+```ignore
+let response = client.list_runners()
+    .page(page)
+    .paused(paused)
+    .per_page(per_page)
+    .scope(scope)
+    .status(status)
+    .tag_list(tag_list)
+    .type_(type_)
+    .version_prefix(version_prefix)
+    .send()
+    .await;
+```*/
+    fn list_runners(&self) -> builder::ListRunners<'_>;
+    /**Create a runner (with a registration token)
+
+Registers a runner with a runner registration token (deprecated flow, disabled by default since GitLab 17.0; prefer `createUserRunner`). Authenticated by the `token` field, not by a user token. Answers 201 with the runner's ID and authentication token. Documented errors: 400 with validation errors, 403 with the service's message (invalid registration token), 410 Gone (with the service's message as the reason) when registration tokens are disabled for the instance, group or project.
+
+Sends a `POST` request to `/runners`
+
+```ignore
+let response = client.register_runner()
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn register_runner(&self) -> builder::RegisterRunner<'_>;
+    /**Delete a runner by authentication token
+
+Deletes the runner that owns the given authentication token (`token` field; no user token). Answers 204 No Content. Documented errors: 403 for an unknown token, 412 on a stale `If-Unmodified-Since` header.
+
+Sends a `DELETE` request to `/runners`
+
+```ignore
+let response = client.delete_runner_by_token()
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn delete_runner_by_token(&self) -> builder::DeleteRunnerByToken<'_>;
+    /**List all runners
+
+Lists every runner of the instance (administrators and auditors; GitLab Self-Managed and Dedicated). The literal `all` shares its place with `{runner_id}`. Same filters as `listRunners`; `scope` also takes the legacy `specific` and `shared`. Offset pagination. Documented errors: 400 "Scope contains invalid value", 401, 403.
+
+Sends a `GET` request to `/runners/all`
+
+Arguments:
+- `page`: The page to return (offset pagination; default 1).
+- `paused`: Return only the runners that ignore (`true`) or accept (`false`) new jobs.
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `scope`: Deprecated (use `type`, `status` or `paused`); return only the runners in this scope.
+- `status`: Return only the runners with this status; `offline` includes `stale`. `active` and `paused` are deprecated (use `paused`).
+- `tag_list`: Return only the runners with all these tags, comma-separated (`macos,shell`).
+- `type_`: Return only the runners of this type.
+- `version_prefix`: Return only the runners whose version starts with this prefix (`15.0`, `16.1.241`).
+```ignore
+let response = client.list_all_runners()
+    .page(page)
+    .paused(paused)
+    .per_page(per_page)
+    .scope(scope)
+    .status(status)
+    .tag_list(tag_list)
+    .type_(type_)
+    .version_prefix(version_prefix)
+    .send()
+    .await;
+```*/
+    fn list_all_runners(&self) -> builder::ListAllRunners<'_>;
+    /**Reset runner's authentication token by using the current token
+
+Resets a runner's authentication token, authenticated by the current token (`token` field; no user token). Grape answers the POST with 201. Documented errors: 403, 422 with the service's message.
+
+Sends a `POST` request to `/runners/reset_authentication_token`
+
+```ignore
+let response = client.reset_runner_authentication_token_by_token()
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn reset_runner_authentication_token_by_token(
+        &self,
+    ) -> builder::ResetRunnerAuthenticationTokenByToken<'_>;
+    /**Reset instance's runner registration token
+
+Resets the instance's runner registration token (deprecated registration flow; administrators). Grape answers the POST with 201. Documented errors: 401, 403.
+
+Sends a `POST` request to `/runners/reset_registration_token`
+
+```ignore
+let response = client.reset_instance_runner_registration_token()
+    .send()
+    .await;
+```*/
+    fn reset_instance_runner_registration_token(
+        &self,
+    ) -> builder::ResetInstanceRunnerRegistrationToken<'_>;
+    /**Verify authentication for a registered runner
+
+Checks a runner authentication token (`token` field; no user token); `system_id` is needed for `glrt-` tokens. Answers 200 (set explicitly) with the runner's ID and token (`RunnerRegistrationDetails`); older code answered the text `200`. Documented errors: 403 for invalid credentials, 422 "Runner is orphaned".
+
+Sends a `POST` request to `/runners/verify`
+
+```ignore
+let response = client.verify_runner()
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn verify_runner(&self) -> builder::VerifyRunner<'_>;
+    /**Retrieve runner's details
+
+Gets a runner (`RunnerDetails` entity). Instance runners are visible to every signed-in user; group and project runners need the Maintainer or Owner role (or `admin_runners`). `version`, `revision`, `platform` and `architecture` come from the most recently seen runner manager and are deprecated (use `listRunnerManagers`). Documented errors: 401, 403 "No access granted", 404 "Runner Not Found".
+
+Sends a `GET` request to `/runners/{runner_id}`
+
+Arguments:
+- `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
+```ignore
+let response = client.get_runner()
+    .runner_id(runner_id)
+    .send()
+    .await;
+```*/
+    fn get_runner(&self) -> builder::GetRunner<'_>;
+    /**Update runner's details
+
+Updates a runner; at least one field is required, and `active` (deprecated) and `paused` are mutually exclusive. Pausing a runner is `{"paused": true}`. Documented errors: 400 with validation errors, 401, 403 "No access granted", 404 "Runner Not Found".
+
+Sends a `PUT` request to `/runners/{runner_id}`
+
+Arguments:
+- `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
+- `body`
+```ignore
+let response = client.update_runner()
+    .runner_id(runner_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn update_runner(&self) -> builder::UpdateRunner<'_>;
+    /**Delete a runner by ID
+
+Deletes a runner. Answers 204 No Content (the code declares the `Runner` entity, but `destroy_conditionally!` sends no body). Documented errors: 401, 403 "No access granted" or "Runner associated with more than one project", 404 "Runner Not Found", 412 on a stale `If-Unmodified-Since` header.
+
+Sends a `DELETE` request to `/runners/{runner_id}`
+
+Arguments:
+- `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
+```ignore
+let response = client.delete_runner()
+    .runner_id(runner_id)
+    .send()
+    .await;
+```*/
+    fn delete_runner(&self) -> builder::DeleteRunner<'_>;
+    /**List all jobs processed by a runner
+
+Lists the jobs a runner is processing or processed, limited to projects where the user has at least the Reporter role (`JobBasicWithProject` entity). Offset pagination, or keyset pagination with `pagination=keyset` (`order_by=id`) and the `cursor` of the `Link rel="next"` header. With `system_id` and offset pagination the totals are not sent. Documented errors: 401, 403 "No access granted", 404 "Runner Not Found".
+
+Sends a `GET` request to `/runners/{runner_id}/jobs`
+
+Arguments:
+- `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
+- `cursor`: The keyset cursor from the `Link rel="next"` header of the previous page.
+- `order_by`: Order by `id` (give it with `sort`).
+- `page`: The page to return (offset pagination; default 1).
+- `pagination`: `keyset` switches to keyset pagination.
+- `per_page`: The number of items per page (default 20, maximum 100).
+- `sort`: Sort order (default `desc`).
+- `status`: Return only the jobs with this status.
+- `system_id`: Return only the jobs of the runner manager with this system ID.
+```ignore
+let response = client.list_runner_jobs()
+    .runner_id(runner_id)
+    .cursor(cursor)
+    .order_by(order_by)
+    .page(page)
+    .pagination(pagination)
+    .per_page(per_page)
+    .sort(sort)
+    .status(status)
+    .system_id(system_id)
+    .send()
+    .await;
+```*/
+    fn list_runner_jobs(&self) -> builder::ListRunnerJobs<'_>;
+    /**List all runner's managers
+
+Lists the managers (runner processes, one per `system_id`) of a runner. Not paginated in the code. Documented errors: 401, 403, 404 "Runner Not Found".
+
+Sends a `GET` request to `/runners/{runner_id}/managers`
+
+Arguments:
+- `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
+```ignore
+let response = client.list_runner_managers()
+    .runner_id(runner_id)
+    .send()
+    .await;
+```*/
+    fn list_runner_managers(&self) -> builder::ListRunnerManagers<'_>;
+    /**Reset runner's authentication token by using the runner ID
+
+Resets the authentication token of a runner, with a user token. The code sets no status, so Grape answers the POST with 201. Documented errors: 401, 403 "No access granted", 404 "Runner Not Found".
+
+Sends a `POST` request to `/runners/{runner_id}/reset_authentication_token`
+
+Arguments:
+- `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
+```ignore
+let response = client.reset_runner_authentication_token()
+    .runner_id(runner_id)
+    .send()
+    .await;
+```*/
+    fn reset_runner_authentication_token(
+        &self,
+    ) -> builder::ResetRunnerAuthenticationToken<'_>;
+    /**Create a runner linked to a user
+
+Creates a runner owned by the current user (the runner creation flow that replaces registration tokens); needs a token with the `create_runner` scope, and administrator access for `instance_type` or the Owner role for a group or project. The token is shown only in this answer. Grape answers the POST with 201. Documented errors: 400 with the service's errors, 401, 403.
+
+Sends a `POST` request to `/user/runners`
+
+```ignore
+let response = client.create_user_runner()
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn create_user_runner(&self) -> builder::CreateUserRunner<'_>;
+}
+
+impl ClientRunnersExt for Client {
+    fn list_group_runners(&self) -> builder::ListGroupRunners<'_> {
+        builder::ListGroupRunners::new(self)
+    }
+
+    fn reset_group_runner_registration_token(
+        &self,
+    ) -> builder::ResetGroupRunnerRegistrationToken<'_> {
+        builder::ResetGroupRunnerRegistrationToken::new(self)
+    }
+
+    fn list_project_runners(&self) -> builder::ListProjectRunners<'_> {
+        builder::ListProjectRunners::new(self)
+    }
+
+    fn assign_project_runner(&self) -> builder::AssignProjectRunner<'_> {
+        builder::AssignProjectRunner::new(self)
+    }
+
+    fn reset_project_runner_registration_token(
+        &self,
+    ) -> builder::ResetProjectRunnerRegistrationToken<'_> {
+        builder::ResetProjectRunnerRegistrationToken::new(self)
+    }
+
+    fn unassign_project_runner(&self) -> builder::UnassignProjectRunner<'_> {
+        builder::UnassignProjectRunner::new(self)
+    }
+
+    fn list_runners(&self) -> builder::ListRunners<'_> {
+        builder::ListRunners::new(self)
+    }
+
+    fn register_runner(&self) -> builder::RegisterRunner<'_> {
+        builder::RegisterRunner::new(self)
+    }
+
+    fn delete_runner_by_token(&self) -> builder::DeleteRunnerByToken<'_> {
+        builder::DeleteRunnerByToken::new(self)
+    }
+
+    fn list_all_runners(&self) -> builder::ListAllRunners<'_> {
+        builder::ListAllRunners::new(self)
+    }
+
+    fn reset_runner_authentication_token_by_token(
+        &self,
+    ) -> builder::ResetRunnerAuthenticationTokenByToken<'_> {
+        builder::ResetRunnerAuthenticationTokenByToken::new(self)
+    }
+
+    fn reset_instance_runner_registration_token(
+        &self,
+    ) -> builder::ResetInstanceRunnerRegistrationToken<'_> {
+        builder::ResetInstanceRunnerRegistrationToken::new(self)
+    }
+
+    fn verify_runner(&self) -> builder::VerifyRunner<'_> {
+        builder::VerifyRunner::new(self)
+    }
+
+    fn get_runner(&self) -> builder::GetRunner<'_> {
+        builder::GetRunner::new(self)
+    }
+
+    fn update_runner(&self) -> builder::UpdateRunner<'_> {
+        builder::UpdateRunner::new(self)
+    }
+
+    fn delete_runner(&self) -> builder::DeleteRunner<'_> {
+        builder::DeleteRunner::new(self)
+    }
+
+    fn list_runner_jobs(&self) -> builder::ListRunnerJobs<'_> {
+        builder::ListRunnerJobs::new(self)
+    }
+
+    fn list_runner_managers(&self) -> builder::ListRunnerManagers<'_> {
+        builder::ListRunnerManagers::new(self)
+    }
+
+    fn reset_runner_authentication_token(
+        &self,
+    ) -> builder::ResetRunnerAuthenticationToken<'_> {
+        builder::ResetRunnerAuthenticationToken::new(self)
+    }
+
+    fn create_user_runner(&self) -> builder::CreateUserRunner<'_> {
+        builder::CreateUserRunner::new(self)
+    }
+}
+
+///Project-level secure files (doc/api/secure_files.md, lib/api/ci/secure_files.rb).
+pub trait ClientSecureFilesExt {
+    /**List project secure files
+
+Lists the secure files of a project (`SecureFile` entity). A CI/CD job token, or a personal access token through HTTP Basic authentication, is accepted. Offset pagination. Uploading a secure file (`POST /projects/:id/secure_files`, `multipart/form-data` with `name`, `file` and optional `permissions`: `read_only`, `read_write` or `execute`; Maintainer role; 5 MB limit) cannot be generated from this spec (no multipart, rule 5) and is written by hand in `kitelab`. Documented errors: 401, 403, 404, 503 when the `ci_secure_files` feature flag is off.
+
+Sends a `GET` request to `/projects/{id}/secure_files`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `page`: The page to return (offset pagination; default 1).
+- `per_page`: The number of items per page (default 20, maximum 100).
+```ignore
+let response = client.list_secure_files()
+    .id(id)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    fn list_secure_files(&self) -> builder::ListSecureFiles<'_>;
+    /**Show secure file details
+
+Gets the metadata of a secure file. A CI/CD job token is accepted. Documented errors: 401, 403, 404, 503 when the feature flag is off.
+
+Sends a `GET` request to `/projects/{id}/secure_files/{secure_file_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `secure_file_id`: The ID of a secure file.
+```ignore
+let response = client.get_secure_file()
+    .id(id)
+    .secure_file_id(secure_file_id)
+    .send()
+    .await;
+```*/
+    fn get_secure_file(&self) -> builder::GetSecureFile<'_>;
+    /**Remove secure file
+
+Deletes a secure file (Maintainer role). Answers 204 No Content. Documented errors: 401, 403, 404, 503 when the feature flag is off.
+
+Sends a `DELETE` request to `/projects/{id}/secure_files/{secure_file_id}`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `secure_file_id`: The ID of a secure file.
+```ignore
+let response = client.delete_secure_file()
+    .id(id)
+    .secure_file_id(secure_file_id)
+    .send()
+    .await;
+```*/
+    fn delete_secure_file(&self) -> builder::DeleteSecureFile<'_>;
+    /**Download secure file
+
+Downloads the content of a secure file as `application/octet-stream` with `Content-Disposition: attachment; filename=<name>`. A CI/CD job token is accepted. Older docs print the path as `/projects/:project_id/download/:id`; the code routes `/projects/:id/secure_files/:secure_file_id/download`. Documented errors: 401, 403, 404, 503 when the feature flag is off.
+
+Sends a `GET` request to `/projects/{id}/secure_files/{secure_file_id}/download`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `secure_file_id`: The ID of a secure file.
+```ignore
+let response = client.download_secure_file()
+    .id(id)
+    .secure_file_id(secure_file_id)
+    .send()
+    .await;
+```*/
+    fn download_secure_file(&self) -> builder::DownloadSecureFile<'_>;
+}
+
+impl ClientSecureFilesExt for Client {
+    fn list_secure_files(&self) -> builder::ListSecureFiles<'_> {
+        builder::ListSecureFiles::new(self)
+    }
+
+    fn get_secure_file(&self) -> builder::GetSecureFile<'_> {
+        builder::GetSecureFile::new(self)
+    }
+
+    fn delete_secure_file(&self) -> builder::DeleteSecureFile<'_> {
+        builder::DeleteSecureFile::new(self)
+    }
+
+    fn download_secure_file(&self) -> builder::DownloadSecureFile<'_> {
+        builder::DownloadSecureFile::new(self)
+    }
+}
+
 ///Pipeline trigger tokens (doc/api/pipeline_triggers.md, lib/api/ci/triggers.rb).
 pub trait ClientTriggersExt {
+    /**Trigger a pipeline with a token (legacy path)
+
+The legacy form of `triggerPipeline`: the same Grape route (`":id/(ref/:ref/)trigger/pipeline"`, `ref` matching `.+`), with the ref in the path instead of the body. Authenticated by the `token` field (a pipeline trigger token or a CI/CD job token), not by a header. `variables` is a map of string to string. Answers 201 with the pipeline. Documented errors: 400 "variables needs to be a map of key-valued strings" or the pipeline's errors, 401, 403 when the request carries `X-Gitlab-Event: Pipeline Hook` or the token may not run it, 404 for an unknown project or token.
+
+Sends a `POST` request to `/projects/{id}/ref/{ref}/trigger/pipeline`
+
+Arguments:
+- `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
+- `ref_`: The branch or tag (or commit SHA) to run the pipeline on, passed raw (the client percent-encodes it).
+- `body`
+```ignore
+let response = client.trigger_pipeline_for_ref()
+    .id(id)
+    .ref_(ref_)
+    .body(body)
+    .send()
+    .await;
+```*/
+    fn trigger_pipeline_for_ref(&self) -> builder::TriggerPipelineForRef<'_>;
     /**Trigger a pipeline with a token
 
 Creates a pipeline, authenticated by the `token` field of the body (a pipeline trigger token or a CI/CD job token): no authentication header is needed, and none is used for the decision. With a CI/CD job token the new pipeline is a multi-project downstream pipeline of the job's pipeline. `variables` is a map of string to string here (not the array of `createPipeline`). The route also exists in the legacy form `/projects/:id/ref/:ref/trigger/pipeline`, not declared here. Answers 201 with the pipeline. Documented errors: 400 "variables needs to be a map of key-valued strings" or the pipeline's errors, 401, 403 when the request carries `X-Gitlab-Event: Pipeline Hook` (loop guard) or the token may not run it, 404 for an unknown project or token.
@@ -8470,6 +22264,10 @@ let response = client.delete_trigger()
 }
 
 impl ClientTriggersExt for Client {
+    fn trigger_pipeline_for_ref(&self) -> builder::TriggerPipelineForRef<'_> {
+        builder::TriggerPipelineForRef::new(self)
+    }
+
     fn trigger_pipeline(&self) -> builder::TriggerPipeline<'_> {
         builder::TriggerPipeline::new(self)
     }
@@ -8504,6 +22302,705 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`ClientInstanceVariablesExt::list_instance_variables`]
+
+[`ClientInstanceVariablesExt::list_instance_variables`]: super::ClientInstanceVariablesExt::list_instance_variables*/
+    #[derive(Debug, Clone)]
+    pub struct ListInstanceVariables<'a> {
+        client: &'a super::Client,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+
+    impl<'a> ListInstanceVariables<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/admin/ci/variables`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Variable>>, Error<()>> {
+            let Self { client, page, per_page } = self;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/admin/ci/variables", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_instance_variables",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientInstanceVariablesExt::create_instance_variable`]
+
+[`ClientInstanceVariablesExt::create_instance_variable`]: super::ClientInstanceVariablesExt::create_instance_variable*/
+    #[derive(Debug, Clone)]
+    pub struct CreateInstanceVariable<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CreateInstanceVariableRequest, String>,
+    }
+
+    impl<'a> CreateInstanceVariable<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateInstanceVariableRequest>,
+            <V as std::convert::TryInto<
+                types::CreateInstanceVariableRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateInstanceVariableRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateInstanceVariableRequest,
+            ) -> types::builder::CreateInstanceVariableRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/admin/ci/variables`
+        pub async fn send(self) -> Result<ResponseValue<types::Variable>, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CreateInstanceVariableRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/admin/ci/variables", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_instance_variable",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientInstanceVariablesExt::get_instance_variable`]
+
+[`ClientInstanceVariablesExt::get_instance_variable`]: super::ClientInstanceVariablesExt::get_instance_variable*/
+    #[derive(Debug, Clone)]
+    pub struct GetInstanceVariable<'a> {
+        client: &'a super::Client,
+        key: Result<::std::string::String, String>,
+    }
+
+    impl<'a> GetInstanceVariable<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                key: Err("key was not initialized".to_string()),
+            }
+        }
+
+        pub fn key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.key = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/admin/ci/variables/{key}`
+        pub async fn send(self) -> Result<ResponseValue<types::Variable>, Error<()>> {
+            let Self { client, key } = self;
+            let key = key.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/admin/ci/variables/{}", client.baseurl, encode_path(& key
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_instance_variable",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientInstanceVariablesExt::update_instance_variable`]
+
+[`ClientInstanceVariablesExt::update_instance_variable`]: super::ClientInstanceVariablesExt::update_instance_variable*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateInstanceVariable<'a> {
+        client: &'a super::Client,
+        key: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateInstanceVariableRequest, String>,
+    }
+
+    impl<'a> UpdateInstanceVariable<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                key: Err("key was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.key = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateInstanceVariableRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateInstanceVariableRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateInstanceVariableRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateInstanceVariableRequest,
+            ) -> types::builder::UpdateInstanceVariableRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `PUT` request to `/admin/ci/variables/{key}`
+        pub async fn send(self) -> Result<ResponseValue<types::Variable>, Error<()>> {
+            let Self { client, key, body } = self;
+            let key = key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateInstanceVariableRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/admin/ci/variables/{}", client.baseurl, encode_path(& key
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_instance_variable",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientInstanceVariablesExt::delete_instance_variable`]
+
+[`ClientInstanceVariablesExt::delete_instance_variable`]: super::ClientInstanceVariablesExt::delete_instance_variable*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteInstanceVariable<'a> {
+        client: &'a super::Client,
+        key: Result<::std::string::String, String>,
+    }
+
+    impl<'a> DeleteInstanceVariable<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                key: Err("key was not initialized".to_string()),
+            }
+        }
+
+        pub fn key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.key = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `DELETE` request to `/admin/ci/variables/{key}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, key } = self;
+            let key = key.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/admin/ci/variables/{}", client.baseurl, encode_path(& key
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "delete_instance_variable",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::list_group_runners`]
+
+[`ClientRunnersExt::list_group_runners`]: super::ClientRunnersExt::list_group_runners*/
+    #[derive(Debug, Clone)]
+    pub struct ListGroupRunners<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        paused: Result<Option<bool>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        status: Result<Option<crate::gitlab::types::RunnerStatusFilter>, String>,
+        tag_list: Result<Option<::std::string::String>, String>,
+        type_: Result<Option<crate::gitlab::types::RunnerType>, String>,
+        version_prefix: Result<Option<::std::string::String>, String>,
+    }
+
+    impl<'a> ListGroupRunners<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                page: Ok(None),
+                paused: Ok(None),
+                per_page: Ok(None),
+                status: Ok(None),
+                tag_list: Ok(None),
+                type_: Ok(None),
+                version_prefix: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn paused<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.paused = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for paused failed".to_string());
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerStatusFilter>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerStatusFilter` for status failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn tag_list<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.tag_list = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for tag_list failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn type_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerType>,
+        {
+            self.type_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerType` for type_ failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn version_prefix<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_prefix = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_prefix failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/groups/{id}/runners`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Runner>>, Error<()>> {
+            let Self {
+                client,
+                id,
+                page,
+                paused,
+                per_page,
+                status,
+                tag_list,
+                type_,
+                version_prefix,
+            } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let paused = paused.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let tag_list = tag_list.map_err(Error::InvalidRequest)?;
+            let type_ = type_.map_err(Error::InvalidRequest)?;
+            let version_prefix = version_prefix.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/groups/{}/runners", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("paused", &paused))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(&progenitor_client::QueryParam::new("tag_list", &tag_list))
+                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "version_prefix",
+                        &version_prefix,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_group_runners",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::reset_group_runner_registration_token`]
+
+[`ClientRunnersExt::reset_group_runner_registration_token`]: super::ClientRunnersExt::reset_group_runner_registration_token*/
+    #[derive(Debug, Clone)]
+    pub struct ResetGroupRunnerRegistrationToken<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+    }
+
+    impl<'a> ResetGroupRunnerRegistrationToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `POST` request to `/groups/{id}/runners/reset_registration_token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResetTokenResult>, Error<()>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/groups/{}/runners/reset_registration_token", client.baseurl,
+                encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "reset_group_runner_registration_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
     /**Builder for [`ClientGroupVariablesExt::list_group_variables`]
 
 [`ClientGroupVariablesExt::list_group_variables`]: super::ClientGroupVariablesExt::list_group_variables*/
@@ -9066,6 +23563,3018 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "delete_group_variable",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobsExt::get_current_job`]
+
+[`ClientJobsExt::get_current_job`]: super::ClientJobsExt::get_current_job*/
+    #[derive(Debug, Clone)]
+    pub struct GetCurrentJob<'a> {
+        client: &'a super::Client,
+    }
+
+    impl<'a> GetCurrentJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+
+        ///Sends a `GET` request to `/job`
+        pub async fn send(self) -> Result<ResponseValue<types::Job>, Error<()>> {
+            let Self { client } = self;
+            let url = format!("{}/job", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_current_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobsExt::get_job_allowed_agents`]
+
+[`ClientJobsExt::get_job_allowed_agents`]: super::ClientJobsExt::get_job_allowed_agents*/
+    #[derive(Debug, Clone)]
+    pub struct GetJobAllowedAgents<'a> {
+        client: &'a super::Client,
+    }
+
+    impl<'a> GetJobAllowedAgents<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+
+        ///Sends a `GET` request to `/job/allowed_agents`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::JobAllowedAgents>, Error<()>> {
+            let Self { client } = self;
+            let url = format!("{}/job/allowed_agents", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_job_allowed_agents",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobArtifactsExt::delete_project_artifacts`]
+
+[`ClientJobArtifactsExt::delete_project_artifacts`]: super::ClientJobArtifactsExt::delete_project_artifacts*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteProjectArtifacts<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+    }
+
+    impl<'a> DeleteProjectArtifacts<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `DELETE` request to `/projects/{id}/artifacts`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/artifacts", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "delete_project_artifacts",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientCiLintExt::lint_project_ci_config`]
+
+[`ClientCiLintExt::lint_project_ci_config`]: super::ClientCiLintExt::lint_project_ci_config*/
+    #[derive(Debug, Clone)]
+    pub struct LintProjectCiConfig<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        content_ref: Result<Option<::std::string::String>, String>,
+        dry_run: Result<Option<bool>, String>,
+        dry_run_ref: Result<Option<::std::string::String>, String>,
+        include_jobs: Result<Option<bool>, String>,
+        ref_: Result<Option<::std::string::String>, String>,
+        sha: Result<Option<::std::string::String>, String>,
+    }
+
+    impl<'a> LintProjectCiConfig<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                content_ref: Ok(None),
+                dry_run: Ok(None),
+                dry_run_ref: Ok(None),
+                include_jobs: Ok(None),
+                ref_: Ok(None),
+                sha: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn content_ref<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.content_ref = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for content_ref failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for dry_run failed".to_string());
+            self
+        }
+
+        pub fn dry_run_ref<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.dry_run_ref = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for dry_run_ref failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn include_jobs<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.include_jobs = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for include_jobs failed".to_string());
+            self
+        }
+
+        pub fn ref_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ref_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ref_ failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn sha<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.sha = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for sha failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/ci/lint`
+        pub async fn send(self) -> Result<ResponseValue<types::LintResult>, Error<()>> {
+            let Self {
+                client,
+                id,
+                content_ref,
+                dry_run,
+                dry_run_ref,
+                include_jobs,
+                ref_,
+                sha,
+            } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let content_ref = content_ref.map_err(Error::InvalidRequest)?;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let dry_run_ref = dry_run_ref.map_err(Error::InvalidRequest)?;
+            let include_jobs = include_jobs.map_err(Error::InvalidRequest)?;
+            let ref_ = ref_.map_err(Error::InvalidRequest)?;
+            let sha = sha.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/ci/lint", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("content_ref", &content_ref))
+                .query(&progenitor_client::QueryParam::new("dry_run", &dry_run))
+                .query(&progenitor_client::QueryParam::new("dry_run_ref", &dry_run_ref))
+                .query(
+                    &progenitor_client::QueryParam::new("include_jobs", &include_jobs),
+                )
+                .query(&progenitor_client::QueryParam::new("ref", &ref_))
+                .query(&progenitor_client::QueryParam::new("sha", &sha))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "lint_project_ci_config",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientCiLintExt::lint_ci_config`]
+
+[`ClientCiLintExt::lint_ci_config`]: super::ClientCiLintExt::lint_ci_config*/
+    #[derive(Debug, Clone)]
+    pub struct LintCiConfig<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::LintRequest, String>,
+    }
+
+    impl<'a> LintCiConfig<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LintRequest>,
+            <V as std::convert::TryInto<types::LintRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `LintRequest` for body failed: {}", s)
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LintRequest,
+            ) -> types::builder::LintRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/ci/lint`
+        pub async fn send(self) -> Result<ResponseValue<types::LintResult>, Error<()>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::LintRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/ci/lint", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "lint_ci_config",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientDeploymentsExt::list_deployments`]
+
+[`ClientDeploymentsExt::list_deployments`]: super::ClientDeploymentsExt::list_deployments*/
+    #[derive(Debug, Clone)]
+    pub struct ListDeployments<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        environment: Result<Option<::std::string::String>, String>,
+        finished_after: Result<Option<crate::Timestamp>, String>,
+        finished_before: Result<Option<crate::Timestamp>, String>,
+        order_by: Result<Option<crate::gitlab::types::DeploymentOrderBy>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        sort: Result<Option<crate::gitlab::types::Sort>, String>,
+        status: Result<Option<crate::gitlab::types::DeploymentStatus>, String>,
+        updated_after: Result<Option<crate::Timestamp>, String>,
+        updated_before: Result<Option<crate::Timestamp>, String>,
+    }
+
+    impl<'a> ListDeployments<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                environment: Ok(None),
+                finished_after: Ok(None),
+                finished_before: Ok(None),
+                order_by: Ok(None),
+                page: Ok(None),
+                per_page: Ok(None),
+                sort: Ok(None),
+                status: Ok(None),
+                updated_after: Ok(None),
+                updated_before: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn environment<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.environment = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for environment failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn finished_after<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::Timestamp>,
+        {
+            self.finished_after = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: Timestamp` for finished_after failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn finished_before<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::Timestamp>,
+        {
+            self.finished_before = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: Timestamp` for finished_before failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn order_by<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::DeploymentOrderBy>,
+        {
+            self.order_by = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: DeploymentOrderBy` for order_by failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn sort<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::Sort>,
+        {
+            self.sort = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: Sort` for sort failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::DeploymentStatus>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: DeploymentStatus` for status failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn updated_after<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::Timestamp>,
+        {
+            self.updated_after = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: Timestamp` for updated_after failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn updated_before<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::Timestamp>,
+        {
+            self.updated_before = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: Timestamp` for updated_before failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/deployments`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Deployment>>, Error<()>> {
+            let Self {
+                client,
+                id,
+                environment,
+                finished_after,
+                finished_before,
+                order_by,
+                page,
+                per_page,
+                sort,
+                status,
+                updated_after,
+                updated_before,
+            } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let environment = environment.map_err(Error::InvalidRequest)?;
+            let finished_after = finished_after.map_err(Error::InvalidRequest)?;
+            let finished_before = finished_before.map_err(Error::InvalidRequest)?;
+            let order_by = order_by.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let updated_after = updated_after.map_err(Error::InvalidRequest)?;
+            let updated_before = updated_before.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/deployments", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("environment", &environment))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "finished_after",
+                        &finished_after,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "finished_before",
+                        &finished_before,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("order_by", &order_by))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("sort", &sort))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(
+                    &progenitor_client::QueryParam::new("updated_after", &updated_after),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "updated_before",
+                        &updated_before,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_deployments",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientDeploymentsExt::create_deployment`]
+
+[`ClientDeploymentsExt::create_deployment`]: super::ClientDeploymentsExt::create_deployment*/
+    #[derive(Debug, Clone)]
+    pub struct CreateDeployment<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateDeploymentRequest, String>,
+    }
+
+    impl<'a> CreateDeployment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateDeploymentRequest>,
+            <V as std::convert::TryInto<
+                types::CreateDeploymentRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateDeploymentRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateDeploymentRequest,
+            ) -> types::builder::CreateDeploymentRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/deployments`
+        pub async fn send(self) -> Result<ResponseValue<types::Deployment>, Error<()>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CreateDeploymentRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/deployments", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_deployment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientDeploymentsExt::get_deployment`]
+
+[`ClientDeploymentsExt::get_deployment`]: super::ClientDeploymentsExt::get_deployment*/
+    #[derive(Debug, Clone)]
+    pub struct GetDeployment<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        deployment_id: Result<i64, String>,
+    }
+
+    impl<'a> GetDeployment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                deployment_id: Err("deployment_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn deployment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.deployment_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for deployment_id failed".to_string());
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/deployments/{deployment_id}`
+        pub async fn send(self) -> Result<ResponseValue<types::Deployment>, Error<()>> {
+            let Self { client, id, deployment_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/deployments/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& deployment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_deployment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientDeploymentsExt::update_deployment`]
+
+[`ClientDeploymentsExt::update_deployment`]: super::ClientDeploymentsExt::update_deployment*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateDeployment<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        deployment_id: Result<i64, String>,
+        body: Result<types::builder::UpdateDeploymentRequest, String>,
+    }
+
+    impl<'a> UpdateDeployment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                deployment_id: Err("deployment_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn deployment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.deployment_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for deployment_id failed".to_string());
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateDeploymentRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateDeploymentRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateDeploymentRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateDeploymentRequest,
+            ) -> types::builder::UpdateDeploymentRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `PUT` request to `/projects/{id}/deployments/{deployment_id}`
+        pub async fn send(self) -> Result<ResponseValue<types::Deployment>, Error<()>> {
+            let Self { client, id, deployment_id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateDeploymentRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/deployments/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& deployment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_deployment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientDeploymentsExt::delete_deployment`]
+
+[`ClientDeploymentsExt::delete_deployment`]: super::ClientDeploymentsExt::delete_deployment*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteDeployment<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        deployment_id: Result<i64, String>,
+    }
+
+    impl<'a> DeleteDeployment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                deployment_id: Err("deployment_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn deployment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.deployment_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for deployment_id failed".to_string());
+            self
+        }
+
+        ///Sends a `DELETE` request to `/projects/{id}/deployments/{deployment_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, id, deployment_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/deployments/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& deployment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "delete_deployment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientDeploymentsExt::approve_deployment`]
+
+[`ClientDeploymentsExt::approve_deployment`]: super::ClientDeploymentsExt::approve_deployment*/
+    #[derive(Debug, Clone)]
+    pub struct ApproveDeployment<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        deployment_id: Result<i64, String>,
+        body: Result<types::builder::DeploymentApprovalRequest, String>,
+    }
+
+    impl<'a> ApproveDeployment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                deployment_id: Err("deployment_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn deployment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.deployment_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for deployment_id failed".to_string());
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DeploymentApprovalRequest>,
+            <V as std::convert::TryInto<
+                types::DeploymentApprovalRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `DeploymentApprovalRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::DeploymentApprovalRequest,
+            ) -> types::builder::DeploymentApprovalRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/deployments/{deployment_id}/approval`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeploymentApproval>, Error<()>> {
+            let Self { client, id, deployment_id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::DeploymentApprovalRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/deployments/{}/approval", client.baseurl, encode_path(&
+                id.to_string()), encode_path(& deployment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "approve_deployment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientDeploymentsExt::list_deployment_merge_requests`]
+
+[`ClientDeploymentsExt::list_deployment_merge_requests`]: super::ClientDeploymentsExt::list_deployment_merge_requests*/
+    #[derive(Debug, Clone)]
+    pub struct ListDeploymentMergeRequests<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        deployment_id: Result<i64, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        state: Result<Option<::std::string::String>, String>,
+    }
+
+    impl<'a> ListDeploymentMergeRequests<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                deployment_id: Err("deployment_id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+                state: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn deployment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.deployment_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for deployment_id failed".to_string());
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn state<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.state = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for state failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/deployments/{deployment_id}/merge_requests`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::MergeRequestBasic>>,
+            Error<()>,
+        > {
+            let Self { client, id, deployment_id, page, per_page, state } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let state = state.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/deployments/{}/merge_requests", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& deployment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("state", &state))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_deployment_merge_requests",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientEnvironmentsExt::list_environments`]
+
+[`ClientEnvironmentsExt::list_environments`]: super::ClientEnvironmentsExt::list_environments*/
+    #[derive(Debug, Clone)]
+    pub struct ListEnvironments<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        name: Result<Option<::std::string::String>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        states: Result<Option<crate::gitlab::types::EnvironmentState>, String>,
+    }
+
+    impl<'a> ListEnvironments<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                name: Ok(None),
+                page: Ok(None),
+                per_page: Ok(None),
+                search: Ok(None),
+                states: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for name failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn states<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::EnvironmentState>,
+        {
+            self.states = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: EnvironmentState` for states failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/environments`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Environment>>, Error<()>> {
+            let Self { client, id, name, page, per_page, search, states } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let name = name.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let states = states.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/environments", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("name", &name))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(&progenitor_client::QueryParam::new("states", &states))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_environments",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientEnvironmentsExt::create_environment`]
+
+[`ClientEnvironmentsExt::create_environment`]: super::ClientEnvironmentsExt::create_environment*/
+    #[derive(Debug, Clone)]
+    pub struct CreateEnvironment<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateEnvironmentRequest, String>,
+    }
+
+    impl<'a> CreateEnvironment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateEnvironmentRequest>,
+            <V as std::convert::TryInto<
+                types::CreateEnvironmentRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateEnvironmentRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateEnvironmentRequest,
+            ) -> types::builder::CreateEnvironmentRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/environments`
+        pub async fn send(self) -> Result<ResponseValue<types::Environment>, Error<()>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CreateEnvironmentRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/environments", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_environment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientEnvironmentsExt::delete_stopped_review_apps`]
+
+[`ClientEnvironmentsExt::delete_stopped_review_apps`]: super::ClientEnvironmentsExt::delete_stopped_review_apps*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteStoppedReviewApps<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        before: Result<Option<crate::Timestamp>, String>,
+        dry_run: Result<Option<bool>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+
+    impl<'a> DeleteStoppedReviewApps<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                before: Ok(None),
+                dry_run: Ok(None),
+                limit: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn before<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::Timestamp>,
+        {
+            self.before = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: Timestamp` for before failed".to_string()
+                });
+            self
+        }
+
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for dry_run failed".to_string());
+            self
+        }
+
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `DELETE` request to `/projects/{id}/environments/review_apps`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ReviewAppsDeletion>, Error<()>> {
+            let Self { client, id, before, dry_run, limit } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let before = before.map_err(Error::InvalidRequest)?;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/environments/review_apps", client.baseurl, encode_path(&
+                id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("before", &before))
+                .query(&progenitor_client::QueryParam::new("dry_run", &dry_run))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_stopped_review_apps",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientEnvironmentsExt::stop_stale_environments`]
+
+[`ClientEnvironmentsExt::stop_stale_environments`]: super::ClientEnvironmentsExt::stop_stale_environments*/
+    #[derive(Debug, Clone)]
+    pub struct StopStaleEnvironments<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        before: Result<crate::Timestamp, String>,
+    }
+
+    impl<'a> StopStaleEnvironments<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                before: Err("before was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn before<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::Timestamp>,
+        {
+            self.before = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `crate :: Timestamp` for before failed".to_string()
+                });
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/environments/stop_stale`
+        pub async fn send(self) -> Result<ResponseValue<types::Message>, Error<()>> {
+            let Self { client, id, before } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let before = before.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/environments/stop_stale", client.baseurl, encode_path(&
+                id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("before", &before))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "stop_stale_environments",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientEnvironmentsExt::get_environment`]
+
+[`ClientEnvironmentsExt::get_environment`]: super::ClientEnvironmentsExt::get_environment*/
+    #[derive(Debug, Clone)]
+    pub struct GetEnvironment<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        environment_id: Result<i64, String>,
+    }
+
+    impl<'a> GetEnvironment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                environment_id: Err("environment_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for environment_id failed".to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/environments/{environment_id}`
+        pub async fn send(self) -> Result<ResponseValue<types::Environment>, Error<()>> {
+            let Self { client, id, environment_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/environments/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_environment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientEnvironmentsExt::update_environment`]
+
+[`ClientEnvironmentsExt::update_environment`]: super::ClientEnvironmentsExt::update_environment*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateEnvironment<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        environment_id: Result<i64, String>,
+        body: Result<types::builder::UpdateEnvironmentRequest, String>,
+    }
+
+    impl<'a> UpdateEnvironment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                environment_id: Err("environment_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for environment_id failed".to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateEnvironmentRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateEnvironmentRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateEnvironmentRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateEnvironmentRequest,
+            ) -> types::builder::UpdateEnvironmentRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `PUT` request to `/projects/{id}/environments/{environment_id}`
+        pub async fn send(self) -> Result<ResponseValue<types::Environment>, Error<()>> {
+            let Self { client, id, environment_id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateEnvironmentRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/environments/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_environment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientEnvironmentsExt::delete_environment`]
+
+[`ClientEnvironmentsExt::delete_environment`]: super::ClientEnvironmentsExt::delete_environment*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteEnvironment<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        environment_id: Result<i64, String>,
+    }
+
+    impl<'a> DeleteEnvironment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                environment_id: Err("environment_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for environment_id failed".to_string()
+                });
+            self
+        }
+
+        ///Sends a `DELETE` request to `/projects/{id}/environments/{environment_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, id, environment_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/environments/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "delete_environment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientEnvironmentsExt::stop_environment`]
+
+[`ClientEnvironmentsExt::stop_environment`]: super::ClientEnvironmentsExt::stop_environment*/
+    #[derive(Debug, Clone)]
+    pub struct StopEnvironment<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        environment_id: Result<i64, String>,
+        force: Result<Option<bool>, String>,
+    }
+
+    impl<'a> StopEnvironment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                environment_id: Err("environment_id was not initialized".to_string()),
+                force: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for environment_id failed".to_string()
+                });
+            self
+        }
+
+        pub fn force<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.force = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for force failed".to_string());
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/environments/{environment_id}/stop`
+        pub async fn send(self) -> Result<ResponseValue<types::Environment>, Error<()>> {
+            let Self { client, id, environment_id, force } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let force = force.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/environments/{}/stop", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("force", &force))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "stop_environment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobTokenScopeExt::get_job_token_scope`]
+
+[`ClientJobTokenScopeExt::get_job_token_scope`]: super::ClientJobTokenScopeExt::get_job_token_scope*/
+    #[derive(Debug, Clone)]
+    pub struct GetJobTokenScope<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+    }
+
+    impl<'a> GetJobTokenScope<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/job_token_scope`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::JobTokenScope>, Error<()>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/job_token_scope", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_job_token_scope",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobTokenScopeExt::update_job_token_scope`]
+
+[`ClientJobTokenScopeExt::update_job_token_scope`]: super::ClientJobTokenScopeExt::update_job_token_scope*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateJobTokenScope<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateJobTokenScopeRequest, String>,
+    }
+
+    impl<'a> UpdateJobTokenScope<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateJobTokenScopeRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateJobTokenScopeRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateJobTokenScopeRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateJobTokenScopeRequest,
+            ) -> types::builder::UpdateJobTokenScopeRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `PATCH` request to `/projects/{id}/job_token_scope`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateJobTokenScopeRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/job_token_scope", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_job_token_scope",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobTokenScopeExt::list_job_token_allowlist`]
+
+[`ClientJobTokenScopeExt::list_job_token_allowlist`]: super::ClientJobTokenScopeExt::list_job_token_allowlist*/
+    #[derive(Debug, Clone)]
+    pub struct ListJobTokenAllowlist<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+
+    impl<'a> ListJobTokenAllowlist<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/job_token_scope/allowlist`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::BasicProjectDetails>>,
+            Error<()>,
+        > {
+            let Self { client, id, page, per_page } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/job_token_scope/allowlist", client.baseurl, encode_path(&
+                id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_job_token_allowlist",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobTokenScopeExt::add_job_token_allowlist_project`]
+
+[`ClientJobTokenScopeExt::add_job_token_allowlist_project`]: super::ClientJobTokenScopeExt::add_job_token_allowlist_project*/
+    #[derive(Debug, Clone)]
+    pub struct AddJobTokenAllowlistProject<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::AddJobTokenAllowlistProjectRequest, String>,
+    }
+
+    impl<'a> AddJobTokenAllowlistProject<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AddJobTokenAllowlistProjectRequest>,
+            <V as std::convert::TryInto<
+                types::AddJobTokenAllowlistProjectRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AddJobTokenAllowlistProjectRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AddJobTokenAllowlistProjectRequest,
+            ) -> types::builder::AddJobTokenAllowlistProjectRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/job_token_scope/allowlist`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::JobTokenProjectScopeLink>, Error<()>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AddJobTokenAllowlistProjectRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/job_token_scope/allowlist", client.baseurl, encode_path(&
+                id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "add_job_token_allowlist_project",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobTokenScopeExt::remove_job_token_allowlist_project`]
+
+[`ClientJobTokenScopeExt::remove_job_token_allowlist_project`]: super::ClientJobTokenScopeExt::remove_job_token_allowlist_project*/
+    #[derive(Debug, Clone)]
+    pub struct RemoveJobTokenAllowlistProject<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        target_project_id: Result<i64, String>,
+    }
+
+    impl<'a> RemoveJobTokenAllowlistProject<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                target_project_id: Err(
+                    "target_project_id was not initialized".to_string(),
+                ),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn target_project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.target_project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for target_project_id failed".to_string()
+                });
+            self
+        }
+
+        ///Sends a `DELETE` request to `/projects/{id}/job_token_scope/allowlist/{target_project_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, id, target_project_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let target_project_id = target_project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/job_token_scope/allowlist/{}", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& target_project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "remove_job_token_allowlist_project",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobTokenScopeExt::list_job_token_groups_allowlist`]
+
+[`ClientJobTokenScopeExt::list_job_token_groups_allowlist`]: super::ClientJobTokenScopeExt::list_job_token_groups_allowlist*/
+    #[derive(Debug, Clone)]
+    pub struct ListJobTokenGroupsAllowlist<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+
+    impl<'a> ListJobTokenGroupsAllowlist<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/job_token_scope/groups_allowlist`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::BasicGroupDetails>>,
+            Error<()>,
+        > {
+            let Self { client, id, page, per_page } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/job_token_scope/groups_allowlist", client.baseurl,
+                encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_job_token_groups_allowlist",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobTokenScopeExt::add_job_token_groups_allowlist_group`]
+
+[`ClientJobTokenScopeExt::add_job_token_groups_allowlist_group`]: super::ClientJobTokenScopeExt::add_job_token_groups_allowlist_group*/
+    #[derive(Debug, Clone)]
+    pub struct AddJobTokenGroupsAllowlistGroup<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::AddJobTokenGroupsAllowlistGroupRequest, String>,
+    }
+
+    impl<'a> AddJobTokenGroupsAllowlistGroup<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AddJobTokenGroupsAllowlistGroupRequest>,
+            <V as std::convert::TryInto<
+                types::AddJobTokenGroupsAllowlistGroupRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AddJobTokenGroupsAllowlistGroupRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AddJobTokenGroupsAllowlistGroupRequest,
+            ) -> types::builder::AddJobTokenGroupsAllowlistGroupRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/job_token_scope/groups_allowlist`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::JobTokenGroupScopeLink>, Error<()>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AddJobTokenGroupsAllowlistGroupRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/job_token_scope/groups_allowlist", client.baseurl,
+                encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "add_job_token_groups_allowlist_group",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobTokenScopeExt::remove_job_token_groups_allowlist_group`]
+
+[`ClientJobTokenScopeExt::remove_job_token_groups_allowlist_group`]: super::ClientJobTokenScopeExt::remove_job_token_groups_allowlist_group*/
+    #[derive(Debug, Clone)]
+    pub struct RemoveJobTokenGroupsAllowlistGroup<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        target_group_id: Result<i64, String>,
+    }
+
+    impl<'a> RemoveJobTokenGroupsAllowlistGroup<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                target_group_id: Err("target_group_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn target_group_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.target_group_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for target_group_id failed".to_string()
+                });
+            self
+        }
+
+        ///Sends a `DELETE` request to `/projects/{id}/job_token_scope/groups_allowlist/{target_group_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, id, target_group_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let target_group_id = target_group_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/job_token_scope/groups_allowlist/{}", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& target_group_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "remove_job_token_groups_allowlist_group",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -10444,6 +27953,356 @@ pub mod builder {
         }
     }
 
+    /**Builder for [`ClientMergeRequestsExt::list_merge_request_pipelines`]
+
+[`ClientMergeRequestsExt::list_merge_request_pipelines`]: super::ClientMergeRequestsExt::list_merge_request_pipelines*/
+    #[derive(Debug, Clone)]
+    pub struct ListMergeRequestPipelines<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        merge_request_iid: Result<i64, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+
+    impl<'a> ListMergeRequestPipelines<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                merge_request_iid: Err(
+                    "merge_request_iid was not initialized".to_string(),
+                ),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn merge_request_iid<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.merge_request_iid = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for merge_request_iid failed".to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/merge_requests/{merge_request_iid}/pipelines`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::PipelineBasic>>, Error<()>> {
+            let Self { client, id, merge_request_iid, page, per_page } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let merge_request_iid = merge_request_iid.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/merge_requests/{}/pipelines", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& merge_request_iid
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_merge_request_pipelines",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientMergeRequestsExt::create_merge_request_pipeline`]
+
+[`ClientMergeRequestsExt::create_merge_request_pipeline`]: super::ClientMergeRequestsExt::create_merge_request_pipeline*/
+    #[derive(Debug, Clone)]
+    pub struct CreateMergeRequestPipeline<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        merge_request_iid: Result<i64, String>,
+        async_: Result<Option<bool>, String>,
+    }
+
+    impl<'a> CreateMergeRequestPipeline<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                merge_request_iid: Err(
+                    "merge_request_iid was not initialized".to_string(),
+                ),
+                async_: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn merge_request_iid<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.merge_request_iid = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for merge_request_iid failed".to_string()
+                });
+            self
+        }
+
+        pub fn async_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.async_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for async_ failed".to_string());
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/merge_requests/{merge_request_iid}/pipelines`
+        pub async fn send(self) -> Result<ResponseValue<types::Pipeline>, Error<()>> {
+            let Self { client, id, merge_request_iid, async_ } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let merge_request_iid = merge_request_iid.map_err(Error::InvalidRequest)?;
+            let async_ = async_.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/merge_requests/{}/pipelines", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& merge_request_iid
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("async", &async_))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_merge_request_pipeline",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientPackagesExt::list_package_pipelines`]
+
+[`ClientPackagesExt::list_package_pipelines`]: super::ClientPackagesExt::list_package_pipelines*/
+    #[derive(Debug, Clone)]
+    pub struct ListPackagePipelines<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        package_id: Result<i64, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+
+    impl<'a> ListPackagePipelines<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                package_id: Err("package_id was not initialized".to_string()),
+                cursor: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn package_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.package_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for package_id failed".to_string());
+            self
+        }
+
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/packages/{package_id}/pipelines`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::PackagePipeline>>, Error<()>> {
+            let Self { client, id, package_id, cursor, per_page } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let package_id = package_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/packages/{}/pipelines", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& package_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_package_pipelines",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
     /**Builder for [`ClientPipelinesExt::create_pipeline`]
 
 [`ClientPipelinesExt::create_pipeline`]: super::ClientPipelinesExt::create_pipeline*/
@@ -11083,6 +28942,286 @@ pub mod builder {
         }
     }
 
+    /**Builder for [`ClientPipelineSchedulesExt::list_pipeline_schedule_pipelines`]
+
+[`ClientPipelineSchedulesExt::list_pipeline_schedule_pipelines`]: super::ClientPipelineSchedulesExt::list_pipeline_schedule_pipelines*/
+    #[derive(Debug, Clone)]
+    pub struct ListPipelineSchedulePipelines<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        pipeline_schedule_id: Result<i64, String>,
+        created_after: Result<Option<crate::Timestamp>, String>,
+        created_before: Result<Option<crate::Timestamp>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        scope: Result<Option<crate::gitlab::types::PipelineScope>, String>,
+        sort: Result<Option<crate::gitlab::types::Sort>, String>,
+        status: Result<Option<crate::gitlab::types::PipelineStatus>, String>,
+        updated_after: Result<Option<crate::Timestamp>, String>,
+        updated_before: Result<Option<crate::Timestamp>, String>,
+    }
+
+    impl<'a> ListPipelineSchedulePipelines<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                pipeline_schedule_id: Err(
+                    "pipeline_schedule_id was not initialized".to_string(),
+                ),
+                created_after: Ok(None),
+                created_before: Ok(None),
+                page: Ok(None),
+                per_page: Ok(None),
+                scope: Ok(None),
+                sort: Ok(None),
+                status: Ok(None),
+                updated_after: Ok(None),
+                updated_before: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn pipeline_schedule_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.pipeline_schedule_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for pipeline_schedule_id failed".to_string()
+                });
+            self
+        }
+
+        pub fn created_after<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::Timestamp>,
+        {
+            self.created_after = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: Timestamp` for created_after failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn created_before<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::Timestamp>,
+        {
+            self.created_before = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: Timestamp` for created_before failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn scope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::PipelineScope>,
+        {
+            self.scope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: PipelineScope` for scope failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn sort<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::Sort>,
+        {
+            self.sort = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: Sort` for sort failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::PipelineStatus>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: PipelineStatus` for status failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn updated_after<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::Timestamp>,
+        {
+            self.updated_after = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: Timestamp` for updated_after failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn updated_before<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::Timestamp>,
+        {
+            self.updated_before = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: Timestamp` for updated_before failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/pipelines`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::PipelineBasic>>, Error<()>> {
+            let Self {
+                client,
+                id,
+                pipeline_schedule_id,
+                created_after,
+                created_before,
+                page,
+                per_page,
+                scope,
+                sort,
+                status,
+                updated_after,
+                updated_before,
+            } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let pipeline_schedule_id = pipeline_schedule_id
+                .map_err(Error::InvalidRequest)?;
+            let created_after = created_after.map_err(Error::InvalidRequest)?;
+            let created_before = created_before.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let scope = scope.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let updated_after = updated_after.map_err(Error::InvalidRequest)?;
+            let updated_before = updated_before.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/pipeline_schedules/{}/pipelines", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& pipeline_schedule_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("created_after", &created_after),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "created_before",
+                        &created_before,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("scope", &scope))
+                .query(&progenitor_client::QueryParam::new("sort", &sort))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(
+                    &progenitor_client::QueryParam::new("updated_after", &updated_after),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "updated_before",
+                        &updated_before,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_pipeline_schedule_pipelines",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
     /**Builder for [`ClientPipelineSchedulesExt::play_pipeline_schedule`]
 
 [`ClientPipelineSchedulesExt::play_pipeline_schedule`]: super::ClientPipelineSchedulesExt::play_pipeline_schedule*/
@@ -11386,6 +29525,111 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientPipelineSchedulesExt::get_pipeline_schedule_variable`]
+
+[`ClientPipelineSchedulesExt::get_pipeline_schedule_variable`]: super::ClientPipelineSchedulesExt::get_pipeline_schedule_variable*/
+    #[derive(Debug, Clone)]
+    pub struct GetPipelineScheduleVariable<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        pipeline_schedule_id: Result<i64, String>,
+        key: Result<::std::string::String, String>,
+    }
+
+    impl<'a> GetPipelineScheduleVariable<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                pipeline_schedule_id: Err(
+                    "pipeline_schedule_id was not initialized".to_string(),
+                ),
+                key: Err("key was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn pipeline_schedule_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.pipeline_schedule_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for pipeline_schedule_id failed".to_string()
+                });
+            self
+        }
+
+        pub fn key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.key = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/variables/{key}`
+        pub async fn send(self) -> Result<ResponseValue<types::Variable>, Error<()>> {
+            let Self { client, id, pipeline_schedule_id, key } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let pipeline_schedule_id = pipeline_schedule_id
+                .map_err(Error::InvalidRequest)?;
+            let key = key.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/pipeline_schedules/{}/variables/{}", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& pipeline_schedule_id
+                .to_string()), encode_path(& key.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_pipeline_schedule_variable",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -12029,6 +30273,94 @@ pub mod builder {
         }
     }
 
+    /**Builder for [`ClientPipelinesExt::get_latest_pipeline`]
+
+[`ClientPipelinesExt::get_latest_pipeline`]: super::ClientPipelinesExt::get_latest_pipeline*/
+    #[derive(Debug, Clone)]
+    pub struct GetLatestPipeline<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        ref_: Result<Option<::std::string::String>, String>,
+    }
+
+    impl<'a> GetLatestPipeline<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                ref_: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn ref_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ref_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ref_ failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/pipelines/latest`
+        pub async fn send(self) -> Result<ResponseValue<types::Pipeline>, Error<()>> {
+            let Self { client, id, ref_ } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let ref_ = ref_.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/pipelines/latest", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("ref", &ref_))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_latest_pipeline",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
     /**Builder for [`ClientPipelinesExt::get_pipeline`]
 
 [`ClientPipelinesExt::get_pipeline`]: super::ClientPipelinesExt::get_pipeline*/
@@ -12182,6 +30514,145 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientJobsExt::list_pipeline_bridges`]
+
+[`ClientJobsExt::list_pipeline_bridges`]: super::ClientJobsExt::list_pipeline_bridges*/
+    #[derive(Debug, Clone)]
+    pub struct ListPipelineBridges<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        pipeline_id: Result<i64, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        scope: Result<Option<::std::vec::Vec<crate::gitlab::types::JobStatus>>, String>,
+    }
+
+    impl<'a> ListPipelineBridges<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                pipeline_id: Err("pipeline_id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+                scope: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn pipeline_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.pipeline_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for pipeline_id failed".to_string());
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn scope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<crate::gitlab::types::JobStatus>>,
+        {
+            self.scope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < crate :: gitlab :: types :: JobStatus >` for scope failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/bridges`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Job>>, Error<()>> {
+            let Self { client, id, pipeline_id, page, per_page, scope } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let scope = scope.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/pipelines/{}/bridges", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& pipeline_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("scope[]", &scope))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_pipeline_bridges",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -12439,6 +30910,127 @@ pub mod builder {
         }
     }
 
+    /**Builder for [`ClientPipelinesExt::update_pipeline_metadata`]
+
+[`ClientPipelinesExt::update_pipeline_metadata`]: super::ClientPipelinesExt::update_pipeline_metadata*/
+    #[derive(Debug, Clone)]
+    pub struct UpdatePipelineMetadata<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        pipeline_id: Result<i64, String>,
+        body: Result<types::builder::UpdatePipelineMetadataRequest, String>,
+    }
+
+    impl<'a> UpdatePipelineMetadata<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                pipeline_id: Err("pipeline_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn pipeline_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.pipeline_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for pipeline_id failed".to_string());
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdatePipelineMetadataRequest>,
+            <V as std::convert::TryInto<
+                types::UpdatePipelineMetadataRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdatePipelineMetadataRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdatePipelineMetadataRequest,
+            ) -> types::builder::UpdatePipelineMetadataRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `PUT` request to `/projects/{id}/pipelines/{pipeline_id}/metadata`
+        pub async fn send(self) -> Result<ResponseValue<types::Pipeline>, Error<()>> {
+            let Self { client, id, pipeline_id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdatePipelineMetadataRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/pipelines/{}/metadata", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& pipeline_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_pipeline_metadata",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
     /**Builder for [`ClientPipelinesExt::retry_pipeline`]
 
 [`ClientPipelinesExt::retry_pipeline`]: super::ClientPipelinesExt::retry_pipeline*/
@@ -12517,6 +31109,174 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientPipelinesExt::get_pipeline_test_report`]
+
+[`ClientPipelinesExt::get_pipeline_test_report`]: super::ClientPipelinesExt::get_pipeline_test_report*/
+    #[derive(Debug, Clone)]
+    pub struct GetPipelineTestReport<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        pipeline_id: Result<i64, String>,
+    }
+
+    impl<'a> GetPipelineTestReport<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                pipeline_id: Err("pipeline_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn pipeline_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.pipeline_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for pipeline_id failed".to_string());
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/test_report`
+        pub async fn send(self) -> Result<ResponseValue<types::TestReport>, Error<()>> {
+            let Self { client, id, pipeline_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/pipelines/{}/test_report", client.baseurl, encode_path(&
+                id.to_string()), encode_path(& pipeline_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_pipeline_test_report",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientPipelinesExt::get_pipeline_test_report_summary`]
+
+[`ClientPipelinesExt::get_pipeline_test_report_summary`]: super::ClientPipelinesExt::get_pipeline_test_report_summary*/
+    #[derive(Debug, Clone)]
+    pub struct GetPipelineTestReportSummary<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        pipeline_id: Result<i64, String>,
+    }
+
+    impl<'a> GetPipelineTestReportSummary<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                pipeline_id: Err("pipeline_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn pipeline_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.pipeline_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for pipeline_id failed".to_string());
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/test_report_summary`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TestReportSummary>, Error<()>> {
+            let Self { client, id, pipeline_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/pipelines/{}/test_report_summary", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& pipeline_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_pipeline_test_report_summary",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -12602,6 +31362,1875 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientTriggersExt::trigger_pipeline_for_ref`]
+
+[`ClientTriggersExt::trigger_pipeline_for_ref`]: super::ClientTriggersExt::trigger_pipeline_for_ref*/
+    #[derive(Debug, Clone)]
+    pub struct TriggerPipelineForRef<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        ref_: Result<::std::string::String, String>,
+        body: Result<types::builder::TriggerPipelineForRefRequest, String>,
+    }
+
+    impl<'a> TriggerPipelineForRef<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                ref_: Err("ref_ was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn ref_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ref_ = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ref_ failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TriggerPipelineForRefRequest>,
+            <V as std::convert::TryInto<
+                types::TriggerPipelineForRefRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `TriggerPipelineForRefRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TriggerPipelineForRefRequest,
+            ) -> types::builder::TriggerPipelineForRefRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/ref/{ref}/trigger/pipeline`
+        pub async fn send(self) -> Result<ResponseValue<types::Pipeline>, Error<()>> {
+            let Self { client, id, ref_, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let ref_ = ref_.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::TriggerPipelineForRefRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/ref/{}/trigger/pipeline", client.baseurl, encode_path(&
+                id.to_string()), encode_path(& ref_.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "trigger_pipeline_for_ref",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientCommitStatusesExt::list_commit_statuses`]
+
+[`ClientCommitStatusesExt::list_commit_statuses`]: super::ClientCommitStatusesExt::list_commit_statuses*/
+    #[derive(Debug, Clone)]
+    pub struct ListCommitStatuses<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        sha: Result<::std::string::String, String>,
+        all: Result<Option<bool>, String>,
+        name: Result<Option<::std::string::String>, String>,
+        order_by: Result<Option<crate::gitlab::types::CommitStatusOrderBy>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        pipeline_id: Result<Option<i64>, String>,
+        ref_: Result<Option<::std::string::String>, String>,
+        sort: Result<Option<crate::gitlab::types::Sort>, String>,
+        stage: Result<Option<::std::string::String>, String>,
+    }
+
+    impl<'a> ListCommitStatuses<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                sha: Err("sha was not initialized".to_string()),
+                all: Ok(None),
+                name: Ok(None),
+                order_by: Ok(None),
+                page: Ok(None),
+                per_page: Ok(None),
+                pipeline_id: Ok(None),
+                ref_: Ok(None),
+                sort: Ok(None),
+                stage: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn sha<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.sha = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for sha failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn all<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.all = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for all failed".to_string());
+            self
+        }
+
+        pub fn name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for name failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn order_by<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::CommitStatusOrderBy>,
+        {
+            self.order_by = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: CommitStatusOrderBy` for order_by failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn pipeline_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.pipeline_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for pipeline_id failed".to_string());
+            self
+        }
+
+        pub fn ref_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.ref_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for ref_ failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn sort<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::Sort>,
+        {
+            self.sort = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: Sort` for sort failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn stage<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.stage = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for stage failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/repository/commits/{sha}/statuses`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::CommitStatus>>, Error<()>> {
+            let Self {
+                client,
+                id,
+                sha,
+                all,
+                name,
+                order_by,
+                page,
+                per_page,
+                pipeline_id,
+                ref_,
+                sort,
+                stage,
+            } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let sha = sha.map_err(Error::InvalidRequest)?;
+            let all = all.map_err(Error::InvalidRequest)?;
+            let name = name.map_err(Error::InvalidRequest)?;
+            let order_by = order_by.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
+            let ref_ = ref_.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let stage = stage.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/repository/commits/{}/statuses", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& sha.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("all", &all))
+                .query(&progenitor_client::QueryParam::new("name", &name))
+                .query(&progenitor_client::QueryParam::new("order_by", &order_by))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("pipeline_id", &pipeline_id))
+                .query(&progenitor_client::QueryParam::new("ref", &ref_))
+                .query(&progenitor_client::QueryParam::new("sort", &sort))
+                .query(&progenitor_client::QueryParam::new("stage", &stage))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_commit_statuses",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientResourceGroupsExt::list_resource_groups`]
+
+[`ClientResourceGroupsExt::list_resource_groups`]: super::ClientResourceGroupsExt::list_resource_groups*/
+    #[derive(Debug, Clone)]
+    pub struct ListResourceGroups<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+
+    impl<'a> ListResourceGroups<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/resource_groups`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::ResourceGroup>>, Error<()>> {
+            let Self { client, id, page, per_page } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/resource_groups", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_resource_groups",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientResourceGroupsExt::get_resource_group`]
+
+[`ClientResourceGroupsExt::get_resource_group`]: super::ClientResourceGroupsExt::get_resource_group*/
+    #[derive(Debug, Clone)]
+    pub struct GetResourceGroup<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        key: Result<::std::string::String, String>,
+    }
+
+    impl<'a> GetResourceGroup<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                key: Err("key was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.key = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/resource_groups/{key}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResourceGroup>, Error<()>> {
+            let Self { client, id, key } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let key = key.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/resource_groups/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& key.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_resource_group",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientResourceGroupsExt::update_resource_group`]
+
+[`ClientResourceGroupsExt::update_resource_group`]: super::ClientResourceGroupsExt::update_resource_group*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateResourceGroup<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        key: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateResourceGroupRequest, String>,
+    }
+
+    impl<'a> UpdateResourceGroup<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                key: Err("key was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.key = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateResourceGroupRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateResourceGroupRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateResourceGroupRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateResourceGroupRequest,
+            ) -> types::builder::UpdateResourceGroupRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `PUT` request to `/projects/{id}/resource_groups/{key}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResourceGroup>, Error<()>> {
+            let Self { client, id, key, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let key = key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateResourceGroupRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/resource_groups/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& key.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_resource_group",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientResourceGroupsExt::get_resource_group_current_job`]
+
+[`ClientResourceGroupsExt::get_resource_group_current_job`]: super::ClientResourceGroupsExt::get_resource_group_current_job*/
+    #[derive(Debug, Clone)]
+    pub struct GetResourceGroupCurrentJob<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        key: Result<::std::string::String, String>,
+    }
+
+    impl<'a> GetResourceGroupCurrentJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                key: Err("key was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.key = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/resource_groups/{key}/current_job`
+        pub async fn send(self) -> Result<ResponseValue<types::JobOrNull>, Error<()>> {
+            let Self { client, id, key } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let key = key.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/resource_groups/{}/current_job", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& key.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_resource_group_current_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientResourceGroupsExt::list_resource_group_upcoming_jobs`]
+
+[`ClientResourceGroupsExt::list_resource_group_upcoming_jobs`]: super::ClientResourceGroupsExt::list_resource_group_upcoming_jobs*/
+    #[derive(Debug, Clone)]
+    pub struct ListResourceGroupUpcomingJobs<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        key: Result<::std::string::String, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+
+    impl<'a> ListResourceGroupUpcomingJobs<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                key: Err("key was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.key = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/resource_groups/{key}/upcoming_jobs`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Job>>, Error<()>> {
+            let Self { client, id, key, page, per_page } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let key = key.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/resource_groups/{}/upcoming_jobs", client.baseurl,
+                encode_path(& id.to_string()), encode_path(& key.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_resource_group_upcoming_jobs",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::list_project_runners`]
+
+[`ClientRunnersExt::list_project_runners`]: super::ClientRunnersExt::list_project_runners*/
+    #[derive(Debug, Clone)]
+    pub struct ListProjectRunners<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        paused: Result<Option<bool>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        scope: Result<Option<crate::gitlab::types::RunnerScope>, String>,
+        status: Result<Option<crate::gitlab::types::RunnerStatusFilter>, String>,
+        tag_list: Result<Option<::std::string::String>, String>,
+        type_: Result<Option<crate::gitlab::types::RunnerType>, String>,
+        version_prefix: Result<Option<::std::string::String>, String>,
+    }
+
+    impl<'a> ListProjectRunners<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                page: Ok(None),
+                paused: Ok(None),
+                per_page: Ok(None),
+                scope: Ok(None),
+                status: Ok(None),
+                tag_list: Ok(None),
+                type_: Ok(None),
+                version_prefix: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn paused<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.paused = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for paused failed".to_string());
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn scope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerScope>,
+        {
+            self.scope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerScope` for scope failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerStatusFilter>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerStatusFilter` for status failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn tag_list<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.tag_list = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for tag_list failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn type_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerType>,
+        {
+            self.type_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerType` for type_ failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn version_prefix<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_prefix = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_prefix failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/runners`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Runner>>, Error<()>> {
+            let Self {
+                client,
+                id,
+                page,
+                paused,
+                per_page,
+                scope,
+                status,
+                tag_list,
+                type_,
+                version_prefix,
+            } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let paused = paused.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let scope = scope.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let tag_list = tag_list.map_err(Error::InvalidRequest)?;
+            let type_ = type_.map_err(Error::InvalidRequest)?;
+            let version_prefix = version_prefix.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/runners", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("paused", &paused))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("scope", &scope))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(&progenitor_client::QueryParam::new("tag_list", &tag_list))
+                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "version_prefix",
+                        &version_prefix,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_project_runners",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::assign_project_runner`]
+
+[`ClientRunnersExt::assign_project_runner`]: super::ClientRunnersExt::assign_project_runner*/
+    #[derive(Debug, Clone)]
+    pub struct AssignProjectRunner<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::AssignProjectRunnerRequest, String>,
+    }
+
+    impl<'a> AssignProjectRunner<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssignProjectRunnerRequest>,
+            <V as std::convert::TryInto<
+                types::AssignProjectRunnerRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AssignProjectRunnerRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssignProjectRunnerRequest,
+            ) -> types::builder::AssignProjectRunnerRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/runners`
+        pub async fn send(self) -> Result<ResponseValue<types::Runner>, Error<()>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssignProjectRunnerRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/runners", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "assign_project_runner",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::reset_project_runner_registration_token`]
+
+[`ClientRunnersExt::reset_project_runner_registration_token`]: super::ClientRunnersExt::reset_project_runner_registration_token*/
+    #[derive(Debug, Clone)]
+    pub struct ResetProjectRunnerRegistrationToken<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+    }
+
+    impl<'a> ResetProjectRunnerRegistrationToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/runners/reset_registration_token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResetTokenResult>, Error<()>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/runners/reset_registration_token", client.baseurl,
+                encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "reset_project_runner_registration_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::unassign_project_runner`]
+
+[`ClientRunnersExt::unassign_project_runner`]: super::ClientRunnersExt::unassign_project_runner*/
+    #[derive(Debug, Clone)]
+    pub struct UnassignProjectRunner<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        runner_id: Result<i64, String>,
+    }
+
+    impl<'a> UnassignProjectRunner<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                runner_id: Err("runner_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn runner_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.runner_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for runner_id failed".to_string());
+            self
+        }
+
+        ///Sends a `DELETE` request to `/projects/{id}/runners/{runner_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, id, runner_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let runner_id = runner_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/runners/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& runner_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "unassign_project_runner",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientSecureFilesExt::list_secure_files`]
+
+[`ClientSecureFilesExt::list_secure_files`]: super::ClientSecureFilesExt::list_secure_files*/
+    #[derive(Debug, Clone)]
+    pub struct ListSecureFiles<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+
+    impl<'a> ListSecureFiles<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/secure_files`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::SecureFile>>, Error<()>> {
+            let Self { client, id, page, per_page } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/secure_files", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_secure_files",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientSecureFilesExt::get_secure_file`]
+
+[`ClientSecureFilesExt::get_secure_file`]: super::ClientSecureFilesExt::get_secure_file*/
+    #[derive(Debug, Clone)]
+    pub struct GetSecureFile<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        secure_file_id: Result<i64, String>,
+    }
+
+    impl<'a> GetSecureFile<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                secure_file_id: Err("secure_file_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn secure_file_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.secure_file_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for secure_file_id failed".to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/secure_files/{secure_file_id}`
+        pub async fn send(self) -> Result<ResponseValue<types::SecureFile>, Error<()>> {
+            let Self { client, id, secure_file_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let secure_file_id = secure_file_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/secure_files/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& secure_file_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_secure_file",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientSecureFilesExt::delete_secure_file`]
+
+[`ClientSecureFilesExt::delete_secure_file`]: super::ClientSecureFilesExt::delete_secure_file*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteSecureFile<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        secure_file_id: Result<i64, String>,
+    }
+
+    impl<'a> DeleteSecureFile<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                secure_file_id: Err("secure_file_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn secure_file_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.secure_file_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for secure_file_id failed".to_string()
+                });
+            self
+        }
+
+        ///Sends a `DELETE` request to `/projects/{id}/secure_files/{secure_file_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, id, secure_file_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let secure_file_id = secure_file_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/secure_files/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& secure_file_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "delete_secure_file",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientSecureFilesExt::download_secure_file`]
+
+[`ClientSecureFilesExt::download_secure_file`]: super::ClientSecureFilesExt::download_secure_file*/
+    #[derive(Debug, Clone)]
+    pub struct DownloadSecureFile<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        secure_file_id: Result<i64, String>,
+    }
+
+    impl<'a> DownloadSecureFile<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                secure_file_id: Err("secure_file_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn secure_file_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.secure_file_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `i64` for secure_file_id failed".to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/projects/{id}/secure_files/{secure_file_id}/download`
+        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<()>> {
+            let Self { client, id, secure_file_id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let secure_file_id = secure_file_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/secure_files/{}/download", client.baseurl, encode_path(&
+                id.to_string()), encode_path(& secure_file_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.get(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "download_secure_file",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::stream(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientCommitStatusesExt::create_commit_status`]
+
+[`ClientCommitStatusesExt::create_commit_status`]: super::ClientCommitStatusesExt::create_commit_status*/
+    #[derive(Debug, Clone)]
+    pub struct CreateCommitStatus<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        sha: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateCommitStatusRequest, String>,
+    }
+
+    impl<'a> CreateCommitStatus<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                sha: Err("sha was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn sha<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.sha = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for sha failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateCommitStatusRequest>,
+            <V as std::convert::TryInto<
+                types::CreateCommitStatusRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateCommitStatusRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateCommitStatusRequest,
+            ) -> types::builder::CreateCommitStatusRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/projects/{id}/statuses/{sha}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CommitStatus>, Error<()>> {
+            let Self { client, id, sha, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let sha = sha.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CreateCommitStatusRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/statuses/{}", client.baseurl, encode_path(& id
+                .to_string()), encode_path(& sha.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_commit_status",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -13777,6 +34406,1502 @@ pub mod builder {
             }
         }
     }
+
+    /**Builder for [`ClientRunnersExt::list_runners`]
+
+[`ClientRunnersExt::list_runners`]: super::ClientRunnersExt::list_runners*/
+    #[derive(Debug, Clone)]
+    pub struct ListRunners<'a> {
+        client: &'a super::Client,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        paused: Result<Option<bool>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        scope: Result<Option<crate::gitlab::types::RunnerScope>, String>,
+        status: Result<Option<crate::gitlab::types::RunnerStatusFilter>, String>,
+        tag_list: Result<Option<::std::string::String>, String>,
+        type_: Result<Option<crate::gitlab::types::RunnerType>, String>,
+        version_prefix: Result<Option<::std::string::String>, String>,
+    }
+
+    impl<'a> ListRunners<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page: Ok(None),
+                paused: Ok(None),
+                per_page: Ok(None),
+                scope: Ok(None),
+                status: Ok(None),
+                tag_list: Ok(None),
+                type_: Ok(None),
+                version_prefix: Ok(None),
+            }
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn paused<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.paused = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for paused failed".to_string());
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn scope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerScope>,
+        {
+            self.scope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerScope` for scope failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerStatusFilter>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerStatusFilter` for status failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn tag_list<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.tag_list = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for tag_list failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn type_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerType>,
+        {
+            self.type_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerType` for type_ failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn version_prefix<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_prefix = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_prefix failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/runners`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Runner>>, Error<()>> {
+            let Self {
+                client,
+                page,
+                paused,
+                per_page,
+                scope,
+                status,
+                tag_list,
+                type_,
+                version_prefix,
+            } = self;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let paused = paused.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let scope = scope.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let tag_list = tag_list.map_err(Error::InvalidRequest)?;
+            let type_ = type_.map_err(Error::InvalidRequest)?;
+            let version_prefix = version_prefix.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/runners", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("paused", &paused))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("scope", &scope))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(&progenitor_client::QueryParam::new("tag_list", &tag_list))
+                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "version_prefix",
+                        &version_prefix,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_runners",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::register_runner`]
+
+[`ClientRunnersExt::register_runner`]: super::ClientRunnersExt::register_runner*/
+    #[derive(Debug, Clone)]
+    pub struct RegisterRunner<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::RegisterRunnerRequest, String>,
+    }
+
+    impl<'a> RegisterRunner<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RegisterRunnerRequest>,
+            <V as std::convert::TryInto<
+                types::RegisterRunnerRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `RegisterRunnerRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RegisterRunnerRequest,
+            ) -> types::builder::RegisterRunnerRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/runners`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RunnerRegistrationDetails>, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::RegisterRunnerRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/runners", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "register_runner",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::delete_runner_by_token`]
+
+[`ClientRunnersExt::delete_runner_by_token`]: super::ClientRunnersExt::delete_runner_by_token*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteRunnerByToken<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::RunnerTokenRequest, String>,
+    }
+
+    impl<'a> DeleteRunnerByToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RunnerTokenRequest>,
+            <V as std::convert::TryInto<
+                types::RunnerTokenRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RunnerTokenRequest` for body failed: {}", s)
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RunnerTokenRequest,
+            ) -> types::builder::RunnerTokenRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `DELETE` request to `/runners`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::RunnerTokenRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/runners", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_runner_by_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::list_all_runners`]
+
+[`ClientRunnersExt::list_all_runners`]: super::ClientRunnersExt::list_all_runners*/
+    #[derive(Debug, Clone)]
+    pub struct ListAllRunners<'a> {
+        client: &'a super::Client,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        paused: Result<Option<bool>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        scope: Result<Option<crate::gitlab::types::RunnerScope>, String>,
+        status: Result<Option<crate::gitlab::types::RunnerStatusFilter>, String>,
+        tag_list: Result<Option<::std::string::String>, String>,
+        type_: Result<Option<crate::gitlab::types::RunnerType>, String>,
+        version_prefix: Result<Option<::std::string::String>, String>,
+    }
+
+    impl<'a> ListAllRunners<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page: Ok(None),
+                paused: Ok(None),
+                per_page: Ok(None),
+                scope: Ok(None),
+                status: Ok(None),
+                tag_list: Ok(None),
+                type_: Ok(None),
+                version_prefix: Ok(None),
+            }
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn paused<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.paused = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for paused failed".to_string());
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn scope<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerScope>,
+        {
+            self.scope = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerScope` for scope failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerStatusFilter>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerStatusFilter` for status failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn tag_list<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.tag_list = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for tag_list failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn type_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::RunnerType>,
+        {
+            self.type_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: RunnerType` for type_ failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn version_prefix<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_prefix = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_prefix failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/runners/all`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Runner>>, Error<()>> {
+            let Self {
+                client,
+                page,
+                paused,
+                per_page,
+                scope,
+                status,
+                tag_list,
+                type_,
+                version_prefix,
+            } = self;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let paused = paused.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let scope = scope.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let tag_list = tag_list.map_err(Error::InvalidRequest)?;
+            let type_ = type_.map_err(Error::InvalidRequest)?;
+            let version_prefix = version_prefix.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/runners/all", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("paused", &paused))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("scope", &scope))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(&progenitor_client::QueryParam::new("tag_list", &tag_list))
+                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "version_prefix",
+                        &version_prefix,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_all_runners",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::reset_runner_authentication_token_by_token`]
+
+[`ClientRunnersExt::reset_runner_authentication_token_by_token`]: super::ClientRunnersExt::reset_runner_authentication_token_by_token*/
+    #[derive(Debug, Clone)]
+    pub struct ResetRunnerAuthenticationTokenByToken<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::RunnerTokenRequest, String>,
+    }
+
+    impl<'a> ResetRunnerAuthenticationTokenByToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RunnerTokenRequest>,
+            <V as std::convert::TryInto<
+                types::RunnerTokenRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RunnerTokenRequest` for body failed: {}", s)
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RunnerTokenRequest,
+            ) -> types::builder::RunnerTokenRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/runners/reset_authentication_token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResetTokenResult>, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::RunnerTokenRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/runners/reset_authentication_token", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "reset_runner_authentication_token_by_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::reset_instance_runner_registration_token`]
+
+[`ClientRunnersExt::reset_instance_runner_registration_token`]: super::ClientRunnersExt::reset_instance_runner_registration_token*/
+    #[derive(Debug, Clone)]
+    pub struct ResetInstanceRunnerRegistrationToken<'a> {
+        client: &'a super::Client,
+    }
+
+    impl<'a> ResetInstanceRunnerRegistrationToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+
+        ///Sends a `POST` request to `/runners/reset_registration_token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResetTokenResult>, Error<()>> {
+            let Self { client } = self;
+            let url = format!("{}/runners/reset_registration_token", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "reset_instance_runner_registration_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::verify_runner`]
+
+[`ClientRunnersExt::verify_runner`]: super::ClientRunnersExt::verify_runner*/
+    #[derive(Debug, Clone)]
+    pub struct VerifyRunner<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::VerifyRunnerRequest, String>,
+    }
+
+    impl<'a> VerifyRunner<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::VerifyRunnerRequest>,
+            <V as std::convert::TryInto<
+                types::VerifyRunnerRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `VerifyRunnerRequest` for body failed: {}", s)
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::VerifyRunnerRequest,
+            ) -> types::builder::VerifyRunnerRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/runners/verify`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RunnerRegistrationDetails>, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::VerifyRunnerRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/runners/verify", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "verify_runner",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::get_runner`]
+
+[`ClientRunnersExt::get_runner`]: super::ClientRunnersExt::get_runner*/
+    #[derive(Debug, Clone)]
+    pub struct GetRunner<'a> {
+        client: &'a super::Client,
+        runner_id: Result<i64, String>,
+    }
+
+    impl<'a> GetRunner<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                runner_id: Err("runner_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn runner_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.runner_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for runner_id failed".to_string());
+            self
+        }
+
+        ///Sends a `GET` request to `/runners/{runner_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RunnerDetails>, Error<()>> {
+            let Self { client, runner_id } = self;
+            let runner_id = runner_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/runners/{}", client.baseurl, encode_path(& runner_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_runner",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::update_runner`]
+
+[`ClientRunnersExt::update_runner`]: super::ClientRunnersExt::update_runner*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateRunner<'a> {
+        client: &'a super::Client,
+        runner_id: Result<i64, String>,
+        body: Result<types::builder::UpdateRunnerRequest, String>,
+    }
+
+    impl<'a> UpdateRunner<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                runner_id: Err("runner_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn runner_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.runner_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for runner_id failed".to_string());
+            self
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateRunnerRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateRunnerRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UpdateRunnerRequest` for body failed: {}", s)
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateRunnerRequest,
+            ) -> types::builder::UpdateRunnerRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `PUT` request to `/runners/{runner_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RunnerDetails>, Error<()>> {
+            let Self { client, runner_id, body } = self;
+            let runner_id = runner_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateRunnerRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/runners/{}", client.baseurl, encode_path(& runner_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_runner",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::delete_runner`]
+
+[`ClientRunnersExt::delete_runner`]: super::ClientRunnersExt::delete_runner*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteRunner<'a> {
+        client: &'a super::Client,
+        runner_id: Result<i64, String>,
+    }
+
+    impl<'a> DeleteRunner<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                runner_id: Err("runner_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn runner_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.runner_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for runner_id failed".to_string());
+            self
+        }
+
+        ///Sends a `DELETE` request to `/runners/{runner_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, runner_id } = self;
+            let runner_id = runner_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/runners/{}", client.baseurl, encode_path(& runner_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "delete_runner",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::list_runner_jobs`]
+
+[`ClientRunnersExt::list_runner_jobs`]: super::ClientRunnersExt::list_runner_jobs*/
+    #[derive(Debug, Clone)]
+    pub struct ListRunnerJobs<'a> {
+        client: &'a super::Client,
+        runner_id: Result<i64, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        order_by: Result<Option<crate::gitlab::types::JobOrderBy>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        pagination: Result<Option<crate::gitlab::types::PaginationMode>, String>,
+        per_page: Result<Option<::std::num::NonZeroU32>, String>,
+        sort: Result<Option<crate::gitlab::types::Sort>, String>,
+        status: Result<Option<crate::gitlab::types::JobStatus>, String>,
+        system_id: Result<Option<::std::string::String>, String>,
+    }
+
+    impl<'a> ListRunnerJobs<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                runner_id: Err("runner_id was not initialized".to_string()),
+                cursor: Ok(None),
+                order_by: Ok(None),
+                page: Ok(None),
+                pagination: Ok(None),
+                per_page: Ok(None),
+                sort: Ok(None),
+                status: Ok(None),
+                system_id: Ok(None),
+            }
+        }
+
+        pub fn runner_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.runner_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for runner_id failed".to_string());
+            self
+        }
+
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn order_by<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::JobOrderBy>,
+        {
+            self.order_by = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: JobOrderBy` for order_by failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn pagination<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::PaginationMode>,
+        {
+            self.pagination = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: PaginationMode` for pagination failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn sort<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::Sort>,
+        {
+            self.sort = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: Sort` for sort failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<crate::gitlab::types::JobStatus>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `crate :: gitlab :: types :: JobStatus` for status failed"
+                        .to_string()
+                });
+            self
+        }
+
+        pub fn system_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.system_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for system_id failed"
+                        .to_string()
+                });
+            self
+        }
+
+        ///Sends a `GET` request to `/runners/{runner_id}/jobs`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<::std::vec::Vec<types::JobBasicWithProject>>,
+            Error<()>,
+        > {
+            let Self {
+                client,
+                runner_id,
+                cursor,
+                order_by,
+                page,
+                pagination,
+                per_page,
+                sort,
+                status,
+                system_id,
+            } = self;
+            let runner_id = runner_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let order_by = order_by.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let pagination = pagination.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let system_id = system_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/runners/{}/jobs", client.baseurl, encode_path(& runner_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("order_by", &order_by))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("pagination", &pagination))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("sort", &sort))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(&progenitor_client::QueryParam::new("system_id", &system_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_runner_jobs",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::list_runner_managers`]
+
+[`ClientRunnersExt::list_runner_managers`]: super::ClientRunnersExt::list_runner_managers*/
+    #[derive(Debug, Clone)]
+    pub struct ListRunnerManagers<'a> {
+        client: &'a super::Client,
+        runner_id: Result<i64, String>,
+    }
+
+    impl<'a> ListRunnerManagers<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                runner_id: Err("runner_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn runner_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.runner_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for runner_id failed".to_string());
+            self
+        }
+
+        ///Sends a `GET` request to `/runners/{runner_id}/managers`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::RunnerManager>>, Error<()>> {
+            let Self { client, runner_id } = self;
+            let runner_id = runner_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/runners/{}/managers", client.baseurl, encode_path(& runner_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_runner_managers",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::reset_runner_authentication_token`]
+
+[`ClientRunnersExt::reset_runner_authentication_token`]: super::ClientRunnersExt::reset_runner_authentication_token*/
+    #[derive(Debug, Clone)]
+    pub struct ResetRunnerAuthenticationToken<'a> {
+        client: &'a super::Client,
+        runner_id: Result<i64, String>,
+    }
+
+    impl<'a> ResetRunnerAuthenticationToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                runner_id: Err("runner_id was not initialized".to_string()),
+            }
+        }
+
+        pub fn runner_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.runner_id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for runner_id failed".to_string());
+            self
+        }
+
+        ///Sends a `POST` request to `/runners/{runner_id}/reset_authentication_token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResetTokenResult>, Error<()>> {
+            let Self { client, runner_id } = self;
+            let runner_id = runner_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/runners/{}/reset_authentication_token", client.baseurl, encode_path(&
+                runner_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "reset_runner_authentication_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+
+    /**Builder for [`ClientRunnersExt::create_user_runner`]
+
+[`ClientRunnersExt::create_user_runner`]: super::ClientRunnersExt::create_user_runner*/
+    #[derive(Debug, Clone)]
+    pub struct CreateUserRunner<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CreateUserRunnerRequest, String>,
+    }
+
+    impl<'a> CreateUserRunner<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateUserRunnerRequest>,
+            <V as std::convert::TryInto<
+                types::CreateUserRunnerRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateUserRunnerRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateUserRunnerRequest,
+            ) -> types::builder::CreateUserRunnerRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+
+        ///Sends a `POST` request to `/user/runners`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RunnerRegistrationDetails>, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CreateUserRunnerRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/user/runners", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_user_runner",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
 }
 
 /// Items consumers will typically use such as the Client and
@@ -13784,12 +35909,23 @@ pub mod builder {
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
+    pub use super::ClientCiLintExt;
+    pub use super::ClientCommitStatusesExt;
+    pub use super::ClientDeploymentsExt;
+    pub use super::ClientEnvironmentsExt;
     pub use super::ClientGroupVariablesExt;
+    pub use super::ClientInstanceVariablesExt;
     pub use super::ClientJobArtifactsExt;
+    pub use super::ClientJobTokenScopeExt;
     pub use super::ClientJobsExt;
+    pub use super::ClientMergeRequestsExt;
+    pub use super::ClientPackagesExt;
     pub use super::ClientPipelineSchedulesExt;
     pub use super::ClientPipelinesExt;
     pub use super::ClientProjectVariablesExt;
+    pub use super::ClientResourceGroupsExt;
+    pub use super::ClientRunnersExt;
+    pub use super::ClientSecureFilesExt;
     pub use super::ClientTriggersExt;
 }
 
@@ -13799,5 +35935,6 @@ pub const STREAMING_OPERATIONS: &[(&str, &str)] = &[
     ("download_job_artifacts", "application/octet-stream"),
     ("download_ref_artifact_file", "application/octet-stream"),
     ("download_ref_artifacts", "application/octet-stream"),
+    ("download_secure_file", "application/octet-stream"),
     ("get_job_trace", "text/plain"),
 ];
