@@ -649,3 +649,107 @@ async fn clients_come_from_the_environment_gitlab_ci_sets() {
     assert!(!format!("{gl:?}").contains(JOB_TOKEN));
     job.assert_async().await;
 }
+
+#[tokio::test]
+async fn latest_pipeline_test_reports_bridges_schedule_pipelines_and_expiring_artifacts() {
+    let server = MockServer::start_async().await;
+    let mut mocks = Vec::new();
+    for (method, path, query, status, fixture) in [
+        (
+            GET,
+            format!("{PROJECT}/pipelines/latest"),
+            Some(("ref", "release/1.0")),
+            200,
+            Some("getLatestPipeline"),
+        ),
+        (
+            GET,
+            format!("{PROJECT}/pipelines/7/test_report"),
+            None,
+            200,
+            Some("getPipelineTestReport"),
+        ),
+        (
+            GET,
+            format!("{PROJECT}/pipelines/7/test_report_summary"),
+            None,
+            200,
+            Some("getPipelineTestReportSummary"),
+        ),
+        (
+            GET,
+            format!("{PROJECT}/pipelines/7/bridges"),
+            Some(("scope[]", "success")),
+            200,
+            Some("listPipelineBridges"),
+        ),
+        (
+            GET,
+            format!("{PROJECT}/pipeline_schedules/3/pipelines"),
+            Some(("status", "failed")),
+            200,
+            Some("listPipelineSchedulePipelines"),
+        ),
+        (DELETE, format!("{PROJECT}/artifacts"), None, 202, None),
+    ] {
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    let when = when
+                        .method(method)
+                        .is_true(raw_path(&path))
+                        .header("authorization", BEARER);
+                    if let Some((k, v)) = query {
+                        when.query_param(k, v);
+                    }
+                    let then = then.status(status);
+                    if let Some(op) = fixture {
+                        then.header("content-type", "application/json")
+                            .json_body(fixture_body("gitlab", op));
+                    }
+                })
+                .await,
+        );
+    }
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    project
+        .latest_pipeline(Some("release/1.0"))
+        .await
+        .expect("latest");
+    let report = project.pipeline(7).test_report().await.expect("report");
+    assert!(
+        report.total_count.is_some() || !report.test_suites.is_empty(),
+        "{report:?}"
+    );
+    project
+        .pipeline(7)
+        .test_report_summary()
+        .await
+        .expect("summary");
+    let bridges: Vec<_> = project
+        .pipeline(7)
+        .bridges()
+        .status([JobStatus::Success])
+        .stream()
+        .try_collect()
+        .await
+        .expect("bridges");
+    assert!(
+        bridges.iter().all(|b| b.downstream_pipeline.is_some()),
+        "bridges carry their downstream pipeline"
+    );
+    let started: Vec<_> = project
+        .schedule(3)
+        .pipelines()
+        .status(PipelineStatus::Failed)
+        .stream()
+        .try_collect()
+        .await
+        .expect("schedule pipelines");
+    assert!(!started.is_empty());
+    project.delete_artifacts().await.expect("expired");
+    for m in &mocks {
+        m.assert_async().await;
+    }
+}

@@ -737,3 +737,64 @@ fn clients_are_cheap_to_clone_and_shareable_across_threads() {
     assert_client::<Buildkite>();
     assert_error::<kitelab::Error>();
 }
+
+#[tokio::test]
+async fn uploads_are_multipart_through_the_transport_and_never_retried() {
+    let server = MockServer::start_async().await;
+    let secure = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(path_is(format!("{PROJECT}/secure_files")))
+                .header("authorization", format!("Bearer {GL_TOKEN}"))
+                .header_prefix("content-type", "multipart/form-data; boundary=")
+                .body_includes("name=\"name\"\r\n\r\nrelease.keystore")
+                .body_includes("name=\"file\"; filename=\"release.keystore\"")
+                .body_includes("KEYSTORE-BYTES")
+                .body_includes("name=\"permissions\"\r\n\r\nread_only");
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getSecureFile"));
+        })
+        .await;
+    let flaky = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/packages/organizations/acme/registries/generic/packages");
+            then.status(503).body("down");
+        })
+        .await;
+    let gl = gitlab_at(
+        &server.base_url(),
+        Token::Personal(GL_TOKEN.into()),
+        fast_retries(),
+    );
+    let uploaded = gl
+        .project("group/project")
+        .upload_secure_file("release.keystore", "KEYSTORE-BYTES")
+        .permissions(kitelab::gitlab::types::SecureFilePermissions::ReadOnly)
+        .send()
+        .await
+        .expect("uploaded");
+    assert!(uploaded.id > 0);
+    secure.assert_async().await;
+    let bk = kitelab_tests::buildkite(&server);
+    let err = bk
+        .organization("acme")
+        .publish_package("generic", "app.tar.gz", vec![1u8, 2, 3])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
+    assert_eq!(
+        flaky.calls_async().await,
+        1,
+        "a streamed upload must not be retried"
+    );
+    let err = gl
+        .project("group/project")
+        .upload_secure_file("", "x")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+}

@@ -439,3 +439,107 @@ async fn a_buildkite_log_tail_size_and_html() {
         m.assert_async().await;
     }
 }
+
+/// Five pages of builds numbered from the top, each linking to the next and to the last.
+async fn five_pages(server: &MockServer) -> Vec<httpmock::Mock<'_>> {
+    let template = fixture_body("buildkite", "getBuild");
+    let mut mocks = Vec::new();
+    for page in 1..=5u32 {
+        let items: Vec<Value> = (0..10)
+            .map(|i| {
+                let mut b = template.clone();
+                b["number"] = json!(60 - (page * 10 + i) as i64);
+                b
+            })
+            .collect();
+        let mut links = Vec::new();
+        if page < 5 {
+            links.push(format!(
+                "<{}{PIPELINE}/builds?page={}&per_page=10>; rel=\"next\"",
+                server.base_url(),
+                page + 1
+            ));
+        }
+        links.push(format!(
+            "<{}{PIPELINE}/builds?page=5&per_page=10>; rel=\"last\"",
+            server.base_url()
+        ));
+        let link = links.join(", ");
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(GET)
+                        .path(format!("{PIPELINE}/builds"))
+                        .query_param("page", page.to_string());
+                    then.status(200)
+                        .header("content-type", "application/json")
+                        .header("link", link.as_str())
+                        .json_body(json!(items));
+                })
+                .await,
+        );
+    }
+    mocks
+}
+
+#[tokio::test]
+async fn max_items_fetches_no_page_beyond_the_items_it_needs_even_when_prefetching() {
+    let server = MockServer::start_async().await;
+    let pages = five_pages(&server).await;
+    let bk = buildkite(&server);
+    let numbers: Vec<i64> = bk
+        .pipeline("acme", "web")
+        .builds()
+        .per_page(10)
+        .max_items(15)
+        .stream()
+        .map_ok(|b| b.number)
+        .try_collect()
+        .await
+        .expect("builds");
+    assert_eq!(numbers.len(), 15);
+    let calls: Vec<usize> =
+        futures_util::future::join_all(pages.iter().map(|m| m.calls_async())).await;
+    assert_eq!(calls, [1, 1, 0, 0, 0]);
+}
+
+#[tokio::test]
+async fn every_reading_mode_yields_every_item_once_in_order() {
+    let server = MockServer::start_async().await;
+    let pages = five_pages(&server).await;
+    let bk = buildkite(&server);
+    let expected: Vec<i64> = (1..=5)
+        .flat_map(|p| (0..10).map(move |i| 60 - (p * 10 + i)))
+        .collect();
+    for (name, list) in [
+        (
+            "prefetching (default)",
+            bk.pipeline("acme", "web").builds().per_page(10),
+        ),
+        (
+            "one page at a time",
+            bk.pipeline("acme", "web")
+                .builds()
+                .per_page(10)
+                .prefetch(false),
+        ),
+        (
+            "four at once, the last page known",
+            bk.pipeline("acme", "web")
+                .builds()
+                .per_page(10)
+                .concurrency(4),
+        ),
+    ] {
+        let numbers: Vec<i64> = list
+            .stream()
+            .map_ok(|b| b.number)
+            .try_collect()
+            .await
+            .expect(name);
+        assert_eq!(numbers, expected, "{name}");
+    }
+    let calls: Vec<usize> =
+        futures_util::future::join_all(pages.iter().map(|m| m.calls_async())).await;
+    assert_eq!(calls, [3, 3, 3, 3, 3], "each page once per mode");
+}

@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation. `generate` lints the specs in `spec/`, runs progenitor
 //! over them and writes the committed client in `crates/kitelab-api/src/`.
 
+pub mod coverage;
 pub mod lint;
 
 use std::fmt;
@@ -184,7 +185,7 @@ fn streaming_operations(doc: &Value) -> syn::Item {
 }
 
 /// Converts YAML to JSON, turning scalar keys (YAML allows `200:` unquoted) into strings.
-fn yaml_to_json(value: serde_norway::Value) -> Result<Value, String> {
+pub(crate) fn yaml_to_json(value: serde_norway::Value) -> Result<Value, String> {
     use serde_norway::Value as Y;
     Ok(match value {
         Y::Null => Value::Null,

@@ -7,7 +7,11 @@ use xtask::{render, workspace_root, SpecError, SERVICES};
 const USAGE: &str = "usage:
   cargo xtask generate [--check]   lint spec/*.yaml, run progenitor, write crates/kitelab-api/src/*.rs
                                    (--check: write nothing, fail with a diff when the files are stale)
-  cargo xtask lint FILE...         lint specs and run progenitor over them, writing nothing";
+  cargo xtask lint FILE...         lint specs and run progenitor over them, writing nothing
+  cargo xtask bench [--runs N]     kitelab against a bare reqwest client on a local server (release
+                                   build), and the clean debug build time of kitelab-api
+  cargo xtask coverage [--check]   write COVERAGE.md from the specs, spec/upstream/*.tsv and kitelab
+                                   (--check: write nothing, fail when it is stale or incomplete)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,6 +20,9 @@ fn main() -> ExitCode {
         ["generate"] => generate(false),
         ["generate", "--check"] => generate(true),
         ["lint", files @ ..] if !files.is_empty() => lint(files),
+        ["bench", rest @ ..] => bench(rest),
+        ["coverage"] => coverage(false),
+        ["coverage", "--check"] => coverage(true),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -24,6 +31,93 @@ fn main() -> ExitCode {
             eprintln!("{USAGE}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn bench(args: &[&str]) -> ExitCode {
+    use std::process::Command;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let root = workspace_root();
+    let run = |args: &[&str]| {
+        Command::new(&cargo)
+            .current_dir(&root)
+            .args(args)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    eprintln!("building the benchmark (release)…");
+    if !run(&["build", "--quiet", "--release", "-p", "kitelab-bench"]) {
+        return ExitCode::FAILURE;
+    }
+    if !run(&[
+        &["run", "--quiet", "--release", "-p", "kitelab-bench", "--"][..],
+        args,
+    ]
+    .concat())
+    {
+        return ExitCode::FAILURE;
+    }
+    // The generated crate's own compile time, its dependencies already built.
+    if !run(&["build", "--quiet", "-p", "kitelab-api"])
+        || !run(&["clean", "--quiet", "-p", "kitelab-api"])
+    {
+        return ExitCode::FAILURE;
+    }
+    let started = std::time::Instant::now();
+    if !run(&["build", "--quiet", "-p", "kitelab-api"]) {
+        return ExitCode::FAILURE;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let lines: usize = xtask::SERVICES
+        .iter()
+        .filter_map(|s| std::fs::read_to_string(root.join(s.output)).ok())
+        .map(|t| t.lines().count())
+        .sum();
+    println!(
+        "| `kitelab-api` clean debug build ({lines} generated lines, dependencies built) | {seconds:.1} s on {} cores | goal ≤ 60 s |",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+    ExitCode::SUCCESS
+}
+
+fn coverage(check: bool) -> ExitCode {
+    let root = workspace_root();
+    let (text, problems) = match xtask::coverage::render(&root) {
+        Ok(done) => done,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for problem in &problems {
+        eprintln!("error: {problem}");
+    }
+    let path = root.join("COVERAGE.md");
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    let stale = current != text;
+    if check {
+        if stale {
+            eprintln!(
+                "error: COVERAGE.md is stale: run `cargo xtask coverage` and commit the result"
+            );
+            print_diff(&current, &text, "COVERAGE.md");
+        } else {
+            eprintln!("ok: COVERAGE.md is up to date");
+        }
+    } else if stale {
+        if let Err(e) = std::fs::write(&path, &text) {
+            eprintln!("error: cannot write COVERAGE.md: {e}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!("wrote COVERAGE.md");
+    } else {
+        eprintln!("unchanged: COVERAGE.md");
+    }
+    if (check && stale) || !problems.is_empty() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

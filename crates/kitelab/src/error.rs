@@ -146,6 +146,22 @@ impl Error {
         }
     }
 
+    /// A success answer whose body did not decode.
+    pub(crate) fn decode(
+        operation: &'static str,
+        status: StatusCode,
+        body: &[u8],
+        error: &serde_json::Error,
+    ) -> Self {
+        Error::Decode(Box::new(DecodeError {
+            operation,
+            status,
+            path: json_path_at(body, error.line(), error.column()),
+            message: error.to_string(),
+            body_excerpt: excerpt(body),
+        }))
+    }
+
     /// Builds the error for a response with an error (or unexpected) status.
     pub(crate) async fn from_response(
         operation: &'static str,

@@ -69,6 +69,7 @@ mod properties;
 mod rate_limit;
 pub mod retry;
 mod transport;
+mod upload;
 pub mod wait;
 
 #[cfg(feature = "buildkite")]

@@ -26,6 +26,7 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
 use futures_util::future::{self, BoxFuture};
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -303,6 +304,7 @@ pub struct List<Q: ListQuery> {
     default_per_page: u32,
     max_items: Option<usize>,
     concurrency: usize,
+    prefetch: bool,
     first_page: u32,
 }
 
@@ -325,6 +327,7 @@ impl<Q: ListQuery> List<Q> {
             default_per_page,
             max_items: None,
             concurrency: 1,
+            prefetch: true,
             first_page: 1,
         }
     }
@@ -346,6 +349,15 @@ impl<Q: ListQuery> List<Q> {
     /// in order. `1` (the default) fetches one page at a time.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
+        self
+    }
+
+    /// Whether to request the next page as soon as the current page's headers name it, so that
+    /// it downloads and decodes while the current one does (default true). It never requests a
+    /// page the service did not name; at most three pages are fetched ahead of the reader, and
+    /// dropping the stream cancels them. Turn it off to fetch strictly one page at a time.
+    pub fn prefetch(mut self, prefetch: bool) -> Self {
+        self.prefetch = prefetch;
         self
     }
 
@@ -396,6 +408,9 @@ impl<Q: ListQuery> List<Q> {
         let concurrency = self.concurrency;
         let first = self.first_page;
         let follows_links = query.follows_links();
+        if self.prefetch && concurrency == 1 {
+            return chained(query, first, per_page, follows_links, page_budget);
+        }
         let first_fetch = query.fetch(PageRequest::Number(first), per_page);
         stream::once(first_fetch)
             .map(
@@ -453,6 +468,128 @@ impl<Q: ListQuery> List<Q> {
         }
         Ok(per_page)
     }
+}
+
+/// How many pages a pipelined list fetches ahead of its reader (three keep two cores decoding
+/// while the next answer is on its way; see `cargo xtask bench`).
+const PREFETCH_DEPTH: usize = 3;
+
+/// A page fetch running on its own task; aborted when dropped (a dropped stream cancels the
+/// pages it fetched ahead).
+struct Spawned<T> {
+    handle: tokio::task::JoinHandle<Result<(Page<T>, tokio::sync::OwnedSemaphorePermit)>>,
+}
+
+impl<T> Drop for Spawned<T> {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+/// What every fetch of a pipelined list shares.
+struct Chain<Q: ListQuery> {
+    query: Q,
+    per_page: u32,
+    follows_links: bool,
+    budget: Option<u32>,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+/// Spawns the fetch of page `index` (0-based in this list), numbered `number`. As soon as its
+/// answer's headers name a next page, the fetch of that page is spawned too and queued on `queue`.
+fn spawn_page<Q: ListQuery>(
+    chain: Arc<Chain<Q>>,
+    queue: tokio::sync::mpsc::UnboundedSender<Spawned<Q::Item>>,
+    request: PageRequest,
+    number: u32,
+    index: u32,
+) -> Spawned<Q::Item> {
+    let handle = tokio::spawn(async move {
+        let permit = chain
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        let next_chain = chain.clone();
+        let on_headers = move |headers: &HeaderMap| {
+            if next_chain.budget.is_some_and(|b| index + 1 >= b) {
+                return;
+            }
+            let probe = Page::<()>::new(Vec::new(), Some(number), headers.clone());
+            if let Some(next) = next_request(&probe, number, next_chain.follows_links) {
+                let next_number = match &next {
+                    PageRequest::Number(n) => *n,
+                    PageRequest::Link(_) => number + 1,
+                };
+                let spawned = spawn_page(
+                    next_chain.clone(),
+                    queue.clone(),
+                    next,
+                    next_number,
+                    index + 1,
+                );
+                // If the reader is gone, the page is dropped, which cancels it.
+                let _ = queue.send(spawned);
+            }
+        };
+        let fetch = chain.query.fetch(request, chain.per_page);
+        let page = crate::transport::with_headers_hook(on_headers, fetch).await?;
+        Ok((page, permit))
+    });
+    Spawned { handle }
+}
+
+/// The pages of a list, each requested as soon as the previous page's headers name it.
+fn chained<Q: ListQuery>(
+    query: Q,
+    first: u32,
+    per_page: u32,
+    follows_links: bool,
+    budget: Option<u32>,
+) -> BoxStream<'static, Result<Page<Q::Item>>> {
+    // Spawning needs a runtime; nothing is spawned until the stream is polled.
+    let start = move || {
+        let chain = Arc::new(Chain {
+            query,
+            per_page,
+            follows_links,
+            budget,
+            permits: Arc::new(tokio::sync::Semaphore::new(PREFETCH_DEPTH)),
+        });
+        let (queue, pages) = tokio::sync::mpsc::unbounded_channel();
+        let first = spawn_page(chain, queue, PageRequest::Number(first), first, 0);
+        (Some(first), pages)
+    };
+    stream::once(async move { start() })
+        .flat_map(|(first, pages)| {
+            stream::unfold((first, Some(pages)), |(pending, pages)| async move {
+                let mut pages = pages?;
+                let mut spawned = match pending {
+                    Some(spawned) => spawned,
+                    None => pages.recv().await?,
+                };
+                let outcome = (&mut spawned.handle).await;
+                match outcome {
+                    Ok(Ok((page, permit))) => {
+                        drop(permit);
+                        // An empty page ends the list, whatever its links say.
+                        if page.items().is_empty() {
+                            return None;
+                        }
+                        Some((Ok(page), (None, Some(pages))))
+                    }
+                    Ok(Err(error)) => Some((Err(error), (None, None))),
+                    Err(join) => Some((
+                        Err(Error::invalid(format!(
+                            "a page fetch did not finish: {join}"
+                        ))),
+                        (None, None),
+                    )),
+                }
+            })
+        })
+        .boxed()
 }
 
 /// Turns a generated response of items into a [`Page`].

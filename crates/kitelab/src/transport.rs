@@ -45,6 +45,32 @@ pub(crate) async fn in_call_context<F: std::future::Future>(
     .await
 }
 
+tokio::task_local! {
+    /// Set around a page fetch by a pipelined list: called once with the headers of a successful
+    /// answer as soon as they arrive, before its body is read, so the next page can be requested
+    /// while this one downloads and decodes.
+    static ON_HEADERS: HeadersHook;
+}
+
+/// A callback on the headers of an answer.
+type OnHeaders = Box<dyn FnOnce(&HeaderMap) + Send>;
+
+/// See [`ON_HEADERS`].
+pub(crate) struct HeadersHook(std::sync::Mutex<Option<OnHeaders>>);
+
+/// Runs `call` with `hook` called on the headers of its successful answer.
+pub(crate) async fn with_headers_hook<F: std::future::Future>(
+    hook: impl FnOnce(&HeaderMap) + Send + 'static,
+    call: F,
+) -> F::Output {
+    ON_HEADERS
+        .scope(
+            HeadersHook(std::sync::Mutex::new(Some(Box::new(hook)))),
+            call,
+        )
+        .await
+}
+
 /// How many redirects a GET or HEAD follows.
 const MAX_REDIRECTS: usize = 10;
 /// The most of a 409 or 429 body read to decide whether to retry.
@@ -132,6 +158,26 @@ impl Transport {
     }
 
     async fn send(
+        &self,
+        client: &reqwest::Client,
+        request: Request,
+        operation: &'static str,
+    ) -> reqwest::Result<Response> {
+        let result = self.send_following(client, request, operation).await;
+        if let Ok(response) = &result {
+            if response.status().is_success() {
+                let _ = ON_HEADERS.try_with(|hook| {
+                    let hook = hook.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    if let Some(hook) = hook {
+                        hook(response.headers());
+                    }
+                });
+            }
+        }
+        result
+    }
+
+    async fn send_following(
         &self,
         client: &reqwest::Client,
         mut request: Request,

@@ -31,6 +31,7 @@ mod builds;
 mod job_unblock;
 mod jobs;
 mod organizations;
+mod packages;
 mod pipeline_edit;
 mod pipelines;
 mod teams;
@@ -57,6 +58,7 @@ pub use kitelab_api::buildkite::types::{
     AgentConnectionState, AnnotationScopeFilter, ArtifactState, BuildState, JobState, JobType,
 };
 pub use organizations::{Organization, OrganizationsQuery};
+pub use packages::PublishPackage;
 pub use pipeline_edit::{CreatePipeline, UpdatePipeline};
 pub use pipelines::{Pipeline, PipelinesQuery};
 pub use teams::TeamsQuery;

@@ -30,7 +30,9 @@ mod artifacts;
 mod jobs;
 mod pipelines;
 mod projects;
+mod reports;
 mod schedules;
+mod secure_files;
 mod triggers;
 mod variables;
 
@@ -52,10 +54,12 @@ pub use kitelab_api::gitlab::types::{
 };
 pub use pipelines::{CreatePipeline, Pipeline, PipelinesQuery};
 pub use projects::{Project, ProjectId, TriggerPipeline};
+pub use reports::{BridgesQuery, SchedulePipelinesQuery};
 pub use schedules::{
     CreateSchedule, CreateScheduleVariable, Schedule, SchedulesQuery, UpdateSchedule,
     UpdateScheduleVariable,
 };
+pub use secure_files::UploadSecureFile;
 pub use triggers::{CreateTrigger, Trigger, TriggersQuery, UpdateTrigger};
 pub use variables::{CreateVariable, Group, GroupId, UpdateVariable, Variable, VariablesQuery};
 

@@ -80,8 +80,8 @@ impl Project {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Schedule {
-    project: Project,
-    id: i64,
+    pub(crate) project: Project,
+    pub(crate) id: i64,
 }
 
 macro_rules! schedule_op {

@@ -1,0 +1,467 @@
+//! `cargo xtask coverage [--check]`: `COVERAGE.md`, every upstream operation of both APIs with
+//! its status: the spec's operationId and the `kitelab` method that wraps it, "raw only" (in the
+//! generated client, not wrapped), or "not supported" with the reason.
+//!
+//! Which `kitelab` method wraps an operation is read from the source: every wrapped operation is
+//! sent through `call("<operation>", …)`, so the functions whose bodies name an operation are its
+//! wrappers; a builder's `send` or a list's `fetch` is shown as the public method that returns the
+//! builder or the list.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use heck::ToSnakeCase;
+use serde_json::Value;
+use syn::visit::Visit;
+
+/// One service's inputs.
+struct ServiceFiles {
+    name: &'static str,
+    title: &'static str,
+    spec: &'static str,
+    upstream: &'static str,
+    /// The upstream paths' prefix, absent from the spec's paths.
+    prefix: &'static str,
+    /// The `kitelab` module of the service.
+    module: &'static str,
+}
+
+const SERVICES: [ServiceFiles; 2] = [
+    ServiceFiles {
+        name: "buildkite",
+        title: "Buildkite REST API v2",
+        spec: "spec/buildkite.yaml",
+        upstream: "spec/upstream/buildkite-endpoints.tsv",
+        prefix: "/v2",
+        module: "crates/kitelab/src/buildkite",
+    },
+    ServiceFiles {
+        name: "gitlab",
+        title: "GitLab CI REST API v4",
+        spec: "spec/gitlab.yaml",
+        upstream: "spec/upstream/gitlab-endpoints.tsv",
+        prefix: "/api/v4",
+        module: "crates/kitelab/src/gitlab",
+    },
+];
+
+const OUTSIDE_THE_SPEC: &str = "spec/upstream/outside-the-spec.tsv";
+
+/// A spec operation.
+struct SpecOp {
+    method: String,
+    path: String,
+    id: String,
+    snake: String,
+}
+
+/// An upstream operation.
+struct UpstreamOp {
+    method: String,
+    path: String,
+    tier: String,
+    purpose: String,
+}
+
+/// The rendered `COVERAGE.md`, and the problems `--check` fails on (upstream rows without a
+/// status).
+pub fn render(root: &Path) -> Result<(String, Vec<String>), String> {
+    let not_supported = read_not_supported(&root.join(OUTSIDE_THE_SPEC))?;
+    let mut out = String::new();
+    let mut problems = Vec::new();
+    let mut totals = String::new();
+    let mut sections = String::new();
+    for service in &SERVICES {
+        let spec = load_spec(root, service)?;
+        let upstream = read_upstream(&root.join(service.upstream))?;
+        let wrappers = wrappers(&root.join(service.module), &spec)?;
+        let by_key: BTreeMap<(String, String), &SpecOp> = spec
+            .iter()
+            .map(|op| ((op.method.clone(), normalize(&op.path, "")), op))
+            .collect();
+
+        let mut counts: BTreeMap<String, [usize; 5]> = BTreeMap::new();
+        let mut matched: BTreeSet<&str> = BTreeSet::new();
+        let _ = writeln!(sections, "\n## {}\n", service.title);
+        let _ = writeln!(sections, "| tier | method | path | operationId | kitelab |");
+        let _ = writeln!(sections, "|---|---|---|---|---|");
+        for row in &upstream {
+            let key = (row.method.clone(), normalize(&row.path, service.prefix));
+            let count = counts.entry(row.tier.clone()).or_default();
+            count[0] += 1;
+            let (id, status) = match by_key.get(&key) {
+                Some(op) => {
+                    matched.insert(op.id.as_str());
+                    count[1] += 1;
+                    match wrappers.get(&op.snake) {
+                        Some(methods) => {
+                            count[2] += 1;
+                            (
+                                format!("`{}`", op.id),
+                                methods.iter().cloned().collect::<Vec<_>>().join(", "),
+                            )
+                        }
+                        None => {
+                            count[3] += 1;
+                            (format!("`{}`", op.id), "raw only".to_owned())
+                        }
+                    }
+                }
+                None => match not_supported.get(&(
+                    service.name.to_owned(),
+                    key.0.clone(),
+                    key.1.clone(),
+                )) {
+                    // Written by hand in kitelab (what progenitor cannot send).
+                    Some(status) if status.starts_with("hand-written") => {
+                        count[2] += 1;
+                        ("—".to_owned(), status.clone())
+                    }
+                    Some(status) => {
+                        count[4] += 1;
+                        ("—".to_owned(), status.clone())
+                    }
+                    None => {
+                        problems.push(format!(
+                            "{}: {} {} ({}) is neither in the spec nor in {OUTSIDE_THE_SPEC}",
+                            service.name, row.method, row.path, row.tier
+                        ));
+                        ("—".to_owned(), "**no status**".to_owned())
+                    }
+                },
+            };
+            let _ = writeln!(
+                sections,
+                "| {} | {} | `{}` | {} | {} |",
+                row.tier,
+                row.method,
+                row.path,
+                id,
+                status.replace('|', "\\|")
+            );
+            let _ = &row.purpose;
+        }
+        let extra: Vec<&SpecOp> = spec
+            .iter()
+            .filter(|op| !matched.contains(op.id.as_str()))
+            .collect();
+        if !extra.is_empty() {
+            let _ = writeln!(
+                sections,
+                "\nIn the spec but not in the upstream list ({}):\n",
+                extra.len()
+            );
+            let _ = writeln!(sections, "| method | path | operationId | kitelab |");
+            let _ = writeln!(sections, "|---|---|---|---|");
+            for op in &extra {
+                let status = wrappers
+                    .get(&op.snake)
+                    .map(|m| m.iter().cloned().collect::<Vec<_>>().join(", "));
+                let _ = writeln!(
+                    sections,
+                    "| {} | `{}{}` | `{}` | {} |",
+                    op.method,
+                    service.prefix,
+                    op.path,
+                    op.id,
+                    status.unwrap_or_else(|| "raw only".to_owned())
+                );
+            }
+        }
+        let wrapped_in_spec = spec
+            .iter()
+            .filter(|op| wrappers.contains_key(&op.snake))
+            .count();
+        let _ = writeln!(
+            totals,
+            "\n**{}**: {} upstream operations; {} operations in the spec, {} of them wrapped by `kitelab`.\n",
+            service.title,
+            upstream.len(),
+            spec.len(),
+            wrapped_in_spec
+        );
+        let _ = writeln!(totals, "| tier | upstream | in the spec | wrapped (or hand-written) | raw only | not supported |");
+        let _ = writeln!(totals, "|---|---|---|---|---|---|");
+        for (tier, c) in &counts {
+            let _ = writeln!(
+                totals,
+                "| {tier} | {} | {} | {} | {} | {} |",
+                c[0], c[1], c[2], c[3], c[4]
+            );
+        }
+    }
+    let _ = writeln!(out, "# Coverage\n");
+    let _ = writeln!(
+        out,
+        "Generated by `cargo xtask coverage` from `spec/*.yaml`, `spec/upstream/*.tsv` and the `kitelab` sources; do not edit.\n\n\
+         For every operation the two APIs offer: its operationId in the spec (and so a builder on the\n\
+         generated client in `kitelab-api`), the `kitelab` method that wraps it (or the hand-written one, for what progenitor\n\
+         cannot send), \"raw only\" when only the generated client has it, or why it is not supported."
+    );
+    let _ = writeln!(out, "\n## Totals");
+    out.push_str(&totals);
+    out.push_str(&sections);
+    Ok((out, problems))
+}
+
+fn load_spec(root: &Path, service: &ServiceFiles) -> Result<Vec<SpecOp>, String> {
+    let text = std::fs::read_to_string(root.join(service.spec))
+        .map_err(|e| format!("{}: {e}", service.spec))?;
+    let yaml: serde_norway::Value =
+        serde_norway::from_str(&text).map_err(|e| format!("{}: {e}", service.spec))?;
+    let doc = crate::yaml_to_json(yaml).map_err(|e| format!("{}: {e}", service.spec))?;
+    let mut ops = Vec::new();
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            ops.push(SpecOp {
+                method: method.to_uppercase(),
+                path: path.clone(),
+                id: id.to_owned(),
+                snake: id.to_snake_case(),
+            });
+        }
+    }
+    Ok(ops)
+}
+
+fn read_upstream(path: &Path) -> Result<Vec<UpstreamOp>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut rows = Vec::new();
+    for (n, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 6 {
+            return Err(format!(
+                "{}:{}: expected 7 tab-separated columns",
+                path.display(),
+                n + 1
+            ));
+        }
+        rows.push(UpstreamOp {
+            method: cols[0].trim().to_uppercase(),
+            path: cols[1].trim().to_owned(),
+            tier: cols[3].trim().to_owned(),
+            purpose: cols[5].trim().to_owned(),
+        });
+    }
+    Ok(rows)
+}
+
+fn read_not_supported(path: &Path) -> Result<BTreeMap<(String, String, String), String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [service, method, upstream_path, status] = cols[..] else {
+            return Err(format!(
+                "{}:{}: expected service, method, path, status",
+                path.display(),
+                n + 1
+            ));
+        };
+        if !status.starts_with("hand-written: ") && !status.starts_with("not supported: ") {
+            return Err(format!(
+                "{}:{}: the status must start with `hand-written: ` or `not supported: `",
+                path.display(),
+                n + 1
+            ));
+        }
+        let prefix = if service == "buildkite" {
+            "/v2"
+        } else {
+            "/api/v4"
+        };
+        out.insert(
+            (
+                service.to_owned(),
+                method.to_uppercase(),
+                normalize(upstream_path, prefix),
+            ),
+            status.to_owned(),
+        );
+    }
+    Ok(out)
+}
+
+/// `/v2/organizations/{org.slug}/x` and `/organizations/{org_slug}/x` → `/organizations/{}/x`.
+fn normalize(path: &str, prefix: &str) -> String {
+    let path = path.strip_prefix(prefix).unwrap_or(path);
+    let mut out = String::with_capacity(path.len());
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                depth += 1;
+                if depth == 1 {
+                    out.push_str("{}");
+                }
+            }
+            '}' => depth -= 1,
+            _ if depth > 0 => {}
+            _ => out.push(c),
+        }
+    }
+    out.trim_end_matches('/').to_owned()
+}
+
+/// A function of the `kitelab` sources and the operations its body names.
+struct FnInfo {
+    owner: String,
+    trait_name: Option<String>,
+    name: String,
+    public: bool,
+    returns: String,
+    operations: BTreeSet<String>,
+}
+
+/// Operation (snake case) → the `kitelab` methods that wrap it.
+fn wrappers(dir: &Path, spec: &[SpecOp]) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let known: BTreeSet<&str> = spec.iter().map(|op| op.snake.as_str()).collect();
+    let mut fns = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for path in files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = syn::parse_file(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        collect_fns(&file.items, &mut fns);
+    }
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in &fns {
+        for op in f.operations.iter().filter(|op| known.contains(op.as_str())) {
+            let entry = out.entry(op.clone()).or_default();
+            let via_builder =
+                f.name == "send" || f.trait_name.as_deref() == Some("ListQuery") || !f.public;
+            if !via_builder {
+                entry.insert(format!("`{}::{}`", f.owner, f.name));
+                continue;
+            }
+            let list = format!("List<{}>", f.owner);
+            let callers: Vec<&FnInfo> = fns
+                .iter()
+                .filter(|g| {
+                    g.public
+                        && (g.returns == f.owner
+                            || g.returns == list
+                            || g.returns == format!("Result<{}>", f.owner))
+                })
+                .collect();
+            if callers.is_empty() {
+                entry.insert(format!("`{}::{}`", f.owner, f.name));
+            }
+            for g in callers {
+                let suffix = if g.returns == list {
+                    " (list)"
+                } else if f.name == "send" {
+                    " … `.send()`"
+                } else {
+                    ""
+                };
+                entry.insert(format!("`{}::{}`{}", g.owner, g.name, suffix));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn collect_fns(items: &[syn::Item], out: &mut Vec<FnInfo>) {
+    for item in items {
+        match item {
+            syn::Item::Impl(imp) => {
+                let owner = tokens(&imp.self_ty);
+                let trait_name = imp
+                    .trait_
+                    .as_ref()
+                    .and_then(|(p, _)| p.segments.last())
+                    .map(|s| s.ident.to_string());
+                for member in &imp.items {
+                    if let syn::ImplItem::Fn(f) = member {
+                        let mut names = LiteralStrings::default();
+                        names.visit_block(&f.block);
+                        let returns = match &f.sig.output {
+                            syn::ReturnType::Default => String::new(),
+                            syn::ReturnType::Type(_, ty) => tokens(ty),
+                        };
+                        out.push(FnInfo {
+                            owner: owner.clone(),
+                            trait_name: trait_name.clone(),
+                            name: f.sig.ident.to_string(),
+                            public: matches!(f.vis, syn::Visibility::Public(_))
+                                || trait_name.is_some(),
+                            returns,
+                            operations: names.0,
+                        });
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_fns(items, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn tokens(t: &impl quote::ToTokens) -> String {
+    // `crate::List<BuildsQuery>` and `List<BuildsQuery>` are the same type here.
+    t.to_token_stream()
+        .to_string()
+        .replace(' ', "")
+        .replace("crate::", "")
+        .replace("super::", "")
+}
+
+/// The string literals of a body, and the literals and identifiers of its macro invocations.
+#[derive(Default)]
+struct LiteralStrings(BTreeSet<String>);
+
+impl<'ast> Visit<'ast> for LiteralStrings {
+    fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
+        self.0.insert(lit.value());
+    }
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        scan_tokens(mac.tokens.clone(), &mut self.0);
+    }
+}
+
+fn scan_tokens(stream: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
+    for tree in stream {
+        match tree {
+            proc_macro2::TokenTree::Literal(lit) => {
+                if let Ok(s) = syn::parse_str::<syn::LitStr>(&lit.to_string()) {
+                    out.insert(s.value());
+                }
+            }
+            // A macro can name an operation by its method (`by_owner!(…, get_project_variable / …)`,
+            // sent through `call(stringify!(…))`).
+            proc_macro2::TokenTree::Ident(ident) => {
+                out.insert(ident.to_string());
+            }
+            proc_macro2::TokenTree::Group(group) => scan_tokens(group.stream(), out),
+            _ => {}
+        }
+    }
+}
