@@ -1,0 +1,617 @@
+//! A mock Buildkite REST API v2: organizations, pipelines, builds, artifacts and job logs, with an
+//! object store that artifact downloads redirect to.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use httpmock::HttpMockResponse;
+use serde_json::{json, Value};
+
+use super::{
+    buildkite_page, fixture, glob, minutes_ago, noise, patch, redirect, reply, sha, with_header,
+    Access, Api, Call, Object, Storage,
+};
+
+/// The organization, pipeline and token of the mock.
+pub const ORG: &str = "my-great-org";
+pub const PIPELINE: &str = "my-pipeline";
+pub const TOKEN: &str = "bkua_mock";
+
+const RSPEC_JOB: &str = "b63254c0-3271-4a98-8270-7cfbd6c2f14e";
+const PACKAGE_JOB: &str = "aae578fe-994c-44e6-84da-4102616928ba";
+const SCREENSHOTS_JOB: &str = "ea3cfae9-a565-4353-8a5e-16436c164e43";
+
+/// The states a created build goes through, one per poll: it is scheduled, runs, then passes.
+const LIFECYCLE: &[&str] = &["scheduled", "running", "running", "passed"];
+
+/// What the mock Buildkite knows, and what changes as the examples call it.
+struct State {
+    /// Builds of the pipeline, newest first.
+    builds: Vec<Value>,
+    /// How many times each created build has been fetched (it advances through `LIFECYCLE`).
+    polls: HashMap<i64, usize>,
+}
+
+/// A running mock Buildkite.
+pub struct Buildkite {
+    pub api: Api,
+    pub storage: Storage,
+}
+
+impl Buildkite {
+    pub async fn start() -> Self {
+        let calls = Arc::new(AtomicU64::new(0));
+        let guard = Arc::new(|call: &Call, access: Access| {
+            let bearer = format!("Bearer {TOKEN}");
+            if access == Access::Token && call.header("authorization") != Some(bearer) {
+                return Some(reply(
+                    401,
+                    &json!({"message": "Authentication required. Please supply a valid API Access Token: https://buildkite.com/docs/apis/rest-api#authentication"}),
+                ));
+            }
+            let org = call.param("org");
+            if !org.is_empty() && org != ORG {
+                return Some(reply(404, &json!({"message": "No organization found"})));
+            }
+            let pipeline = call.param("pipeline");
+            if !pipeline.is_empty() && pipeline != PIPELINE {
+                return Some(reply(404, &json!({"message": "No pipeline found"})));
+            }
+            None
+        });
+        // Every answer carries the rate limit, counting down (Buildkite allows 200 a minute).
+        let decorate = Arc::new(move |response: HttpMockResponse| {
+            let used = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            let response = with_header(response, "ratelimit-limit", "200");
+            let response = with_header(
+                response,
+                "ratelimit-remaining",
+                &200u64.saturating_sub(used).to_string(),
+            );
+            with_header(response, "ratelimit-reset", "42")
+        });
+        let api = Api::start("", guard, decorate).await;
+        let storage = Storage::start().await;
+        let state = Arc::new(Mutex::new(State {
+            builds: (1..=30).rev().map(generated_build).collect(),
+            polls: HashMap::new(),
+        }));
+        routes(&api, &storage, &state).await;
+        Self { api, storage }
+    }
+}
+
+const PIPELINE_PATH: &str = "/organizations/:org/pipelines/:pipeline";
+
+async fn routes(api: &Api, storage: &Storage, state: &Arc<Mutex<State>>) {
+    // Organizations.
+    api.on("GET", "/organizations", |call| {
+        buildkite_page(
+            call,
+            fixture("buildkite", "listOrganizations")
+                .as_array()
+                .unwrap(),
+        )
+    })
+    .await;
+    api.on("GET", "/organizations/:org", |_| {
+        reply(200, &fixture("buildkite", "getOrganization"))
+    })
+    .await;
+
+    // Pipelines: the docs' pipeline, and six more like it.
+    api.on("GET", "/organizations/:org/pipelines", |call| {
+        let name = call.query("name").map(|n| n.to_lowercase());
+        let repository = call.query("repository").map(|r| r.to_lowercase());
+        let pipelines: Vec<Value> = pipelines()
+            .into_iter()
+            .filter(|p| {
+                let has = |field: &str, part: &Option<String>| {
+                    part.as_ref().is_none_or(|part| {
+                        p[field]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_lowercase()
+                            .contains(part)
+                    })
+                };
+                has("name", &name) && has("repository", &repository)
+            })
+            .collect();
+        buildkite_page(call, &pipelines)
+    })
+    .await;
+
+    // Builds: of every organization, of one, of the pipeline; filtered as Buildkite does.
+    for scope in [
+        "/builds",
+        "/organizations/:org/builds",
+        &format!("{PIPELINE_PATH}/builds"),
+    ] {
+        let state = state.clone();
+        api.on("GET", scope, move |call| {
+            let builds = state.lock().unwrap().builds.clone();
+            let exclude = |name: &str| call.query(name).as_deref() == Some("true");
+            let (no_jobs, no_pipeline) = (exclude("exclude_jobs"), exclude("exclude_pipeline"));
+            let matching: Vec<Value> = builds
+                .into_iter()
+                .filter(|b| build_matches(call, b))
+                .map(|mut b| {
+                    if let Some(fields) = b.as_object_mut() {
+                        if no_jobs {
+                            fields.remove("jobs");
+                        }
+                        if no_pipeline {
+                            fields.remove("pipeline");
+                        }
+                    }
+                    b
+                })
+                .collect();
+            buildkite_page(call, &matching)
+        })
+        .await;
+    }
+    let created = state.clone();
+    api.on("POST", &format!("{PIPELINE_PATH}/builds"), move |call| {
+        let body = call.body();
+        let (commit, branch) = (body["commit"].as_str(), body["branch"].as_str());
+        let (Some(commit), Some(branch)) = (commit, branch) else {
+            return reply(
+                422,
+                &json!({"message": "Validation Failed", "errors": [{"field": "commit", "code": "missing"}]}),
+            );
+        };
+        let mut state = created.lock().unwrap();
+        let number = state.builds.first().map_or(1, |b| b["number"].as_i64().unwrap_or(0) + 1);
+        let build = patch(
+            with_number(fixture("buildkite", "createBuild"), number),
+            json!({
+                "state": "scheduled",
+                "commit": commit,
+                "branch": branch,
+                "message": body["message"].as_str().unwrap_or("Manually triggered build"),
+                "env": body.get("env").cloned().unwrap_or(json!({})),
+                "meta_data": body.get("meta_data").cloned().unwrap_or(json!({})),
+                "author": body.get("author").cloned().unwrap_or(Value::Null),
+                "created_at": minutes_ago(0),
+                "scheduled_at": minutes_ago(0),
+                "started_at": null,
+                "finished_at": null,
+                "jobs": jobs_in("scheduled"),
+            }),
+        );
+        state.builds.insert(0, build.clone());
+        state.polls.insert(number, 0);
+        reply(201, &build)
+    })
+    .await;
+    let fetched = state.clone();
+    api.on("GET", &format!("{PIPELINE_PATH}/builds/:number"), move |call| {
+        let number = call.number("number");
+        let mut state = fetched.lock().unwrap();
+        // A created build moves on one step each time it is fetched.
+        if let Some(polls) = state.polls.get_mut(&number) {
+            let step = LIFECYCLE[(*polls).min(LIFECYCLE.len() - 1)];
+            *polls += 1;
+            if let Some(build) = state.builds.iter_mut().find(|b| b["number"] == number) {
+                let finished = step == "passed";
+                *build = patch(
+                    build.clone(),
+                    json!({
+                        "state": step,
+                        // The agent resolves HEAD to a commit when the build starts.
+                        "commit": if step == "scheduled" { build["commit"].clone() } else { json!(sha(number)) },
+                        "started_at": (step != "scheduled").then(|| minutes_ago(0)),
+                        "finished_at": finished.then(|| minutes_ago(0)),
+                        "jobs": jobs_in(step),
+                    }),
+                );
+            }
+        }
+        match state.builds.iter().find(|b| b["number"] == number) {
+            Some(build) => reply(200, build),
+            None => reply(404, &json!({"message": "No build found"})),
+        }
+    })
+    .await;
+
+    // Artifacts: the docs' two, and a text report; downloads redirect to the object store.
+    let artifacts = artifacts();
+    let build_path = format!("{PIPELINE_PATH}/builds/:number");
+    let (listed, builds) = (artifacts.clone(), state.clone());
+    api.on("GET", &format!("{build_path}/artifacts"), move |call| {
+        if !has_build(&builds, call) {
+            return reply(404, &json!({"message": "No build found"}));
+        }
+        buildkite_page(call, &filter_artifacts(call, &listed, None))
+    })
+    .await;
+    let (listed, builds) = (artifacts.clone(), state.clone());
+    api.on(
+        "GET",
+        &format!("{build_path}/jobs/:job/artifacts"),
+        move |call| {
+            if !has_build(&builds, call) {
+                return reply(404, &json!({"message": "No build found"}));
+            }
+            buildkite_page(
+                call,
+                &filter_artifacts(call, &listed, Some(call.param("job"))),
+            )
+        },
+    )
+    .await;
+    let known = artifacts.clone();
+    api.on(
+        "GET",
+        &format!("{build_path}/jobs/:job/artifacts/:id"),
+        move |call| match find_artifact(&known, call) {
+            Some(artifact) => reply(200, &artifact),
+            None => reply(404, &json!({"message": "No artifact found"})),
+        },
+    )
+    .await;
+    let mut keys = HashMap::new();
+    for artifact in &artifacts {
+        let path = artifact["path"].as_str().unwrap_or_default();
+        let size = artifact["file_size"].as_u64().unwrap_or_default() as usize;
+        let bytes = match artifact["mime_type"].as_str() {
+            Some("text/plain") => SUMMARY.as_bytes().to_vec(),
+            _ => noise(size, size as u64),
+        };
+        let key = format!(
+            "buildkite-artifacts/{ORG}/{PIPELINE}/{}/{path}",
+            artifact["id"].as_str().unwrap()
+        );
+        storage.put(
+            &key,
+            Object {
+                bytes,
+                content_type: artifact["mime_type"]
+                    .as_str()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned(),
+                file_name: artifact["filename"]
+                    .as_str()
+                    .unwrap_or("artifact")
+                    .to_owned(),
+            },
+        );
+        keys.insert(
+            artifact["id"].as_str().unwrap().to_owned(),
+            storage.signed_url(&key),
+        );
+    }
+    api.on(
+        "GET",
+        &format!("{build_path}/jobs/:job/artifacts/:id/download"),
+        move |call| match (find_artifact(&artifacts, call), keys.get(call.param("id"))) {
+            (Some(_), Some(url)) => redirect(url),
+            _ => reply(404, &json!({"message": "No artifact found"})),
+        },
+    )
+    .await;
+
+    // Job logs: as JSON (or just its size), as text (whole, or a suffix range).
+    api.on("GET", &format!("{build_path}/jobs/:job/log"), |call| {
+        let log = patch(
+            fixture("buildkite", "getJobLog"),
+            json!({"content": job_log(call.param("job")), "size": job_log(call.param("job")).len()}),
+        );
+        reply(200, &log)
+    })
+    .await;
+    api.on("GET", &format!("{build_path}/jobs/:job/log.txt"), |call| {
+        let log = job_log(call.param("job"));
+        let total = log.len();
+        let suffix = call.header("range").and_then(|r| {
+            r.strip_prefix("bytes=-")
+                .and_then(|n| n.parse::<usize>().ok())
+        });
+        match suffix {
+            None => text(200, log.clone()),
+            Some(_) if total == 0 => HttpMockResponse::builder()
+                .status(416)
+                .header("content-range", "bytes */0")
+                .build(),
+            Some(n) => {
+                let start = total.saturating_sub(n);
+                let part = with_header(
+                    text(206, log[start..].to_owned()),
+                    "content-range",
+                    &format!("bytes {start}-{}/{total}", total - 1),
+                );
+                part
+            }
+        }
+    })
+    .await;
+    api.on("HEAD", &format!("{build_path}/jobs/:job/log"), |call| {
+        HttpMockResponse::builder()
+            .status(200)
+            .header("content-type", "text/plain")
+            .header(
+                "content-length",
+                job_log(call.param("job")).len().to_string(),
+            )
+            .build()
+    })
+    .await;
+}
+
+fn text(status: u16, body: String) -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(status)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(body)
+        .build()
+}
+
+/// The org's pipelines: the docs' example pipeline, and six more made from it.
+fn pipelines() -> Vec<Value> {
+    let template = fixture("buildkite", "listPipelines")[0].clone();
+    [
+        (PIPELINE, "My Pipeline", "git@github.com:acme-inc/my-pipeline.git"),
+        ("docs", "Docs", "git@github.com:acme-inc/docs.git"),
+        ("api", "API", "git@github.com:acme-inc/api.git"),
+        ("mobile-app", "Mobile App", "git@github.com:acme-inc/mobile-app.git"),
+        ("infrastructure", "Infrastructure", "git@github.com:acme-inc/infrastructure.git"),
+        ("deploy", "Deploy", "git@github.com:acme-inc/deploy.git"),
+        ("nightly", "Nightly", "git@github.com:acme-inc/my-pipeline.git"),
+    ]
+    .into_iter()
+    .map(|(slug, name, repository)| {
+        patch(
+            template.clone(),
+            json!({
+                "slug": slug,
+                "name": name,
+                "repository": repository,
+                "url": format!("https://api.buildkite.com/v2/organizations/{ORG}/pipelines/{slug}"),
+                "web_url": format!("https://buildkite.com/{ORG}/{slug}"),
+                "builds_url": format!("https://api.buildkite.com/v2/organizations/{ORG}/pipelines/{slug}/builds"),
+            }),
+        )
+    })
+    .collect()
+}
+
+/// A build of the history: the docs' example build, renumbered, in a state and on a branch.
+fn generated_build(number: i64) -> Value {
+    let (state, branch, message) = match number {
+        30 => (
+            "running",
+            "main",
+            "Merge pull request #412 from acme-inc/search",
+        ),
+        29 => ("scheduled", "main", "Bump rack from 3.0.8 to 3.0.9"),
+        28 => ("running", "feature/search", "Index pipelines by name"),
+        27 => ("failed", "feature/search", "Add a search box"),
+        21 => ("failed", "main", "Upgrade Rails to 7.2"),
+        14 => ("failed", "main", "Cache bundler in CI"),
+        6 => ("failed", "main", "Drop support for Ruby 3.1"),
+        18 => ("canceled", "feature/login", "Try the new login flow"),
+        n if n % 4 == 0 => ("passed", "feature/login", "Remember the last organization"),
+        _ => ("passed", "main", "Bumping to version 0.2-beta.6"),
+    };
+    let created = (31 - number) * 90;
+    let finished = !matches!(state, "running" | "scheduled");
+    patch(
+        with_number(
+            fixture("buildkite", "listPipelineBuilds")[0].clone(),
+            number,
+        ),
+        json!({
+            "state": state,
+            "branch": branch,
+            "message": message,
+            "commit": sha(number),
+            "created_at": minutes_ago(created),
+            "scheduled_at": minutes_ago(created),
+            "started_at": (state != "scheduled").then(|| minutes_ago(created - 1)),
+            "finished_at": finished.then(|| minutes_ago(created - 9)),
+            "jobs": jobs_in(state),
+        }),
+    )
+}
+
+/// Sets a build's number, and the URLs that contain it; puts it in the mock's pipeline.
+fn with_number(build: Value, number: i64) -> Value {
+    let pipeline = patch(build["pipeline"].clone(), pipelines()[0].clone());
+    patch(
+        build,
+        json!({
+            "pipeline": pipeline,
+            "number": number,
+            "url": format!("https://api.buildkite.com/v2/organizations/{ORG}/pipelines/{PIPELINE}/builds/{number}"),
+            "web_url": format!("https://buildkite.com/{ORG}/{PIPELINE}/builds/{number}"),
+        }),
+    )
+}
+
+/// A build's jobs (the docs' RSpec job, a packaging job and a screenshots job) in a build state.
+fn jobs_in(build_state: &str) -> Value {
+    let template = fixture("buildkite", "getBuild")["jobs"][0].clone();
+    let (first, rest) = match build_state {
+        "passed" => ("passed", "passed"),
+        "failed" => ("failed", "passed"),
+        "canceled" => ("canceled", "canceled"),
+        "running" => ("running", "passed"),
+        _ => ("scheduled", "scheduled"),
+    };
+    let job = |id: &str, name: &str, key: &str, command: &str, paths: &str, state: &str| {
+        patch(
+            template.clone(),
+            json!({
+                "id": id,
+                "name": name,
+                "step_key": key,
+                "command": command,
+                "artifact_paths": paths,
+                "state": state,
+                "exit_status": match state { "passed" => json!(0), "failed" => json!(1), _ => Value::Null },
+            }),
+        )
+    };
+    json!([
+        job(
+            RSPEC_JOB,
+            "RSpec",
+            "rspec",
+            "bundle exec rspec",
+            "reports/*",
+            first
+        ),
+        job(
+            PACKAGE_JOB,
+            ":package: Package",
+            "package",
+            "make dist",
+            "dist/*",
+            rest
+        ),
+        job(
+            SCREENSHOTS_JOB,
+            "Screenshots",
+            "screenshots",
+            "bin/screenshots",
+            "tmp/screenshots/*.png",
+            rest
+        ),
+    ])
+}
+
+/// Whether a build passes the list filters of the request (`state[]`, `branch[]`, `commit[]`,
+/// `created_from`, `created_to`, `finished_from`).
+fn build_matches(call: &Call, build: &Value) -> bool {
+    let state = build["state"].as_str().unwrap_or("");
+    let states = call.query_all("state");
+    let finished = matches!(
+        state,
+        "passed" | "failed" | "blocked" | "canceled" | "skipped" | "not_run"
+    );
+    let in_state = states.is_empty()
+        || states
+            .iter()
+            .any(|s| s == state || (s == "finished" && finished));
+    let branches = call.query_all("branch");
+    let on_branch = branches.is_empty()
+        || branches
+            .iter()
+            .any(|b| glob(b, build["branch"].as_str().unwrap_or("")));
+    let commits = call.query_all("commit");
+    let of_commit = commits.is_empty() || commits.iter().any(|c| build["commit"] == c.as_str());
+    let time = |field: &str| {
+        build[field]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    };
+    let bound = |name: &str| {
+        call.query(name)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+    };
+    let after = |field: &str, name: &str| match (bound(name), time(field)) {
+        (Some(from), Some(at)) => at >= from,
+        (Some(_), None) => false,
+        (None, _) => true,
+    };
+    let created_before = match (bound("created_to"), time("created_at")) {
+        (Some(to), Some(at)) => at < to,
+        _ => true,
+    };
+    in_state
+        && on_branch
+        && of_commit
+        && after("created_at", "created_from")
+        && created_before
+        && after("finished_at", "finished_from")
+}
+
+/// The build's artifacts: the docs' two, and a text report of the RSpec job.
+fn artifacts() -> Vec<Value> {
+    let mut artifacts = fixture("buildkite", "listBuildArtifacts")
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let report = patch(
+        artifacts[0].clone(),
+        json!({
+            "id": "0a7f2c1e-5b0d-4f5e-9a51-2d7c3e1b8f40",
+            "job_id": RSPEC_JOB,
+            "path": "reports/summary.txt",
+            "dirname": "reports",
+            "filename": "summary.txt",
+            "mime_type": "text/plain",
+            "file_size": SUMMARY.len(),
+            "sha1sum": "5f0c9b2e8d1a7c3b4e6f9a0d2c8b1e7f3a5d9c04",
+        }),
+    );
+    artifacts.push(report);
+    artifacts
+}
+
+/// Whether the build the request names exists.
+fn has_build(state: &Mutex<State>, call: &Call) -> bool {
+    let number = call.number("number");
+    state
+        .lock()
+        .unwrap()
+        .builds
+        .iter()
+        .any(|b| b["number"] == number)
+}
+
+fn filter_artifacts(call: &Call, artifacts: &[Value], job: Option<&str>) -> Vec<Value> {
+    let state = call.query("state");
+    let path = call.query("path");
+    artifacts
+        .iter()
+        .filter(|a| job.is_none_or(|j| a["job_id"] == j))
+        .filter(|a| state.as_ref().is_none_or(|s| a["state"] == s.as_str()))
+        .filter(|a| {
+            path.as_ref()
+                .is_none_or(|p| glob(p, a["path"].as_str().unwrap_or("")))
+        })
+        .cloned()
+        .collect()
+}
+
+fn find_artifact(artifacts: &[Value], call: &Call) -> Option<Value> {
+    artifacts
+        .iter()
+        .find(|a| a["id"] == call.param("id") && a["job_id"] == call.param("job"))
+        .cloned()
+}
+
+const SUMMARY: &str = "RSpec summary\n=============\n\nFinished in 42.17 seconds (files took 3.2 seconds to load)\n1284 examples, 0 failures, 3 pending\n\nSlowest examples:\n  Search indexes pipelines by name      2.31 s\n  Login remembers the last organization 1.87 s\n";
+
+/// A job's log: what the Buildkite agent prints around `bundle exec rspec`.
+fn job_log(job: &str) -> String {
+    let mut log = String::from(
+        "~~~ Running agent hooks\n\
+         # Executing global environment hook\n\
+         ~~~ Preparing working directory\n\
+         $ cd /var/lib/buildkite-agent/builds/my-agent-123/my-great-org/my-pipeline\n\
+         $ git clean -ffxdq\n\
+         $ git fetch -v --prune -- origin main\n\
+         $ git checkout -f abcd0b72a1e580e90712cdd9eb26d3fb41cd09c8\n\
+         # Using a clean checkout\n",
+    );
+    log.push_str(&format!("~~~ Running commands for job {job}\n"));
+    log.push_str("$ bundle install --jobs 4 --quiet\n$ bundle exec rspec\n");
+    for i in 1..=12 {
+        log.push_str(&format!("{}\n", ".".repeat(i * 6)));
+    }
+    log.push_str(&format!(
+        "\nFinished in 42.17 seconds (files took 3.2 seconds to load)\n\
+         1284 examples, 0 failures, 3 pending\n\
+         ~~~ Uploading artifacts\n\
+         Found 1 file that matches \"reports/*\"\n\
+         Uploading artifact reports/summary.txt ({} bytes)\n\
+         Artifact uploads completed successfully\n",
+        SUMMARY.len()
+    ));
+    log
+}
