@@ -543,3 +543,44 @@ async fn every_reading_mode_yields_every_item_once_in_order() {
         futures_util::future::join_all(pages.iter().map(|m| m.calls_async())).await;
     assert_eq!(calls, [3, 3, 3, 3, 3], "each page once per mode");
 }
+
+#[tokio::test]
+async fn a_build_s_jobs_follow_their_cursor_links() {
+    let server = MockServer::start_async().await;
+    let job = fixture_body("buildkite", "getJob");
+    let jobs = format!("{PIPELINE}/builds/42/jobs");
+    let next = format!("{}{jobs}?after=Y3Vyc29yLTE&per_page=2", server.base_url());
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET).path(&jobs).query_param("state[]", "failed").query_param("per_page", "2").query_param_missing("after");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"items": [job.clone(), job.clone()], "links": {"self": "x", "next": next}}));
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(&jobs)
+                .query_param("after", "Y3Vyc29yLTE")
+                .query_param("state[]", "failed");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"items": [job.clone()], "links": {"self": "y"}}));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let all: Vec<_> = bk
+        .pipeline("acme", "web")
+        .build(42)
+        .jobs()
+        .state([kitelab::buildkite::JobState::Failed])
+        .per_page(2)
+        .stream()
+        .try_collect()
+        .await
+        .expect("jobs");
+    assert_eq!(all.len(), 3);
+    first.assert_async().await;
+    second.assert_async().await;
+}

@@ -36,6 +36,21 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Authentication
+//!
+//! - Buildkite: an API access token, sent as `Authorization: Bearer` ([`Buildkite::new`],
+//!   [`Buildkite::from_env`] reads `BUILDKITE_API_TOKEN`). The egress-IP list (`bk.meta()`)
+//!   needs none, and a client's token is not sent with it.
+//! - GitLab: a personal, project or group access token or an OAuth token, sent as
+//!   `Authorization: Bearer`; a CI job token, sent as `JOB-TOKEN` ([`gitlab::Token`];
+//!   [`GitLab::from_env`] reads `CI_SERVER_URL` or `GITLAB_URL`, then `GITLAB_TOKEN` or
+//!   `CI_JOB_TOKEN`). Trigger tokens travel in the body of the trigger call only, which sends no
+//!   other credential.
+//! - A credential goes only to the client's own origin (scheme, host and port): a download that
+//!   redirects to object storage or a CDN leaves it behind, whatever its kind. Tokens are
+//!   [`Secret`]s: never in `Debug` output, errors or logs; the generated models' secrets (trigger
+//!   tokens, CI/CD variable values, runner tokens) are [`api::SecretString`]s.
+//!
 //! ## Concepts
 //!
 //! - **Clients** ([`Buildkite`], [`GitLab`]) are cheap to clone and `Send + Sync`; build them from

@@ -65,6 +65,16 @@ impl<T> Page<T> {
         }
     }
 
+    /// A page of a cursor-paginated list, whose body names the next page (`links.next`)
+    /// rather than, or as well as, its `Link` header.
+    pub(crate) fn with_body_next(items: Vec<T>, headers: HeaderMap, next: Option<&str>) -> Self {
+        let mut page = Self::new(items, None, headers);
+        if page.links.next.is_none() {
+            page.links.next = next.and_then(|n| Url::parse(n).ok());
+        }
+        page
+    }
+
     /// The items of this page.
     pub fn items(&self) -> &[T] {
         &self.items
@@ -474,10 +484,21 @@ impl<Q: ListQuery> List<Q> {
 /// while the next answer is on its way; see `cargo xtask bench`).
 const PREFETCH_DEPTH: usize = 3;
 
+/// A fetched page, with what the reader needs to carry the chain on.
+struct Fetched<T> {
+    page: Page<T>,
+    /// Held until the reader takes the page: it bounds the pages fetched ahead.
+    permit: tokio::sync::OwnedSemaphorePermit,
+    number: u32,
+    index: u32,
+    /// Whether the answer's headers named the next page (which is then already on its way).
+    spawned_next: bool,
+}
+
 /// A page fetch running on its own task; aborted when dropped (a dropped stream cancels the
 /// pages it fetched ahead).
 struct Spawned<T> {
-    handle: tokio::task::JoinHandle<Result<(Page<T>, tokio::sync::OwnedSemaphorePermit)>>,
+    handle: tokio::task::JoinHandle<Result<Fetched<T>>>,
 }
 
 impl<T> Drop for Spawned<T> {
@@ -493,6 +514,20 @@ struct Chain<Q: ListQuery> {
     follows_links: bool,
     budget: Option<u32>,
     permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl<Q: ListQuery> Chain<Q> {
+    fn within_budget(&self, index: u32) -> bool {
+        self.budget.is_none_or(|b| index < b)
+    }
+}
+
+/// The number a next request has: its own, or one more than the current page's.
+fn number_of(request: &PageRequest, current: u32) -> u32 {
+    match request {
+        PageRequest::Number(n) => *n,
+        PageRequest::Link(_) => current + 1,
+    }
 }
 
 /// Spawns the fetch of page `index` (0-based in this list), numbered `number`. As soon as its
@@ -511,17 +546,16 @@ fn spawn_page<Q: ListQuery>(
             .acquire_owned()
             .await
             .expect("the semaphore is never closed");
+        let spawned_next = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = spawned_next.clone();
         let next_chain = chain.clone();
         let on_headers = move |headers: &HeaderMap| {
-            if next_chain.budget.is_some_and(|b| index + 1 >= b) {
+            if !next_chain.within_budget(index + 1) {
                 return;
             }
             let probe = Page::<()>::new(Vec::new(), Some(number), headers.clone());
             if let Some(next) = next_request(&probe, number, next_chain.follows_links) {
-                let next_number = match &next {
-                    PageRequest::Number(n) => *n,
-                    PageRequest::Link(_) => number + 1,
-                };
+                let next_number = number_of(&next, number);
                 let spawned = spawn_page(
                     next_chain.clone(),
                     queue.clone(),
@@ -529,18 +563,49 @@ fn spawn_page<Q: ListQuery>(
                     next_number,
                     index + 1,
                 );
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
                 // If the reader is gone, the page is dropped, which cancels it.
                 let _ = queue.send(spawned);
             }
         };
         let fetch = chain.query.fetch(request, chain.per_page);
         let page = crate::transport::with_headers_hook(on_headers, fetch).await?;
-        Ok((page, permit))
+        let spawned_next = spawned_next.load(std::sync::atomic::Ordering::SeqCst);
+        Ok(Fetched {
+            page,
+            permit,
+            number,
+            index,
+            spawned_next,
+        })
     });
     Spawned { handle }
 }
 
-/// The pages of a list, each requested as soon as the previous page's headers name it.
+/// The reader's side of a pipelined list.
+struct Reader<Q: ListQuery> {
+    chain: Arc<Chain<Q>>,
+    pending: Option<Spawned<Q::Item>>,
+    pages: tokio::sync::mpsc::UnboundedReceiver<Spawned<Q::Item>>,
+}
+
+impl<Q: ListQuery> Reader<Q> {
+    /// Starts the chain at `request`, on a fresh queue.
+    fn start(&mut self, request: PageRequest, number: u32, index: u32) {
+        let (queue, pages) = tokio::sync::mpsc::unbounded_channel();
+        self.pending = Some(spawn_page(
+            self.chain.clone(),
+            queue,
+            request,
+            number,
+            index,
+        ));
+        self.pages = pages;
+    }
+}
+
+/// The pages of a list, each requested as soon as the previous page's headers name it (or, for
+/// a list whose body names the next page, as soon as the previous page is decoded).
 fn chained<Q: ListQuery>(
     query: Q,
     first: u32,
@@ -548,8 +613,8 @@ fn chained<Q: ListQuery>(
     follows_links: bool,
     budget: Option<u32>,
 ) -> BoxStream<'static, Result<Page<Q::Item>>> {
-    // Spawning needs a runtime; nothing is spawned until the stream is polled.
-    let start = move || {
+    // Spawning needs a runtime: nothing is spawned until the stream is polled.
+    let start = async move {
         let chain = Arc::new(Chain {
             query,
             per_page,
@@ -557,34 +622,52 @@ fn chained<Q: ListQuery>(
             budget,
             permits: Arc::new(tokio::sync::Semaphore::new(PREFETCH_DEPTH)),
         });
-        let (queue, pages) = tokio::sync::mpsc::unbounded_channel();
-        let first = spawn_page(chain, queue, PageRequest::Number(first), first, 0);
-        (Some(first), pages)
+        let (_, pages) = tokio::sync::mpsc::unbounded_channel();
+        let mut reader = Reader {
+            chain,
+            pending: None,
+            pages,
+        };
+        reader.start(PageRequest::Number(first), first, 0);
+        reader
     };
-    stream::once(async move { start() })
-        .flat_map(|(first, pages)| {
-            stream::unfold((first, Some(pages)), |(pending, pages)| async move {
-                let mut pages = pages?;
-                let mut spawned = match pending {
+    stream::once(start)
+        .flat_map(|reader| {
+            stream::unfold(Some(reader), |reader| async move {
+                let mut reader = reader?;
+                let mut spawned = match reader.pending.take() {
                     Some(spawned) => spawned,
-                    None => pages.recv().await?,
+                    None => reader.pages.recv().await?,
                 };
                 let outcome = (&mut spawned.handle).await;
                 match outcome {
-                    Ok(Ok((page, permit))) => {
-                        drop(permit);
+                    Ok(Ok(fetched)) => {
+                        drop(fetched.permit);
                         // An empty page ends the list, whatever its links say.
-                        if page.items().is_empty() {
+                        if fetched.page.items().is_empty() {
                             return None;
                         }
-                        Some((Ok(page), (None, Some(pages))))
+                        let next_index = fetched.index + 1;
+                        if !fetched.spawned_next && reader.chain.within_budget(next_index) {
+                            // The headers did not name the next page; the body may.
+                            let next = next_request(
+                                &fetched.page,
+                                fetched.number,
+                                reader.chain.follows_links,
+                            );
+                            if let Some(next) = next {
+                                let number = number_of(&next, fetched.number);
+                                reader.start(next, number, next_index);
+                            }
+                        }
+                        Some((Ok(fetched.page), Some(reader)))
                     }
-                    Ok(Err(error)) => Some((Err(error), (None, None))),
+                    Ok(Err(error)) => Some((Err(error), None)),
                     Err(join) => Some((
                         Err(Error::invalid(format!(
                             "a page fetch did not finish: {join}"
                         ))),
-                        (None, None),
+                        None,
                     )),
                 }
             })

@@ -1,7 +1,11 @@
 //! Jobs of a build.
 
+use futures_util::future::BoxFuture;
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
+
+use crate::pagination::{non_zero, ListQuery, PageRequest};
+use crate::Page;
 
 use super::{Artifact, ArtifactsQuery, Build};
 use crate::{call, segment, Download, List, Result};
@@ -132,5 +136,113 @@ impl Job {
     /// An artifact of this job, by id.
     pub fn artifact(&self, id: impl Into<String>) -> Artifact {
         Artifact::new(self.clone(), id.into())
+    }
+}
+
+impl Build {
+    /// The build's jobs, a cursor-paginated list (`{items, links}` bodies, followed by their
+    /// `next` link).
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt;
+    /// use kitelab::buildkite::JobState;
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let failed: Vec<_> =
+    ///     bk.pipeline("acme", "web").build(42).jobs().state([JobState::Failed]).stream().try_collect().await?;
+    /// # let _ = failed; Ok(()) }
+    /// ```
+    pub fn jobs(&self) -> List<BuildJobsQuery> {
+        List::new(
+            BuildJobsQuery {
+                build: self.clone(),
+                states: Vec::new(),
+                include_retried_jobs: None,
+                step_key: None,
+            },
+            self.pipeline.bk.per_page(),
+        )
+    }
+}
+
+/// The jobs of a build: [`Build::jobs`].
+#[derive(Debug, Clone)]
+pub struct BuildJobsQuery {
+    build: Build,
+    states: Vec<types::JobState>,
+    include_retried_jobs: Option<bool>,
+    step_key: Option<String>,
+}
+
+/// Filters of a build's jobs.
+impl List<BuildJobsQuery> {
+    /// Only jobs in these states (`state[]`).
+    pub fn state(mut self, states: impl IntoIterator<Item = types::JobState>) -> Self {
+        self.query.states.extend(states);
+        self
+    }
+
+    /// Whether to include retried jobs (Buildkite's default here: true).
+    pub fn include_retried_jobs(mut self, yes: bool) -> Self {
+        self.query.include_retried_jobs = Some(yes);
+        self
+    }
+
+    /// Only the jobs of the step with this key.
+    pub fn step_key(mut self, key: impl Into<String>) -> Self {
+        self.query.step_key = Some(key.into());
+        self
+    }
+}
+
+impl crate::pagination::sealed::Sealed for BuildJobsQuery {}
+
+impl ListQuery for BuildJobsQuery {
+    type Item = types::Job;
+
+    fn follows_links(&self) -> bool {
+        true
+    }
+
+    fn fetch(
+        &self,
+        request: PageRequest,
+        per_page: u32,
+    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
+        let q = self.clone();
+        Box::pin(async move {
+            let (org, slug) = q.build.pipeline.ids()?;
+            let mut op = q
+                .build
+                .pipeline
+                .bk
+                .api()
+                .list_jobs()
+                .org_slug(org)
+                .pipeline_slug(slug)
+                .build_number(q.build.number)
+                .per_page(non_zero(per_page));
+            // The first page has no cursor; later ones carry the `after` of the `next` link.
+            if let Some(after) = request.param("after") {
+                op = op.after(after.to_owned());
+            }
+            if !q.states.is_empty() {
+                op = op.state(q.states.clone());
+            }
+            if let Some(v) = q.include_retried_jobs {
+                op = op.include_retried_jobs(v);
+            }
+            if let Some(v) = &q.step_key {
+                op = op.step_key(v.clone());
+            }
+            let response = call("list_jobs", op.send()).await?;
+            let headers = response.headers().clone();
+            let body = response.into_inner();
+            Ok(Page::with_body_next(
+                body.items,
+                headers,
+                body.links.next.as_deref(),
+            ))
+        })
     }
 }

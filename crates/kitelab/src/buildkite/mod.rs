@@ -52,7 +52,7 @@ pub use annotations::AnnotationsQuery;
 pub use artifacts::{Artifact, ArtifactsQuery};
 pub use builds::{Build, BuildsQuery, CreateBuild};
 pub use job_unblock::UnblockJob;
-pub use jobs::Job;
+pub use jobs::{BuildJobsQuery, Job};
 pub use kitelab_api::buildkite::types;
 pub use kitelab_api::buildkite::types::{
     AgentConnectionState, AnnotationScopeFilter, ArtifactState, BuildState, JobState, JobType,
