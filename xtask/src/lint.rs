@@ -126,42 +126,21 @@ pub fn lint(file: &str, doc: &Value) -> Vec<SpecError> {
 
     lint_enums(doc, &mut err);
     let mut dangling = Vec::new();
-    find_dangling_refs(doc, doc, "", &mut dangling);
+    walk_objects(doc, "", &mut |pointer, map| {
+        if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+            if target
+                .strip_prefix('#')
+                .and_then(|p| doc.pointer(p))
+                .is_none()
+            {
+                dangling.push((pointer.to_owned(), target.to_owned()));
+            }
+        }
+    });
     for (pointer, target) in dangling {
         err(Some(pointer), format!("`$ref: {target}` points at nothing (only local `#/components/...` references work)"));
     }
     errors
-}
-
-fn find_dangling_refs(
-    doc: &Value,
-    value: &Value,
-    pointer: &str,
-    found: &mut Vec<(String, String)>,
-) {
-    match value {
-        Value::Object(map) => {
-            if let Some(target) = map.get("$ref").and_then(Value::as_str) {
-                let resolves = target
-                    .strip_prefix('#')
-                    .and_then(|p| doc.pointer(p))
-                    .is_some();
-                if !resolves {
-                    found.push((pointer.to_owned(), target.to_owned()));
-                }
-            }
-            for (key, child) in map {
-                let escaped = key.replace('~', "~0").replace('/', "~1");
-                find_dangling_refs(doc, child, &format!("{pointer}/{escaped}"), found);
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                find_dangling_refs(doc, child, &format!("{pointer}/{i}"), found);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn lint_request_body(doc: &Value, body: &Value, op_err: &mut impl FnMut(String)) {
@@ -289,7 +268,11 @@ fn lint_enums(doc: &Value, err: &mut impl FnMut(Option<String>, String)) {
         }
     }
     let mut found = Vec::new();
-    find_inline_enums(doc, "", &mut found);
+    walk_objects(doc, "", &mut |pointer, map| {
+        if map.contains_key("enum") {
+            found.push(pointer.to_owned());
+        }
+    });
     for pointer in found {
         let top_level = pointer
             .strip_prefix("/components/schemas/")
@@ -303,24 +286,27 @@ fn lint_enums(doc: &Value, err: &mut impl FnMut(Option<String>, String)) {
     }
 }
 
-fn find_inline_enums(value: &Value, pointer: &str, found: &mut Vec<String>) {
+/// Calls `visit` with every JSON object under `value` and its JSON pointer, in document order,
+/// not descending into the keys that hold data rather than schemas (`enum`, `example(s)`).
+fn walk_objects(
+    value: &Value,
+    pointer: &str,
+    visit: &mut impl FnMut(&str, &serde_json::Map<String, Value>),
+) {
     match value {
         Value::Object(map) => {
-            if map.contains_key("enum") {
-                found.push(pointer.to_owned());
-            }
+            visit(pointer, map);
             for (key, child) in map {
-                // `enum` itself and `example(s)` hold data, not schemas.
                 if key == "enum" || key == "example" || key == "examples" {
                     continue;
                 }
                 let escaped = key.replace('~', "~0").replace('/', "~1");
-                find_inline_enums(child, &format!("{pointer}/{escaped}"), found);
+                walk_objects(child, &format!("{pointer}/{escaped}"), visit);
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                find_inline_enums(child, &format!("{pointer}/{i}"), found);
+                walk_objects(child, &format!("{pointer}/{i}"), visit);
             }
         }
         _ => {}

@@ -120,9 +120,8 @@ impl Download {
 
     /// The body as a stream of chunks.
     pub fn into_stream(self) -> impl Stream<Item = Result<Bytes>> + Send + Sync + Unpin {
-        let operation = self.operation;
-        self.body
-            .map(move |chunk| chunk.map_err(|e| Error::transport(operation, e)))
+        // A download is itself that stream.
+        self
     }
 
     /// The body as an [`AsyncRead`](tokio::io::AsyncRead).

@@ -28,7 +28,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use futures_util::future::{self, BoxFuture};
+use futures_util::future;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use reqwest::header::HeaderMap;
 use url::Url;
@@ -281,17 +281,61 @@ impl PageRequest {
     }
 }
 
-/// What a resource implements to be listed: fetch one page. Not implementable outside kitelab.
+/// Which page a [`ListQuery`] fetch reads, and how big it is (internal to [`ListQuery`]).
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct PageAt {
+    request: PageRequest,
+    per_page: u32,
+}
+
+impl PageAt {
+    pub(crate) fn new(request: PageRequest, per_page: u32) -> Self {
+        Self { request, per_page }
+    }
+
+    /// Which page.
+    pub(crate) fn request(&self) -> &PageRequest {
+        &self.request
+    }
+
+    /// The page number (1 for a page named by a link).
+    pub(crate) fn number(&self) -> u32 {
+        self.request.number()
+    }
+
+    /// The page number, as the generated builders take it.
+    pub(crate) fn page(&self) -> std::num::NonZeroU32 {
+        non_zero(self.number())
+    }
+
+    /// The page size, as the generated builders take it (the list has checked it is 1..=100).
+    pub(crate) fn per_page(&self) -> std::num::NonZeroU32 {
+        non_zero(self.per_page)
+    }
+
+    /// The value of `key` in the query of the link naming this page.
+    pub(crate) fn param(&self, key: &str) -> Option<&str> {
+        self.request.param(key)
+    }
+
+    /// The page a generated list response makes.
+    pub(crate) fn page_of<T>(&self, response: kitelab_api::ResponseValue<Vec<T>>) -> Page<T> {
+        page_of(Some(self.number()), response)
+    }
+}
+
+/// What a resource implements to be listed: fetch one page. The engine clones the query for
+/// each page it reads. Not implementable outside kitelab.
 pub trait ListQuery: Clone + Send + Sync + 'static + sealed::Sealed {
     /// The item type.
     type Item: Send + 'static;
 
     #[doc(hidden)]
     fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>>;
+        self,
+        at: PageAt,
+    ) -> impl std::future::Future<Output = Result<Page<Self::Item>>> + Send + 'static;
 
     #[doc(hidden)]
     /// Whether the next page is named by a link (keyset/cursor) rather than a number.
@@ -384,7 +428,7 @@ impl<Q: ListQuery> List<Q> {
             return Err(Error::invalid("page numbers start at 1"));
         }
         self.query
-            .fetch(PageRequest::Number(number), per_page)
+            .fetch(PageAt::new(PageRequest::Number(number), per_page))
             .await
     }
 
@@ -421,7 +465,9 @@ impl<Q: ListQuery> List<Q> {
         if self.prefetch && concurrency == 1 {
             return chained(query, first, per_page, follows_links, page_budget);
         }
-        let first_fetch = query.fetch(PageRequest::Number(first), per_page);
+        let first_fetch = query
+            .clone()
+            .fetch(PageAt::new(PageRequest::Number(first), per_page));
         stream::once(first_fetch)
             .map(
                 move |first_page| -> BoxStream<'static, Result<Page<Q::Item>>> {
@@ -435,7 +481,11 @@ impl<Q: ListQuery> List<Q> {
                         if let Some(last) = page.last_page() {
                             let last = budget_last.map_or(last, |b| b.min(last));
                             let rest = stream::iter(first.saturating_add(1)..=last)
-                                .map(move |n| query.fetch(PageRequest::Number(n), per_page))
+                                .map(move |n| {
+                                    query
+                                        .clone()
+                                        .fetch(PageAt::new(PageRequest::Number(n), per_page))
+                                })
                                 .buffered(concurrency);
                             return stream::once(future::ready(Ok(page))).chain(rest).boxed();
                         }
@@ -453,7 +503,7 @@ impl<Q: ListQuery> List<Q> {
                                     PageRequest::Number(n) => *n,
                                     PageRequest::Link(_) => current + 1,
                                 };
-                                let page = query.fetch(request, per_page).await?;
+                                let page = query.fetch(PageAt::new(request, per_page)).await?;
                                 let next = if page.items().is_empty() {
                                     None
                                 } else {
@@ -568,7 +618,10 @@ fn spawn_page<Q: ListQuery>(
                 let _ = queue.send(spawned);
             }
         };
-        let fetch = chain.query.fetch(request, chain.per_page);
+        let fetch = chain
+            .query
+            .clone()
+            .fetch(PageAt::new(request, chain.per_page));
         let page = crate::transport::with_headers_hook(on_headers, fetch).await?;
         let spawned_next = spawned_next.load(std::sync::atomic::Ordering::SeqCst);
         Ok(Fetched {

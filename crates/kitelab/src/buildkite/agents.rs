@@ -1,11 +1,10 @@
 //! Agents: listing an organization's agents, one agent, and stopping it.
 
-use futures_util::future::BoxFuture;
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::{Buildkite, Organization};
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, segment, List, Page, Result};
 
 impl Organization {
@@ -179,33 +178,26 @@ impl crate::pagination::sealed::Sealed for AgentsQuery {}
 impl ListQuery for AgentsQuery {
     type Item = types::Agent;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let mut op =
-                q.bk.api()
-                    .list_agents()
-                    .org_slug(segment("the organization slug", &q.org)?)
-                    .page(non_zero(number))
-                    .per_page(non_zero(per_page));
-            if let Some(name) = &q.name {
-                op = op.name(name.as_str());
-            }
-            if let Some(hostname) = &q.hostname {
-                op = op.hostname(hostname.as_str());
-            }
-            if let Some(version) = &q.version {
-                op = op.version(version.as_str());
-            }
-            if let Some(id) = &q.cluster_queue_id {
-                op = op.cluster_queue_id(id.as_str());
-            }
-            Ok(page_of(Some(number), call("list_agents", op.send()).await?))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let mut op = self
+            .bk
+            .api()
+            .list_agents()
+            .org_slug(segment("the organization slug", &self.org)?)
+            .page(at.page())
+            .per_page(at.per_page());
+        if let Some(name) = &self.name {
+            op = op.name(name.as_str());
+        }
+        if let Some(hostname) = &self.hostname {
+            op = op.hostname(hostname.as_str());
+        }
+        if let Some(version) = &self.version {
+            op = op.version(version.as_str());
+        }
+        if let Some(id) = &self.cluster_queue_id {
+            op = op.cluster_queue_id(id.as_str());
+        }
+        Ok(at.page_of(call("list_agents", op.send()).await?))
     }
 }

@@ -1,11 +1,10 @@
 //! Annotations of a build.
 
-use futures_util::future::BoxFuture;
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::Build;
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, List, Page, Result};
 
 impl Build {
@@ -68,36 +67,25 @@ impl crate::pagination::sealed::Sealed for AnnotationsQuery {}
 impl ListQuery for AnnotationsQuery {
     type Item = types::Annotation;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let (org, slug) = q.build.pipeline.ids()?;
-            let mut op = q
-                .build
-                .pipeline
-                .bk
-                .api()
-                .list_annotations()
-                .org_slug(org)
-                .pipeline_slug(slug)
-                .build_number(q.build.number)
-                .page(non_zero(number))
-                .per_page(non_zero(per_page));
-            if let Some(scope) = &q.scope {
-                op = op.scope(scope.clone());
-            }
-            if let Some(omit_body) = q.omit_body {
-                op = op.omit_body(omit_body);
-            }
-            Ok(page_of(
-                Some(number),
-                call("list_annotations", op.send()).await?,
-            ))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let (org, slug) = self.build.pipeline.ids()?;
+        let mut op = self
+            .build
+            .pipeline
+            .bk
+            .api()
+            .list_annotations()
+            .org_slug(org)
+            .pipeline_slug(slug)
+            .build_number(self.build.number)
+            .page(at.page())
+            .per_page(at.per_page());
+        if let Some(scope) = &self.scope {
+            op = op.scope(scope.clone());
+        }
+        if let Some(omit_body) = self.omit_body {
+            op = op.omit_body(omit_body);
+        }
+        Ok(at.page_of(call("list_annotations", op.send()).await?))
     }
 }

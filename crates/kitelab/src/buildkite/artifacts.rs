@@ -1,11 +1,10 @@
 //! Artifacts: listing, metadata and downloads.
 
-use futures_util::future::BoxFuture;
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::{Build, Job};
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, segment, Download, Error, List, Page, Result};
 
 /// An artifact: `build.artifact(job_id, artifact_id)` or `job.artifact(id)`.
@@ -131,55 +130,57 @@ impl List<ArtifactsQuery> {
 
 impl crate::pagination::sealed::Sealed for ArtifactsQuery {}
 
+/// Applies the filters both artifact lists share to a generated list builder.
+macro_rules! with_artifact_filters {
+    ($op:expr, $q:expr) => {{
+        let (mut op, q) = ($op, $q);
+        if let Some(state) = &q.state {
+            op = op.state(state.clone());
+        }
+        if let Some(path) = &q.path {
+            op = op.path(path.as_str());
+        }
+        op
+    }};
+}
+
 impl ListQuery for ArtifactsQuery {
     type Item = types::Artifact;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let (org, slug) = q.build.pipeline.ids()?;
-            let api = q.build.pipeline.bk.api();
-            let response = match &q.job {
-                None => {
-                    let mut op = api
-                        .list_build_artifacts()
-                        .org_slug(org)
-                        .pipeline_slug(slug)
-                        .build_number(q.build.number)
-                        .page(non_zero(number))
-                        .per_page(non_zero(per_page));
-                    if let Some(state) = &q.state {
-                        op = op.state(state.clone());
-                    }
-                    if let Some(path) = &q.path {
-                        op = op.path(path.as_str());
-                    }
-                    call("list_build_artifacts", op.send()).await?
-                }
-                Some(job) => {
-                    let mut op = api
-                        .list_job_artifacts()
-                        .org_slug(org)
-                        .pipeline_slug(slug)
-                        .build_number(q.build.number)
-                        .job_id(segment("the job id", job)?)
-                        .page(non_zero(number))
-                        .per_page(non_zero(per_page));
-                    if let Some(state) = &q.state {
-                        op = op.state(state.clone());
-                    }
-                    if let Some(path) = &q.path {
-                        op = op.path(path.as_str());
-                    }
-                    call("list_job_artifacts", op.send()).await?
-                }
-            };
-            Ok(page_of(Some(number), response))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let (org, slug) = self.build.pipeline.ids()?;
+        let api = self.build.pipeline.bk.api();
+        let response = match &self.job {
+            None => {
+                let op = api
+                    .list_build_artifacts()
+                    .org_slug(org)
+                    .pipeline_slug(slug)
+                    .build_number(self.build.number)
+                    .page(at.page())
+                    .per_page(at.per_page());
+                call(
+                    "list_build_artifacts",
+                    with_artifact_filters!(op, &self).send(),
+                )
+                .await?
+            }
+            Some(job) => {
+                let op = api
+                    .list_job_artifacts()
+                    .org_slug(org)
+                    .pipeline_slug(slug)
+                    .build_number(self.build.number)
+                    .job_id(segment("the job id", job)?)
+                    .page(at.page())
+                    .per_page(at.per_page());
+                call(
+                    "list_job_artifacts",
+                    with_artifact_filters!(op, &self).send(),
+                )
+                .await?
+            }
+        };
+        Ok(at.page_of(response))
     }
 }

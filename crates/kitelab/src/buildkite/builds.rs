@@ -2,13 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use futures_util::future::BoxFuture;
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 use kitelab_api::Timestamp;
 
 use super::{Artifact, ArtifactsQuery, Buildkite, Job, Pipeline};
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, call_with_query, List, Page, Result};
 
 /// A build, by pipeline and number: `bk.pipeline("acme", "web").build(42)`.
@@ -251,9 +250,9 @@ impl List<BuildsQuery> {
 
 /// Applies the filters every build list shares to a generated list builder.
 macro_rules! with_build_filters {
-    ($op:expr, $q:expr, $number:expr, $per_page:expr) => {{
+    ($op:expr, $q:expr, $at:expr) => {{
         let q = $q;
-        let mut op = $op.page(non_zero($number)).per_page(non_zero($per_page));
+        let mut op = $op.page($at.page()).per_page($at.per_page());
         if !q.states.is_empty() {
             op = op.state(q.states.clone());
         }
@@ -293,50 +292,37 @@ impl crate::pagination::sealed::Sealed for BuildsQuery {}
 impl ListQuery for BuildsQuery {
     type Item = types::Build;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            // `meta_data[key]=value` is a map in the query, which the spec cannot express.
-            let extra: Vec<(String, String)> = q
-                .meta_data
-                .iter()
-                .map(|(k, v)| (format!("meta_data[{k}]"), v.clone()))
-                .collect();
-            let api = q.bk.api();
-            let response = match &q.scope {
-                BuildScope::All => {
-                    let op = with_build_filters!(api.list_builds(), &q, number, per_page);
-                    call_with_query("list_builds", extra.clone(), op.send()).await?
-                }
-                BuildScope::Organization(org) => {
-                    let org = crate::segment("the organization slug", org)?;
-                    let op = with_build_filters!(
-                        api.list_organization_builds().org_slug(org),
-                        &q,
-                        number,
-                        per_page
-                    );
-                    call_with_query("list_organization_builds", extra.clone(), op.send()).await?
-                }
-                BuildScope::Pipeline(org, slug) => {
-                    let org = crate::segment("the organization slug", org)?;
-                    let slug = crate::segment("the pipeline slug", slug)?;
-                    let op = with_build_filters!(
-                        api.list_pipeline_builds().org_slug(org).pipeline_slug(slug),
-                        &q,
-                        number,
-                        per_page
-                    );
-                    call_with_query("list_pipeline_builds", extra.clone(), op.send()).await?
-                }
-            };
-            Ok(page_of(Some(number), response))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        // `meta_data[key]=value` is a map in the query, which the spec cannot express.
+        let extra: Vec<(String, String)> = self
+            .meta_data
+            .iter()
+            .map(|(k, v)| (format!("meta_data[{k}]"), v.clone()))
+            .collect();
+        let api = self.bk.api();
+        let response = match &self.scope {
+            BuildScope::All => {
+                let op = with_build_filters!(api.list_builds(), &self, &at);
+                call_with_query("list_builds", extra.clone(), op.send()).await?
+            }
+            BuildScope::Organization(org) => {
+                let org = crate::segment("the organization slug", org)?;
+                let op =
+                    with_build_filters!(api.list_organization_builds().org_slug(org), &self, &at);
+                call_with_query("list_organization_builds", extra.clone(), op.send()).await?
+            }
+            BuildScope::Pipeline(org, slug) => {
+                let org = crate::segment("the organization slug", org)?;
+                let slug = crate::segment("the pipeline slug", slug)?;
+                let op = with_build_filters!(
+                    api.list_pipeline_builds().org_slug(org).pipeline_slug(slug),
+                    &self,
+                    &at
+                );
+                call_with_query("list_pipeline_builds", extra.clone(), op.send()).await?
+            }
+        };
+        Ok(at.page_of(response))
     }
 }
 

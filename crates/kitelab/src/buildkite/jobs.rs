@@ -1,10 +1,9 @@
 //! Jobs of a build.
 
-use futures_util::future::BoxFuture;
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
-use crate::pagination::{non_zero, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::Page;
 
 use super::{Artifact, ArtifactsQuery, Build};
@@ -204,45 +203,38 @@ impl ListQuery for BuildJobsQuery {
         true
     }
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let (org, slug) = q.build.pipeline.ids()?;
-            let mut op = q
-                .build
-                .pipeline
-                .bk
-                .api()
-                .list_jobs()
-                .org_slug(org)
-                .pipeline_slug(slug)
-                .build_number(q.build.number)
-                .per_page(non_zero(per_page));
-            // The first page has no cursor; later ones carry the `after` of the `next` link.
-            if let Some(after) = request.param("after") {
-                op = op.after(after.to_owned());
-            }
-            if !q.states.is_empty() {
-                op = op.state(q.states.clone());
-            }
-            if let Some(v) = q.include_retried_jobs {
-                op = op.include_retried_jobs(v);
-            }
-            if let Some(v) = &q.step_key {
-                op = op.step_key(v.clone());
-            }
-            let response = call("list_jobs", op.send()).await?;
-            let headers = response.headers().clone();
-            let body = response.into_inner();
-            Ok(Page::with_body_next(
-                body.items,
-                headers,
-                body.links.next.as_deref(),
-            ))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let (org, slug) = self.build.pipeline.ids()?;
+        let mut op = self
+            .build
+            .pipeline
+            .bk
+            .api()
+            .list_jobs()
+            .org_slug(org)
+            .pipeline_slug(slug)
+            .build_number(self.build.number)
+            .per_page(at.per_page());
+        // The first page has no cursor; later ones carry the `after` of the `next` link.
+        if let Some(after) = at.param("after") {
+            op = op.after(after.to_owned());
+        }
+        if !self.states.is_empty() {
+            op = op.state(self.states.clone());
+        }
+        if let Some(v) = self.include_retried_jobs {
+            op = op.include_retried_jobs(v);
+        }
+        if let Some(v) = &self.step_key {
+            op = op.step_key(v.clone());
+        }
+        let response = call("list_jobs", op.send()).await?;
+        let headers = response.headers().clone();
+        let body = response.into_inner();
+        Ok(Page::with_body_next(
+            body.items,
+            headers,
+            body.links.next.as_deref(),
+        ))
     }
 }

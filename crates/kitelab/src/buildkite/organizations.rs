@@ -1,11 +1,10 @@
 //! Organizations.
 
-use futures_util::future::BoxFuture;
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::{builds::BuildScope, Buildkite, BuildsQuery, Pipeline, PipelinesQuery};
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, segment, List, Page, Result};
 
 /// An organization, by slug: `bk.organization("acme")`.
@@ -69,23 +68,13 @@ impl crate::pagination::sealed::Sealed for OrganizationsQuery {}
 impl ListQuery for OrganizationsQuery {
     type Item = types::Organization;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let bk = self.bk.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let op = bk
-                .api()
-                .list_organizations()
-                .page(non_zero(number))
-                .per_page(non_zero(per_page));
-            Ok(page_of(
-                Some(number),
-                call("list_organizations", op.send()).await?,
-            ))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let bk = self.bk;
+        let op = bk
+            .api()
+            .list_organizations()
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_organizations", op.send()).await?))
     }
 }

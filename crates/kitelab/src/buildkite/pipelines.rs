@@ -1,12 +1,11 @@
 //! Pipelines.
 
-use futures_util::future::BoxFuture;
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::builds::{Build, BuildScope, BuildsQuery, CreateBuild};
 use super::Buildkite;
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, segment, List, Page, Result};
 
 /// A pipeline: `bk.pipeline("acme", "web")`.
@@ -156,30 +155,20 @@ impl crate::pagination::sealed::Sealed for PipelinesQuery {}
 impl ListQuery for PipelinesQuery {
     type Item = types::Pipeline;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let mut op =
-                q.bk.api()
-                    .list_pipelines()
-                    .org_slug(segment("the organization slug", &q.org)?)
-                    .page(non_zero(number))
-                    .per_page(non_zero(per_page));
-            if let Some(name) = &q.name {
-                op = op.name(name.as_str());
-            }
-            if let Some(repository) = &q.repository {
-                op = op.repository(repository.as_str());
-            }
-            Ok(page_of(
-                Some(number),
-                call("list_pipelines", op.send()).await?,
-            ))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let mut op = self
+            .bk
+            .api()
+            .list_pipelines()
+            .org_slug(segment("the organization slug", &self.org)?)
+            .page(at.page())
+            .per_page(at.per_page());
+        if let Some(name) = &self.name {
+            op = op.name(name.as_str());
+        }
+        if let Some(repository) = &self.repository {
+            op = op.repository(repository.as_str());
+        }
+        Ok(at.page_of(call("list_pipelines", op.send()).await?))
     }
 }

@@ -1,11 +1,10 @@
 //! Teams of an organization.
 
-use futures_util::future::BoxFuture;
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::{Buildkite, Organization};
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, segment, List, Page, Result};
 
 impl Organization {
@@ -62,24 +61,17 @@ impl crate::pagination::sealed::Sealed for TeamsQuery {}
 impl ListQuery for TeamsQuery {
     type Item = types::Team;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let mut op =
-                q.bk.api()
-                    .list_teams()
-                    .org_slug(segment("the organization slug", &q.org)?)
-                    .page(non_zero(number))
-                    .per_page(non_zero(per_page));
-            if let Some(user_id) = &q.user_id {
-                op = op.user_id(user_id.as_str());
-            }
-            Ok(page_of(Some(number), call("list_teams", op.send()).await?))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let mut op = self
+            .bk
+            .api()
+            .list_teams()
+            .org_slug(segment("the organization slug", &self.org)?)
+            .page(at.page())
+            .per_page(at.per_page());
+        if let Some(user_id) = &self.user_id {
+            op = op.user_id(user_id.as_str());
+        }
+        Ok(at.page_of(call("list_teams", op.send()).await?))
     }
 }

@@ -3,13 +3,12 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
 use super::{Pipeline, Project};
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{non_zero, ListQuery, PageAt, PageRequest};
 use crate::{call, Download, List, Page, Result};
 
 /// A job of a project: `project.job(42)`.
@@ -321,67 +320,60 @@ impl ListQuery for JobsQuery {
         self.keyset && matches!(self.scope, JobsScope::Project(_))
     }
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let response = match &q.scope {
-                JobsScope::Project(project) => {
-                    let mut op = project
-                        .gl
-                        .api()
-                        .list_project_jobs()
-                        .id(project.id.checked()?)
-                        .per_page(non_zero(per_page));
-                    // Keyset: the first page, or the page a `next` link's cursor names; a link
-                    // without a cursor (an offset answer) is followed by its page number.
-                    let cursor = request.param("cursor").map(str::to_owned);
-                    let page = match (&request, request.param("page")) {
-                        (PageRequest::Number(n), _) => Some(*n),
-                        (PageRequest::Link(_), Some(page)) if cursor.is_none() => page.parse().ok(),
-                        _ => None,
-                    };
-                    let keyset = q.keyset && (cursor.is_some() || page == Some(1));
-                    if keyset {
-                        op = op
-                            .pagination(types::PaginationMode::Keyset)
-                            .order_by(types::JobOrderBy::Id)
-                            .sort(types::Sort::Desc);
-                        if let Some(cursor) = cursor {
-                            op = op.cursor(cursor);
-                        }
-                    } else {
-                        op = op.page(non_zero(page.unwrap_or(number)));
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let number = at.number();
+        let response = match &self.scope {
+            JobsScope::Project(project) => {
+                let mut op = project
+                    .gl
+                    .api()
+                    .list_project_jobs()
+                    .id(project.id.checked()?)
+                    .per_page(at.per_page());
+                // Keyset: the first page, or the page a `next` link's cursor names; a link
+                // without a cursor (an offset answer) is followed by its page number.
+                let cursor = at.param("cursor").map(str::to_owned);
+                let page = match (at.request(), at.param("page")) {
+                    (PageRequest::Number(n), _) => Some(*n),
+                    (PageRequest::Link(_), Some(page)) if cursor.is_none() => page.parse().ok(),
+                    _ => None,
+                };
+                let keyset = self.keyset && (cursor.is_some() || page == Some(1));
+                if keyset {
+                    op = op
+                        .pagination(types::PaginationMode::Keyset)
+                        .order_by(types::JobOrderBy::Id)
+                        .sort(types::Sort::Desc);
+                    if let Some(cursor) = cursor {
+                        op = op.cursor(cursor);
                     }
-                    if !q.statuses.is_empty() {
-                        op = op.scope(q.statuses.clone());
-                    }
-                    call("list_project_jobs", op.send()).await?
+                } else {
+                    op = op.page(non_zero(page.unwrap_or(number)));
                 }
-                JobsScope::Pipeline(pipeline) => {
-                    let mut op = pipeline
-                        .project
-                        .gl
-                        .api()
-                        .list_pipeline_jobs()
-                        .id(pipeline.project.id.checked()?)
-                        .pipeline_id(pipeline.id)
-                        .page(non_zero(number))
-                        .per_page(non_zero(per_page));
-                    if !q.statuses.is_empty() {
-                        op = op.scope(q.statuses.clone());
-                    }
-                    if let Some(v) = q.include_retried {
-                        op = op.include_retried(v);
-                    }
-                    call("list_pipeline_jobs", op.send()).await?
+                if !self.statuses.is_empty() {
+                    op = op.scope(self.statuses.clone());
                 }
-            };
-            Ok(page_of(Some(number), response))
-        })
+                call("list_project_jobs", op.send()).await?
+            }
+            JobsScope::Pipeline(pipeline) => {
+                let mut op = pipeline
+                    .project
+                    .gl
+                    .api()
+                    .list_pipeline_jobs()
+                    .id(pipeline.project.id.checked()?)
+                    .pipeline_id(pipeline.id)
+                    .page(at.page())
+                    .per_page(at.per_page());
+                if !self.statuses.is_empty() {
+                    op = op.scope(self.statuses.clone());
+                }
+                if let Some(v) = self.include_retried {
+                    op = op.include_retried(v);
+                }
+                call("list_pipeline_jobs", op.send()).await?
+            }
+        };
+        Ok(at.page_of(response))
     }
 }

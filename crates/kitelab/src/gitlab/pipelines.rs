@@ -1,12 +1,11 @@
 //! Pipelines: lists with typed filters, one pipeline's verbs, and creating one.
 
-use futures_util::future::BoxFuture;
 use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 use kitelab_api::Timestamp;
 
 use super::{JobsQuery, Project};
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, List, Page, Result};
 
 /// A pipeline of a project: `project.pipeline(7)`.
@@ -257,66 +256,55 @@ impl crate::pagination::sealed::Sealed for PipelinesQuery {}
 impl ListQuery for PipelinesQuery {
     type Item = types::PipelineBasic;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let mut op = q
-                .project
-                .gl
-                .api()
-                .list_project_pipelines()
-                .id(q.project.id.checked()?)
-                .page(non_zero(number))
-                .per_page(non_zero(per_page));
-            if let Some(v) = q.scope.clone() {
-                op = op.scope(v);
-            }
-            if let Some(v) = q.status.clone() {
-                op = op.status(v);
-            }
-            if let Some(v) = q.source.clone() {
-                op = op.source(v);
-            }
-            if let Some(v) = q.git_ref.clone() {
-                op = op.ref_(v);
-            }
-            if let Some(v) = q.sha.clone() {
-                op = op.sha(v);
-            }
-            if let Some(v) = q.username.clone() {
-                op = op.username(v);
-            }
-            if let Some(v) = q.name.clone() {
-                op = op.name(v);
-            }
-            if let Some(v) = q.updated_after {
-                op = op.updated_after(v);
-            }
-            if let Some(v) = q.updated_before {
-                op = op.updated_before(v);
-            }
-            if let Some(v) = q.created_after {
-                op = op.created_after(v);
-            }
-            if let Some(v) = q.created_before {
-                op = op.created_before(v);
-            }
-            if let Some(v) = q.order_by.clone() {
-                op = op.order_by(v);
-            }
-            if let Some(v) = q.sort.clone() {
-                op = op.sort(v);
-            }
-            Ok(page_of(
-                Some(number),
-                call("list_project_pipelines", op.send()).await?,
-            ))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let mut op = self
+            .project
+            .gl
+            .api()
+            .list_project_pipelines()
+            .id(self.project.id.checked()?)
+            .page(at.page())
+            .per_page(at.per_page());
+        if let Some(v) = self.scope.clone() {
+            op = op.scope(v);
+        }
+        if let Some(v) = self.status.clone() {
+            op = op.status(v);
+        }
+        if let Some(v) = self.source.clone() {
+            op = op.source(v);
+        }
+        if let Some(v) = self.git_ref.clone() {
+            op = op.ref_(v);
+        }
+        if let Some(v) = self.sha.clone() {
+            op = op.sha(v);
+        }
+        if let Some(v) = self.username.clone() {
+            op = op.username(v);
+        }
+        if let Some(v) = self.name.clone() {
+            op = op.name(v);
+        }
+        if let Some(v) = self.updated_after {
+            op = op.updated_after(v);
+        }
+        if let Some(v) = self.updated_before {
+            op = op.updated_before(v);
+        }
+        if let Some(v) = self.created_after {
+            op = op.created_after(v);
+        }
+        if let Some(v) = self.created_before {
+            op = op.created_before(v);
+        }
+        if let Some(v) = self.order_by.clone() {
+            op = op.order_by(v);
+        }
+        if let Some(v) = self.sort.clone() {
+            op = op.sort(v);
+        }
+        Ok(at.page_of(call("list_project_pipelines", op.send()).await?))
     }
 }
 

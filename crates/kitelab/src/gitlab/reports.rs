@@ -1,12 +1,11 @@
 //! A pipeline's reports and bridges, a project's latest pipeline, the pipelines a schedule
 //! started, and expiring a project's artifacts.
 
-use futures_util::future::BoxFuture;
 use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
 use super::{Pipeline, Project, Schedule};
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, List, Page, Result};
 
 impl Project {
@@ -108,31 +107,20 @@ impl crate::pagination::sealed::Sealed for BridgesQuery {}
 impl ListQuery for BridgesQuery {
     type Item = types::Job;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let project = &q.pipeline.project;
-            let mut op = project
-                .gl
-                .api()
-                .list_pipeline_bridges()
-                .id(project.id.checked()?)
-                .pipeline_id(q.pipeline.id)
-                .page(non_zero(number))
-                .per_page(non_zero(per_page));
-            if !q.statuses.is_empty() {
-                op = op.scope(q.statuses.clone());
-            }
-            Ok(page_of(
-                Some(number),
-                call("list_pipeline_bridges", op.send()).await?,
-            ))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let project = &self.pipeline.project;
+        let mut op = project
+            .gl
+            .api()
+            .list_pipeline_bridges()
+            .id(project.id.checked()?)
+            .pipeline_id(self.pipeline.id)
+            .page(at.page())
+            .per_page(at.per_page());
+        if !self.statuses.is_empty() {
+            op = op.scope(self.statuses.clone());
+        }
+        Ok(at.page_of(call("list_pipeline_bridges", op.send()).await?))
     }
 }
 
@@ -157,30 +145,19 @@ impl crate::pagination::sealed::Sealed for SchedulePipelinesQuery {}
 impl ListQuery for SchedulePipelinesQuery {
     type Item = types::PipelineBasic;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let project = &q.schedule.project;
-            let mut op = project
-                .gl
-                .api()
-                .list_pipeline_schedule_pipelines()
-                .id(project.id.checked()?)
-                .pipeline_schedule_id(q.schedule.id)
-                .page(non_zero(number))
-                .per_page(non_zero(per_page));
-            if let Some(status) = q.status.clone() {
-                op = op.status(status);
-            }
-            Ok(page_of(
-                Some(number),
-                call("list_pipeline_schedule_pipelines", op.send()).await?,
-            ))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let project = &self.schedule.project;
+        let mut op = project
+            .gl
+            .api()
+            .list_pipeline_schedule_pipelines()
+            .id(project.id.checked()?)
+            .pipeline_schedule_id(self.schedule.id)
+            .page(at.page())
+            .per_page(at.per_page());
+        if let Some(status) = self.status.clone() {
+            op = op.status(status);
+        }
+        Ok(at.page_of(call("list_pipeline_schedule_pipelines", op.send()).await?))
     }
 }

@@ -1,11 +1,10 @@
 //! Pipeline schedules: list, create, update, run, take over and delete them, and their variables.
 
-use futures_util::future::BoxFuture;
 use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
 use super::Project;
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, segment, List, Page, Result};
 
 /// Pipeline schedules.
@@ -419,29 +418,18 @@ impl crate::pagination::sealed::Sealed for SchedulesQuery {}
 impl ListQuery for SchedulesQuery {
     type Item = types::PipelineSchedule;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let mut op = q
-                .project
-                .gl
-                .api()
-                .list_pipeline_schedules()
-                .id(q.project.id.checked()?)
-                .page(non_zero(number))
-                .per_page(non_zero(per_page));
-            if let Some(v) = q.scope.clone() {
-                op = op.scope(v);
-            }
-            Ok(page_of(
-                Some(number),
-                call("list_pipeline_schedules", op.send()).await?,
-            ))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let mut op = self
+            .project
+            .gl
+            .api()
+            .list_pipeline_schedules()
+            .id(self.project.id.checked()?)
+            .page(at.page())
+            .per_page(at.per_page());
+        if let Some(v) = self.scope.clone() {
+            op = op.scope(v);
+        }
+        Ok(at.page_of(call("list_pipeline_schedules", op.send()).await?))
     }
 }

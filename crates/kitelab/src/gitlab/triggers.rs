@@ -1,13 +1,12 @@
 //! Pipeline trigger tokens: list, create, read, describe and delete them. Triggering a pipeline
 //! with a token is [`GitLab::trigger_pipeline`](super::GitLab::trigger_pipeline).
 
-use futures_util::future::BoxFuture;
 use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 use kitelab_api::Timestamp;
 
 use super::Project;
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, List, Page, Result};
 
 /// Trigger tokens.
@@ -174,26 +173,15 @@ impl crate::pagination::sealed::Sealed for TriggersQuery {}
 impl ListQuery for TriggersQuery {
     type Item = types::Trigger;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let op = q
-                .project
-                .gl
-                .api()
-                .list_triggers()
-                .id(q.project.id.checked()?)
-                .page(non_zero(number))
-                .per_page(non_zero(per_page));
-            Ok(page_of(
-                Some(number),
-                call("list_triggers", op.send()).await?,
-            ))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let op = self
+            .project
+            .gl
+            .api()
+            .list_triggers()
+            .id(self.project.id.checked()?)
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_triggers", op.send()).await?))
     }
 }

@@ -7,12 +7,11 @@
 //! 409 "There are multiple variables with provided parameters. Please use
 //! 'filter[environment_scope]'": select one with [`Variable::environment_scope`].
 
-use futures_util::future::BoxFuture;
 use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
 use super::{GitLab, Project, ProjectId};
-use crate::pagination::{non_zero, page_of, ListQuery, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, segment, List, Page, Result};
 
 /// A group id: a number or a full path (`group/subgroup`), passed raw; kitelab encodes it once.
@@ -418,23 +417,12 @@ impl crate::pagination::sealed::Sealed for VariablesQuery {}
 impl ListQuery for VariablesQuery {
     type Item = types::Variable;
 
-    fn fetch(
-        &self,
-        request: PageRequest,
-        per_page: u32,
-    ) -> BoxFuture<'static, Result<Page<Self::Item>>> {
-        let q = self.clone();
-        Box::pin(async move {
-            let number = request.number();
-            let response = by_owner!(
-                &q.owner,
-                list_project_variables / list_group_variables,
-                |op| op
-                    .page(non_zero(number))
-                    .per_page(non_zero(per_page))
-                    .send()
-            );
-            Ok(page_of(Some(number), response))
-        })
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let response = by_owner!(
+            &self.owner,
+            list_project_variables / list_group_variables,
+            |op| op.page(at.page()).per_page(at.per_page()).send()
+        );
+        Ok(at.page_of(response))
     }
 }
