@@ -132,6 +132,7 @@ pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<Sp
     let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| one(None, format!("progenitor emitted invalid Rust: {e}")))?;
     inject_open_enums(&mut file, &enums).map_err(|e| one(None, e))?;
+    decode_with_kitelab(&mut file).map_err(|e| one(None, e))?;
     file.items.push(streaming_operations(&doc));
 
     let code = progenitor_impl::space_out_items(prettyplease::unparse(&file))
@@ -298,6 +299,38 @@ fn collect_enums(doc: &Value) -> Result<Vec<OpenEnum>, (String, String)> {
         });
     }
     Ok(enums)
+}
+
+/// Points every JSON decode of the generated client at `crate::decode::json`, which checks a
+/// body's UTF-8 once instead of string by string (see `kitelab_api::decode`).
+fn decode_with_kitelab(file: &mut syn::File) -> Result<(), String> {
+    use syn::visit_mut::VisitMut;
+    struct Swap(usize);
+    impl VisitMut for Swap {
+        fn visit_expr_path_mut(&mut self, expr: &mut syn::ExprPath) {
+            let names: Vec<String> = expr
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if names == ["ResponseValue", "from_response"] {
+                *expr = syn::parse_quote!(crate::decode::json);
+                self.0 += 1;
+            }
+            syn::visit_mut::visit_expr_path_mut(self, expr);
+        }
+    }
+    let mut swap = Swap(0);
+    swap.visit_file_mut(file);
+    if swap.0 == 0 {
+        return Err(
+            "progenitor's output has no `ResponseValue::from_response` any more: \
+                    see `decode_with_kitelab` in xtask"
+                .to_owned(),
+        );
+    }
+    Ok(())
 }
 
 /// Adds an `open_enum!` invocation per enum to the generated `types` module.

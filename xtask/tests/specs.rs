@@ -114,6 +114,12 @@ fn a_good_spec_generates_identical_bytes_twice() {
     assert!(first.contains("crate::Hooks"));
     // Raw responses are streams.
     assert!(first.contains("ByteStream"));
+    // JSON answers decode through the hand-written decoder, never progenitor's.
+    assert!(first.contains("crate::decode::json(response)"));
+    assert!(
+        !first.contains("from_response"),
+        "progenitor's decoder is still called"
+    );
 }
 
 #[test]

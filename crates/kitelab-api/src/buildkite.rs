@@ -34820,7 +34820,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35124,7 +35124,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35254,7 +35254,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35360,7 +35360,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35468,7 +35468,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35668,7 +35668,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35977,7 +35977,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -36120,7 +36120,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -36223,7 +36223,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -36364,7 +36364,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -36729,7 +36729,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -36850,7 +36850,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -36975,7 +36975,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -37100,7 +37100,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -37290,7 +37290,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -37393,7 +37393,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -37533,7 +37533,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -37636,7 +37636,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -37739,7 +37739,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -38062,7 +38062,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -38111,7 +38111,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -38200,7 +38200,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -38272,7 +38272,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -38466,7 +38466,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -38552,7 +38552,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -38970,7 +38970,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39077,7 +39077,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39203,7 +39203,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39289,7 +39289,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39632,7 +39632,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39740,7 +39740,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39846,7 +39846,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -39932,7 +39932,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40054,7 +40054,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40221,7 +40221,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40345,7 +40345,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40448,7 +40448,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40632,7 +40632,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -40880,7 +40880,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41006,7 +41006,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41111,7 +41111,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41295,7 +41295,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41419,7 +41419,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41545,7 +41545,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41650,7 +41650,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -41793,7 +41793,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42031,7 +42031,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42136,7 +42136,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42260,7 +42260,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42386,7 +42386,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42491,7 +42491,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42634,7 +42634,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42872,7 +42872,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -42996,7 +42996,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43122,7 +43122,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43227,7 +43227,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43370,7 +43370,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43537,7 +43537,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43663,7 +43663,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43772,7 +43772,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -43858,7 +43858,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44022,7 +44022,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44146,7 +44146,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44269,7 +44269,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44524,7 +44524,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44627,7 +44627,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -44903,7 +44903,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45067,7 +45067,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45522,7 +45522,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45608,7 +45608,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45696,7 +45696,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45816,7 +45816,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -45904,7 +45904,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46015,7 +46015,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46103,7 +46103,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46307,7 +46307,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46379,7 +46379,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46489,7 +46489,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46561,7 +46561,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46671,7 +46671,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46743,7 +46743,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46815,7 +46815,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46887,7 +46887,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -46959,7 +46959,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47031,7 +47031,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47139,7 +47139,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47249,7 +47249,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47338,7 +47338,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47544,7 +47544,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47688,7 +47688,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47794,7 +47794,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -47880,7 +47880,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48080,7 +48080,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48166,7 +48166,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48526,7 +48526,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48646,7 +48646,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -48862,7 +48862,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49042,7 +49042,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49179,7 +49179,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49477,7 +49477,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49577,7 +49577,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49823,7 +49823,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -49940,7 +49940,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50103,7 +50103,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50257,7 +50257,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50591,7 +50591,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -50732,7 +50732,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51115,7 +51115,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51341,7 +51341,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -51951,7 +51951,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52068,7 +52068,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52219,7 +52219,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52319,7 +52319,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52455,7 +52455,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52644,7 +52644,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52767,7 +52767,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52856,7 +52856,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -52945,7 +52945,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53034,7 +53034,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53159,7 +53159,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53286,7 +53286,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53391,7 +53391,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53534,7 +53534,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53716,7 +53716,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -53902,7 +53902,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54006,7 +54006,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54092,7 +54092,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54212,7 +54212,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54362,7 +54362,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54437,7 +54437,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54526,7 +54526,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54636,7 +54636,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54744,7 +54744,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54848,7 +54848,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -54934,7 +54934,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55138,7 +55138,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55248,7 +55248,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55336,7 +55336,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55540,7 +55540,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55628,7 +55628,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55716,7 +55716,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55842,7 +55842,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -55946,7 +55946,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56094,7 +56094,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56292,7 +56292,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56416,7 +56416,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56539,7 +56539,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56642,7 +56642,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -56877,7 +56877,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57001,7 +57001,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57127,7 +57127,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57232,7 +57232,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57470,7 +57470,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57594,7 +57594,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57716,7 +57716,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -57819,7 +57819,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58053,7 +58053,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58125,7 +58125,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58235,7 +58235,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58324,7 +58324,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58451,7 +58451,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58635,7 +58635,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58738,7 +58738,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -58953,7 +58953,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -59042,7 +59042,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -59169,7 +59169,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -59276,7 +59276,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -59421,7 +59421,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -59567,7 +59567,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -22385,7 +22385,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -22474,7 +22474,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -22544,7 +22544,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -22652,7 +22652,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -22923,7 +22923,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -22995,7 +22995,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -23102,7 +23102,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -23207,7 +23207,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -23317,7 +23317,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -23463,7 +23463,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -23618,7 +23618,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -23669,7 +23669,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -23913,7 +23913,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -24012,7 +24012,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -24294,7 +24294,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -24401,7 +24401,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -24484,7 +24484,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -24604,7 +24604,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -24802,7 +24802,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -24944,7 +24944,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -25106,7 +25106,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -25213,7 +25213,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -25335,7 +25335,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -25421,7 +25421,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -25506,7 +25506,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -25628,7 +25628,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -25805,7 +25805,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -25877,7 +25877,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -26092,7 +26092,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -26202,7 +26202,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -26393,7 +26393,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -26503,7 +26503,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -26788,7 +26788,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -27122,7 +27122,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -27377,7 +27377,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -27589,7 +27589,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -27672,7 +27672,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -27789,7 +27789,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -27872,7 +27872,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -28073,7 +28073,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -28176,7 +28176,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -28297,7 +28297,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -28402,7 +28402,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -28528,7 +28528,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -28638,7 +28638,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -28728,7 +28728,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -28856,7 +28856,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -29216,7 +29216,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -29305,7 +29305,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -29396,8 +29396,8 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -29524,7 +29524,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -29629,7 +29629,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -29772,7 +29772,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -29877,7 +29877,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                202u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -30267,7 +30267,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -30355,7 +30355,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -30438,7 +30438,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -30652,7 +30652,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -30735,7 +30735,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -30904,7 +30904,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -31025,7 +31025,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -31108,7 +31108,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -31191,7 +31191,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -31276,7 +31276,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -31361,7 +31361,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -31485,7 +31485,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -31742,7 +31742,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -31850,7 +31850,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -31938,7 +31938,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -32064,7 +32064,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -32150,7 +32150,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -32274,7 +32274,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -32502,7 +32502,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -32609,7 +32609,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -32681,7 +32681,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -32864,7 +32864,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -32949,7 +32949,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -33229,8 +33229,8 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -33336,7 +33336,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -33443,7 +33443,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -33548,7 +33548,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -33631,7 +33631,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -33750,7 +33750,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -33933,7 +33933,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -34039,7 +34039,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -34149,7 +34149,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -34295,7 +34295,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -34610,7 +34610,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -34699,7 +34699,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -34989,7 +34989,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35076,7 +35076,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35127,7 +35127,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35214,7 +35214,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35282,7 +35282,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35384,7 +35384,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35669,7 +35669,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35738,7 +35738,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35807,7 +35807,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -35897,7 +35897,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
+                201u16 => crate::decode::json(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

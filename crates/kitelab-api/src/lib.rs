@@ -27,6 +27,8 @@
 
 #![deny(missing_docs)]
 
+#[doc(hidden)]
+pub mod decode;
 mod hooks;
 mod open_enum;
 mod secret;
