@@ -505,6 +505,16 @@ async fn max_items_fetches_no_page_beyond_the_items_it_needs_even_when_prefetchi
 
 #[tokio::test]
 async fn every_reading_mode_yields_every_item_once_in_order() {
+    every_reading_mode().await;
+}
+
+/// Pages fetched ahead run as tasks of their own, on every worker; the order still holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_reading_mode_yields_every_item_once_in_order_on_worker_threads() {
+    every_reading_mode().await;
+}
+
+async fn every_reading_mode() {
     let server = MockServer::start_async().await;
     let pages = five_pages(&server).await;
     let bk = buildkite(&server);

@@ -482,9 +482,11 @@ impl<Q: ListQuery> List<Q> {
                             let last = budget_last.map_or(last, |b| b.min(last));
                             let rest = stream::iter(first.saturating_add(1)..=last)
                                 .map(move |n| {
-                                    query
-                                        .clone()
-                                        .fetch(PageAt::new(PageRequest::Number(n), per_page))
+                                    Spawned::new(
+                                        query
+                                            .clone()
+                                            .fetch(PageAt::new(PageRequest::Number(n), per_page)),
+                                    )
                                 })
                                 .buffered(concurrency);
                             return stream::once(future::ready(Ok(page))).chain(rest).boxed();
@@ -545,13 +547,42 @@ struct Fetched<T> {
     spawned_next: bool,
 }
 
-/// A page fetch running on its own task; aborted when dropped (a dropped stream cancels the
-/// pages it fetched ahead).
-struct Spawned<T> {
-    handle: tokio::task::JoinHandle<Result<Fetched<T>>>,
+/// A page fetch running on its own task, so that pages decode on every worker of a
+/// multi-threaded runtime; aborted when dropped (a dropped stream cancels the pages it fetched
+/// ahead).
+struct Spawned<O> {
+    handle: tokio::task::JoinHandle<Result<O>>,
 }
 
-impl<T> Drop for Spawned<T> {
+impl<O: Send + 'static> Spawned<O> {
+    fn new(fetch: impl std::future::Future<Output = Result<O>> + Send + 'static) -> Self {
+        Spawned {
+            handle: tokio::spawn(fetch),
+        }
+    }
+}
+
+impl<O> std::future::Future for Spawned<O> {
+    type Output = Result<O>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<O>> {
+        std::pin::Pin::new(&mut self.handle).poll(cx).map(|joined| {
+            joined.unwrap_or_else(|join| {
+                if join.is_panic() {
+                    std::panic::resume_unwind(join.into_panic());
+                }
+                Err(Error::invalid(format!(
+                    "a page fetch did not finish: {join}"
+                )))
+            })
+        })
+    }
+}
+
+impl<O> Drop for Spawned<O> {
     fn drop(&mut self) {
         self.handle.abort();
     }
@@ -584,12 +615,12 @@ fn number_of(request: &PageRequest, current: u32) -> u32 {
 /// answer's headers name a next page, the fetch of that page is spawned too and queued on `queue`.
 fn spawn_page<Q: ListQuery>(
     chain: Arc<Chain<Q>>,
-    queue: tokio::sync::mpsc::UnboundedSender<Spawned<Q::Item>>,
+    queue: tokio::sync::mpsc::UnboundedSender<Spawned<Fetched<Q::Item>>>,
     request: PageRequest,
     number: u32,
     index: u32,
-) -> Spawned<Q::Item> {
-    let handle = tokio::spawn(async move {
+) -> Spawned<Fetched<Q::Item>> {
+    Spawned::new(async move {
         let permit = chain
             .permits
             .clone()
@@ -631,15 +662,14 @@ fn spawn_page<Q: ListQuery>(
             index,
             spawned_next,
         })
-    });
-    Spawned { handle }
+    })
 }
 
 /// The reader's side of a pipelined list.
 struct Reader<Q: ListQuery> {
     chain: Arc<Chain<Q>>,
-    pending: Option<Spawned<Q::Item>>,
-    pages: tokio::sync::mpsc::UnboundedReceiver<Spawned<Q::Item>>,
+    pending: Option<Spawned<Fetched<Q::Item>>>,
+    pages: tokio::sync::mpsc::UnboundedReceiver<Spawned<Fetched<Q::Item>>>,
 }
 
 impl<Q: ListQuery> Reader<Q> {
@@ -692,9 +722,9 @@ fn chained<Q: ListQuery>(
                     Some(spawned) => spawned,
                     None => reader.pages.recv().await?,
                 };
-                let outcome = (&mut spawned.handle).await;
+                let outcome = (&mut spawned).await;
                 match outcome {
-                    Ok(Ok(fetched)) => {
+                    Ok(fetched) => {
                         drop(fetched.permit);
                         // An empty page ends the list, whatever its links say.
                         if fetched.page.items().is_empty() {
@@ -715,13 +745,7 @@ fn chained<Q: ListQuery>(
                         }
                         Some((Ok(fetched.page), Some(reader)))
                     }
-                    Ok(Err(error)) => Some((Err(error), None)),
-                    Err(join) => Some((
-                        Err(Error::invalid(format!(
-                            "a page fetch did not finish: {join}"
-                        ))),
-                        None,
-                    )),
+                    Err(error) => Some((Err(error), None)),
                 }
             })
         })

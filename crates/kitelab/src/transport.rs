@@ -166,12 +166,19 @@ impl Transport {
         let result = self.send_following(client, request, operation).await;
         if let Ok(response) = &result {
             if response.status().is_success() {
-                let _ = ON_HEADERS.try_with(|hook| {
-                    let hook = hook.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-                    if let Some(hook) = hook {
-                        hook(response.headers());
-                    }
-                });
+                let ran = ON_HEADERS
+                    .try_with(|hook| {
+                        let hook = hook.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+                        hook.map(|hook| hook(response.headers())).is_some()
+                    })
+                    .unwrap_or(false);
+                if ran {
+                    // The hook may have spawned the next page's fetch. On a multi-threaded
+                    // runtime that task sits in this worker's LIFO slot, which no other worker
+                    // may steal: without a yield here it would wait until this page's body is
+                    // read and decoded, and the pages would go one at a time.
+                    tokio::task::yield_now().await;
+                }
             }
         }
         result
