@@ -3,7 +3,9 @@
 //! process of its own (so its peak memory is its own); the two clients alternate; the table shows
 //! medians and ratios.
 //!
-//! `kitelab-bench [--runs N]`
+//! `kitelab-bench [--runs N]` (9 runs per client by default: the host is shared and noisy).
+//! For profiling one workload: `kitelab-bench serve [LATENCY_MS]` prints a server's URL, then
+//! `kitelab-bench child WORKLOAD kitelab|bare URL` runs one client once.
 
 mod server;
 
@@ -85,15 +87,17 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("child") => child(&args[1..]),
         Some("serve") => {
-            // A server alone, for profiling one workload: `kitelab-bench serve`.
+            // A server alone, for profiling one workload; it stops after an hour.
+            let latency =
+                Duration::from_millis(args.get(1).and_then(|ms| ms.parse().ok()).unwrap_or(0));
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .expect("runtime");
             let data = Arc::new(server::Data::new());
-            let url = runtime.block_on(server::start(data, Duration::ZERO));
+            let url = runtime.block_on(server::start(data, latency));
             println!("{url}");
-            runtime.block_on(async { tokio::time::sleep(Duration::from_secs(120)).await });
+            runtime.block_on(async { tokio::time::sleep(Duration::from_secs(3600)).await });
         }
         _ => {
             let runs = args
@@ -101,7 +105,7 @@ fn main() {
                 .position(|a| a == "--runs")
                 .and_then(|i| args.get(i + 1))
                 .and_then(|n| n.parse().ok())
-                .unwrap_or(5usize);
+                .unwrap_or(9usize);
             orchestrate(runs.max(1));
         }
     }

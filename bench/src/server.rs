@@ -93,10 +93,11 @@ impl Data {
 }
 
 impl Data {
-    /// The first page of builds, for profiling decode alone (`examples/decode.rs`).
+    /// The first page of builds and of jobs, for profiling decoding alone
+    /// (`examples/decode.rs`).
     #[allow(dead_code)]
-    pub fn page_for_profile(&self) -> bytes::Bytes {
-        self.builds[0].clone()
+    pub fn first_pages(&self) -> (bytes::Bytes, bytes::Bytes) {
+        (self.builds[0].clone(), self.jobs[0].clone())
     }
 }
 
