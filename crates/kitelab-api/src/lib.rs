@@ -19,8 +19,9 @@
 //!
 //! What is hand-written here: the [`Hooks`] every call runs through (see [`Middleware`]), the
 //! open enums the generator swaps in for every string enum (an unknown value decodes as
-//! `Unrecognized(text)`), [`Timestamp`] (every `format: date-time`) and [`SecretString`] (every
-//! `format: password`). Errors are not declared per operation in the specs,
+//! `Unrecognized(text)`), [`Timestamp`] (every `format: date-time`), [`SecretString`] (every
+//! `format: password`), and the JSON decoder every operation calls (it checks a body's UTF-8
+//! once rather than string by string; progenitor's own decoder is swapped out at generation). Errors are not declared per operation in the specs,
 //! so every error status comes back as [`Error::UnexpectedResponse`] with the whole response.
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
