@@ -1,5 +1,5 @@
-//! End-to-end tests of the GitLab trigger tokens, pipeline schedules, CI/CD variables (project
-//! and group) and artifacts-by-ref against httpmock servers: the wire (method, raw path, query,
+//! End-to-end tests of the GitLab trigger tokens, pipeline schedules, CI/CD variables (project,
+//! group and instance) and artifacts-by-ref against httpmock servers: the wire (method, raw path, query,
 //! headers, JSON body) and the typed result of each operation, and the failure paths. Tests are
 //! named for the python-gitlab workflow they prove.
 
@@ -612,6 +612,156 @@ async fn group_variables_by_path_or_id_work_like_project_variables() {
     for m in [&list, &create, &get, &update, &delete] {
         m.assert_async().await;
     }
+}
+
+#[tokio::test]
+async fn instance_variables_work_like_project_variables_without_scopes() {
+    // python-gitlab: gl.variables.list() / .create / .get / save / delete
+    let server = MockServer::start_async().await;
+    const INSTANCE: &str = "/api/v4/admin/ci/variables";
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(INSTANCE))
+                .header("authorization", BEARER)
+                .query_param("page", "1")
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "listInstanceVariables"));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(INSTANCE))
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "key": "NEW_VARIABLE",
+                    "value": "new value",
+                    "description": "mirror",
+                    "masked": false,
+                    "protected": true,
+                    "raw": false,
+                    "variable_type": "file"
+                }));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "createInstanceVariable"));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{INSTANCE}/TEST_VARIABLE_1")))
+                .header("authorization", BEARER)
+                .query_param_missing("filter[environment_scope]");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getInstanceVariable"));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path(&format!("{INSTANCE}/NEW_VARIABLE")))
+                .header("authorization", BEARER)
+                .json_body(json!({"value": "updated value", "protected": true}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updateInstanceVariable"));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&format!("{INSTANCE}/NEW_VARIABLE")))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let listed: Vec<_> = gl
+        .instance_variables()
+        .stream()
+        .try_collect()
+        .await
+        .expect("variables");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].key, "TEST_VARIABLE_1");
+    let created = gl
+        .create_instance_variable("NEW_VARIABLE", "new value")
+        .description("mirror")
+        .masked(false)
+        .protected(true)
+        .raw(false)
+        .variable_type(VariableType::File)
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.key, "NEW_VARIABLE");
+    let got = gl
+        .instance_variable("TEST_VARIABLE_1")
+        .get()
+        .await
+        .expect("got");
+    assert_eq!(got.value.as_ref().map(|v| v.expose()), Some("TEST_1"));
+    let updated = gl
+        .instance_variable("NEW_VARIABLE")
+        .update()
+        .value("updated value")
+        .protected(true)
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(updated.key, "NEW_VARIABLE");
+    gl.instance_variable("NEW_VARIABLE")
+        .delete()
+        .await
+        .expect("deleted");
+    for m in [&list, &create, &get, &update, &delete] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn an_instance_variable_refuses_scopes_and_hiding_before_anything_is_sent() {
+    let server = MockServer::start_async().await;
+    let anything = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let scoped = gl.instance_variable("K").environment_scope("production");
+    assert_invalid(scoped.get().await, "environment scope");
+    assert_invalid(scoped.delete().await, "environment scope");
+    assert_invalid(scoped.update().value("v").send().await, "environment scope");
+    let moved = gl
+        .instance_variable("K")
+        .update()
+        .environment_scope("production")
+        .send()
+        .await;
+    assert_invalid(moved, "environment scope");
+    let created = gl
+        .create_instance_variable("K", "v")
+        .environment_scope("*")
+        .send()
+        .await;
+    assert_invalid(created, "environment scope");
+    let hidden = gl
+        .create_instance_variable("K", "v")
+        .masked_and_hidden(true)
+        .send()
+        .await;
+    assert_invalid(hidden, "hidden values");
+    assert_invalid(gl.instance_variable("").get().await, "variable key");
+    let created = gl.create_instance_variable(" ", "v").send().await;
+    assert_invalid(created, "variable key");
+    assert_eq!(anything.calls_async().await, 0);
 }
 
 #[tokio::test]

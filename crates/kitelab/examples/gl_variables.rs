@@ -1,5 +1,5 @@
-//! CI/CD variables of a project and of a group: list, create, read, update and delete them,
-//! including one key in two environment scopes.
+//! CI/CD variables of a project, of a group and of the instance: list, create, read, update and
+//! delete them, including one key in two environment scopes.
 //!
 //! Replaces python-gitlab's
 //!
@@ -12,16 +12,19 @@
 //!                          filter={"environment_scope": "production"})
 //! project.variables.delete("DEPLOY_TOKEN", filter={"environment_scope": "production"})
 //! group.variables.create({"key": "REGISTRY_USER", "value": "deployer"})  # and the same verbs
+//! gl.variables.list(); gl.variables.create({"key": "REGISTRY_MIRROR", "value": "..."})
 //! ```
 //!
 //! Run it with `cargo run -p kitelab --example gl_variables`: against a local mock server, or
 //! against GitLab with `GITLAB_TOKEN`, `GITLAB_PROJECT` and `GITLAB_GROUP` set (everything but
-//! listing also needs `KITELAB_EXAMPLE_WRITE=1`).
+//! listing also needs `KITELAB_EXAMPLE_WRITE=1`; instance variables need an administrator's
+//! token and `GITLAB_ADMIN=1`).
 
 mod common;
 
 use futures_util::TryStreamExt;
 use kitelab::gitlab::{types, Group, Project};
+use kitelab::GitLab;
 
 #[tokio::main]
 async fn main() -> kitelab::Result<()> {
@@ -41,6 +44,20 @@ async fn main() -> kitelab::Result<()> {
         }
         None => println!("skipped group variables (set GITLAB_GROUP)"),
     }
+    // gl.variables.list(): an administrator's token only.
+    let admin = example.is_mock() || std::env::var_os("GITLAB_ADMIN").is_some();
+    if admin {
+        let variables: Vec<types::Variable> = example
+            .gl
+            .instance_variables()
+            .stream()
+            .try_collect()
+            .await?;
+        println!("variables of the instance:");
+        print_all(&variables);
+    } else {
+        println!("skipped instance variables (set GITLAB_ADMIN=1 with an administrator's token)");
+    }
 
     if !example.may("creating, updating and deleting variables") {
         return Ok(());
@@ -48,6 +65,9 @@ async fn main() -> kitelab::Result<()> {
     project_variables(&project).await?;
     if let Some(group) = &group {
         group_variables(group).await?;
+    }
+    if admin {
+        instance_variables(&example.gl).await?;
     }
     Ok(())
 }
@@ -124,6 +144,31 @@ async fn group_variables(group: &Group) -> kitelab::Result<()> {
     Ok(())
 }
 
+/// An instance variable: no environment scope (asking for one fails before anything is sent).
+async fn instance_variables(gl: &GitLab) -> kitelab::Result<()> {
+    let created = gl
+        .create_instance_variable("REGISTRY_MIRROR", "https://mirror.example.com")
+        .protected(true)
+        .send()
+        .await?;
+    print!("created ");
+    print_one(&created);
+    let variable = gl.instance_variable("REGISTRY_MIRROR");
+    if let Err(e) = variable.clone().environment_scope("production").get().await {
+        println!("with a scope: {e}");
+    }
+    let updated = variable
+        .update()
+        .value("https://mirror2.example.com")
+        .send()
+        .await?;
+    print!("updated ");
+    print_one(&updated);
+    variable.delete().await?;
+    println!("deleted instance variable REGISTRY_MIRROR");
+    Ok(())
+}
+
 fn print_all(variables: &[types::Variable]) {
     if variables.is_empty() {
         println!("  (none)");
@@ -156,9 +201,11 @@ fn print_one(v: &types::Variable) {
     } else {
         format!(" [{}]", flags.join(", "))
     };
-    println!(
-        "{} ({}){value}{flags}",
-        v.key,
-        v.environment_scope.as_deref().unwrap_or("*"),
-    );
+    // Instance variables have no scope.
+    let scope = v
+        .environment_scope
+        .as_deref()
+        .map(|scope| format!(" ({scope})"))
+        .unwrap_or_default();
+    println!("{}{scope}{value}{flags}", v.key);
 }

@@ -1,7 +1,8 @@
-//! CI/CD variables of projects and of groups, and the [`Group`] handle.
+//! CI/CD variables of projects, of groups and of the instance, and the [`Group`] handle.
 //!
-//! Both owners have the same operations, bodies and models; one implementation serves both, and
-//! the handle remembers whose variable it is.
+//! The three owners have the same operations and models; one implementation serves them all, and
+//! the handle remembers whose variable it is. Instance variables have no environment scope, and
+//! cannot be hidden: asking for either fails before anything is sent.
 //!
 //! A key can exist once per environment scope. When several variables share a key, GitLab answers
 //! 409 "There are multiple variables with provided parameters. Please use
@@ -32,6 +33,47 @@ impl GitLab {
             gl: self.clone(),
             id: id.into(),
         }
+    }
+}
+
+/// Instance CI/CD variables (`/admin/ci/variables`; an administrator's token). They work like a
+/// project's, without environment scopes.
+///
+/// ```no_run
+/// use futures_util::TryStreamExt;
+///
+/// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+/// let all: Vec<_> = gl.instance_variables().stream().try_collect().await?;
+/// gl.create_instance_variable("REGISTRY_MIRROR", "https://mirror.example.com")
+///     .protected(true)
+///     .send()
+///     .await?;
+/// gl.instance_variable("REGISTRY_MIRROR")
+///     .update()
+///     .value("https://mirror2.example.com")
+///     .send()
+///     .await?;
+/// gl.instance_variable("REGISTRY_MIRROR").delete().await?;
+/// # let _ = all; Ok(()) }
+/// ```
+impl GitLab {
+    /// The instance's CI/CD variables.
+    pub fn instance_variables(&self) -> List<VariablesQuery> {
+        Owner::Instance(self.clone()).variables()
+    }
+
+    /// An instance CI/CD variable, by key.
+    pub fn instance_variable(&self, key: impl Into<String>) -> Variable {
+        Owner::Instance(self.clone()).variable(key.into())
+    }
+
+    /// Starts creating an instance CI/CD variable.
+    pub fn create_instance_variable(
+        &self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> CreateVariable {
+        Owner::Instance(self.clone()).create_variable(key.into(), value.into())
     }
 }
 
@@ -124,11 +166,12 @@ impl Project {
     }
 }
 
-/// Whose variables: the one thing that differs between project and group variables.
+/// Whose variables: the one thing that differs between project, group and instance variables.
 #[derive(Debug, Clone)]
 enum Owner {
     Project(Project),
     Group(Group),
+    Instance(GitLab),
 }
 
 impl Owner {
@@ -136,6 +179,7 @@ impl Owner {
         let per_page = match &self {
             Owner::Project(project) => project.gl.per_page(),
             Owner::Group(group) => group.gl.per_page(),
+            Owner::Instance(gl) => gl.per_page(),
         };
         List::new(VariablesQuery { owner: self }, per_page)
     }
@@ -166,10 +210,17 @@ impl Owner {
     }
 }
 
-/// Runs the project or the group form of a variable operation and converts its error: `$op` is
-/// the generated builder with the owner's id set, and `$finish` completes and sends it.
+/// Runs the project, group or instance form of a variable operation and converts its error:
+/// `$op` is the generated builder (with the owner's id set, for a project or a group), and
+/// `$finish` completes and sends it. The instance builders have no environment-scope filter, so
+/// they have their own `$instance_finish`.
 macro_rules! by_owner {
-    ($owner:expr, $project_op:ident / $group_op:ident, |$op:ident| $finish:expr) => {
+    (
+        $owner:expr,
+        $project_op:ident / $group_op:ident / $instance_op:ident,
+        |$op:ident| $finish:expr,
+        instance: |$instance:ident| $instance_finish:expr
+    ) => {
         match $owner {
             Owner::Project(project) => {
                 let $op = project.gl.api().$project_op().id(project.id.checked()?);
@@ -179,8 +230,47 @@ macro_rules! by_owner {
                 let $op = group.gl.api().$group_op().id(group.checked_id()?);
                 call(stringify!($group_op), $finish).await?
             }
+            Owner::Instance(gl) => {
+                let $instance = gl.api().$instance_op();
+                call(stringify!($instance_op), $instance_finish).await?
+            }
         }
     };
+}
+
+/// Refuses an option instance variables do not have, when it is `asked` of one.
+fn not_for_the_instance(owner: &Owner, asked: bool, what: &str) -> Result<()> {
+    match owner {
+        Owner::Instance(_) if asked => Err(crate::Error::invalid(format!(
+            "instance variables have no {what}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The instance form of a create body (checked to have no scope and no hiding).
+fn instance_create(body: types::CreateVariableRequest) -> types::CreateInstanceVariableRequest {
+    types::CreateInstanceVariableRequest {
+        description: body.description,
+        key: body.key,
+        masked: body.masked,
+        protected: body.protected,
+        raw: body.raw,
+        value: body.value,
+        variable_type: body.variable_type,
+    }
+}
+
+/// The instance form of an update body (checked to have no scope).
+fn instance_update(body: types::UpdateVariableRequest) -> types::UpdateInstanceVariableRequest {
+    types::UpdateInstanceVariableRequest {
+        description: body.description,
+        masked: body.masked,
+        protected: body.protected,
+        raw: body.raw,
+        value: body.value,
+        variable_type: body.variable_type,
+    }
 }
 
 /// Adds `filter[environment_scope]` to a generated builder when a scope is selected.
@@ -194,8 +284,8 @@ macro_rules! with_scope {
     }};
 }
 
-/// A CI/CD variable of a project or a group: `project.variable("KEY")`,
-/// `gl.group("group").variable("KEY")`.
+/// A CI/CD variable of a project, a group or the instance: `project.variable("KEY")`,
+/// `gl.group("group").variable("KEY")`, `gl.instance_variable("KEY")`.
 ///
 /// ```no_run
 /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
@@ -224,7 +314,8 @@ impl Variable {
 
     /// Selects the variable of this environment scope (`*`, `production`, `review/*`) when the
     /// key exists in several: sent as `filter[environment_scope]` by [`get`](Self::get),
-    /// [`update`](Self::update) and [`delete`](Self::delete).
+    /// [`update`](Self::update) and [`delete`](Self::delete). Instance variables have no scope:
+    /// for them those calls fail with [`Error::InvalidInput`](crate::Error::InvalidInput).
     pub fn environment_scope(mut self, scope: impl Into<String>) -> Self {
         self.environment_scope = Some(scope.into());
         self
@@ -235,8 +326,9 @@ impl Variable {
         let (key, scope) = self.checked()?;
         Ok(by_owner!(
             &self.owner,
-            get_project_variable / get_group_variable,
-            |op| with_scope!(op.key(key), scope).send()
+            get_project_variable / get_group_variable / get_instance_variable,
+            |op| with_scope!(op.key(key), scope).send(),
+            instance: |op| op.key(key).send()
         )
         .into_inner())
     }
@@ -254,13 +346,15 @@ impl Variable {
         let (key, scope) = self.checked()?;
         by_owner!(
             &self.owner,
-            delete_project_variable / delete_group_variable,
-            |op| with_scope!(op.key(key), scope).send()
+            delete_project_variable / delete_group_variable / delete_instance_variable,
+            |op| with_scope!(op.key(key), scope).send(),
+            instance: |op| op.key(key).send()
         );
         Ok(())
     }
 
-    /// The key and the selected scope, checked: an empty one fails before anything is sent.
+    /// The key and the selected scope, checked: an empty one, or a scope on an instance
+    /// variable, fails before anything is sent.
     fn checked(&self) -> Result<(&str, Option<&str>)> {
         let key = segment("the variable key", &self.key)?;
         let scope = self
@@ -268,12 +362,13 @@ impl Variable {
             .as_deref()
             .map(|s| segment("the environment scope", s))
             .transpose()?;
+        not_for_the_instance(&self.owner, scope.is_some(), "environment scope")?;
         Ok((key, scope))
     }
 }
 
-/// Creates a project or group CI/CD variable: `project.create_variable(key, value)`, options,
-/// then [`send`](Self::send).
+/// Creates a project, group or instance CI/CD variable: `project.create_variable(key, value)`,
+/// options, then [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is created until `.send()`"]
 pub struct CreateVariable {
@@ -289,7 +384,7 @@ impl CreateVariable {
     }
 
     /// The environments the variable is for: `production`, `review/*` (default `*`, all;
-    /// Premium or Ultimate for groups).
+    /// Premium or Ultimate for groups; instance variables have none).
     pub fn environment_scope(mut self, scope: impl Into<String>) -> Self {
         self.body.environment_scope = Some(scope.into());
         self
@@ -301,7 +396,8 @@ impl CreateVariable {
         self
     }
 
-    /// Masks the value and hides it in the UI and API for good (GitLab 17.4+; default `false`).
+    /// Masks the value and hides it in the UI and API for good (GitLab 17.4+; default `false`;
+    /// not for instance variables).
     pub fn masked_and_hidden(mut self, yes: bool) -> Self {
         self.body.masked_and_hidden = Some(yes);
         self
@@ -325,21 +421,33 @@ impl CreateVariable {
         self
     }
 
-    /// Creates the variable and returns it. An empty key fails with
+    /// Creates the variable and returns it. An empty key, or an environment scope or hiding
+    /// asked of an instance variable, fails with
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent.
     pub async fn send(self) -> Result<types::Variable> {
         let Self { owner, body } = self;
         segment("the variable key", &body.key)?;
+        not_for_the_instance(
+            &owner,
+            body.environment_scope.is_some(),
+            "environment scope",
+        )?;
+        not_for_the_instance(
+            &owner,
+            body.masked_and_hidden == Some(true),
+            "hidden values",
+        )?;
         Ok(by_owner!(
             &owner,
-            create_project_variable / create_group_variable,
-            |op| op.body(body).send()
+            create_project_variable / create_group_variable / create_instance_variable,
+            |op| op.body(body).send(),
+            instance: |op| op.body(instance_create(body)).send()
         )
         .into_inner())
     }
 }
 
-/// Updates a project or group CI/CD variable: `variable.update()`, changes, then
+/// Updates a project, group or instance CI/CD variable: `variable.update()`, changes, then
 /// [`send`](Self::send). The variable is the one the handle selects (its key, and its
 /// [`environment_scope`](Variable::environment_scope) if set).
 #[derive(Debug, Clone)]
@@ -363,7 +471,7 @@ impl UpdateVariable {
     }
 
     /// Moves the variable to another environment scope. (To select which variable to update, set
-    /// [`Variable::environment_scope`] on the handle.)
+    /// [`Variable::environment_scope`] on the handle.) Not for instance variables.
     pub fn environment_scope(mut self, scope: impl Into<String>) -> Self {
         self.body.environment_scope = Some(scope.into());
         self
@@ -393,20 +501,29 @@ impl UpdateVariable {
         self
     }
 
-    /// Updates the variable and returns it.
+    /// Updates the variable and returns it. Moving an instance variable to an environment
+    /// scope fails with [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is
+    /// sent.
     pub async fn send(self) -> Result<types::Variable> {
         let Self { variable, body } = self;
         let (key, scope) = variable.checked()?;
+        not_for_the_instance(
+            &variable.owner,
+            body.environment_scope.is_some(),
+            "environment scope",
+        )?;
         Ok(by_owner!(
             &variable.owner,
-            update_project_variable / update_group_variable,
-            |op| with_scope!(op.key(key), scope).body(body).send()
+            update_project_variable / update_group_variable / update_instance_variable,
+            |op| with_scope!(op.key(key), scope).body(body).send(),
+            instance: |op| op.key(key).body(instance_update(body)).send()
         )
         .into_inner())
     }
 }
 
-/// The CI/CD variables of a project or a group: `project.variables()`, `group.variables()`.
+/// The CI/CD variables of a project, a group or the instance: `project.variables()`,
+/// `group.variables()`, `gl.instance_variables()`.
 #[derive(Debug, Clone)]
 pub struct VariablesQuery {
     owner: Owner,
@@ -420,8 +537,9 @@ impl ListQuery for VariablesQuery {
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
         let response = by_owner!(
             &self.owner,
-            list_project_variables / list_group_variables,
-            |op| op.page(at.page()).per_page(at.per_page()).send()
+            list_project_variables / list_group_variables / list_instance_variables,
+            |op| op.page(at.page()).per_page(at.per_page()).send(),
+            instance: |op| op.page(at.page()).per_page(at.per_page()).send()
         );
         Ok(at.page_of(response))
     }

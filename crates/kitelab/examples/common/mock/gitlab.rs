@@ -1,6 +1,6 @@
 //! A mock GitLab CI REST API v4: pipelines, jobs and their traces and artifacts, trigger tokens,
-//! pipeline schedules, and project and group CI/CD variables, with an object store that artifact
-//! downloads redirect to.
+//! pipeline schedules, and project, group and instance CI/CD variables, with an object store
+//! that artifact downloads redirect to.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -44,6 +44,7 @@ struct State {
     schedules: Vec<Value>,
     project_variables: Vec<Value>,
     group_variables: Vec<Value>,
+    instance_variables: Vec<Value>,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -82,6 +83,7 @@ impl GitLab {
             schedules: vec![fixture("gitlab", "getPipelineSchedule")],
             project_variables: list("listProjectVariables"),
             group_variables: list("listGroupVariables"),
+            instance_variables: list("listInstanceVariables"),
             ..State::default()
         };
         // The artifacts of the `build` jobs, in the object store.
@@ -115,6 +117,7 @@ impl GitLab {
         schedule_routes(&api, &state).await;
         variable_routes(&api, &state, "/projects/:project", "Project").await;
         variable_routes(&api, &state, "/groups/:group", "Group").await;
+        variable_routes(&api, &state, "/admin/ci", "Instance").await;
         Self { api, storage }
     }
 }
@@ -1157,13 +1160,14 @@ fn full_ref(git_ref: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // CI/CD variables
 
-/// The CI/CD variable routes of a project or a group (`kind` names the docs' examples).
+/// The CI/CD variable routes of a project, a group or the instance (`kind` names the docs'
+/// examples). Instance variables have no environment scope and cannot be hidden.
 async fn variable_routes(api: &Api, state: &Shared, owner: &str, kind: &'static str) {
     fn store<'a>(state: &'a mut State, kind: &str) -> &'a mut Vec<Value> {
-        if kind == "Project" {
-            &mut state.project_variables
-        } else {
-            &mut state.group_variables
+        match kind {
+            "Project" => &mut state.project_variables,
+            "Group" => &mut state.group_variables,
+            _ => &mut state.instance_variables,
         }
     }
     let variables = format!("{owner}/variables");
@@ -1187,7 +1191,7 @@ async fn variable_routes(api: &Api, state: &Shared, owner: &str, kind: &'static 
         if masked && body["value"].as_str().is_none_or(|v| v.len() < 8) {
             return reply(400, &json!({"message": {"value": ["is invalid"]}}));
         }
-        let variable = patch(
+        let mut variable = patch(
             fixture("gitlab", &format!("create{kind}Variable")),
             json!({
                 "key": key,
@@ -1201,6 +1205,11 @@ async fn variable_routes(api: &Api, state: &Shared, owner: &str, kind: &'static 
                 "description": body["description"],
             }),
         );
+        if kind == "Instance" {
+            let fields = variable.as_object_mut().expect("an object");
+            fields.remove("environment_scope");
+            fields.remove("hidden");
+        }
         vars.push(variable.clone());
         reply(201, &variable)
     })
