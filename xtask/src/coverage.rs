@@ -367,6 +367,18 @@ fn wrappers(dir: &Path, spec: &[SpecOp]) -> Result<BTreeMap<String, BTreeSet<Str
                             || g.returns == format!("Result<{}>", f.owner))
                 })
                 .collect();
+            // A builder or list that sends one operation is that operation's, whoever returns
+            // it; one that sends several picks by owner.
+            let sends = f
+                .operations
+                .iter()
+                .filter(|op| known.contains(op.as_str()))
+                .count();
+            let callers = if sends > 1 {
+                closest_callers(op, callers)
+            } else {
+                callers
+            };
             if callers.is_empty() {
                 entry.insert(format!("`{}::{}`", f.owner, f.name));
             }
@@ -383,6 +395,32 @@ fn wrappers(dir: &Path, spec: &[SpecOp]) -> Result<BTreeMap<String, BTreeSet<Str
         }
     }
     Ok(out)
+}
+
+/// When one builder or list sends one of several operations by owner (`Project::variables`,
+/// `Group::variables`, `GitLab::instance_variables` share a query that sends three), the callers that
+/// share the most words with the operation, less the words of their owner it lacks
+/// (`list_group_variables` → `Group::variables`, `list_builds` → `Buildkite::builds`); all of
+/// them when none stands out. The clients themselves (`Buildkite`, `GitLab`) own everything.
+fn closest_callers<'a>(op: &str, callers: Vec<&'a FnInfo>) -> Vec<&'a FnInfo> {
+    let words: BTreeSet<&str> = op.split('_').collect();
+    let score = |g: &FnInfo| {
+        let owner = match g.owner.as_str() {
+            "Buildkite" | "GitLab" => String::new(),
+            owner => owner.to_snake_case(),
+        };
+        let owner: BTreeSet<&str> = owner.split('_').filter(|w| !w.is_empty()).collect();
+        let name: BTreeSet<&str> = g.name.split('_').collect();
+        let shared = owner.union(&name).filter(|w| words.contains(*w)).count();
+        let foreign = owner.iter().filter(|w| !words.contains(*w)).count();
+        shared as i64 - foreign as i64
+    };
+    let best = callers.iter().map(|g| score(g)).max().unwrap_or(0);
+    let worst = callers.iter().map(|g| score(g)).min().unwrap_or(0);
+    if best == worst {
+        return callers;
+    }
+    callers.into_iter().filter(|g| score(g) == best).collect()
 }
 
 fn collect_fns(items: &[syn::Item], out: &mut Vec<FnInfo>) {
@@ -463,5 +501,72 @@ fn scan_tokens(stream: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
             proc_macro2::TokenTree::Group(group) => scan_tokens(group.stream(), out),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(owner: &str, name: &str) -> FnInfo {
+        FnInfo {
+            owner: owner.to_owned(),
+            trait_name: None,
+            name: name.to_owned(),
+            public: true,
+            returns: String::new(),
+            operations: BTreeSet::new(),
+        }
+    }
+
+    fn names(callers: Vec<&FnInfo>) -> Vec<String> {
+        callers
+            .iter()
+            .map(|g| format!("{}::{}", g.owner, g.name))
+            .collect()
+    }
+
+    #[test]
+    fn a_shared_query_is_credited_to_the_owner_its_operation_names() {
+        let all = [
+            caller("Project", "variables"),
+            caller("Group", "variables"),
+            caller("GitLab", "instance_variables"),
+        ];
+        for (op, expected) in [
+            ("list_project_variables", "Project::variables"),
+            ("list_group_variables", "Group::variables"),
+            ("list_instance_variables", "GitLab::instance_variables"),
+        ] {
+            assert_eq!(names(closest_callers(op, all.iter().collect())), [expected]);
+        }
+        let builds = [
+            caller("Buildkite", "builds"),
+            caller("Organization", "builds"),
+            caller("Pipeline", "builds"),
+        ];
+        for (op, expected) in [
+            ("list_builds", "Buildkite::builds"),
+            ("list_organization_builds", "Organization::builds"),
+            ("list_pipeline_builds", "Pipeline::builds"),
+        ] {
+            assert_eq!(
+                names(closest_callers(op, builds.iter().collect())),
+                [expected]
+            );
+        }
+    }
+
+    #[test]
+    fn callers_that_match_equally_are_all_kept() {
+        let both = [caller("Build", "retry"), caller("Job", "retry")];
+        assert_eq!(
+            names(closest_callers("retry_job", both.iter().collect())),
+            ["Job::retry"]
+        );
+        assert_eq!(
+            names(closest_callers("retry", both.iter().collect())).len(),
+            2
+        );
     }
 }
