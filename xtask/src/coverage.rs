@@ -369,16 +369,12 @@ fn wrappers(dir: &Path, spec: &[SpecOp]) -> Result<BTreeMap<String, BTreeSet<Str
                 .collect();
             // A builder or list that sends one operation is that operation's, whoever returns
             // it; one that sends several picks by owner.
-            let sends = f
+            let sends: Vec<&String> = f
                 .operations
                 .iter()
                 .filter(|op| known.contains(op.as_str()))
-                .count();
-            let callers = if sends > 1 {
-                closest_callers(op, callers)
-            } else {
-                callers
-            };
+                .collect();
+            let callers = credited(op, &sends, callers);
             if callers.is_empty() {
                 entry.insert(format!("`{}::{}`", f.owner, f.name));
             }
@@ -395,6 +391,35 @@ fn wrappers(dir: &Path, spec: &[SpecOp]) -> Result<BTreeMap<String, BTreeSet<Str
         }
     }
     Ok(out)
+}
+
+/// The callers of a builder or list credited with `op`, one of the operations it `sends`: all
+/// of them when it sends one; else the [closest](closest_callers), less any caller that is the
+/// only one another of the operations names (`Job::annotate` sends `create_job_annotation`, not
+/// `create_annotation`), unless nothing else is left.
+fn credited<'a>(op: &str, sends: &[&String], callers: Vec<&'a FnInfo>) -> Vec<&'a FnInfo> {
+    if sends.len() < 2 {
+        return callers;
+    }
+    let mine = closest_callers(op, callers.clone());
+    let taken: Vec<&FnInfo> = sends
+        .iter()
+        .filter(|other| other.as_str() != op)
+        .filter_map(|other| match closest_callers(other, callers.clone())[..] {
+            [only] => Some(only),
+            _ => None,
+        })
+        .collect();
+    let free: Vec<&FnInfo> = mine
+        .iter()
+        .copied()
+        .filter(|g| !taken.iter().any(|t| std::ptr::eq(*t, *g)))
+        .collect();
+    if free.is_empty() {
+        mine
+    } else {
+        free
+    }
 }
 
 /// When one builder or list sends one of several operations by owner (`Project::variables`,
@@ -555,6 +580,29 @@ mod tests {
                 [expected]
             );
         }
+    }
+
+    #[test]
+    fn a_caller_another_operation_names_alone_is_that_operation_s() {
+        let both = [caller("Build", "annotate"), caller("Job", "annotate")];
+        let (build, job) = (
+            "create_annotation".to_owned(),
+            "create_job_annotation".to_owned(),
+        );
+        let sends = [&build, &job];
+        assert_eq!(
+            names(credited(&build, &sends, both.iter().collect())),
+            ["Build::annotate"]
+        );
+        assert_eq!(
+            names(credited(&job, &sends, both.iter().collect())),
+            ["Job::annotate"]
+        );
+        // A builder that sends one operation is that operation's, whoever returns it.
+        assert_eq!(
+            names(credited(&build, &[&build], both.iter().collect())).len(),
+            2
+        );
     }
 
     #[test]
