@@ -1,6 +1,7 @@
-//! End-to-end tests of the Buildkite resources beyond builds: agents, annotations, teams, the
-//! account (user, access token, meta, emojis), creating and updating pipelines, and unblocking
-//! jobs. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
+//! End-to-end tests of the Buildkite resources beyond builds: agents, annotations (listed,
+//! created, appended to, deleted), teams, the account (user, access token, meta, emojis),
+//! creating and updating pipelines, unblocking, getting and reprioritizing jobs, retrying a
+//! build's failed jobs, and deleting artifacts. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
 //! typed result decoded from the docs' examples, and the failure paths.
 
 use futures_util::TryStreamExt;
@@ -944,4 +945,284 @@ async fn unblocking_a_job_that_is_not_a_block_step_carries_the_service_message()
         api_error(&err).message(),
         "This job type cannot be unblocked"
     );
+}
+
+#[tokio::test]
+async fn annotate_a_build_and_a_job_append_to_a_context_list_and_delete() {
+    // pybuildkite has no annotation writes; the Buildkite docs' curl examples.
+    let server = MockServer::start_async().await;
+    let build_annotations = format!("{PIPELINE}/builds/42/annotations");
+    let job_annotations = format!("{PIPELINE}/builds/42/jobs/j1/annotations");
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(&build_annotations)
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "body": "Hello world!",
+                    "style": "info",
+                    "context": "greeting",
+                    "priority": 5
+                }));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "createAnnotation"));
+        })
+        .await;
+    let append = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(&build_annotations)
+                .json_body(json!({"body": " Again!", "context": "greeting", "append": true}));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "createAnnotation"));
+        })
+        .await;
+    let on_job = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(&job_annotations)
+                .header("authorization", BEARER)
+                .json_body(json!({"body": "Flaky: `spec/a_spec.rb`", "style": "warning"}));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "createJobAnnotation"));
+        })
+        .await;
+    let list_job = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(&job_annotations)
+                .header("authorization", BEARER)
+                .query_param("page", "1")
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listJobAnnotations"));
+        })
+        .await;
+    let uuid = "018b8d10-6b5b-4df2-b0ff-dfa2af566050";
+    let delete_build = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(format!("{build_annotations}/{uuid}"))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let delete_job = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(format!("{job_annotations}/{uuid}"))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let bk = buildkite(&server);
+    let build = bk.pipeline("acme", "web").build(42);
+    let created = build
+        .annotate("Hello world!")
+        .style(types::AnnotationStyle::Info)
+        .context("greeting")
+        .priority(5)
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.id, uuid);
+    assert_eq!(created.context.as_deref(), Some("greeting"));
+    build
+        .annotate(" Again!")
+        .context("greeting")
+        .append(true)
+        .send()
+        .await
+        .expect("appended");
+    let job = build.job("j1");
+    let created = job
+        .annotate("Flaky: `spec/a_spec.rb`")
+        .style(types::AnnotationStyle::Warning)
+        .send()
+        .await
+        .expect("on the job");
+    assert_eq!(
+        created.id,
+        fixture_str("createJobAnnotation", "id"),
+        "the job annotation"
+    );
+    let listed: Vec<types::Annotation> = job
+        .annotations()
+        .stream()
+        .try_collect()
+        .await
+        .expect("job annotations");
+    assert_eq!(listed[0].id, fixture_str("listJobAnnotations", "id"));
+    build.delete_annotation(uuid).await.expect("deleted");
+    job.delete_annotation(uuid)
+        .await
+        .expect("deleted on the job");
+    for m in [
+        &create,
+        &append,
+        &on_job,
+        &list_job,
+        &delete_build,
+        &delete_job,
+    ] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_annotations_fail_before_anything_is_sent() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(500);
+        })
+        .await;
+    let bk = buildkite(&server);
+    let build = bk.pipeline("acme", "web").build(42);
+    let cases = [
+        (build.annotate("").send().await, "body is empty"),
+        (
+            build.annotate("x").context(" ").send().await,
+            "context is empty",
+        ),
+        (build.annotate("x").priority(0).send().await, "not 0"),
+        (
+            build.job("j1").annotate("x").priority(11).send().await,
+            "not 11",
+        ),
+        (
+            bk.pipeline("acme", "web")
+                .build(1)
+                .job("")
+                .annotate("x")
+                .send()
+                .await,
+            "job id",
+        ),
+    ];
+    for (result, what) in cases {
+        match result {
+            Err(Error::InvalidInput(message)) => assert!(message.contains(what), "{message}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    let deleted = build.delete_annotation("").await.unwrap_err();
+    assert!(deleted.to_string().contains("annotation uuid"), "{deleted}");
+    assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn get_and_reprioritize_a_job_retry_failed_jobs_and_delete_an_artifact() {
+    let server = MockServer::start_async().await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{PIPELINE}/builds/42/jobs/j1"))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "getJob"));
+        })
+        .await;
+    let reprioritize = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{PIPELINE}/builds/42/jobs/j1/reprioritize"))
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({"priority": 5}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "reprioritizeJob"));
+        })
+        .await;
+    let retry_some = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{PIPELINE}/builds/42/retry_failed_jobs"))
+                .header("authorization", BEARER)
+                .json_body(json!({"states": "failed,timed_out"}));
+            then.status(202)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "retryFailedJobs"));
+        })
+        .await;
+    let retry_all = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{PIPELINE}/builds/43/retry_failed_jobs"))
+                .json_body(json!({}));
+            then.status(202)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "retryFailedJobs"));
+        })
+        .await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{PIPELINE}/builds/44/retry_failed_jobs"));
+            then.status(400)
+                .header("content-type", "application/json")
+                .json_body(json!({"message": "Invalid states: invalid. Valid states are canceled, expired, failed, soft_failed, timed_out."}));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(format!("{PIPELINE}/builds/42/jobs/j1/artifacts/a1"))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let bk = buildkite(&server);
+    let pipeline = bk.pipeline("acme", "web");
+    let job = pipeline.build(42).job("j1");
+    let got = job.get().await.expect("job");
+    assert_eq!(got.id, fixture_str("getJob", "id"));
+    let reprioritized = job.reprioritize(5).await.expect("reprioritized");
+    assert_eq!(reprioritized.id, fixture_str("reprioritizeJob", "id"));
+    let retried = pipeline
+        .build(42)
+        .retry_failed_jobs()
+        .only([
+            kitelab::buildkite::FailedState::Failed,
+            kitelab::buildkite::FailedState::TimedOut,
+            kitelab::buildkite::FailedState::Failed,
+        ])
+        .send()
+        .await
+        .expect("retried");
+    assert_eq!(retried.retried_jobs_count, Some(2));
+    pipeline
+        .build(43)
+        .retry_failed_jobs()
+        .send()
+        .await
+        .expect("every failed job");
+    let err = pipeline
+        .build(44)
+        .retry_failed_jobs()
+        .send()
+        .await
+        .unwrap_err();
+    let api = api_error(&err);
+    assert_eq!(api.status().as_u16(), 400);
+    assert!(api.message().starts_with("Invalid states"), "{err}");
+    assert_eq!(api.operation(), "retry_failed_jobs");
+    job.artifact("a1").delete().await.expect("deleted");
+    for m in [
+        &get,
+        &reprioritize,
+        &retry_some,
+        &retry_all,
+        &refused,
+        &delete,
+    ] {
+        m.assert_async().await;
+    }
 }

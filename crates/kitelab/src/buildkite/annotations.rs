@@ -1,11 +1,11 @@
-//! Annotations of a build.
+//! Annotations of a build and of its jobs: list, create (or append to) and delete.
 
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
-use super::Build;
+use super::{Build, Job};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, List, Page, Result};
+use crate::{call, segment, Error, List, Page, Result};
 
 impl Build {
     /// The build's annotations: build-scoped ones unless `.scope(…)` says otherwise.
@@ -35,6 +35,221 @@ impl Build {
             },
             self.pipeline.bk.per_page(),
         )
+    }
+
+    /// Starts annotating the build: `body` is Markdown or HTML. Set a
+    /// [`context`](CreateAnnotation::context) to replace (or [`append`](CreateAnnotation::append)
+    /// to) the annotation of that context later.
+    ///
+    /// ```no_run
+    /// use kitelab::buildkite::types::AnnotationStyle;
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let build = bk.pipeline("acme", "web").build(42);
+    /// build
+    ///     .annotate("**Coverage**: 81.4%")
+    ///     .context("coverage")
+    ///     .style(AnnotationStyle::Info)
+    ///     .send()
+    ///     .await?;
+    /// build
+    ///     .annotate("\n- `api`: 78.9%")
+    ///     .context("coverage")
+    ///     .append(true)
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn annotate(&self, body: impl Into<String>) -> CreateAnnotation {
+        CreateAnnotation::new(On::Build(self.clone()), body.into())
+    }
+
+    /// Deletes one of the build's annotations, by its uuid.
+    pub async fn delete_annotation(&self, uuid: &str) -> Result<()> {
+        let (org, slug) = self.pipeline.ids()?;
+        let uuid = segment("the annotation uuid", uuid)?;
+        let op = self
+            .pipeline
+            .bk
+            .api()
+            .delete_annotation()
+            .org_slug(org)
+            .pipeline_slug(slug)
+            .build_number(self.number)
+            .annotation_uuid(uuid);
+        call("delete_annotation", op.send()).await?;
+        Ok(())
+    }
+}
+
+/// Job annotations.
+impl Job {
+    /// The job's annotations.
+    pub fn annotations(&self) -> List<JobAnnotationsQuery> {
+        List::new(
+            JobAnnotationsQuery { job: self.clone() },
+            self.build.pipeline.bk.per_page(),
+        )
+    }
+
+    /// Starts annotating the job (a job-scoped annotation, shown with the job): `body` is
+    /// Markdown or HTML. See [`Build::annotate`].
+    pub fn annotate(&self, body: impl Into<String>) -> CreateAnnotation {
+        CreateAnnotation::new(On::Job(self.clone()), body.into())
+    }
+
+    /// Deletes one of the job's annotations, by its uuid.
+    pub async fn delete_annotation(&self, uuid: &str) -> Result<()> {
+        let (org, slug, job) = self.ids()?;
+        let uuid = segment("the annotation uuid", uuid)?;
+        let op = self
+            .build
+            .pipeline
+            .bk
+            .api()
+            .delete_job_annotation()
+            .org_slug(org)
+            .pipeline_slug(slug)
+            .build_number(self.build.number)
+            .job_id(job)
+            .annotation_uuid(uuid);
+        call("delete_job_annotation", op.send()).await?;
+        Ok(())
+    }
+}
+
+/// What an annotation is created on.
+#[derive(Debug, Clone)]
+enum On {
+    Build(Build),
+    Job(Job),
+}
+
+/// Creates an annotation on a build or a job: `build.annotate(body)` or `job.annotate(body)`,
+/// options, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is created until `.send()`"]
+pub struct CreateAnnotation {
+    on: On,
+    body: types::CreateAnnotationRequest,
+}
+
+impl CreateAnnotation {
+    fn new(on: On, body: String) -> Self {
+        Self {
+            on,
+            body: types::CreateAnnotationRequest {
+                append: None,
+                body,
+                context: None,
+                priority: None,
+                style: None,
+            },
+        }
+    }
+
+    /// The style: `success`, `info`, `warning` or `error` (Buildkite's default: none).
+    pub fn style(mut self, style: types::AnnotationStyle) -> Self {
+        self.body.style = Some(style);
+        self
+    }
+
+    /// The context, which names the annotation within its build (or job): creating another
+    /// with the same context replaces it, or appends to it with [`append`](Self::append).
+    pub fn context(mut self, context: impl Into<String>) -> Self {
+        self.body.context = Some(context.into());
+        self
+    }
+
+    /// The priority, 1 to 10 (Buildkite's default 3); higher ones are shown first.
+    pub fn priority(mut self, priority: u8) -> Self {
+        self.body.priority = Some(i64::from(priority));
+        self
+    }
+
+    /// Appends the body to the annotation of the same [`context`](Self::context) instead of
+    /// replacing it.
+    pub fn append(mut self, yes: bool) -> Self {
+        self.body.append = Some(yes);
+        self
+    }
+
+    /// Creates the annotation and returns it. An empty body, an empty context or a priority
+    /// outside 1 to 10 fails with [`Error::InvalidInput`] before anything is sent.
+    pub async fn send(self) -> Result<types::Annotation> {
+        let Self { on, body } = self;
+        if body.body.is_empty() {
+            return Err(Error::invalid("the annotation body is empty"));
+        }
+        if body.context.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err(Error::invalid("the annotation context is empty"));
+        }
+        if let Some(priority) = body.priority.filter(|p| !(1..=10).contains(p)) {
+            return Err(Error::invalid(format!(
+                "an annotation's priority is 1 to 10, not {priority}"
+            )));
+        }
+        let created = match on {
+            On::Build(build) => {
+                let (org, slug) = build.pipeline.ids()?;
+                let op = build
+                    .pipeline
+                    .bk
+                    .api()
+                    .create_annotation()
+                    .org_slug(org)
+                    .pipeline_slug(slug)
+                    .build_number(build.number)
+                    .body(body);
+                call("create_annotation", op.send()).await?
+            }
+            On::Job(job) => {
+                let (org, slug, id) = job.ids()?;
+                let op = job
+                    .build
+                    .pipeline
+                    .bk
+                    .api()
+                    .create_job_annotation()
+                    .org_slug(org)
+                    .pipeline_slug(slug)
+                    .build_number(job.build.number)
+                    .job_id(id)
+                    .body(body);
+                call("create_job_annotation", op.send()).await?
+            }
+        };
+        Ok(created.into_inner())
+    }
+}
+
+/// A job's annotations: `job.annotations()`.
+#[derive(Debug, Clone)]
+pub struct JobAnnotationsQuery {
+    job: Job,
+}
+
+impl crate::pagination::sealed::Sealed for JobAnnotationsQuery {}
+
+impl ListQuery for JobAnnotationsQuery {
+    type Item = types::Annotation;
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let (org, slug, id) = self.job.ids()?;
+        let op = self
+            .job
+            .build
+            .pipeline
+            .bk
+            .api()
+            .list_job_annotations()
+            .org_slug(org)
+            .pipeline_slug(slug)
+            .build_number(self.job.build.number)
+            .job_id(id)
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_job_annotations", op.send()).await?))
     }
 }
 

@@ -41,6 +41,14 @@ impl Artifact {
         Ok(call("get_artifact", op.send()).await?.into_inner())
     }
 
+    /// Deletes the artifact from Buildkite's storage. Artifacts kept in your own S3, Google
+    /// Cloud or Artifactory storage are only marked deleted: remove those files yourself.
+    pub async fn delete(&self) -> Result<()> {
+        let op = artifact_op!(self, self.job.build.pipeline.bk.api(), delete_artifact);
+        call("delete_artifact", op.send()).await?;
+        Ok(())
+    }
+
     /// Downloads the artifact, streamed. Buildkite answers with a redirect to a signed URL in
     /// object storage; the token is not sent there.
     pub async fn download(&self) -> Result<Download> {

@@ -70,6 +70,31 @@ impl Build {
         Ok(call("rebuild_build", op.send()).await?.into_inner())
     }
 
+    /// Starts retrying the build's failed jobs: every retryable one, or only those that ended
+    /// in the states given to [`only`](RetryFailedJobs::only). Buildkite queues the retries and
+    /// answers at once with the build, whose `retried_jobs_count` says how many were queued.
+    ///
+    /// ```no_run
+    /// use kitelab::buildkite::FailedState;
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let build = bk
+    ///     .pipeline("acme", "web")
+    ///     .build(42)
+    ///     .retry_failed_jobs()
+    ///     .only([FailedState::Failed, FailedState::TimedOut])
+    ///     .send()
+    ///     .await?;
+    /// println!("{:?} jobs retried", build.retried_jobs_count);
+    /// # Ok(()) }
+    /// ```
+    pub fn retry_failed_jobs(&self) -> RetryFailedJobs {
+        RetryFailedJobs {
+            build: self.clone(),
+            states: Vec::new(),
+        }
+    }
+
     /// Polls until the build finishes (passed, failed, blocked, canceled, skipped or not run;
     /// a state this version does not know counts as finished once `finished_at` is set), and
     /// returns it. See [`Wait`](crate::Wait) for the interval and the timeout.
@@ -455,5 +480,81 @@ impl CreateBuild {
             .pipeline_slug(slug)
             .body(body);
         Ok(call("create_build", op.send()).await?.into_inner())
+    }
+}
+
+/// How a job failed, for [`Build::retry_failed_jobs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailedState {
+    /// `canceled`
+    Canceled,
+    /// `expired`
+    Expired,
+    /// `failed`
+    Failed,
+    /// `soft_failed`
+    SoftFailed,
+    /// `timed_out`
+    TimedOut,
+}
+
+impl FailedState {
+    /// The state as Buildkite writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailedState::Canceled => "canceled",
+            FailedState::Expired => "expired",
+            FailedState::Failed => "failed",
+            FailedState::SoftFailed => "soft_failed",
+            FailedState::TimedOut => "timed_out",
+        }
+    }
+}
+
+/// Retries a build's failed jobs: `build.retry_failed_jobs()`, optionally
+/// [`only`](Self::only), then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is retried until `.send()`"]
+pub struct RetryFailedJobs {
+    build: Build,
+    states: Vec<FailedState>,
+}
+
+impl RetryFailedJobs {
+    /// Retries only the jobs that ended in these states (all retryable failures otherwise).
+    pub fn only(mut self, states: impl IntoIterator<Item = FailedState>) -> Self {
+        for state in states {
+            if !self.states.contains(&state) {
+                self.states.push(state);
+            }
+        }
+        self
+    }
+
+    /// Queues the retries; returns the build (`retried_jobs_count` says how many).
+    pub async fn send(self) -> Result<types::Build> {
+        let (org, slug) = self.build.pipeline.ids()?;
+        // Buildkite takes the states as one comma-separated string.
+        let states = self
+            .states
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let body = types::RetryFailedJobsRequest {
+            states: (!states.is_empty()).then_some(states),
+        };
+        let op = self
+            .build
+            .pipeline
+            .bk
+            .api()
+            .retry_failed_jobs()
+            .org_slug(org)
+            .pipeline_slug(slug)
+            .build_number(self.build.number)
+            .body(body);
+        Ok(call("retry_failed_jobs", op.send()).await?.into_inner())
     }
 }

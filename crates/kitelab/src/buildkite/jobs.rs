@@ -44,6 +44,26 @@ impl Job {
         &self.id
     }
 
+    /// The organization, pipeline and job ids, checked.
+    pub(crate) fn ids(&self) -> Result<(&str, &str, &str)> {
+        let (org, slug) = self.build.pipeline.ids()?;
+        Ok((org, slug, segment("the job id", &self.id)?))
+    }
+
+    /// Fetches the job.
+    pub async fn get(&self) -> Result<types::Job> {
+        Ok(call("get_job", job_op!(self, get_job).send())
+            .await?
+            .into_inner())
+    }
+
+    /// Changes the job's priority (agents take higher ones first) and returns the job.
+    pub async fn reprioritize(&self, priority: i64) -> Result<types::Job> {
+        let body = types::ReprioritizeJobRequest { priority };
+        let op = job_op!(self, reprioritize_job).body(body);
+        Ok(call("reprioritize_job", op.send()).await?.into_inner())
+    }
+
     /// Retries the job (failed or timed out); returns the new attempt.
     pub async fn retry(&self) -> Result<types::Job> {
         Ok(call("retry_job", job_op!(self, retry_job).send())

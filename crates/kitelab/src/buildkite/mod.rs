@@ -48,9 +48,9 @@ use crate::{Error, Result, Secret};
 
 pub use account::AccessToken;
 pub use agents::{Agent, AgentsQuery, StopAgent};
-pub use annotations::AnnotationsQuery;
+pub use annotations::{AnnotationsQuery, CreateAnnotation, JobAnnotationsQuery};
 pub use artifacts::{Artifact, ArtifactsQuery};
-pub use builds::{Build, BuildsQuery, CreateBuild};
+pub use builds::{Build, BuildsQuery, CreateBuild, FailedState, RetryFailedJobs};
 pub use job_unblock::UnblockJob;
 pub use jobs::{BuildJobsQuery, Job};
 pub use kitelab_api::buildkite::types;
