@@ -1,7 +1,8 @@
 //! End-to-end tests of the GitLab trigger tokens, pipeline schedules, CI/CD variables (project,
-//! group and instance) and artifacts-by-ref against httpmock servers: the wire (method, raw path, query,
-//! headers, JSON body) and the typed result of each operation, and the failure paths. Tests are
-//! named for the python-gitlab workflow they prove.
+//! group and instance), environments (with stale ones and stopped review apps) and
+//! artifacts-by-ref against httpmock servers: the wire (method, raw path, query, headers, JSON
+//! body) and the typed result of each operation, and the failure paths. Tests are named for the
+//! python-gitlab workflow they prove.
 
 use futures_util::TryStreamExt;
 use httpmock::prelude::*;
@@ -982,4 +983,309 @@ async fn download_the_latest_artifacts_of_a_branch_with_a_slash_by_job_name() {
     archive.assert_async().await;
     file.assert_async().await;
     missing.assert_async().await;
+}
+
+#[tokio::test]
+async fn list_create_get_update_stop_and_delete_environments() {
+    // python-gitlab: project.environments.list(search=..., states=...), .create({...}),
+    // .get(id), env.external_url = ...; env.save(), env.stop(), env.delete()
+    use kitelab::gitlab::types::{EnvironmentAutoStopSetting, EnvironmentState, EnvironmentTier};
+    let server = MockServer::start_async().await;
+    let environments = format!("{PROJECT}/environments");
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&environments))
+                .header("authorization", BEARER)
+                .query_param("search", "review/")
+                .query_param("states", "available")
+                .query_param_missing("name")
+                .query_param("page", "1")
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "listEnvironments"));
+        })
+        .await;
+    let by_name = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&environments))
+                .query_param("name", "review/fix-foo")
+                .query_param_missing("search");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "listEnvironments"));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&environments))
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "name": "deploy",
+                    "external_url": "https://deploy.gitlab.example.com",
+                    "tier": "production",
+                    "description": "The production deploy",
+                    "cluster_agent_id": 1,
+                    "kubernetes_namespace": "flux-system",
+                    "flux_resource_path": "HelmRelease/flux-system",
+                    "auto_stop_setting": "with_action"
+                }));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "createEnvironment"));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{environments}/1")))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getEnvironment"));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path(&format!("{environments}/1")))
+                .header("authorization", BEARER)
+                .json_body(json!({"external_url": "https://staging.gitlab.example.com", "tier": "staging"}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updateEnvironment"));
+        })
+        .await;
+    let stop = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&format!("{environments}/1/stop")))
+                .header("authorization", BEARER)
+                .query_param_missing("force");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "stopEnvironment"));
+        })
+        .await;
+    let force_stop = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&format!("{environments}/2/stop")))
+                .query_param("force", "true");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "stopEnvironment"));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&format!("{environments}/1")))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let listed: Vec<_> = project
+        .environments()
+        .search("review/")
+        .state(EnvironmentState::Available)
+        .stream()
+        .try_collect()
+        .await
+        .expect("environments");
+    assert_eq!(listed[0].name, "review/fix-foo");
+    let named: Vec<_> = project
+        .environments()
+        .name("review/fix-foo")
+        .stream()
+        .try_collect()
+        .await
+        .expect("by name");
+    assert_eq!(named.len(), 1);
+    let created = project
+        .create_environment("deploy")
+        .external_url("https://deploy.gitlab.example.com")
+        .tier(EnvironmentTier::Production)
+        .description("The production deploy")
+        .cluster_agent_id(1)
+        .kubernetes_namespace("flux-system")
+        .flux_resource_path("HelmRelease/flux-system")
+        .auto_stop_setting(EnvironmentAutoStopSetting::WithAction)
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.name, "deploy");
+    let environment = project.environment(1);
+    assert_eq!(environment.id(), 1);
+    let got = environment.get().await.expect("got");
+    assert_eq!(got.id, 1);
+    let updated = environment
+        .update()
+        .external_url("https://staging.gitlab.example.com")
+        .tier(EnvironmentTier::Staging)
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(updated.name, "staging");
+    let stopped = environment.stop().await.expect("stopped");
+    assert_eq!(stopped.state, Some(EnvironmentState::Stopped));
+    project
+        .environment(2)
+        .force_stop()
+        .await
+        .expect("stopped by force");
+    environment.delete().await.expect("deleted");
+    for m in [
+        &list,
+        &by_name,
+        &create,
+        &get,
+        &update,
+        &stop,
+        &force_stop,
+        &delete,
+    ] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn stop_stale_environments_and_delete_stopped_review_apps_after_a_dry_run() {
+    // python-gitlab has neither; GitLab's docs: POST environments/stop_stale?before=...,
+    // DELETE environments/review_apps?dry_run=false
+    let server = MockServer::start_async().await;
+    let environments = format!("{PROJECT}/environments");
+    let stale = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&format!("{environments}/stop_stale")))
+                .header("authorization", BEARER)
+                .query_param("before", "2024-01-01T00:00:00Z");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "stopStaleEnvironments"));
+        })
+        .await;
+    let dry_run = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&format!("{environments}/review_apps")))
+                .header("authorization", BEARER)
+                .query_param_missing("dry_run")
+                .query_param_missing("limit")
+                .query_param_missing("before");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "deleteStoppedReviewApps"));
+        })
+        .await;
+    let for_real = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&format!("{environments}/review_apps")))
+                .query_param("dry_run", "false")
+                .query_param("limit", "50")
+                .query_param("before", "2024-06-01T00:00:00Z");
+            then.status(400)
+                .header("content-type", "application/json")
+                .json_body(json!({"message": {
+                    "scheduled_entries": [],
+                    "unprocessable_entries": [],
+                    "message": "Failed to authorize deletions for some or all of the environments. Ask someone with more permissions to delete the environments."
+                }}));
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let before = kitelab::Timestamp::parse("2024-01-01T00:00:00Z").expect("a time");
+    let message = project
+        .stop_stale_environments(before)
+        .await
+        .expect("stopped");
+    assert_eq!(
+        message,
+        fixture_body("gitlab", "stopStaleEnvironments")["message"]
+    );
+    let would = project
+        .delete_stopped_review_apps()
+        .send()
+        .await
+        .expect("dry run");
+    assert_eq!(would.scheduled_entries.len(), 2);
+    let err = project
+        .delete_stopped_review_apps()
+        .dry_run(false)
+        .limit(50)
+        .before(kitelab::Timestamp::parse("2024-06-01T00:00:00Z").expect("a time"))
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.status().as_u16(), 400);
+    assert!(
+        api.message().contains("Failed to authorize deletions"),
+        "{}",
+        api.message()
+    );
+    assert_eq!(api.operation(), "delete_stopped_review_apps");
+    for m in [&stale, &dry_run, &for_real] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_environment_inputs_fail_before_anything_is_sent() {
+    let server = MockServer::start_async().await;
+    let anything = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let both = project
+        .environments()
+        .name("production")
+        .search("prod")
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await;
+    assert_invalid(both, "not both");
+    let short = project
+        .environments()
+        .search("pr")
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await;
+    assert_invalid(short, "at least 3 characters");
+    let empty = project
+        .environments()
+        .name("")
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await;
+    assert_invalid(empty, "environment name");
+    assert_invalid(
+        project.create_environment(" ").send().await,
+        "environment name",
+    );
+    for limit in [0, 1001] {
+        let deleted = project
+            .delete_stopped_review_apps()
+            .limit(limit)
+            .send()
+            .await;
+        assert_invalid(deleted, &format!("not {limit}"));
+    }
+    assert_invalid(gl.project("").environment(1).get().await, "project id");
+    assert_eq!(anything.calls_async().await, 0);
 }

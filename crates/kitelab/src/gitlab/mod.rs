@@ -27,6 +27,7 @@
 //! the enums used as filters are re-exported here.
 
 mod artifacts;
+mod environments;
 mod jobs;
 mod pipelines;
 mod projects;
@@ -46,6 +47,9 @@ use crate::auth::AuthHeader;
 use crate::config::{common_builder_methods, Settings};
 use crate::{Result, Secret};
 
+pub use environments::{
+    CreateEnvironment, DeleteStoppedReviewApps, Environment, EnvironmentsQuery, UpdateEnvironment,
+};
 pub use jobs::{FollowTrace, Job, JobsQuery, PlayJob};
 pub use kitelab_api::gitlab::types;
 pub use kitelab_api::gitlab::types::ScheduleScope;
