@@ -1,6 +1,6 @@
 //! End-to-end tests of the GitLab trigger tokens, pipeline schedules, CI/CD variables (project,
-//! group and instance), environments (with stale ones and stopped review apps) and
-//! artifacts-by-ref against httpmock servers: the wire (method, raw path, query, headers, JSON
+//! group and instance), environments (with stale ones and stopped review apps), deployments
+//! and artifacts-by-ref against httpmock servers: the wire (method, raw path, query, headers, JSON
 //! body) and the typed result of each operation, and the failure paths. Tests are named for the
 //! python-gitlab workflow they prove.
 
@@ -1287,5 +1287,277 @@ async fn bad_environment_inputs_fail_before_anything_is_sent() {
         assert_invalid(deleted, &format!("not {limit}"));
     }
     assert_invalid(gl.project("").environment(1).get().await, "project id");
+    assert_eq!(anything.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn record_a_deployment_list_get_finish_approve_and_delete_it() {
+    // python-gitlab: project.deployments.list(environment=..., status=...), .create({...}),
+    // .get(id), deployment.status = "success"; deployment.save(), deployment.approval(...),
+    // deployment.mergerequests.list()
+    use kitelab::gitlab::types::{DeploymentOrderBy, DeploymentStatus, Sort};
+    let server = MockServer::start_async().await;
+    let deployments = format!("{PROJECT}/deployments");
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&deployments))
+                .header("authorization", BEARER)
+                .query_param("environment", "production")
+                .query_param("status", "success")
+                .query_param("order_by", "finished_at")
+                .query_param("sort", "desc")
+                .query_param("finished_after", "2026-11-01T00:00:00Z")
+                .query_param_missing("updated_after")
+                .query_param("page", "1")
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "listDeployments"));
+        })
+        .await;
+    let updated_since = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&deployments))
+                .query_param("updated_after", "2026-11-01T00:00:00Z")
+                .query_param("updated_before", "2026-11-02T00:00:00Z")
+                .query_param_missing("order_by");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!([]));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&deployments))
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "environment": "production",
+                    "sha": "a91957a858320c0e17f3a0eca7cfacbff50ea29a",
+                    "ref": "main",
+                    "tag": false,
+                    "status": "success"
+                }));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "createDeployment"));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{deployments}/42")))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getDeployment"));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path(&format!("{deployments}/42")))
+                .header("authorization", BEARER)
+                .json_body(json!({"status": "success"}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updateDeployment"));
+        })
+        .await;
+    let merge_requests = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{deployments}/42/merge_requests")))
+                .header("authorization", BEARER)
+                .query_param("state", "merged");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!([{"id": 7, "iid": 3, "title": "Ship it", "state": "merged"}]));
+        })
+        .await;
+    let approve = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&format!("{deployments}/42/approval")))
+                .header("authorization", BEARER)
+                .json_body(json!({"status": "approved", "comment": "Looks good", "represented_as": "security"}));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "approveDeployment"));
+        })
+        .await;
+    let reject = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&format!("{deployments}/43/approval")))
+                .json_body(json!({"status": "rejected"}));
+            then.status(400)
+                .header("content-type", "application/json")
+                .json_body(json!({"message": "You cannot approve your own deployment."}));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&format!("{deployments}/42")))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let november = kitelab::Timestamp::parse("2026-11-01T00:00:00Z").expect("a time");
+    let listed: Vec<_> = project
+        .deployments()
+        .environment("production")
+        .status(DeploymentStatus::Success)
+        .order_by(DeploymentOrderBy::FinishedAt)
+        .sort(Sort::Desc)
+        .finished_after(november)
+        .stream()
+        .try_collect()
+        .await
+        .expect("deployments");
+    assert_eq!(listed[0].id, 41);
+    let none: Vec<_> = project
+        .deployments()
+        .updated_after(november)
+        .updated_before(kitelab::Timestamp::parse("2026-11-02T00:00:00Z").expect("a time"))
+        .stream()
+        .try_collect()
+        .await
+        .expect("updated since");
+    assert!(none.is_empty());
+    let created = project
+        .create_deployment(
+            "production",
+            "a91957a858320c0e17f3a0eca7cfacbff50ea29a",
+            "main",
+            DeploymentStatus::Success,
+        )
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.id, 42);
+    let deployment = project.deployment(created.id);
+    assert_eq!(deployment.id(), 42);
+    let got = deployment.get().await.expect("got");
+    assert_eq!(got.status, Some(DeploymentStatus::Success));
+    deployment
+        .set_status(DeploymentStatus::Success)
+        .await
+        .expect("finished");
+    let shipped: Vec<_> = deployment
+        .merge_requests()
+        .state("merged")
+        .stream()
+        .try_collect()
+        .await
+        .expect("merge requests");
+    assert_eq!(shipped[0].iid, 3);
+    let approval = deployment
+        .approve()
+        .comment("Looks good")
+        .represented_as("security")
+        .send()
+        .await
+        .expect("approved");
+    assert_eq!(
+        approval.status,
+        Some(kitelab::gitlab::types::DeploymentApprovalStatus::Approved)
+    );
+    let err = project.deployment(43).reject().send().await.unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.status().as_u16(), 400);
+    assert_eq!(api.message(), "You cannot approve your own deployment.");
+    assert_eq!(api.operation(), "approve_deployment");
+    deployment.delete().await.expect("deleted");
+    for m in [
+        &list,
+        &updated_since,
+        &create,
+        &get,
+        &update,
+        &merge_requests,
+        &approve,
+        &reject,
+        &delete,
+    ] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn deployment_filters_gitlab_refuses_fail_before_anything_is_sent() {
+    use kitelab::gitlab::types::{DeploymentOrderBy, DeploymentStatus};
+    let server = MockServer::start_async().await;
+    let anything = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let t = kitelab::Timestamp::parse("2026-11-01T00:00:00Z").expect("a time");
+    let lists = [
+        (
+            project
+                .deployments()
+                .updated_after(t)
+                .finished_before(t)
+                .order_by(DeploymentOrderBy::FinishedAt)
+                .status(DeploymentStatus::Success),
+            "not both",
+        ),
+        (
+            project
+                .deployments()
+                .finished_after(t)
+                .status(DeploymentStatus::Success),
+            "order_by(FinishedAt)",
+        ),
+        (
+            project
+                .deployments()
+                .order_by(DeploymentOrderBy::FinishedAt),
+            "order_by(FinishedAt)",
+        ),
+        (
+            project
+                .deployments()
+                .finished_after(t)
+                .order_by(DeploymentOrderBy::FinishedAt),
+            "status(Success)",
+        ),
+        (project.deployments().environment(""), "environment name"),
+    ];
+    for (list, what) in lists {
+        assert_invalid(list.stream().try_collect::<Vec<_>>().await, what);
+    }
+    for (env, sha, git_ref, what) in [
+        ("", "abc", "main", "environment name"),
+        ("production", " ", "main", "SHA"),
+        ("production", "abc", "", "ref"),
+    ] {
+        let created = project
+            .create_deployment(env, sha, git_ref, DeploymentStatus::Running)
+            .send()
+            .await;
+        assert_invalid(created, what);
+    }
+    let merge_requests = project
+        .deployment(1)
+        .merge_requests()
+        .state("")
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await;
+    assert_invalid(merge_requests, "merge request state");
     assert_eq!(anything.calls_async().await, 0);
 }

@@ -27,6 +27,7 @@
 //! the enums used as filters are re-exported here.
 
 mod artifacts;
+mod deployments;
 mod environments;
 mod jobs;
 mod pipelines;
@@ -47,6 +48,9 @@ use crate::auth::AuthHeader;
 use crate::config::{common_builder_methods, Settings};
 use crate::{Result, Secret};
 
+pub use deployments::{
+    CreateDeployment, DecideDeployment, Deployment, DeploymentMergeRequestsQuery, DeploymentsQuery,
+};
 pub use environments::{
     CreateEnvironment, DeleteStoppedReviewApps, Environment, EnvironmentsQuery, UpdateEnvironment,
 };
