@@ -1,6 +1,6 @@
 //! End-to-end tests of the GitLab trigger tokens, pipeline schedules, CI/CD variables (project,
-//! group and instance), environments (with stale ones and stopped review apps), deployments
-//! and artifacts-by-ref against httpmock servers: the wire (method, raw path, query, headers, JSON
+//! group and instance), environments (with stale ones and stopped review apps), deployments,
+//! runners (and their jobs, by keyset) and artifacts-by-ref against httpmock servers: the wire (method, raw path, query, headers, JSON
 //! body) and the typed result of each operation, and the failure paths. Tests are named for the
 //! python-gitlab workflow they prove.
 
@@ -1559,5 +1559,344 @@ async fn deployment_filters_gitlab_refuses_fail_before_anything_is_sent() {
         .try_collect::<Vec<_>>()
         .await;
     assert_invalid(merge_requests, "merge request state");
+    assert_eq!(anything.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn list_runners_four_ways_with_filters_then_update_pause_and_delete_one() {
+    // python-gitlab: gl.runners.list(scope=..., type=..., status=..., paused=..., tag_list=[...]),
+    // gl.runners.list_all(), project.runners.list(), group.runners.list(), runner.save(),
+    // runner.delete(), project.runners.create({"runner_id": ...}), project.runners.delete(id)
+    use kitelab::gitlab::types::{RunnerAccessLevel, RunnerScope, RunnerStatusFilter, RunnerType};
+    let server = MockServer::start_async().await;
+    let list = |path: &'static str, fixture: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .mock_async(|when, then| {
+                    when.method(GET)
+                        .is_true(raw_path(path))
+                        .header("authorization", BEARER)
+                        .query_param("type", "project_type")
+                        .query_param("status", "online")
+                        .query_param("paused", "false")
+                        .query_param("tag_list", "docker,linux")
+                        .query_param("version_prefix", "17.")
+                        .query_param("page", "1")
+                        .query_param("per_page", "100");
+                    then.status(200)
+                        .header("content-type", "application/json")
+                        .json_body(fixture_body("gitlab", fixture));
+                })
+                .await
+        }
+    };
+    let mine = list("/api/v4/runners", "listRunners").await;
+    let all = list("/api/v4/runners/all", "listAllRunners").await;
+    let project_runners = list(
+        "/api/v4/projects/group%2Fsubgroup%2Fproject/runners",
+        "listProjectRunners",
+    )
+    .await;
+    let group_runners = list(
+        "/api/v4/groups/group%2Fsubgroup/runners",
+        "listGroupRunners",
+    )
+    .await;
+    let scoped = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path("/api/v4/runners"))
+                .query_param("scope", "paused");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!([]));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path("/api/v4/runners/6"))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getRunner"));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path("/api/v4/runners/6"))
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "description": "test-1-20150125-test",
+                    "tag_list": ["ruby", "mysql", "tag1", "tag2"],
+                    "run_untagged": false,
+                    "locked": true,
+                    "access_level": "ref_protected",
+                    "maximum_timeout": 3600,
+                    "maintenance_note": "Patched on Tuesdays"
+                }));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updateRunner"));
+        })
+        .await;
+    let pause = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path("/api/v4/runners/6"))
+                .json_body(json!({"paused": true}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updateRunner"));
+        })
+        .await;
+    let resume = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path("/api/v4/runners/6"))
+                .json_body(json!({"paused": false}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updateRunner"));
+        })
+        .await;
+    let managers = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path("/api/v4/runners/6/managers"))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "listRunnerManagers"));
+        })
+        .await;
+    let reset = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path("/api/v4/runners/6/reset_authentication_token"))
+                .header("authorization", BEARER);
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "resetRunnerAuthenticationToken"));
+        })
+        .await;
+    let assign = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&format!("{PROJECT}/runners")))
+                .header("authorization", BEARER)
+                .json_body(json!({"runner_id": 9}));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "assignProjectRunner"));
+        })
+        .await;
+    let unassign = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&format!("{PROJECT}/runners/9")))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path("/api/v4/runners/6"))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let group = gl.group("group/subgroup");
+    for (list, fixture) in [
+        (gl.runners(), "listRunners"),
+        (gl.all_runners(), "listAllRunners"),
+        (project.runners(), "listProjectRunners"),
+        (group.runners(), "listGroupRunners"),
+    ] {
+        let runners: Vec<_> = list
+            .runner_type(RunnerType::ProjectType)
+            .status(RunnerStatusFilter::Online)
+            .paused(false)
+            .tags(["docker"])
+            .tags(["linux"])
+            .version_prefix("17.")
+            .stream()
+            .try_collect()
+            .await
+            .expect(fixture);
+        let expected = fixture_body("gitlab", fixture);
+        assert_eq!(runners.len(), expected.as_array().map_or(0, Vec::len));
+        assert_eq!(runners[0].id, expected[0]["id"]);
+    }
+    let paused: Vec<_> = gl
+        .runners()
+        .scope(RunnerScope::Paused)
+        .stream()
+        .try_collect()
+        .await
+        .expect("scoped");
+    assert!(paused.is_empty());
+    let runner = gl.runner(6);
+    assert_eq!(runner.id(), 6);
+    assert_eq!(runner.get().await.expect("details").id, 6);
+    let updated = runner
+        .update()
+        .description("test-1-20150125-test")
+        .tags(["ruby", "mysql", "tag1", "tag2"])
+        .run_untagged(false)
+        .locked(true)
+        .access_level(RunnerAccessLevel::RefProtected)
+        .maximum_timeout(3600)
+        .maintenance_note("Patched on Tuesdays")
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(updated.id, 6);
+    runner.pause().await.expect("paused");
+    runner.resume().await.expect("resumed");
+    let machines = runner.managers().await.expect("managers");
+    assert_eq!(machines.len(), 2);
+    let token = runner.reset_authentication_token().await.expect("reset");
+    assert_eq!(
+        token.token.expose(),
+        fixture_body("gitlab", "resetRunnerAuthenticationToken")["token"]
+    );
+    let assigned = project.assign_runner(9).await.expect("assigned");
+    assert_eq!(assigned.id, 9);
+    project.unassign_runner(9).await.expect("unassigned");
+    runner.delete().await.expect("deleted");
+    for m in [
+        &mine,
+        &all,
+        &project_runners,
+        &group_runners,
+        &scoped,
+        &get,
+        &update,
+        &pause,
+        &resume,
+        &managers,
+        &reset,
+        &assign,
+        &unassign,
+        &delete,
+    ] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn a_runner_s_jobs_follow_keyset_cursors_newest_first() {
+    // python-gitlab: runner.jobs.list(iterator=True, pagination="keyset", order_by="id")
+    use kitelab::gitlab::types::JobStatus;
+    let server = MockServer::start_async().await;
+    let jobs = "/api/v4/runners/6/jobs";
+    let job = fixture_body("gitlab", "listRunnerJobs")[0].clone();
+    let page = |ids: &[i64]| {
+        json!(ids
+            .iter()
+            .map(|id| {
+                let mut j = job.clone();
+                j["id"] = json!(id);
+                j
+            })
+            .collect::<Vec<_>>())
+    };
+    let next = format!(
+        "<{}{jobs}?cursor=eyJpZCI6IjEwIn0&order_by=id&pagination=keyset&per_page=2&sort=desc&status=success>; rel=\"next\"",
+        server.base_url()
+    );
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(jobs))
+                .header("authorization", BEARER)
+                .query_param("pagination", "keyset")
+                .query_param("order_by", "id")
+                .query_param("sort", "desc")
+                .query_param("per_page", "2")
+                .query_param("status", "success")
+                .query_param("system_id", "s_89e5e9956577")
+                .query_param_missing("cursor")
+                .query_param_missing("page");
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("link", next.as_str())
+                .json_body(page(&[12, 11]));
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(jobs))
+                .query_param("cursor", "eyJpZCI6IjEwIn0")
+                .query_param("pagination", "keyset")
+                .query_param_missing("page");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(page(&[10]));
+        })
+        .await;
+    let gl = gitlab(&server);
+    let ids: Vec<i64> = gl
+        .runner(6)
+        .jobs()
+        .status(JobStatus::Success)
+        .system_id("s_89e5e9956577")
+        .per_page(2)
+        .stream()
+        .map_ok(|j| j.id)
+        .try_collect()
+        .await
+        .expect("jobs");
+    assert_eq!(ids, [12, 11, 10]);
+    first.assert_async().await;
+    second.assert_async().await;
+}
+
+#[tokio::test]
+async fn bad_runner_inputs_fail_before_anything_is_sent() {
+    use kitelab::gitlab::types::RunnerScope;
+    let server = MockServer::start_async().await;
+    let anything = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let group_scope = gl
+        .group("group")
+        .runners()
+        .scope(RunnerScope::Online)
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await;
+    assert_invalid(group_scope, "no scope filter");
+    for tag in ["", "a,b"] {
+        let listed = gl
+            .runners()
+            .tags([tag])
+            .stream()
+            .try_collect::<Vec<_>>()
+            .await;
+        assert_invalid(listed, "runner tag");
+    }
+    assert_invalid(gl.runner(6).update().tags([" "]).send().await, "runner tag");
+    let jobs = gl
+        .runner(6)
+        .jobs()
+        .system_id("")
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await;
+    assert_invalid(jobs, "system id");
+    assert_invalid(gl.project("").assign_runner(9).await, "project id");
     assert_eq!(anything.calls_async().await, 0);
 }

@@ -33,6 +33,7 @@ mod jobs;
 mod pipelines;
 mod projects;
 mod reports;
+mod runners;
 mod schedules;
 mod secure_files;
 mod triggers;
@@ -63,6 +64,7 @@ pub use kitelab_api::gitlab::types::{
 pub use pipelines::{CreatePipeline, Pipeline, PipelinesQuery};
 pub use projects::{Project, ProjectId, TriggerPipeline};
 pub use reports::{BridgesQuery, SchedulePipelinesQuery};
+pub use runners::{Runner, RunnerJobsQuery, RunnersQuery, UpdateRunner};
 pub use schedules::{
     CreateSchedule, CreateScheduleVariable, Schedule, SchedulesQuery, UpdateSchedule,
     UpdateScheduleVariable,

@@ -96,7 +96,7 @@ impl GitLab {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Group {
-    gl: GitLab,
+    pub(crate) gl: GitLab,
     id: GroupId,
 }
 
@@ -125,7 +125,7 @@ impl Group {
         Owner::Group(self.clone()).create_variable(key.into(), value.into())
     }
 
-    fn checked_id(&self) -> Result<&str> {
+    pub(crate) fn checked_id(&self) -> Result<&str> {
         segment("the group id", self.id.as_str())
     }
 }
