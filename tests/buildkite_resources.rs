@@ -1,7 +1,7 @@
 //! End-to-end tests of the Buildkite resources beyond builds: agents, annotations (listed,
 //! created, appended to, deleted), teams, the account (user, access token, meta, emojis),
 //! creating and updating pipelines, unblocking, getting and reprioritizing jobs, retrying a
-//! build's failed jobs, and deleting artifacts. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
+//! build's failed jobs, deleting artifacts, and clusters with their queues and agent tokens. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
 //! typed result decoded from the docs' examples, and the failure paths.
 
 use futures_util::TryStreamExt;
@@ -1225,4 +1225,317 @@ async fn get_and_reprioritize_a_job_retry_failed_jobs_and_delete_an_artifact() {
     ] {
         m.assert_async().await;
     }
+}
+
+#[tokio::test]
+async fn create_a_cluster_with_a_queue_and_an_agent_token_then_manage_and_delete_them() {
+    use kitelab::buildkite::types::RetryAgentAffinity;
+    let server = MockServer::start_async().await;
+    let clusters = format!("{ORG}/clusters");
+    let cluster_path = format!("{clusters}/{CLUSTER}");
+    let queue_id = "01885682-55a7-44f5-84f3-0402fb452e66";
+    let token_id = "b6001416-0e1e-41c6-9dbe-3d96766f451a";
+    let queue_path = format!("{cluster_path}/queues/{queue_id}");
+    let token_path = format!("{cluster_path}/tokens/{token_id}");
+    let json_mock = |method: httpmock::Method,
+                     path: String,
+                     body: Option<serde_json::Value>,
+                     status: u16,
+                     fixture: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .mock_async(|when, then| {
+                    let when = when
+                        .method(method)
+                        .path(path)
+                        .header("authorization", BEARER);
+                    if let Some(body) = body {
+                        when.header("content-type", "application/json")
+                            .json_body(body);
+                    }
+                    then.status(status)
+                        .header("content-type", "application/json")
+                        .json_body(fixture_body("buildkite", fixture));
+                })
+                .await
+        }
+    };
+    let list = json_mock(GET, clusters.clone(), None, 200, "listClusters").await;
+    let create = json_mock(
+        POST,
+        clusters.clone(),
+        Some(json!({
+            "name": "Open Source",
+            "description": "A place for safely running our open source builds",
+            "emoji": ":technologist:",
+            "color": "#FFE0F1",
+            "maintainers": [{"team": TEAM}, {"user": "3d3c3bf0-7d58-4afe-8fe7-b3017d5504de"}]
+        })),
+        201,
+        "createCluster",
+    )
+    .await;
+    let get = json_mock(GET, cluster_path.clone(), None, 200, "getCluster").await;
+    let update = json_mock(
+        PUT,
+        cluster_path.clone(),
+        Some(json!({"name": "Open Source", "default_queue_id": queue_id})),
+        200,
+        "updateCluster",
+    )
+    .await;
+    let queues = json_mock(
+        GET,
+        format!("{cluster_path}/queues"),
+        None,
+        200,
+        "listClusterQueues",
+    )
+    .await;
+    let create_queue = json_mock(
+        POST,
+        format!("{cluster_path}/queues"),
+        Some(json!({"key": "default", "description": "The default queue", "retry_agent_affinity": "prefer-different"})),
+        201,
+        "createClusterQueue",
+    )
+    .await;
+    let get_queue = json_mock(GET, queue_path.clone(), None, 200, "getClusterQueue").await;
+    let update_queue = json_mock(
+        PUT,
+        queue_path.clone(),
+        Some(json!({"description": "Linux agents"})),
+        200,
+        "updateClusterQueue",
+    )
+    .await;
+    let pause = json_mock(
+        POST,
+        format!("{queue_path}/pause_dispatch"),
+        Some(json!({"dispatch_paused_note": "Draining for the upgrade"})),
+        200,
+        "pauseClusterQueueDispatch",
+    )
+    .await;
+    let resume = json_mock(
+        POST,
+        format!("{queue_path}/resume_dispatch"),
+        None,
+        200,
+        "resumeClusterQueueDispatch",
+    )
+    .await;
+    let tokens = json_mock(
+        GET,
+        format!("{cluster_path}/tokens"),
+        None,
+        200,
+        "listClusterTokens",
+    )
+    .await;
+    let create_token = json_mock(
+        POST,
+        format!("{cluster_path}/tokens"),
+        Some(json!({
+            "description": "Windows agents",
+            "allowed_ip_addresses": "202.144.0.0/24",
+            "expires_at": "2030-01-01T00:00:00Z"
+        })),
+        201,
+        "createClusterToken",
+    )
+    .await;
+    let get_token = json_mock(GET, token_path.clone(), None, 200, "getClusterToken").await;
+    let update_token = json_mock(
+        PUT,
+        token_path.clone(),
+        Some(json!({"description": "Linux agents"})),
+        200,
+        "updateClusterToken",
+    )
+    .await;
+    let deletes = [
+        ("delete_cluster_queue", queue_path.clone()),
+        ("revoke_cluster_token", token_path.clone()),
+        ("delete_cluster", cluster_path.clone()),
+    ];
+    let mut delete_mocks = Vec::new();
+    for (_, path) in &deletes {
+        delete_mocks.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(DELETE)
+                        .path(path)
+                        .header("authorization", BEARER);
+                    then.status(204);
+                })
+                .await,
+        );
+    }
+    let bk = buildkite(&server);
+    let org = bk.organization("acme");
+    let listed: Vec<types::Cluster> = org
+        .clusters()
+        .stream()
+        .try_collect()
+        .await
+        .expect("clusters");
+    assert_eq!(listed[0].id, CLUSTER);
+    let created = org
+        .create_cluster("Open Source")
+        .description("A place for safely running our open source builds")
+        .emoji(":technologist:")
+        .color("#FFE0F1")
+        .maintainer_team(TEAM)
+        .maintainer_user("3d3c3bf0-7d58-4afe-8fe7-b3017d5504de")
+        .send()
+        .await
+        .expect("created");
+    let cluster = org.cluster(created.id);
+    assert_eq!(cluster.id(), CLUSTER);
+    assert_eq!(
+        cluster.get().await.expect("cluster").name.as_deref(),
+        Some("Open Source")
+    );
+    cluster
+        .update()
+        .name("Open Source")
+        .default_queue(queue_id)
+        .send()
+        .await
+        .expect("updated");
+    let listed: Vec<types::ClusterQueue> = cluster
+        .queues()
+        .stream()
+        .try_collect()
+        .await
+        .expect("queues");
+    assert_eq!(listed[0].key.as_deref(), Some("default"));
+    let made = cluster
+        .create_queue("default")
+        .description("The default queue")
+        .retry_agent_affinity(RetryAgentAffinity::PreferDifferent)
+        .send()
+        .await
+        .expect("queue");
+    let queue = cluster.queue(made.id);
+    assert_eq!(queue.id(), queue_id);
+    queue.get().await.expect("queue");
+    queue
+        .update()
+        .description("Linux agents")
+        .send()
+        .await
+        .expect("queue updated");
+    let paused = queue
+        .pause_dispatch(Some("Draining for the upgrade"))
+        .await
+        .expect("paused");
+    assert_eq!(paused.dispatch_paused, Some(true));
+    queue.resume_dispatch().await.expect("resumed");
+    let listed: Vec<types::ClusterToken> = cluster
+        .tokens()
+        .stream()
+        .try_collect()
+        .await
+        .expect("tokens");
+    assert_eq!(listed[0].id, token_id);
+    let made = cluster
+        .create_token("Windows agents")
+        .allowed_ip_addresses("202.144.0.0/24")
+        .expires_at(kitelab::Timestamp::parse("2030-01-01T00:00:00Z").expect("a time"))
+        .send()
+        .await
+        .expect("token");
+    let value = made.token.as_ref().expect("the value, once");
+    assert!(!format!("{made:?}").contains(value.expose()), "redacted");
+    let token = cluster.token(made.id);
+    assert_eq!(token.id(), token_id);
+    token.get().await.expect("token details");
+    token
+        .update()
+        .description("Linux agents")
+        .send()
+        .await
+        .expect("token updated");
+    queue.delete().await.expect("queue deleted");
+    token.revoke().await.expect("revoked");
+    cluster.delete().await.expect("cluster deleted");
+    for m in [
+        &list,
+        &create,
+        &get,
+        &update,
+        &queues,
+        &create_queue,
+        &get_queue,
+        &update_queue,
+        &pause,
+        &resume,
+        &tokens,
+        &create_token,
+        &get_token,
+        &update_token,
+    ]
+    .into_iter()
+    .chain(delete_mocks.iter())
+    {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_cluster_inputs_fail_before_anything_is_sent() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(500);
+        })
+        .await;
+    let bk = buildkite(&server);
+    let org = bk.organization("acme");
+    let cases = [
+        (
+            org.create_cluster(" ").send().await.map(|_| ()),
+            "cluster name",
+        ),
+        (org.cluster("").get().await.map(|_| ()), "cluster id"),
+        (
+            org.cluster(CLUSTER)
+                .create_queue("")
+                .send()
+                .await
+                .map(|_| ()),
+            "queue key",
+        ),
+        (
+            org.cluster(CLUSTER)
+                .queue("")
+                .resume_dispatch()
+                .await
+                .map(|_| ()),
+            "queue id",
+        ),
+        (
+            org.cluster(CLUSTER)
+                .create_token("")
+                .send()
+                .await
+                .map(|_| ()),
+            "token description",
+        ),
+        (org.cluster(CLUSTER).token(" ").revoke().await, "token id"),
+        (
+            bk.organization("").clusters().page(1).await.map(|_| ()),
+            "organization slug",
+        ),
+    ];
+    for (result, what) in cases {
+        match result {
+            Err(Error::InvalidInput(message)) => assert!(message.contains(what), "{message}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    assert_eq!(any.calls_async().await, 0);
 }

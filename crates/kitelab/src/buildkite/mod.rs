@@ -28,6 +28,7 @@ mod agents;
 mod annotations;
 mod artifacts;
 mod builds;
+mod clusters;
 mod job_unblock;
 mod jobs;
 mod organizations;
@@ -51,6 +52,10 @@ pub use agents::{Agent, AgentsQuery, StopAgent};
 pub use annotations::{AnnotationsQuery, CreateAnnotation, JobAnnotationsQuery};
 pub use artifacts::{Artifact, ArtifactsQuery};
 pub use builds::{Build, BuildsQuery, CreateBuild, FailedState, RetryFailedJobs};
+pub use clusters::{
+    Cluster, ClusterQueuesQuery, ClusterToken, ClusterTokensQuery, ClustersQuery, CreateCluster,
+    CreateClusterToken, CreateQueue, Queue, UpdateCluster, UpdateClusterToken, UpdateQueue,
+};
 pub use job_unblock::UnblockJob;
 pub use jobs::{BuildJobsQuery, Job};
 pub use kitelab_api::buildkite::types;

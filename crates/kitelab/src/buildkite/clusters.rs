@@ -1,0 +1,571 @@
+//! Clusters of an organization, their queues and their agent tokens.
+
+use kitelab_api::buildkite::prelude::*;
+use kitelab_api::buildkite::types;
+use kitelab_api::Timestamp;
+
+use super::Organization;
+use crate::pagination::{ListQuery, PageAt};
+use crate::{call, segment, Error, List, Page, Result};
+
+/// Clusters.
+impl Organization {
+    /// The organization's clusters.
+    pub fn clusters(&self) -> List<ClustersQuery> {
+        List::new(ClustersQuery { org: self.clone() }, self.bk.per_page())
+    }
+
+    /// A cluster, by id.
+    pub fn cluster(&self, id: impl Into<String>) -> Cluster {
+        Cluster {
+            org: self.clone(),
+            id: id.into(),
+        }
+    }
+
+    /// Starts creating a cluster.
+    ///
+    /// ```no_run
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let org = bk.organization("acme");
+    /// let cluster = org
+    ///     .create_cluster("Open Source")
+    ///     .description("Public pipelines")
+    ///     .emoji(":technologist:")
+    ///     .send()
+    ///     .await?;
+    /// let cluster = org.cluster(cluster.id);
+    /// cluster.create_queue("linux-arm64").description("Graviton agents").send().await?;
+    /// let token = cluster.create_token("arm64 fleet").send().await?;
+    /// // token.token holds the agent token, shown this once.
+    /// # let _ = token; Ok(()) }
+    /// ```
+    pub fn create_cluster(&self, name: impl Into<String>) -> CreateCluster {
+        CreateCluster {
+            org: self.clone(),
+            body: types::CreateClusterRequest {
+                color: None,
+                description: None,
+                emoji: None,
+                maintainers: Vec::new(),
+                name: name.into(),
+            },
+        }
+    }
+}
+
+/// A cluster of an organization: `org.cluster(id)`.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    org: Organization,
+    id: String,
+}
+
+/// A generated builder for a cluster operation, with the organization and cluster set.
+macro_rules! cluster_op {
+    ($cluster:expr, $method:ident) => {{
+        let c = $cluster;
+        let (org, id) = c.ids()?;
+        c.org.bk.api().$method().org_slug(org).cluster_id(id)
+    }};
+}
+
+impl Cluster {
+    /// The cluster's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn ids(&self) -> Result<(&str, &str)> {
+        Ok((
+            segment("the organization slug", &self.org.slug)?,
+            segment("the cluster id", &self.id)?,
+        ))
+    }
+
+    /// Fetches the cluster.
+    pub async fn get(&self) -> Result<types::Cluster> {
+        let op = cluster_op!(self, get_cluster);
+        Ok(call("get_cluster", op.send()).await?.into_inner())
+    }
+
+    /// Starts updating the cluster; only the fields set change.
+    pub fn update(&self) -> UpdateCluster {
+        UpdateCluster {
+            cluster: self.clone(),
+            body: types::UpdateClusterRequest::default(),
+        }
+    }
+
+    /// Deletes the cluster (Buildkite refuses one with queues, agents or pipelines).
+    pub async fn delete(&self) -> Result<()> {
+        call("delete_cluster", cluster_op!(self, delete_cluster).send()).await?;
+        Ok(())
+    }
+
+    /// The cluster's queues.
+    pub fn queues(&self) -> List<ClusterQueuesQuery> {
+        List::new(
+            ClusterQueuesQuery {
+                cluster: self.clone(),
+            },
+            self.org.bk.per_page(),
+        )
+    }
+
+    /// A queue of the cluster, by id.
+    pub fn queue(&self, id: impl Into<String>) -> Queue {
+        Queue {
+            cluster: self.clone(),
+            id: id.into(),
+        }
+    }
+
+    /// Starts creating a self-hosted queue. (Hosted queues, with an instance shape, are one
+    /// call away on [`Buildkite::api`](super::Buildkite::api): `create_cluster_queue`.)
+    pub fn create_queue(&self, key: impl Into<String>) -> CreateQueue {
+        CreateQueue {
+            cluster: self.clone(),
+            body: types::CreateClusterQueueRequest {
+                description: None,
+                hosted_agents: None,
+                key: key.into(),
+                retry_agent_affinity: None,
+            },
+        }
+    }
+
+    /// The cluster's agent tokens (without their values).
+    pub fn tokens(&self) -> List<ClusterTokensQuery> {
+        List::new(
+            ClusterTokensQuery {
+                cluster: self.clone(),
+            },
+            self.org.bk.per_page(),
+        )
+    }
+
+    /// An agent token of the cluster, by id.
+    pub fn token(&self, id: impl Into<String>) -> ClusterToken {
+        ClusterToken {
+            cluster: self.clone(),
+            id: id.into(),
+        }
+    }
+
+    /// Starts creating an agent token; the answer carries its value, shown this once.
+    pub fn create_token(&self, description: impl Into<String>) -> CreateClusterToken {
+        CreateClusterToken {
+            cluster: self.clone(),
+            body: types::CreateClusterTokenRequest {
+                allowed_ip_addresses: None,
+                description: description.into(),
+                expires_at: None,
+            },
+        }
+    }
+}
+
+/// Sets the optional looks shared by the cluster create and update bodies.
+macro_rules! cluster_looks {
+    () => {
+        /// A description.
+        pub fn description(mut self, description: impl Into<String>) -> Self {
+            self.body.description = Some(description.into());
+            self
+        }
+
+        /// An emoji, `:technologist:` or a character.
+        pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
+            self.body.emoji = Some(emoji.into());
+            self
+        }
+
+        /// A color, as hex (`#FFE0F1`).
+        pub fn color(mut self, color: impl Into<String>) -> Self {
+            self.body.color = Some(color.into());
+            self
+        }
+    };
+}
+
+/// Creates a cluster: `org.create_cluster(name)`, options, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is created until `.send()`"]
+pub struct CreateCluster {
+    org: Organization,
+    body: types::CreateClusterRequest,
+}
+
+impl CreateCluster {
+    cluster_looks!();
+
+    /// Makes this team a maintainer of the cluster, by UUID.
+    pub fn maintainer_team(mut self, team_uuid: impl Into<String>) -> Self {
+        self.body.maintainers.push(types::ClusterMaintainerTarget {
+            team: Some(team_uuid.into()),
+            user: None,
+        });
+        self
+    }
+
+    /// Makes this user a maintainer of the cluster, by UUID.
+    pub fn maintainer_user(mut self, user_uuid: impl Into<String>) -> Self {
+        self.body.maintainers.push(types::ClusterMaintainerTarget {
+            team: None,
+            user: Some(user_uuid.into()),
+        });
+        self
+    }
+
+    /// Creates the cluster and returns it. An empty name fails with [`Error::InvalidInput`]
+    /// before anything is sent.
+    pub async fn send(self) -> Result<types::Cluster> {
+        let org = segment("the organization slug", &self.org.slug)?;
+        if self.body.name.trim().is_empty() {
+            return Err(Error::invalid("the cluster name is empty"));
+        }
+        let op = self
+            .org
+            .bk
+            .api()
+            .create_cluster()
+            .org_slug(org)
+            .body(self.body);
+        Ok(call("create_cluster", op.send()).await?.into_inner())
+    }
+}
+
+/// Updates a cluster: `cluster.update()`, changes, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is updated until `.send()`"]
+pub struct UpdateCluster {
+    cluster: Cluster,
+    body: types::UpdateClusterRequest,
+}
+
+impl UpdateCluster {
+    cluster_looks!();
+
+    /// The new name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+
+    /// The queue that steps without a queue run on, by id.
+    pub fn default_queue(mut self, queue_id: impl Into<String>) -> Self {
+        self.body.default_queue_id = Some(queue_id.into());
+        self
+    }
+
+    /// Updates the cluster and returns it.
+    pub async fn send(self) -> Result<types::Cluster> {
+        let op = cluster_op!(&self.cluster, update_cluster).body(self.body);
+        Ok(call("update_cluster", op.send()).await?.into_inner())
+    }
+}
+
+/// A queue of a cluster: `cluster.queue(id)`.
+///
+/// ```no_run
+/// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+/// let queue = bk.organization("acme").cluster("42f1a7da").queue("01885682");
+/// queue.pause_dispatch(Some("Draining for the upgrade")).await?;
+/// // … upgrade the agents …
+/// queue.resume_dispatch().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Queue {
+    cluster: Cluster,
+    id: String,
+}
+
+macro_rules! queue_op {
+    ($queue:expr, $method:ident) => {{
+        let q = $queue;
+        let id = segment("the queue id", &q.id)?;
+        cluster_op!(&q.cluster, $method).queue_id(id)
+    }};
+}
+
+impl Queue {
+    /// The queue's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Fetches the queue.
+    pub async fn get(&self) -> Result<types::ClusterQueue> {
+        let op = queue_op!(self, get_cluster_queue);
+        Ok(call("get_cluster_queue", op.send()).await?.into_inner())
+    }
+
+    /// Starts updating the queue; only the fields set change.
+    pub fn update(&self) -> UpdateQueue {
+        UpdateQueue {
+            queue: self.clone(),
+            body: types::UpdateClusterQueueRequest::default(),
+        }
+    }
+
+    /// Deletes the queue (Buildkite refuses one with agents connected).
+    pub async fn delete(&self) -> Result<()> {
+        let op = queue_op!(self, delete_cluster_queue);
+        call("delete_cluster_queue", op.send()).await?;
+        Ok(())
+    }
+
+    /// Stops dispatching jobs to the queue's agents, with an optional note; returns the queue.
+    pub async fn pause_dispatch(&self, note: Option<&str>) -> Result<types::ClusterQueue> {
+        // The docs' example request names the note `dispatch_paused_note`, as the Go client
+        // does; that is the one sent.
+        let body = types::PauseClusterQueueDispatchRequest {
+            dispatch_paused_note: note.map(str::to_owned),
+            note: None,
+        };
+        let op = queue_op!(self, pause_cluster_queue_dispatch).body(body);
+        Ok(call("pause_cluster_queue_dispatch", op.send())
+            .await?
+            .into_inner())
+    }
+
+    /// Dispatches jobs to the queue's agents again; returns the queue.
+    pub async fn resume_dispatch(&self) -> Result<types::ClusterQueue> {
+        let op = queue_op!(self, resume_cluster_queue_dispatch);
+        Ok(call("resume_cluster_queue_dispatch", op.send())
+            .await?
+            .into_inner())
+    }
+}
+
+/// Creates a self-hosted queue: `cluster.create_queue(key)`, options, then
+/// [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is created until `.send()`"]
+pub struct CreateQueue {
+    cluster: Cluster,
+    body: types::CreateClusterQueueRequest,
+}
+
+impl CreateQueue {
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// How agents are picked for retried jobs (Buildkite's default: the warmest).
+    pub fn retry_agent_affinity(mut self, affinity: types::RetryAgentAffinity) -> Self {
+        self.body.retry_agent_affinity = Some(affinity);
+        self
+    }
+
+    /// Creates the queue and returns it. An empty key fails with [`Error::InvalidInput`]
+    /// before anything is sent.
+    pub async fn send(self) -> Result<types::ClusterQueue> {
+        segment("the queue key", &self.body.key)?;
+        let op = cluster_op!(&self.cluster, create_cluster_queue).body(self.body);
+        Ok(call("create_cluster_queue", op.send()).await?.into_inner())
+    }
+}
+
+/// Updates a queue: `queue.update()`, changes, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is updated until `.send()`"]
+pub struct UpdateQueue {
+    queue: Queue,
+    body: types::UpdateClusterQueueRequest,
+}
+
+impl UpdateQueue {
+    /// The new description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// How agents are picked for retried jobs.
+    pub fn retry_agent_affinity(mut self, affinity: types::RetryAgentAffinity) -> Self {
+        self.body.retry_agent_affinity = Some(affinity);
+        self
+    }
+
+    /// Updates the queue and returns it.
+    pub async fn send(self) -> Result<types::ClusterQueue> {
+        let op = queue_op!(&self.queue, update_cluster_queue).body(self.body);
+        Ok(call("update_cluster_queue", op.send()).await?.into_inner())
+    }
+}
+
+/// An agent token of a cluster: `cluster.token(id)`.
+#[derive(Debug, Clone)]
+pub struct ClusterToken {
+    cluster: Cluster,
+    id: String,
+}
+
+macro_rules! token_op {
+    ($token:expr, $method:ident) => {{
+        let t = $token;
+        let id = segment("the token id", &t.id)?;
+        cluster_op!(&t.cluster, $method).token_id(id)
+    }};
+}
+
+impl ClusterToken {
+    /// The token's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Fetches the token's details (not its value).
+    pub async fn get(&self) -> Result<types::ClusterToken> {
+        let op = token_op!(self, get_cluster_token);
+        Ok(call("get_cluster_token", op.send()).await?.into_inner())
+    }
+
+    /// Starts updating the token; only the fields set change.
+    pub fn update(&self) -> UpdateClusterToken {
+        UpdateClusterToken {
+            token: self.clone(),
+            body: types::UpdateClusterTokenRequest::default(),
+        }
+    }
+
+    /// Revokes the token: agents using it can no longer connect.
+    pub async fn revoke(&self) -> Result<()> {
+        let op = token_op!(self, revoke_cluster_token);
+        call("revoke_cluster_token", op.send()).await?;
+        Ok(())
+    }
+}
+
+/// Sets the optional fields shared by the token create and update bodies.
+macro_rules! token_fields {
+    () => {
+        /// The IP ranges agents may connect from with this token, in CIDR notation,
+        /// space-separated (`192.0.2.0/24 198.51.100.12/32`).
+        pub fn allowed_ip_addresses(mut self, cidrs: impl Into<String>) -> Self {
+            self.body.allowed_ip_addresses = Some(cidrs.into());
+            self
+        }
+
+        /// When the token expires.
+        pub fn expires_at(mut self, time: impl Into<Timestamp>) -> Self {
+            self.body.expires_at = Some(time.into());
+            self
+        }
+    };
+}
+
+/// Creates an agent token: `cluster.create_token(description)`, options, then
+/// [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is created until `.send()`"]
+pub struct CreateClusterToken {
+    cluster: Cluster,
+    body: types::CreateClusterTokenRequest,
+}
+
+impl CreateClusterToken {
+    token_fields!();
+
+    /// Creates the token and returns it, value included (shown this once). An empty
+    /// description fails with [`Error::InvalidInput`] before anything is sent.
+    pub async fn send(self) -> Result<types::ClusterToken> {
+        if self.body.description.trim().is_empty() {
+            return Err(Error::invalid("the token description is empty"));
+        }
+        let op = cluster_op!(&self.cluster, create_cluster_token).body(self.body);
+        Ok(call("create_cluster_token", op.send()).await?.into_inner())
+    }
+}
+
+/// Updates an agent token: `token.update()`, changes, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is updated until `.send()`"]
+pub struct UpdateClusterToken {
+    token: ClusterToken,
+    body: types::UpdateClusterTokenRequest,
+}
+
+impl UpdateClusterToken {
+    token_fields!();
+
+    /// The new description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// Updates the token and returns its details.
+    pub async fn send(self) -> Result<types::ClusterToken> {
+        let op = token_op!(&self.token, update_cluster_token).body(self.body);
+        Ok(call("update_cluster_token", op.send()).await?.into_inner())
+    }
+}
+
+/// An organization's clusters: `org.clusters()`.
+#[derive(Debug, Clone)]
+pub struct ClustersQuery {
+    org: Organization,
+}
+
+impl crate::pagination::sealed::Sealed for ClustersQuery {}
+
+impl ListQuery for ClustersQuery {
+    type Item = types::Cluster;
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let org = segment("the organization slug", &self.org.slug)?;
+        let op = self
+            .org
+            .bk
+            .api()
+            .list_clusters()
+            .org_slug(org)
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_clusters", op.send()).await?))
+    }
+}
+
+/// A cluster's queues: `cluster.queues()`.
+#[derive(Debug, Clone)]
+pub struct ClusterQueuesQuery {
+    cluster: Cluster,
+}
+
+impl crate::pagination::sealed::Sealed for ClusterQueuesQuery {}
+
+impl ListQuery for ClusterQueuesQuery {
+    type Item = types::ClusterQueue;
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let op = cluster_op!(&self.cluster, list_cluster_queues)
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_cluster_queues", op.send()).await?))
+    }
+}
+
+/// A cluster's agent tokens: `cluster.tokens()`.
+#[derive(Debug, Clone)]
+pub struct ClusterTokensQuery {
+    cluster: Cluster,
+}
+
+impl crate::pagination::sealed::Sealed for ClusterTokensQuery {}
+
+impl ListQuery for ClusterTokensQuery {
+    type Item = types::ClusterToken;
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let op = cluster_op!(&self.cluster, list_cluster_tokens)
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_cluster_tokens", op.send()).await?))
+    }
+}
