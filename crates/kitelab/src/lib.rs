@@ -57,7 +57,12 @@
 //!   the environment or with a builder (base URL, token, timeouts, [`RetryPolicy`], page size).
 //! - **Handles** per resource read like the domain (`bk.pipeline(org, slug).build(42)`,
 //!   `gl.project("group/project").pipeline(7)`); their methods are the verbs. Operations with
-//!   options are builders that end in `.send()`.
+//!   options are builders that end in `.send()`. Beyond builds, jobs, pipelines and their
+//!   artifacts and logs: Buildkite agents, annotations, clusters with their queues and agent
+//!   tokens, and teams; GitLab CI/CD variables (project, group, instance), schedules, trigger
+//!   tokens, environments, deployments and runners. `COVERAGE.md` maps every operation of
+//!   both APIs to its method, and the rest are one call away on [`Buildkite::api`] and
+//!   [`GitLab::api`].
 //! - **Lists** are [`List`]s: `.stream()` for items, `.pages()` for [`Page`]s with their headers,
 //!   `.page(n)` for one page; see [`pagination`].
 //! - **Downloads** (artifacts, logs, traces) are a [`Download`]: streamed, or written to a file
