@@ -1,6 +1,7 @@
 //! End-to-end tests of the GitLab trigger tokens, pipeline schedules, CI/CD variables (project,
 //! group and instance), environments (with stale ones and stopped review apps), deployments,
-//! runners (and their jobs, by keyset) and artifacts-by-ref against httpmock servers: the wire (method, raw path, query, headers, JSON
+//! runners (and their jobs, by keyset), CI Lint, commit statuses, secure files, pipeline names,
+//! the job token's own job, and artifacts-by-ref against httpmock servers: the wire (method, raw path, query, headers, JSON
 //! body) and the typed result of each operation, and the failure paths. Tests are named for the
 //! python-gitlab workflow they prove.
 
@@ -8,7 +9,7 @@ use futures_util::TryStreamExt;
 use httpmock::prelude::*;
 use kitelab::gitlab::{ScheduleScope, VariableType};
 use kitelab::Error;
-use kitelab_tests::{fixture_body, gitlab};
+use kitelab_tests::{fixture_body, gitlab, gitlab_with, JOB_TOKEN};
 use serde_json::json;
 
 const BEARER: &str = "Bearer glpat-test-token-0123456789";
@@ -1898,5 +1899,318 @@ async fn bad_runner_inputs_fail_before_anything_is_sent() {
         .await;
     assert_invalid(jobs, "system id");
     assert_invalid(gl.project("").assign_runner(9).await, "project id");
+    assert_eq!(anything.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn lint_a_configuration_and_the_project_s_own_then_report_and_read_commit_statuses() {
+    // python-gitlab: project.ci_lint.create({"content": ..., "dry_run": True}),
+    // project.ci_lint.get(), commit.statuses.create({...}), commit.statuses.list(all=True)
+    use kitelab::gitlab::types::{CommitStatusOrderBy, CommitStatusState, Sort};
+    let server = MockServer::start_async().await;
+    let sha = "18f3e63d05582537db6d183d9d557be09e1f90c8";
+    let yaml = "test_job:\n  script: echo 1\n";
+    let lint = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&format!("{PROJECT}/ci/lint")))
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(
+                    json!({"content": yaml, "dry_run": true, "ref": "main", "include_jobs": true}),
+                );
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "lintCiConfig"));
+        })
+        .await;
+    let lint_config = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{PROJECT}/ci/lint")))
+                .header("authorization", BEARER)
+                .query_param("content_ref", "feature/x")
+                .query_param("dry_run", "true")
+                .query_param("dry_run_ref", "main")
+                .query_param("include_jobs", "true");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "lintProjectCiConfig"));
+        })
+        .await;
+    let set_status = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .is_true(raw_path(&format!("{PROJECT}/statuses/{sha}")))
+                .header("authorization", BEARER)
+                .json_body(json!({
+                    "state": "success",
+                    "name": "external/security-scan",
+                    "ref": "main",
+                    "target_url": "https://scanner.example.com/runs/991",
+                    "description": "No findings",
+                    "coverage": 81.5,
+                    "pipeline_id": 7
+                }));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "createCommitStatus"));
+        })
+        .await;
+    let statuses = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!(
+                    "{PROJECT}/repository/commits/{sha}/statuses"
+                )))
+                .header("authorization", BEARER)
+                .query_param("ref", "main")
+                .query_param("stage", "test")
+                .query_param("name", "bundler:audit")
+                .query_param("pipeline_id", "7")
+                .query_param("all", "true")
+                .query_param("order_by", "pipeline_id")
+                .query_param("sort", "asc");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "listCommitStatuses"));
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let result = project
+        .lint(yaml)
+        .dry_run(true)
+        .dry_run_ref("main")
+        .include_jobs(true)
+        .send()
+        .await
+        .expect("linted");
+    assert!(result.valid && result.errors.is_empty());
+    let own = project
+        .lint_config()
+        .content_ref("feature/x")
+        .dry_run(true)
+        .dry_run_ref("main")
+        .include_jobs(true)
+        .send()
+        .await
+        .expect("linted");
+    assert!(own.valid);
+    let status = project
+        .set_commit_status(sha, CommitStatusState::Success)
+        .name("external/security-scan")
+        .git_ref("main")
+        .target_url("https://scanner.example.com/runs/991")
+        .description("No findings")
+        .coverage(81.5)
+        .pipeline_id(7)
+        .send()
+        .await
+        .expect("reported");
+    assert_eq!(
+        status.id,
+        fixture_body("gitlab", "createCommitStatus")["id"]
+    );
+    let listed: Vec<_> = project
+        .commit_statuses(sha)
+        .git_ref("main")
+        .stage("test")
+        .name("bundler:audit")
+        .pipeline_id(7)
+        .all(true)
+        .order_by(CommitStatusOrderBy::PipelineId)
+        .sort(Sort::Asc)
+        .stream()
+        .try_collect()
+        .await
+        .expect("statuses");
+    assert_eq!(listed[0].name.as_deref(), Some("bundler:audit"));
+    for m in [&lint, &lint_config, &set_status, &statuses] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn name_a_pipeline_read_a_schedule_variable_and_manage_secure_files() {
+    // python-gitlab: project.secure_files.list() / .get(id) / .download() / .delete(),
+    // schedule.variables.get(key) (not in python-gitlab: it lists them)
+    let server = MockServer::start_async().await;
+    let rename = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .is_true(raw_path(&format!("{PROJECT}/pipelines/46/metadata")))
+                .header("authorization", BEARER)
+                .json_body(json!({"name": "Nightly release"}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "updatePipelineMetadata"));
+        })
+        .await;
+    let schedule_variable = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!(
+                    "{PROJECT}/pipeline_schedules/13/variables/NEW_VARIABLE"
+                )))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"key": "NEW_VARIABLE", "variable_type": "env_var", "value": "new value"}));
+        })
+        .await;
+    let files = format!("{PROJECT}/secure_files");
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&files))
+                .header("authorization", BEARER)
+                .query_param("page", "1");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "listSecureFiles"));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{files}/1")))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getSecureFile"));
+        })
+        .await;
+    let download = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{files}/1/download")))
+                .header("authorization", BEARER)
+                .header("accept", "application/octet-stream");
+            then.status(200)
+                .header("content-type", "application/octet-stream")
+                .body(b"\x00keystore\xff".as_slice());
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .is_true(raw_path(&format!("{files}/1")))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let renamed = project
+        .pipeline(46)
+        .set_name("Nightly release")
+        .await
+        .expect("renamed");
+    assert_eq!(renamed.id, 46);
+    let variable = project
+        .schedule(13)
+        .variable("NEW_VARIABLE")
+        .await
+        .expect("variable");
+    assert_eq!(
+        variable.value.as_ref().map(|v| v.expose()),
+        Some("new value")
+    );
+    let listed: Vec<_> = project
+        .secure_files()
+        .stream()
+        .try_collect()
+        .await
+        .expect("secure files");
+    assert_eq!(listed[0].name, "myfile.jks");
+    let file = project.secure_file(1);
+    assert_eq!(file.id(), 1);
+    assert_eq!(file.get().await.expect("details").id, 1);
+    let bytes = file
+        .download()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("content");
+    assert_eq!(&bytes[..], b"\x00keystore\xff");
+    file.delete().await.expect("deleted");
+    for m in [&rename, &schedule_variable, &list, &get, &download, &delete] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn a_job_token_reads_its_own_job_and_its_allowed_agents() {
+    // python-gitlab has no /job; the CI job's own curl --header "JOB-TOKEN: $CI_JOB_TOKEN"
+    let server = MockServer::start_async().await;
+    let job = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path("/api/v4/job"))
+                .header("job-token", JOB_TOKEN)
+                .header_missing("authorization");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getCurrentJob"));
+        })
+        .await;
+    let agents = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path("/api/v4/job/allowed_agents"))
+                .header("job-token", JOB_TOKEN);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("gitlab", "getJobAllowedAgents"));
+        })
+        .await;
+    let gl = gitlab_with(&server, kitelab::gitlab::Token::Job(JOB_TOKEN.into()));
+    let current = gl.current_job().await.expect("the job");
+    assert_eq!(current.id, fixture_body("gitlab", "getCurrentJob")["id"]);
+    let allowed = gl.current_job_allowed_agents().await.expect("agents");
+    assert_eq!(allowed.allowed_agents.len(), 1);
+    job.assert_async().await;
+    agents.assert_async().await;
+}
+
+#[tokio::test]
+async fn bad_lint_status_pipeline_name_and_secure_file_inputs_fail_before_anything_is_sent() {
+    use kitelab::gitlab::types::CommitStatusState;
+    let server = MockServer::start_async().await;
+    let anything = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    assert_invalid(project.lint(" \n").send().await, "configuration");
+    let lint = project.lint_config().content_ref("").send().await;
+    assert_invalid(lint, "content ref");
+    let status = project
+        .set_commit_status("", CommitStatusState::Running)
+        .send()
+        .await;
+    assert_invalid(status, "commit SHA");
+    for coverage in [-1.0, 100.5, f64::NAN] {
+        let status = project
+            .set_commit_status("abc", CommitStatusState::Success)
+            .coverage(coverage)
+            .send()
+            .await;
+        assert_invalid(status, "0 to 100");
+    }
+    let listed = project
+        .commit_statuses("")
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await;
+    assert_invalid(listed, "commit SHA");
+    assert_invalid(project.pipeline(1).set_name("").await, "pipeline name");
+    assert_invalid(project.schedule(1).variable("").await, "variable key");
+    assert_invalid(gl.project("").secure_file(1).get().await, "project id");
     assert_eq!(anything.calls_async().await, 0);
 }

@@ -27,6 +27,7 @@
 //! the enums used as filters are re-exported here.
 
 mod artifacts;
+mod checks;
 mod deployments;
 mod environments;
 mod jobs;
@@ -49,6 +50,7 @@ use crate::auth::AuthHeader;
 use crate::config::{common_builder_methods, Settings};
 use crate::{Result, Secret};
 
+pub use checks::{CommitStatusesQuery, LintContent, LintProjectConfig, SetCommitStatus};
 pub use deployments::{
     CreateDeployment, DecideDeployment, Deployment, DeploymentMergeRequestsQuery, DeploymentsQuery,
 };
@@ -69,7 +71,7 @@ pub use schedules::{
     CreateSchedule, CreateScheduleVariable, Schedule, SchedulesQuery, UpdateSchedule,
     UpdateScheduleVariable,
 };
-pub use secure_files::UploadSecureFile;
+pub use secure_files::{SecureFile, SecureFilesQuery, UploadSecureFile};
 pub use triggers::{CreateTrigger, Trigger, TriggersQuery, UpdateTrigger};
 pub use variables::{CreateVariable, Group, GroupId, UpdateVariable, Variable, VariablesQuery};
 
@@ -210,6 +212,35 @@ impl GitLab {
         token: impl Into<Secret>,
     ) -> TriggerPipeline {
         self.project(project).trigger_pipeline(git_ref, token)
+    }
+
+    /// The job whose CI/CD job token the client holds (inside a job: `GitLab::from_env()` with
+    /// `CI_JOB_TOKEN`). The token must be a job token, of a running job.
+    ///
+    /// ```no_run
+    /// # async fn run() -> kitelab::Result<()> {
+    /// let gl = kitelab::GitLab::from_env()?; // CI_SERVER_URL and CI_JOB_TOKEN, inside a job
+    /// let job = gl.current_job().await?;
+    /// println!("job {} of pipeline {:?}", job.id, job.pipeline.map(|p| p.id));
+    /// # Ok(()) }
+    /// ```
+    pub async fn current_job(&self) -> Result<types::Job> {
+        use kitelab_api::gitlab::prelude::*;
+        Ok(
+            crate::call("get_current_job", self.api().get_current_job().send())
+                .await?
+                .into_inner(),
+        )
+    }
+
+    /// The agents for Kubernetes the current job (see [`current_job`](Self::current_job)) may
+    /// use, with the job's pipeline, project, user and environment.
+    pub async fn current_job_allowed_agents(&self) -> Result<types::JobAllowedAgents> {
+        use kitelab_api::gitlab::prelude::*;
+        let op = self.api().get_job_allowed_agents();
+        Ok(crate::call("get_job_allowed_agents", op.send())
+            .await?
+            .into_inner())
     }
 
     pub(crate) fn per_page(&self) -> u32 {

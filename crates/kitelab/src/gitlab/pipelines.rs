@@ -55,6 +55,21 @@ impl Pipeline {
         )
     }
 
+    /// Renames the pipeline (the name shown in the pipeline list, as `workflow:name` sets it);
+    /// returns it. An empty name fails with [`Error::InvalidInput`](crate::Error::InvalidInput)
+    /// before anything is sent.
+    pub async fn set_name(&self, name: impl Into<String>) -> Result<types::Pipeline> {
+        let name = name.into();
+        if name.trim().is_empty() {
+            return Err(crate::Error::invalid("the pipeline name is empty"));
+        }
+        let body = types::UpdatePipelineMetadataRequest { name };
+        let op = pipeline_op!(self, update_pipeline_metadata).body(body);
+        Ok(call("update_pipeline_metadata", op.send())
+            .await?
+            .into_inner())
+    }
+
     /// Cancels the pipeline's running and pending jobs.
     pub async fn cancel(&self) -> Result<types::Pipeline> {
         Ok(call(

@@ -179,6 +179,15 @@ impl Schedule {
         }
     }
 
+    /// Fetches one of the schedule's variables, by key.
+    pub async fn variable(&self, key: &str) -> Result<types::Variable> {
+        let key = segment("the variable key", key)?;
+        let op = schedule_op!(self, get_pipeline_schedule_variable).key(key);
+        Ok(call("get_pipeline_schedule_variable", op.send())
+            .await?
+            .into_inner())
+    }
+
     /// Deletes one of the schedule's variables; returns it as it was.
     pub async fn delete_variable(&self, key: &str) -> Result<types::Variable> {
         let key = segment("the variable key", key)?;

@@ -1,15 +1,44 @@
-//! Uploading a secure file (multipart, written by hand: see `listSecureFiles` in the spec).
+//! Secure files of a project: list, read, download and delete them, and upload one (multipart,
+//! written by hand: see `listSecureFiles` in the spec).
 
 use std::fmt;
 
+use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 use reqwest::multipart::Form;
 
 use super::Project;
+use crate::pagination::{ListQuery, PageAt};
 use crate::upload::{file_part, post_multipart};
-use crate::{segment, Result};
+use crate::{call, segment, Download, List, Page, Result};
 
 impl Project {
+    /// The project's secure files (their details; not their content).
+    pub fn secure_files(&self) -> List<SecureFilesQuery> {
+        List::new(
+            SecureFilesQuery {
+                project: self.clone(),
+            },
+            self.gl.per_page(),
+        )
+    }
+
+    /// A secure file, by id.
+    ///
+    /// ```no_run
+    /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+    /// let file = gl.project("group/project").secure_file(3);
+    /// let details = file.get().await?;
+    /// file.download().await?.write_to(&details.name).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn secure_file(&self, id: i64) -> SecureFile {
+        SecureFile {
+            project: self.clone(),
+            id,
+        }
+    }
+
     /// Starts uploading a secure file (at most 5 MB; Maintainer role), then
     /// [`send`](UploadSecureFile::send). The content can be bytes, a `String` or a
     /// `tokio::fs::File`; it is streamed, and never retried.
@@ -77,5 +106,77 @@ impl UploadSecureFile {
             form,
         )
         .await
+    }
+}
+
+/// A secure file of a project: `project.secure_file(id)`.
+#[derive(Debug, Clone)]
+pub struct SecureFile {
+    project: Project,
+    id: i64,
+}
+
+macro_rules! secure_file_op {
+    ($file:expr, $method:ident) => {{
+        let f = $file;
+        f.project
+            .gl
+            .api()
+            .$method()
+            .id(f.project.id.checked()?)
+            .secure_file_id(f.id)
+    }};
+}
+
+impl SecureFile {
+    /// The secure file's id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// Fetches the secure file's details: name, checksum, expiry, metadata.
+    pub async fn get(&self) -> Result<types::SecureFile> {
+        let op = secure_file_op!(self, get_secure_file);
+        Ok(call("get_secure_file", op.send()).await?.into_inner())
+    }
+
+    /// Downloads the secure file's content, streamed.
+    pub async fn download(&self) -> Result<Download> {
+        let op = secure_file_op!(self, download_secure_file);
+        Ok(Download::new(
+            "download_secure_file",
+            call("download_secure_file", op.send()).await?,
+        ))
+    }
+
+    /// Deletes the secure file.
+    pub async fn delete(&self) -> Result<()> {
+        let op = secure_file_op!(self, delete_secure_file);
+        call("delete_secure_file", op.send()).await?;
+        Ok(())
+    }
+}
+
+/// A project's secure files: `project.secure_files()`.
+#[derive(Debug, Clone)]
+pub struct SecureFilesQuery {
+    project: Project,
+}
+
+impl crate::pagination::sealed::Sealed for SecureFilesQuery {}
+
+impl ListQuery for SecureFilesQuery {
+    type Item = types::SecureFile;
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let op = self
+            .project
+            .gl
+            .api()
+            .list_secure_files()
+            .id(self.project.id.checked()?)
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_secure_files", op.send()).await?))
     }
 }
