@@ -8,7 +8,7 @@ use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
 use super::{Pipeline, Project};
-use crate::pagination::{non_zero, ListQuery, PageAt, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, Download, List, Page, Result};
 
 /// A job of a project: `project.job(42)`.
@@ -321,35 +321,15 @@ impl ListQuery for JobsQuery {
     }
 
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let number = at.number();
         let response = match &self.scope {
             JobsScope::Project(project) => {
-                let mut op = project
+                let op = project
                     .gl
                     .api()
                     .list_project_jobs()
                     .id(project.id.checked()?)
                     .per_page(at.per_page());
-                // Keyset: the first page, or the page a `next` link's cursor names; a link
-                // without a cursor (an offset answer) is followed by its page number.
-                let cursor = at.param("cursor").map(str::to_owned);
-                let page = match (at.request(), at.param("page")) {
-                    (PageRequest::Number(n), _) => Some(*n),
-                    (PageRequest::Link(_), Some(page)) if cursor.is_none() => page.parse().ok(),
-                    _ => None,
-                };
-                let keyset = self.keyset && (cursor.is_some() || page == Some(1));
-                if keyset {
-                    op = op
-                        .pagination(types::PaginationMode::Keyset)
-                        .order_by(types::JobOrderBy::Id)
-                        .sort(types::Sort::Desc);
-                    if let Some(cursor) = cursor {
-                        op = op.cursor(cursor);
-                    }
-                } else {
-                    op = op.page(non_zero(page.unwrap_or(number)));
-                }
+                let mut op = super::jobs_by_keyset!(op, &at, self.keyset);
                 if !self.statuses.is_empty() {
                     op = op.scope(self.statuses.clone());
                 }

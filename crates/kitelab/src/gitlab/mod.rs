@@ -75,6 +75,38 @@ pub use secure_files::{SecureFile, SecureFilesQuery, UploadSecureFile};
 pub use triggers::{CreateTrigger, Trigger, TriggersQuery, UpdateTrigger};
 pub use variables::{CreateVariable, Group, GroupId, UpdateVariable, Variable, VariablesQuery};
 
+/// Positions a generated job-list builder (`list_project_jobs`, `list_runner_jobs`) at `$at`:
+/// by keyset, newest first, from the first page on and through the cursor of each `next`
+/// link when `$keyset`; by page number otherwise, or when a link has no cursor (GitLab
+/// answered by offset).
+macro_rules! jobs_by_keyset {
+    ($op:expr, $at:expr, $keyset:expr) => {{
+        let at = $at;
+        let mut op = $op;
+        let cursor = at.param("cursor").map(str::to_owned);
+        let page = match (at.request(), at.param("page")) {
+            (crate::pagination::PageRequest::Number(n), _) => Some(*n),
+            (crate::pagination::PageRequest::Link(_), Some(page)) if cursor.is_none() => {
+                page.parse().ok()
+            }
+            _ => None,
+        };
+        if $keyset && (cursor.is_some() || page == Some(1)) {
+            op = op
+                .pagination(kitelab_api::gitlab::types::PaginationMode::Keyset)
+                .order_by(kitelab_api::gitlab::types::JobOrderBy::Id)
+                .sort(kitelab_api::gitlab::types::Sort::Desc);
+            if let Some(cursor) = cursor {
+                op = op.cursor(cursor);
+            }
+        } else {
+            op = op.page(crate::pagination::non_zero(page.unwrap_or(at.number())));
+        }
+        op
+    }};
+}
+use jobs_by_keyset;
+
 /// Operations whose bodies are streamed (no total timeout).
 const STREAMING: &[(&str, &str)] = kitelab_api::gitlab::STREAMING_OPERATIONS;
 /// Operations authenticated by a token in their body: the client's token is not sent.

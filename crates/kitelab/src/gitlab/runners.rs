@@ -5,7 +5,7 @@ use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
 use super::{GitLab, Group, Project};
-use crate::pagination::{non_zero, ListQuery, PageAt, PageRequest};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{call, segment, Error, List, Page, Result};
 
 /// Runners.
@@ -449,26 +449,8 @@ impl ListQuery for RunnerJobsQuery {
     }
 
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let mut op = runner_op!(&self.runner, list_runner_jobs).per_page(at.per_page());
-        // Keyset from the first page on, through the cursor of each `next` link; a link with
-        // no cursor (GitLab answered by offset) is followed by its page number.
-        let cursor = at.param("cursor").map(str::to_owned);
-        let page = match (at.request(), at.param("page")) {
-            (PageRequest::Number(n), _) => Some(*n),
-            (PageRequest::Link(_), Some(page)) if cursor.is_none() => page.parse().ok(),
-            _ => None,
-        };
-        if cursor.is_some() || page == Some(1) {
-            op = op
-                .pagination(types::PaginationMode::Keyset)
-                .order_by(types::JobOrderBy::Id)
-                .sort(types::Sort::Desc);
-            if let Some(cursor) = cursor {
-                op = op.cursor(cursor);
-            }
-        } else {
-            op = op.page(non_zero(page.unwrap_or(at.number())));
-        }
+        let op = runner_op!(&self.runner, list_runner_jobs).per_page(at.per_page());
+        let mut op = super::jobs_by_keyset!(op, &at, true);
         if let Some(status) = &self.status {
             op = op.status(status.clone());
         }
