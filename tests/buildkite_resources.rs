@@ -1,7 +1,8 @@
 //! End-to-end tests of the Buildkite resources beyond builds: agents, annotations (listed,
 //! created, appended to, deleted), teams, the account (user, access token, meta, emojis),
 //! creating and updating pipelines, unblocking, getting and reprioritizing jobs, retrying a
-//! build's failed jobs, deleting artifacts, and clusters with their queues and agent tokens. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
+//! build's failed jobs, deleting artifacts, clusters with their queues and agent tokens, build
+//! schedules, and the organization's rate limit. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
 //! typed result decoded from the docs' examples, and the failure paths.
 
 use futures_util::TryStreamExt;
@@ -1538,4 +1539,129 @@ async fn bad_cluster_inputs_fail_before_anything_is_sent() {
         }
     }
     assert_eq!(any.calls_async().await, 0);
+}
+
+#[tokio::test]
+async fn schedule_nightly_builds_then_pause_and_delete_the_schedule_and_read_the_rate_limit() {
+    let server = MockServer::start_async().await;
+    let schedules = format!("{PIPELINE}/schedules");
+    let id = "b3a1e9f2-7c4d-4f1a-9e6c-2d8a5f7b1c3d";
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(&schedules)
+                .header("authorization", BEARER)
+                .query_param("page", "1")
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listPipelineSchedules"));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(&schedules)
+                .header("authorization", BEARER)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "cronline": "0 2 * * 1-5 Europe/Berlin",
+                    "label": "Nightly",
+                    "branch": "main",
+                    "commit": "HEAD",
+                    "message": "Nightly build",
+                    "env": {"NIGHTLY": "1", "SLOW_TESTS": "true"},
+                    "enabled": true
+                }));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "createPipelineSchedule"));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{schedules}/{id}"))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "getPipelineSchedule"));
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{schedules}/{id}"))
+                .header("authorization", BEARER)
+                .json_body(json!({"cronline": "@daily", "enabled": false}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "updatePipelineSchedule"));
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(format!("{schedules}/{id}"))
+                .header("authorization", BEARER);
+            then.status(204);
+        })
+        .await;
+    let rate = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{ORG}/rate_limit"))
+                .header("authorization", BEARER);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "getOrganizationRateLimit"));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let pipeline = bk.pipeline("acme", "web");
+    let listed: Vec<types::PipelineSchedule> = pipeline
+        .schedules()
+        .stream()
+        .try_collect()
+        .await
+        .expect("schedules");
+    assert_eq!(listed[0].id, id);
+    let created = pipeline
+        .create_schedule("0 2 * * 1-5 Europe/Berlin")
+        .label("Nightly")
+        .branch("main")
+        .commit("HEAD")
+        .message("Nightly build")
+        .env("NIGHTLY", "1")
+        .env("SLOW_TESTS", "true")
+        .enabled(true)
+        .send()
+        .await
+        .expect("created");
+    let schedule = pipeline.schedule(created.id);
+    assert_eq!(schedule.id(), id);
+    schedule.get().await.expect("schedule");
+    schedule
+        .update()
+        .cronline("@daily")
+        .enabled(false)
+        .send()
+        .await
+        .expect("updated");
+    schedule.delete().await.expect("deleted");
+    let limit = bk
+        .organization("acme")
+        .rate_limit()
+        .await
+        .expect("rate limit");
+    assert!(format!("{limit:?}").contains("200"), "{limit:?}");
+    let bad = pipeline.create_schedule(" ").send().await.unwrap_err();
+    assert!(matches!(bad, Error::InvalidInput(_)), "{bad}");
+    let bad = schedule.update().cronline("").send().await.unwrap_err();
+    assert!(matches!(bad, Error::InvalidInput(_)), "{bad}");
+    let bad = pipeline.schedule("").delete().await.unwrap_err();
+    assert!(bad.to_string().contains("schedule id"), "{bad}");
+    for m in [&list, &create, &get, &update, &delete, &rate] {
+        m.assert_async().await;
+    }
 }

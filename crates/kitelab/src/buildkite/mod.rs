@@ -35,6 +35,7 @@ mod organizations;
 mod packages;
 mod pipeline_edit;
 mod pipelines;
+mod schedules;
 mod teams;
 
 use std::fmt;
@@ -66,6 +67,7 @@ pub use organizations::{Organization, OrganizationsQuery};
 pub use packages::PublishPackage;
 pub use pipeline_edit::{CreatePipeline, UpdatePipeline};
 pub use pipelines::{Pipeline, PipelinesQuery};
+pub use schedules::{CreateSchedule, Schedule, SchedulesQuery, UpdateSchedule};
 pub use teams::TeamsQuery;
 
 /// Operations whose bodies are streamed (no total timeout).

@@ -35,6 +35,17 @@ impl Organization {
         Ok(response.into_inner())
     }
 
+    /// The organization's REST API rate limit as Buildkite counts it now: the limit, what is
+    /// left and when it resets. (Every answer's headers say the same of the last call:
+    /// [`Buildkite::rate_limit`].)
+    pub async fn rate_limit(&self) -> Result<types::OrganizationRateLimit> {
+        let slug = segment("the organization slug", &self.slug)?;
+        let op = self.bk.api().get_organization_rate_limit().org_slug(slug);
+        Ok(call("get_organization_rate_limit", op.send())
+            .await?
+            .into_inner())
+    }
+
     /// The organization's pipelines.
     pub fn pipelines(&self) -> List<PipelinesQuery> {
         List::new(
