@@ -1,7 +1,8 @@
 //! End-to-end tests of the GitLab trigger tokens, pipeline schedules, CI/CD variables (project,
 //! group and instance), environments (with stale ones and stopped review apps), deployments,
 //! runners (and their jobs, by keyset), CI Lint, commit statuses, secure files, pipeline names,
-//! the job token's own job, and artifacts-by-ref against httpmock servers: the wire (method, raw path, query, headers, JSON
+//! the job token's own job and its access allowlists, resource groups, merge request
+//! pipelines, and artifacts-by-ref against httpmock servers: the wire (method, raw path, query, headers, JSON
 //! body) and the typed result of each operation, and the failure paths. Tests are named for the
 //! python-gitlab workflow they prove.
 
@@ -2213,4 +2214,278 @@ async fn bad_lint_status_pipeline_name_and_secure_file_inputs_fail_before_anythi
     assert_invalid(project.schedule(1).variable("").await, "variable key");
     assert_invalid(gl.project("").secure_file(1).get().await, "project id");
     assert_eq!(anything.calls_async().await, 0);
+}
+
+/// A mock answering `method` on the raw `path` with the fixture of `operation`, after checking
+/// the token and, when given, the JSON body.
+async fn fixture_mock<'a>(
+    server: &'a MockServer,
+    method: httpmock::Method,
+    path: String,
+    body: Option<serde_json::Value>,
+    status: u16,
+    operation: &str,
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            let when = when
+                .method(method)
+                .is_true(raw_path(&path))
+                .header("authorization", BEARER);
+            if let Some(body) = body {
+                when.json_body(body);
+            }
+            let then = then.status(status);
+            if status != 204 {
+                then.header("content-type", "application/json")
+                    .json_body(fixture_body("gitlab", operation));
+            }
+        })
+        .await
+}
+
+#[tokio::test]
+async fn limit_job_token_access_to_allowlisted_projects_and_groups() {
+    // python-gitlab: project.job_token_scope.get(), scope.enabled = True; scope.save(),
+    // scope.allowlist.list() / .create({"target_project_id": 2}) / .delete(2),
+    // scope.groups_allowlist.…
+    let server = MockServer::start_async().await;
+    let scope = format!("{PROJECT}/job_token_scope");
+    let mocks = [
+        fixture_mock(&server, GET, scope.clone(), None, 200, "getJobTokenScope").await,
+        fixture_mock(
+            &server,
+            PATCH,
+            scope.clone(),
+            Some(json!({"enabled": true})),
+            204,
+            "",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            GET,
+            format!("{scope}/allowlist"),
+            None,
+            200,
+            "listJobTokenAllowlist",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            POST,
+            format!("{scope}/allowlist"),
+            Some(json!({"target_project_id": 2})),
+            201,
+            "addJobTokenAllowlistProject",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            DELETE,
+            format!("{scope}/allowlist/2"),
+            None,
+            204,
+            "",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            GET,
+            format!("{scope}/groups_allowlist"),
+            None,
+            200,
+            "listJobTokenGroupsAllowlist",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            POST,
+            format!("{scope}/groups_allowlist"),
+            Some(json!({"target_group_id": 2})),
+            201,
+            "addJobTokenGroupsAllowlistGroup",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            DELETE,
+            format!("{scope}/groups_allowlist/2"),
+            None,
+            204,
+            "",
+        )
+        .await,
+    ];
+    let gl = gitlab(&server);
+    let access = gl.project("group/subgroup/project").job_token_access();
+    assert_eq!(
+        access.get().await.expect("scope").inbound_enabled,
+        Some(true)
+    );
+    access.set_enabled(true).await.expect("limited");
+    let projects: Vec<_> = access
+        .projects()
+        .stream()
+        .try_collect()
+        .await
+        .expect("projects");
+    assert_eq!(projects[0].id, 4);
+    let link = access.allow_project(2).await.expect("allowed");
+    assert_eq!(link.target_project_id, Some(2));
+    access.remove_project(2).await.expect("removed");
+    let groups: Vec<_> = access
+        .groups()
+        .stream()
+        .try_collect()
+        .await
+        .expect("groups");
+    assert_eq!(groups[0].id, 4);
+    let link = access.allow_group(2).await.expect("allowed");
+    assert_eq!(link.target_group_id, Some(2));
+    access.remove_group(2).await.expect("removed");
+    for m in &mocks {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn serialize_deploys_with_a_resource_group_and_run_merge_request_pipelines() {
+    // python-gitlab: project.resource_groups.list() / .get("production"), rg.process_mode = ...;
+    // rg.save(), rg.upcoming_jobs.list(), mr.pipelines.list() / .create()
+    use kitelab::gitlab::types::ResourceGroupProcessMode;
+    let server = MockServer::start_async().await;
+    let groups = format!("{PROJECT}/resource_groups");
+    let mrs = format!("{PROJECT}/merge_requests/1/pipelines");
+    let mocks = [
+        fixture_mock(
+            &server,
+            GET,
+            groups.clone(),
+            None,
+            200,
+            "listResourceGroups",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            GET,
+            format!("{groups}/production"),
+            None,
+            200,
+            "getResourceGroup",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            PUT,
+            format!("{groups}/production"),
+            Some(json!({"process_mode": "oldest_first"})),
+            200,
+            "updateResourceGroup",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            GET,
+            format!("{groups}/production/current_job"),
+            None,
+            200,
+            "getResourceGroupCurrentJob",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            GET,
+            format!("{groups}/production/upcoming_jobs"),
+            None,
+            200,
+            "listResourceGroupUpcomingJobs",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            GET,
+            mrs.clone(),
+            None,
+            200,
+            "listMergeRequestPipelines",
+        )
+        .await,
+        fixture_mock(
+            &server,
+            POST,
+            mrs.clone(),
+            None,
+            200,
+            "createMergeRequestPipeline",
+        )
+        .await,
+    ];
+    let idle = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .is_true(raw_path(&format!("{groups}/staging/current_job")));
+            then.status(200)
+                .header("content-type", "application/json")
+                .body("null");
+        })
+        .await;
+    let gl = gitlab(&server);
+    let project = gl.project("group/subgroup/project");
+    let listed: Vec<_> = project
+        .resource_groups()
+        .stream()
+        .try_collect()
+        .await
+        .expect("resource groups");
+    assert_eq!(listed[0].key, "production");
+    let production = project.resource_group("production");
+    assert_eq!(production.key(), "production");
+    production.get().await.expect("group");
+    let updated = production
+        .set_process_mode(ResourceGroupProcessMode::OldestFirst)
+        .await
+        .expect("updated");
+    assert_eq!(
+        updated.process_mode,
+        Some(ResourceGroupProcessMode::OldestFirst)
+    );
+    let holding = production.current_job().await.expect("current job");
+    assert_eq!(holding.map(|j| j.id), Some(1154));
+    let idle_job = project
+        .resource_group("staging")
+        .current_job()
+        .await
+        .expect("no job");
+    assert!(idle_job.is_none());
+    let waiting: Vec<_> = production
+        .upcoming_jobs()
+        .stream()
+        .try_collect()
+        .await
+        .expect("upcoming");
+    assert_eq!(waiting[0].id, 1154);
+    let merge_request = project.merge_request(1);
+    assert_eq!(merge_request.iid(), 1);
+    let pipelines: Vec<_> = merge_request
+        .pipelines()
+        .stream()
+        .try_collect()
+        .await
+        .expect("pipelines");
+    assert_eq!(pipelines[0].id, 77);
+    let created = merge_request.create_pipeline().await.expect("created");
+    assert_eq!(created.id, 2);
+    assert!(project
+        .resource_group("")
+        .get()
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("resource group key"));
+    for m in &mocks {
+        m.assert_async().await;
+    }
+    idle.assert_async().await;
 }

@@ -32,6 +32,7 @@ mod deployments;
 mod environments;
 mod jobs;
 mod pipelines;
+mod project_ci;
 mod projects;
 mod reports;
 mod runners;
@@ -64,6 +65,10 @@ pub use kitelab_api::gitlab::types::{
     JobStatus, PipelineScope, PipelineSource, PipelineStatus, VariableType,
 };
 pub use pipelines::{CreatePipeline, Pipeline, PipelinesQuery};
+pub use project_ci::{
+    JobTokenAccess, JobTokenGroupsQuery, JobTokenProjectsQuery, MergeRequest,
+    MergeRequestPipelinesQuery, ResourceGroup, ResourceGroupsQuery, UpcomingJobsQuery,
+};
 pub use projects::{Project, ProjectId, TriggerPipeline};
 pub use reports::{BridgesQuery, SchedulePipelinesQuery};
 pub use runners::{Runner, RunnerJobsQuery, RunnersQuery, UpdateRunner};

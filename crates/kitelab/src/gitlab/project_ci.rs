@@ -1,0 +1,310 @@
+//! More of a project's CI/CD: who may use CI/CD job tokens against it (the job token scope and
+//! its allowlists), resource groups (one job at a time per group), and merge request
+//! pipelines.
+
+use kitelab_api::gitlab::prelude::*;
+use kitelab_api::gitlab::types;
+
+use super::Project;
+use crate::pagination::{ListQuery, PageAt};
+use crate::{call, segment, List, Page, Result};
+
+/// Job token access, resource groups and merge requests.
+impl Project {
+    /// Who may reach this project with a CI/CD job token: the setting and its allowlists.
+    ///
+    /// ```no_run
+    /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+    /// let access = gl.project("group/project").job_token_access();
+    /// access.set_enabled(true).await?; // only allowlisted projects and groups
+    /// access.allow_project(42).await?;
+    /// access.allow_group(7).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn job_token_access(&self) -> JobTokenAccess {
+        JobTokenAccess {
+            project: self.clone(),
+        }
+    }
+
+    /// The project's resource groups.
+    pub fn resource_groups(&self) -> List<ResourceGroupsQuery> {
+        List::new(
+            ResourceGroupsQuery {
+                project: self.clone(),
+            },
+            self.gl.per_page(),
+        )
+    }
+
+    /// A resource group, by key (`production`).
+    pub fn resource_group(&self, key: impl Into<String>) -> ResourceGroup {
+        ResourceGroup {
+            project: self.clone(),
+            key: key.into(),
+        }
+    }
+
+    /// A merge request, by its iid (the number shown in the project).
+    pub fn merge_request(&self, iid: i64) -> MergeRequest {
+        MergeRequest {
+            project: self.clone(),
+            iid,
+        }
+    }
+}
+
+/// A project's job token access: `project.job_token_access()`.
+#[derive(Debug, Clone)]
+pub struct JobTokenAccess {
+    project: Project,
+}
+
+macro_rules! project_op {
+    ($project:expr, $method:ident) => {{
+        let p = $project;
+        p.gl.api().$method().id(p.id.checked()?)
+    }};
+}
+
+impl JobTokenAccess {
+    /// Whether job tokens of other projects are limited to the allowlists
+    /// (`inbound_enabled`).
+    pub async fn get(&self) -> Result<types::JobTokenScope> {
+        let op = project_op!(&self.project, get_job_token_scope);
+        Ok(call("get_job_token_scope", op.send()).await?.into_inner())
+    }
+
+    /// Limits job tokens of other projects to the allowlists (`true`), or lets any project's
+    /// job token in (`false`, which GitLab advises against).
+    pub async fn set_enabled(&self, enabled: bool) -> Result<()> {
+        let body = types::UpdateJobTokenScopeRequest { enabled };
+        let op = project_op!(&self.project, update_job_token_scope).body(body);
+        call("update_job_token_scope", op.send()).await?;
+        Ok(())
+    }
+
+    /// The projects whose job tokens may reach this project.
+    pub fn projects(&self) -> List<JobTokenProjectsQuery> {
+        List::new(
+            JobTokenProjectsQuery {
+                project: self.project.clone(),
+            },
+            self.project.gl.per_page(),
+        )
+    }
+
+    /// Lets the job tokens of project `id` reach this project.
+    pub async fn allow_project(&self, id: i64) -> Result<types::JobTokenProjectScopeLink> {
+        let body = types::AddJobTokenAllowlistProjectRequest {
+            target_project_id: id,
+        };
+        let op = project_op!(&self.project, add_job_token_allowlist_project).body(body);
+        Ok(call("add_job_token_allowlist_project", op.send())
+            .await?
+            .into_inner())
+    }
+
+    /// Takes project `id` off the allowlist.
+    pub async fn remove_project(&self, id: i64) -> Result<()> {
+        let op =
+            project_op!(&self.project, remove_job_token_allowlist_project).target_project_id(id);
+        call("remove_job_token_allowlist_project", op.send()).await?;
+        Ok(())
+    }
+
+    /// The groups whose projects' job tokens may reach this project.
+    pub fn groups(&self) -> List<JobTokenGroupsQuery> {
+        List::new(
+            JobTokenGroupsQuery {
+                project: self.project.clone(),
+            },
+            self.project.gl.per_page(),
+        )
+    }
+
+    /// Lets the job tokens of group `id`'s projects reach this project.
+    pub async fn allow_group(&self, id: i64) -> Result<types::JobTokenGroupScopeLink> {
+        let body = types::AddJobTokenGroupsAllowlistGroupRequest {
+            target_group_id: id,
+        };
+        let op = project_op!(&self.project, add_job_token_groups_allowlist_group).body(body);
+        Ok(call("add_job_token_groups_allowlist_group", op.send())
+            .await?
+            .into_inner())
+    }
+
+    /// Takes group `id` off the allowlist.
+    pub async fn remove_group(&self, id: i64) -> Result<()> {
+        let op =
+            project_op!(&self.project, remove_job_token_groups_allowlist_group).target_group_id(id);
+        call("remove_job_token_groups_allowlist_group", op.send()).await?;
+        Ok(())
+    }
+}
+
+/// A resource group of a project: `project.resource_group("production")`.
+///
+/// ```no_run
+/// use futures_util::TryStreamExt;
+/// use kitelab::gitlab::types::ResourceGroupProcessMode;
+///
+/// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+/// let group = gl.project("group/project").resource_group("production");
+/// group.set_process_mode(ResourceGroupProcessMode::OldestFirst).await?;
+/// if let Some(job) = group.current_job().await? {
+///     println!("deploying: job {}", job.id);
+/// }
+/// let waiting: Vec<_> = group.upcoming_jobs().stream().try_collect().await?;
+/// # let _ = waiting; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ResourceGroup {
+    project: Project,
+    key: String,
+}
+
+macro_rules! resource_group_op {
+    ($group:expr, $method:ident) => {{
+        let g = $group;
+        let key = segment("the resource group key", &g.key)?;
+        project_op!(&g.project, $method).key(key)
+    }};
+}
+
+impl ResourceGroup {
+    /// The resource group's key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Fetches the resource group.
+    pub async fn get(&self) -> Result<types::ResourceGroup> {
+        let op = resource_group_op!(self, get_resource_group);
+        Ok(call("get_resource_group", op.send()).await?.into_inner())
+    }
+
+    /// Sets the order in which waiting jobs take the resource; returns the group.
+    pub async fn set_process_mode(
+        &self,
+        mode: types::ResourceGroupProcessMode,
+    ) -> Result<types::ResourceGroup> {
+        let body = types::UpdateResourceGroupRequest {
+            process_mode: Some(mode),
+        };
+        let op = resource_group_op!(self, update_resource_group).body(body);
+        Ok(call("update_resource_group", op.send()).await?.into_inner())
+    }
+
+    /// The job holding the resource now, if any.
+    pub async fn current_job(&self) -> Result<Option<types::Job>> {
+        let op = resource_group_op!(self, get_resource_group_current_job);
+        Ok(call("get_resource_group_current_job", op.send())
+            .await?
+            .into_inner()
+            .0)
+    }
+
+    /// The jobs waiting for the resource, in the order they will take it.
+    pub fn upcoming_jobs(&self) -> List<UpcomingJobsQuery> {
+        List::new(
+            UpcomingJobsQuery {
+                group: self.clone(),
+            },
+            self.project.gl.per_page(),
+        )
+    }
+}
+
+/// A merge request of a project: `project.merge_request(iid)`; its pipelines.
+#[derive(Debug, Clone)]
+pub struct MergeRequest {
+    project: Project,
+    iid: i64,
+}
+
+impl MergeRequest {
+    /// The merge request's iid.
+    pub fn iid(&self) -> i64 {
+        self.iid
+    }
+
+    /// The merge request's pipelines, newest first.
+    pub fn pipelines(&self) -> List<MergeRequestPipelinesQuery> {
+        List::new(
+            MergeRequestPipelinesQuery {
+                merge_request: self.clone(),
+            },
+            self.project.gl.per_page(),
+        )
+    }
+
+    /// Runs a merge request pipeline (detached, or on the merged result when the project does
+    /// that) and returns it once GitLab has created it. (GitLab's background creation,
+    /// `async=true`, answers 202 with no body and is left to the generated client.)
+    pub async fn create_pipeline(&self) -> Result<types::Pipeline> {
+        let op =
+            project_op!(&self.project, create_merge_request_pipeline).merge_request_iid(self.iid);
+        Ok(call("create_merge_request_pipeline", op.send())
+            .await?
+            .into_inner())
+    }
+}
+
+/// Defines a list whose fetch is one generated operation on a handle, with page and per-page.
+macro_rules! simple_list {
+    ($(#[$doc:meta])* $query:ident { $field:ident: $handle:ty } => $item:ty, |$q:ident| $op:expr, $name:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $query {
+            $field: $handle,
+        }
+
+        impl crate::pagination::sealed::Sealed for $query {}
+
+        impl ListQuery for $query {
+            type Item = $item;
+
+            async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+                let $q = &self.$field;
+                let op = $op.page(at.page()).per_page(at.per_page());
+                Ok(at.page_of(call($name, op.send()).await?))
+            }
+        }
+    };
+}
+
+simple_list!(
+    /// The projects on a job token allowlist: `access.projects()`.
+    JobTokenProjectsQuery { project: Project } => types::BasicProjectDetails,
+    |p| project_op!(p, list_job_token_allowlist),
+    "list_job_token_allowlist"
+);
+
+simple_list!(
+    /// The groups on a job token allowlist: `access.groups()`.
+    JobTokenGroupsQuery { project: Project } => types::BasicGroupDetails,
+    |p| project_op!(p, list_job_token_groups_allowlist),
+    "list_job_token_groups_allowlist"
+);
+
+simple_list!(
+    /// A project's resource groups: `project.resource_groups()`.
+    ResourceGroupsQuery { project: Project } => types::ResourceGroup,
+    |p| project_op!(p, list_resource_groups),
+    "list_resource_groups"
+);
+
+simple_list!(
+    /// The jobs waiting for a resource group: `group.upcoming_jobs()`.
+    UpcomingJobsQuery { group: ResourceGroup } => types::Job,
+    |g| resource_group_op!(g, list_resource_group_upcoming_jobs),
+    "list_resource_group_upcoming_jobs"
+);
+
+simple_list!(
+    /// A merge request's pipelines: `merge_request.pipelines()`.
+    MergeRequestPipelinesQuery { merge_request: MergeRequest } => types::PipelineBasic,
+    |m| project_op!(&m.project, list_merge_request_pipelines).merge_request_iid(m.iid),
+    "list_merge_request_pipelines"
+);
