@@ -483,6 +483,33 @@ fn collect_fns(items: &[syn::Item], out: &mut Vec<FnInfo>) {
                     collect_fns(items, out);
                 }
             }
+            // A list defined by a macro (`simple_list!(Query { … } => Item, …, "operation")`):
+            // the type is the first name followed by braces, and its fetch sends the
+            // operations the invocation names.
+            syn::Item::Macro(m) if m.ident.is_none() => {
+                let tokens: Vec<proc_macro2::TokenTree> =
+                    m.mac.tokens.clone().into_iter().collect();
+                let query = tokens.windows(2).find_map(|pair| match pair {
+                    [proc_macro2::TokenTree::Ident(name), proc_macro2::TokenTree::Group(g)]
+                        if g.delimiter() == proc_macro2::Delimiter::Brace =>
+                    {
+                        Some(name.to_string())
+                    }
+                    _ => None,
+                });
+                if let Some(query) = query {
+                    let mut names = BTreeSet::new();
+                    scan_tokens(m.mac.tokens.clone(), &mut names);
+                    out.push(FnInfo {
+                        owner: query,
+                        trait_name: Some("ListQuery".to_owned()),
+                        name: "fetch".to_owned(),
+                        public: true,
+                        returns: String::new(),
+                        operations: names,
+                    });
+                }
+            }
             _ => {}
         }
     }
@@ -603,6 +630,28 @@ mod tests {
             names(credited(&build, &[&build], both.iter().collect())).len(),
             2
         );
+    }
+
+    #[test]
+    fn a_list_defined_by_a_macro_is_read_as_its_fetch() {
+        let file: syn::File = syn::parse_str(
+            r#"
+            macro_rules! simple_list { ($($t:tt)*) => {}; }
+            simple_list!(
+                /// Docs.
+                ResourceGroupsQuery { project: Project } => types::ResourceGroup,
+                |p| project_op!(p, list_resource_groups),
+                "list_resource_groups"
+            );
+            "#,
+        )
+        .expect("parses");
+        let mut fns = Vec::new();
+        collect_fns(&file.items, &mut fns);
+        assert_eq!(fns.len(), 1, "the macro_rules definition is not a list");
+        assert_eq!(fns[0].owner, "ResourceGroupsQuery");
+        assert_eq!(fns[0].trait_name.as_deref(), Some("ListQuery"));
+        assert!(fns[0].operations.contains("list_resource_groups"));
     }
 
     #[test]
