@@ -1,8 +1,9 @@
 //! End-to-end tests of the Buildkite resources beyond builds: agents, annotations (listed,
 //! created, appended to, deleted), teams, the account (user, access token, meta, emojis),
 //! creating and updating pipelines, unblocking, getting and reprioritizing jobs, retrying a
-//! build's failed jobs, deleting artifacts, clusters with their queues and agent tokens, build
-//! schedules, and the organization's rate limit. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
+//! build's failed jobs, deleting artifacts, clusters with their queues, agent tokens and
+//! secrets, pausing agents, a job's environment as text, build schedules, and the
+//! organization's rate limit. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
 //! typed result decoded from the docs' examples, and the failure paths.
 
 use futures_util::TryStreamExt;
@@ -1662,6 +1663,167 @@ async fn schedule_nightly_builds_then_pause_and_delete_the_schedule_and_read_the
     let bad = pipeline.schedule("").delete().await.unwrap_err();
     assert!(bad.to_string().contains("schedule id"), "{bad}");
     for m in [&list, &create, &get, &update, &delete, &rate] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn keep_cluster_secrets_pause_an_agent_and_read_a_job_s_environment_as_text() {
+    let server = MockServer::start_async().await;
+    let secrets = format!("{ORG}/clusters/{CLUSTER}/secrets");
+    let id = "9bf7650d-52ba-40e6-a18e-7a34a109f8bc";
+    let json_ok = |status: u16, fixture: &'static str| {
+        move |then: httpmock::Then| {
+            then.status(status)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", fixture));
+        }
+    };
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(&secrets)
+                .header("authorization", BEARER);
+            json_ok(200, "listClusterSecrets")(then);
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(&secrets)
+                .header("authorization", BEARER)
+                .json_body(json!({
+                    "key": "MY_SECRET",
+                    "value": "s3cr3t",
+                    "description": "Deploys to production",
+                    "policy": "- pipeline_slug: web\n"
+                }));
+            json_ok(201, "createClusterSecret")(then);
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{secrets}/{id}"))
+                .header("authorization", BEARER);
+            json_ok(200, "getClusterSecret")(then);
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{secrets}/{id}"))
+                .json_body(json!({"description": "Rotated monthly"}));
+            json_ok(200, "updateClusterSecret")(then);
+        })
+        .await;
+    let value = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{secrets}/{id}/value"))
+                .header("authorization", BEARER)
+                .json_body(json!({"value": "r0tated"}));
+            json_ok(200, "updateClusterSecretValue")(then);
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path(format!("{secrets}/{id}"));
+            then.status(204);
+        })
+        .await;
+    let agent_path = format!("{ORG}/agents/{AGENT_ID}");
+    let pause = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{agent_path}/pause"))
+                .header("authorization", BEARER)
+                .json_body(json!({"note": "Kernel upgrade", "timeout_in_minutes": 60}));
+            then.status(204);
+        })
+        .await;
+    let resume = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{agent_path}/resume"))
+                .json_body(json!({}));
+            then.status(204);
+        })
+        .await;
+    let env_text = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{PIPELINE}/builds/42/jobs/j1/env.txt"))
+                .header("authorization", BEARER)
+                .header("accept", "text/plain");
+            then.status(200)
+                .header("content-type", "text/plain")
+                .body("CI=true\nBUILDKITE_BRANCH=main\n");
+        })
+        .await;
+    let bk = buildkite(&server);
+    let cluster = bk.organization("acme").cluster(CLUSTER);
+    let listed: Vec<types::ClusterSecret> = cluster
+        .secrets()
+        .stream()
+        .try_collect()
+        .await
+        .expect("secrets");
+    assert_eq!(listed[0].key.as_deref(), Some("MY_SECRET"));
+    let created = cluster
+        .create_secret("MY_SECRET", "s3cr3t")
+        .description("Deploys to production")
+        .policy("- pipeline_slug: web\n")
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(created.key.as_deref(), Some("MY_SECRET"));
+    let secret = cluster.secret(id);
+    assert_eq!(secret.id(), id);
+    secret.get().await.expect("details");
+    secret
+        .update()
+        .description("Rotated monthly")
+        .send()
+        .await
+        .expect("updated");
+    secret.set_value("r0tated").await.expect("new value");
+    secret.delete().await.expect("deleted");
+    let agent = bk.organization("acme").agent(AGENT_ID);
+    agent
+        .pause()
+        .note("Kernel upgrade")
+        .timeout_in_minutes(60)
+        .send()
+        .await
+        .expect("paused");
+    agent.resume().await.expect("resumed");
+    let text = bk
+        .pipeline("acme", "web")
+        .build(42)
+        .job("j1")
+        .env_text()
+        .await
+        .expect("env")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(text, "CI=true\nBUILDKITE_BRANCH=main\n");
+    // Refused before sending.
+    let empty = cluster.create_secret("KEY", "").send().await.unwrap_err();
+    assert!(empty.to_string().contains("value is empty"), "{empty}");
+    let no_key = cluster.create_secret("", "v").send().await.unwrap_err();
+    assert!(no_key.to_string().contains("secret key"), "{no_key}");
+    let zero = agent
+        .pause()
+        .timeout_in_minutes(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(zero.to_string().contains("at least one minute"), "{zero}");
+    for m in [
+        &list, &create, &get, &update, &value, &delete, &pause, &resume, &env_text,
+    ] {
         m.assert_async().await;
     }
 }

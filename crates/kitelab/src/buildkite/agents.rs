@@ -79,6 +79,37 @@ impl Agent {
         Ok(call("get_agent", op.send()).await?.into_inner())
     }
 
+    /// Starts pausing the agent: it finishes its current job and takes no new ones until
+    /// [`resume`](Self::resume)d or the pause times out.
+    ///
+    /// ```no_run
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let agent = bk.organization("acme").agent("0b461f65-e7be-4c80-888a-ef11d81fd971");
+    /// agent.pause().note("Kernel upgrade").timeout_in_minutes(60).send().await?;
+    /// agent.resume().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn pause(&self) -> PauseAgent {
+        PauseAgent {
+            agent: self.clone(),
+            body: types::PauseAgentRequest::default(),
+        }
+    }
+
+    /// Resumes a paused agent.
+    pub async fn resume(&self) -> Result<()> {
+        let (org, id) = self.ids()?;
+        let op = self
+            .bk
+            .api()
+            .resume_agent()
+            .org_slug(org)
+            .agent_id(id)
+            .body(types::ResumeAgentRequest::default());
+        call("resume_agent", op.send()).await?;
+        Ok(())
+    }
+
     /// Starts stopping the agent: it accepts no more jobs and shuts down. By default a job it is
     /// running is canceled with its build; see [`StopAgent::force`].
     pub fn stop(&self) -> StopAgent {
@@ -86,6 +117,49 @@ impl Agent {
             agent: self.clone(),
             force: None,
         }
+    }
+}
+
+/// Pauses an agent: `agent.pause()`, options, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is paused until `.send()`"]
+pub struct PauseAgent {
+    agent: Agent,
+    body: types::PauseAgentRequest,
+}
+
+impl PauseAgent {
+    /// Why the agent is paused, shown in Buildkite.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.body.note = Some(note.into());
+        self
+    }
+
+    /// Resumes the agent by itself after this many minutes.
+    pub fn timeout_in_minutes(mut self, minutes: u32) -> Self {
+        self.body.timeout_in_minutes = Some(i64::from(minutes));
+        self
+    }
+
+    /// Pauses the agent. A zero timeout fails with [`Error::InvalidInput`](crate::Error::InvalidInput)
+    /// before anything is sent.
+    pub async fn send(self) -> Result<()> {
+        if self.body.timeout_in_minutes == Some(0) {
+            return Err(crate::Error::invalid(
+                "a pause's timeout is at least one minute",
+            ));
+        }
+        let (org, id) = self.agent.ids()?;
+        let op = self
+            .agent
+            .bk
+            .api()
+            .pause_agent()
+            .org_slug(org)
+            .agent_id(id)
+            .body(self.body);
+        call("pause_agent", op.send()).await?;
+        Ok(())
     }
 }
 

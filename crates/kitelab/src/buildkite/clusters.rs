@@ -1,4 +1,4 @@
-//! Clusters of an organization, their queues and their agent tokens.
+//! Clusters of an organization, their queues, agent tokens and secrets.
 
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
@@ -150,6 +150,54 @@ impl Cluster {
         ClusterToken {
             cluster: self.clone(),
             id: id.into(),
+        }
+    }
+
+    /// The cluster's secrets (their details; a secret's value is never read back).
+    pub fn secrets(&self) -> List<ClusterSecretsQuery> {
+        List::new(
+            ClusterSecretsQuery {
+                cluster: self.clone(),
+            },
+            self.org.bk.per_page(),
+        )
+    }
+
+    /// A secret of the cluster, by id.
+    pub fn secret(&self, id: impl Into<String>) -> ClusterSecret {
+        ClusterSecret {
+            cluster: self.clone(),
+            id: id.into(),
+        }
+    }
+
+    /// Starts creating a secret, which jobs of the cluster read with `buildkite-agent secret
+    /// get KEY`.
+    ///
+    /// ```no_run
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let cluster = bk.organization("acme").cluster("42f1a7da-812d-4430-93d8-1cc7c33a6bcf");
+    /// let secret = cluster
+    ///     .create_secret("DEPLOY_KEY", "s3cr3t")
+    ///     .description("Deploys to production")
+    ///     .send()
+    ///     .await?;
+    /// cluster.secret(secret.id).set_value("r0tated").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn create_secret(
+        &self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> CreateClusterSecret {
+        CreateClusterSecret {
+            cluster: self.clone(),
+            body: types::CreateClusterSecretRequest {
+                description: None,
+                key: key.into(),
+                policy: None,
+                value: Some(kitelab_api::SecretString::new(value)),
+            },
         }
     }
 
@@ -504,6 +552,144 @@ impl UpdateClusterToken {
     pub async fn send(self) -> Result<types::ClusterToken> {
         let op = token_op!(&self.token, update_cluster_token).body(self.body);
         Ok(call("update_cluster_token", op.send()).await?.into_inner())
+    }
+}
+
+/// A secret of a cluster: `cluster.secret(id)`.
+#[derive(Debug, Clone)]
+pub struct ClusterSecret {
+    cluster: Cluster,
+    id: String,
+}
+
+macro_rules! secret_op {
+    ($secret:expr, $method:ident) => {{
+        let s = $secret;
+        let id = segment("the secret id", &s.id)?;
+        cluster_op!(&s.cluster, $method).secret_id(id)
+    }};
+}
+
+impl ClusterSecret {
+    /// The secret's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Fetches the secret's details (not its value).
+    pub async fn get(&self) -> Result<types::ClusterSecret> {
+        let op = secret_op!(self, get_cluster_secret);
+        Ok(call("get_cluster_secret", op.send()).await?.into_inner())
+    }
+
+    /// Starts updating the secret's description or access policy; only the fields set change.
+    pub fn update(&self) -> UpdateClusterSecret {
+        UpdateClusterSecret {
+            secret: self.clone(),
+            body: types::UpdateClusterSecretRequest::default(),
+        }
+    }
+
+    /// Replaces the secret's value; returns its details.
+    pub async fn set_value(&self, value: impl Into<String>) -> Result<types::ClusterSecret> {
+        let body = types::UpdateClusterSecretValueRequest {
+            value: kitelab_api::SecretString::new(value),
+        };
+        let op = secret_op!(self, update_cluster_secret_value).body(body);
+        Ok(call("update_cluster_secret_value", op.send())
+            .await?
+            .into_inner())
+    }
+
+    /// Deletes the secret.
+    pub async fn delete(&self) -> Result<()> {
+        let op = secret_op!(self, delete_cluster_secret);
+        call("delete_cluster_secret", op.send()).await?;
+        Ok(())
+    }
+}
+
+/// Sets the optional fields shared by the secret create and update bodies.
+macro_rules! secret_fields {
+    () => {
+        /// A description.
+        pub fn description(mut self, description: impl Into<String>) -> Self {
+            self.body.description = Some(description.into());
+            self
+        }
+
+        /// The access policy, as YAML: which pipelines and branches may read the secret (see
+        /// Buildkite's secrets docs). Without one, every job of the cluster may.
+        pub fn policy(mut self, policy_yaml: impl Into<String>) -> Self {
+            self.body.policy = Some(policy_yaml.into());
+            self
+        }
+    };
+}
+
+/// Creates a cluster secret: `cluster.create_secret(key, value)`, options, then
+/// [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is created until `.send()`"]
+pub struct CreateClusterSecret {
+    cluster: Cluster,
+    body: types::CreateClusterSecretRequest,
+}
+
+impl CreateClusterSecret {
+    secret_fields!();
+
+    /// Creates the secret and returns its details. An empty key or value fails with
+    /// [`Error::InvalidInput`] before anything is sent.
+    pub async fn send(self) -> Result<types::ClusterSecret> {
+        segment("the secret key", &self.body.key)?;
+        if self
+            .body
+            .value
+            .as_ref()
+            .is_none_or(|v| v.expose().is_empty())
+        {
+            return Err(Error::invalid("the secret's value is empty"));
+        }
+        let op = cluster_op!(&self.cluster, create_cluster_secret).body(self.body);
+        Ok(call("create_cluster_secret", op.send()).await?.into_inner())
+    }
+}
+
+/// Updates a cluster secret's details: `secret.update()`, changes, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is updated until `.send()`"]
+pub struct UpdateClusterSecret {
+    secret: ClusterSecret,
+    body: types::UpdateClusterSecretRequest,
+}
+
+impl UpdateClusterSecret {
+    secret_fields!();
+
+    /// Updates the secret and returns its details.
+    pub async fn send(self) -> Result<types::ClusterSecret> {
+        let op = secret_op!(&self.secret, update_cluster_secret).body(self.body);
+        Ok(call("update_cluster_secret", op.send()).await?.into_inner())
+    }
+}
+
+/// A cluster's secrets: `cluster.secrets()`.
+#[derive(Debug, Clone)]
+pub struct ClusterSecretsQuery {
+    cluster: Cluster,
+}
+
+impl crate::pagination::sealed::Sealed for ClusterSecretsQuery {}
+
+impl ListQuery for ClusterSecretsQuery {
+    type Item = types::ClusterSecret;
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let op = cluster_op!(&self.cluster, list_cluster_secrets)
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_cluster_secrets", op.send()).await?))
     }
 }
 

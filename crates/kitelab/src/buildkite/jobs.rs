@@ -137,6 +137,15 @@ impl Job {
         Ok(())
     }
 
+    /// The job's environment as `KEY=VALUE` lines, streamed.
+    pub async fn env_text(&self) -> Result<Download> {
+        let op = job_op!(self, get_job_env_text);
+        Ok(Download::new(
+            "get_job_env_text",
+            call("get_job_env_text", op.send()).await?,
+        ))
+    }
+
     /// The job's environment variables.
     pub async fn env(&self) -> Result<types::JobEnv> {
         Ok(call("get_job_env", job_op!(self, get_job_env).send())

@@ -49,13 +49,14 @@ use crate::config::{common_builder_methods, Settings};
 use crate::{Error, Result, Secret};
 
 pub use account::AccessToken;
-pub use agents::{Agent, AgentsQuery, StopAgent};
+pub use agents::{Agent, AgentsQuery, PauseAgent, StopAgent};
 pub use annotations::{AnnotationsQuery, CreateAnnotation, JobAnnotationsQuery};
 pub use artifacts::{Artifact, ArtifactsQuery};
 pub use builds::{Build, BuildsQuery, CreateBuild, FailedState, RetryFailedJobs};
 pub use clusters::{
-    Cluster, ClusterQueuesQuery, ClusterToken, ClusterTokensQuery, ClustersQuery, CreateCluster,
-    CreateClusterToken, CreateQueue, Queue, UpdateCluster, UpdateClusterToken, UpdateQueue,
+    Cluster, ClusterQueuesQuery, ClusterSecret, ClusterSecretsQuery, ClusterToken,
+    ClusterTokensQuery, ClustersQuery, CreateCluster, CreateClusterSecret, CreateClusterToken,
+    CreateQueue, Queue, UpdateCluster, UpdateClusterSecret, UpdateClusterToken, UpdateQueue,
 };
 pub use job_unblock::UnblockJob;
 pub use jobs::{BuildJobsQuery, Job};
