@@ -1,5 +1,5 @@
 //! End-to-end tests of the Buildkite resources beyond builds: agents, annotations (listed,
-//! created, appended to, deleted), teams, the account (user, access token, meta, emojis),
+//! created, appended to, deleted), teams (and one team's settings, members and pipelines), the account (user, access token, meta, emojis),
 //! creating and updating pipelines, unblocking, getting and reprioritizing jobs, retrying a
 //! build's failed jobs, deleting artifacts, clusters with their queues, agent tokens and
 //! secrets, pausing agents, a job's environment as text, build schedules, and the
@@ -1824,6 +1824,185 @@ async fn keep_cluster_secrets_pause_an_agent_and_read_a_job_s_environment_as_tex
     for m in [
         &list, &create, &get, &update, &value, &delete, &pause, &resume, &env_text,
     ] {
+        m.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn manage_a_team_its_members_and_its_pipelines() {
+    use kitelab::buildkite::types::{TeamMemberRole, TeamPrivacy};
+    let server = MockServer::start_async().await;
+    let team_path = format!("{ORG}/teams/{TEAM}");
+    let user = "875ce846-f6c0-4360-8133-389b03c7c46a";
+    let pipeline = "018c5ad7-28f1-45d4-867e-b59fa04511b2";
+    let fixture_reply = |status: u16, fixture: &'static str| {
+        move |then: httpmock::Then| {
+            then.status(status)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", fixture));
+        }
+    };
+    let mut mocks = Vec::new();
+    for (method, path, body, status, fixture) in [
+        (GET, team_path.clone(), None, 200, "getTeam"),
+        (
+            PATCH,
+            team_path.clone(),
+            Some(json!({
+                "name": "New and Improved Backenders V2!",
+                "description": "Updated backend engineers team",
+                "privacy": "visible",
+                "is_default_team": false,
+                "default_member_role": "maintainer",
+                "members_can_create_pipelines": true
+            })),
+            200,
+            "updateTeam",
+        ),
+        (
+            GET,
+            format!("{team_path}/members"),
+            None,
+            200,
+            "listTeamMembers",
+        ),
+        (
+            GET,
+            format!("{team_path}/members/{user}"),
+            None,
+            200,
+            "getTeamMember",
+        ),
+        (
+            POST,
+            format!("{team_path}/members"),
+            Some(json!({"user_id": user, "role": "maintainer"})),
+            201,
+            "createTeamMember",
+        ),
+        (
+            PATCH,
+            format!("{team_path}/members/{user}"),
+            Some(json!({"role": "member"})),
+            200,
+            "updateTeamMember",
+        ),
+        (
+            GET,
+            format!("{team_path}/pipelines"),
+            None,
+            200,
+            "listTeamPipelines",
+        ),
+        (
+            GET,
+            format!("{team_path}/pipelines/{pipeline}"),
+            None,
+            200,
+            "getTeamPipeline",
+        ),
+        (
+            POST,
+            format!("{team_path}/pipelines"),
+            Some(json!({"pipeline_id": pipeline, "access_level": "build_and_read"})),
+            201,
+            "createTeamPipeline",
+        ),
+        (
+            PATCH,
+            format!("{team_path}/pipelines/{pipeline}"),
+            Some(json!({"access_level": "read_only"})),
+            200,
+            "updateTeamPipeline",
+        ),
+    ] {
+        let reply = fixture_reply(status, fixture);
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    let when = when
+                        .method(method)
+                        .path(&path)
+                        .header("authorization", BEARER);
+                    if let Some(body) = &body {
+                        when.json_body(body.clone());
+                    }
+                    reply(then);
+                })
+                .await,
+        );
+    }
+    for path in [
+        format!("{team_path}/members/{user}"),
+        format!("{team_path}/pipelines/{pipeline}"),
+        team_path.clone(),
+    ] {
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(DELETE)
+                        .path(&path)
+                        .header("authorization", BEARER);
+                    then.status(204);
+                })
+                .await,
+        );
+    }
+    let bk = buildkite(&server);
+    let team = bk.organization("acme").team(TEAM);
+    assert_eq!(team.uuid(), TEAM);
+    assert_eq!(team.get().await.expect("team").id, TEAM);
+    team.update()
+        .name("New and Improved Backenders V2!")
+        .description("Updated backend engineers team")
+        .privacy(TeamPrivacy::Visible)
+        .is_default_team(false)
+        .default_member_role(TeamMemberRole::Maintainer)
+        .members_can_create_pipelines(true)
+        .send()
+        .await
+        .expect("updated");
+    let members: Vec<types::TeamMember> = team
+        .members()
+        .stream()
+        .try_collect()
+        .await
+        .expect("members");
+    assert_eq!(members[0].user_name.as_deref(), Some("Severus Snape"));
+    team.member(user).await.expect("member");
+    let added = team
+        .add_member(user, TeamMemberRole::Maintainer)
+        .await
+        .expect("added");
+    assert_eq!(added.role, Some(TeamMemberRole::Maintainer));
+    team.set_member_role(user, TeamMemberRole::Member)
+        .await
+        .expect("role");
+    let pipelines: Vec<types::TeamPipeline> = team
+        .pipelines()
+        .stream()
+        .try_collect()
+        .await
+        .expect("pipelines");
+    assert_eq!(pipelines[0].pipeline_id, pipeline);
+    team.pipeline(pipeline).await.expect("access");
+    team.add_pipeline(pipeline, TeamPipelineAccessLevel::BuildAndRead)
+        .await
+        .expect("given");
+    team.set_pipeline_access(pipeline, TeamPipelineAccessLevel::ReadOnly)
+        .await
+        .expect("changed");
+    team.remove_member(user).await.expect("removed");
+    team.remove_pipeline(pipeline).await.expect("taken away");
+    team.delete().await.expect("deleted");
+    let empty = team
+        .add_member("", TeamMemberRole::Member)
+        .await
+        .unwrap_err();
+    assert!(empty.to_string().contains("user UUID"), "{empty}");
+    let no_team = bk.organization("acme").team(" ").get().await.unwrap_err();
+    assert!(no_team.to_string().contains("team UUID"), "{no_team}");
+    for m in &mocks {
         m.assert_async().await;
     }
 }

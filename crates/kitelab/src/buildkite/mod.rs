@@ -69,7 +69,7 @@ pub use packages::PublishPackage;
 pub use pipeline_edit::{CreatePipeline, UpdatePipeline};
 pub use pipelines::{Pipeline, PipelinesQuery};
 pub use schedules::{CreateSchedule, Schedule, SchedulesQuery, UpdateSchedule};
-pub use teams::TeamsQuery;
+pub use teams::{Team, TeamMembersQuery, TeamPipelinesQuery, TeamsQuery, UpdateTeam};
 
 /// Operations whose bodies are streamed (no total timeout).
 const STREAMING: &[(&str, &str)] = kitelab_api::buildkite::STREAMING_OPERATIONS;

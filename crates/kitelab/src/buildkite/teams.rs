@@ -1,4 +1,4 @@
-//! Teams of an organization.
+//! Teams of an organization: listing them; one team's settings, members and pipelines.
 
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
@@ -73,5 +73,266 @@ impl ListQuery for TeamsQuery {
             op = op.user_id(user_id.as_str());
         }
         Ok(at.page_of(call("list_teams", op.send()).await?))
+    }
+}
+
+/// One team.
+impl Organization {
+    /// A team, by UUID.
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt;
+    /// use kitelab::buildkite::types::{TeamMemberRole, TeamPipelineAccessLevel};
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let team = bk.organization("acme").team("c5e09619-8648-4896-a936-9d0b8b7b3fe9");
+    /// team.add_member("8s7ce846-f6c0-4360-8133-389b03c7c46a", TeamMemberRole::Member).await?;
+    /// team.add_pipeline("0190c0de-…", TeamPipelineAccessLevel::BuildAndRead).await?;
+    /// let members: Vec<_> = team.members().stream().try_collect().await?;
+    /// # let _ = members; Ok(()) }
+    /// ```
+    pub fn team(&self, uuid: impl Into<String>) -> Team {
+        Team {
+            org: self.clone(),
+            uuid: uuid.into(),
+        }
+    }
+}
+
+/// A team of an organization: `org.team(uuid)`; its settings, members and pipelines.
+#[derive(Debug, Clone)]
+pub struct Team {
+    org: Organization,
+    uuid: String,
+}
+
+macro_rules! team_op {
+    ($team:expr, $method:ident) => {{
+        let t = $team;
+        let org = segment("the organization slug", &t.org.slug)?;
+        let uuid = segment("the team UUID", &t.uuid)?;
+        t.org.bk.api().$method().org_slug(org).team_uuid(uuid)
+    }};
+}
+
+impl Team {
+    /// The team's UUID.
+    pub fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    /// Fetches the team.
+    pub async fn get(&self) -> Result<types::Team> {
+        Ok(call("get_team", team_op!(self, get_team).send())
+            .await?
+            .into_inner())
+    }
+
+    /// Starts updating the team; only the fields set change.
+    pub fn update(&self) -> UpdateTeam {
+        UpdateTeam {
+            team: self.clone(),
+            body: types::UpdateTeamRequest::default(),
+        }
+    }
+
+    /// Deletes the team.
+    pub async fn delete(&self) -> Result<()> {
+        call("delete_team", team_op!(self, delete_team).send()).await?;
+        Ok(())
+    }
+
+    /// The team's members.
+    pub fn members(&self) -> List<TeamMembersQuery> {
+        List::new(
+            TeamMembersQuery { team: self.clone() },
+            self.org.bk.per_page(),
+        )
+    }
+
+    /// One member of the team, by user UUID.
+    pub async fn member(&self, user_uuid: &str) -> Result<types::TeamMember> {
+        let user = segment("the user UUID", user_uuid)?;
+        let op = team_op!(self, get_team_member).user_uuid(user);
+        Ok(call("get_team_member", op.send()).await?.into_inner())
+    }
+
+    /// Adds a user (by UUID) to the team with a role; returns the membership.
+    pub async fn add_member(
+        &self,
+        user_uuid: &str,
+        role: types::TeamMemberRole,
+    ) -> Result<types::TeamMember> {
+        let body = types::CreateTeamMemberRequest {
+            role,
+            user_id: segment("the user UUID", user_uuid)?.to_owned(),
+        };
+        let op = team_op!(self, create_team_member).body(body);
+        Ok(call("create_team_member", op.send()).await?.into_inner())
+    }
+
+    /// Changes a member's role; returns the membership.
+    pub async fn set_member_role(
+        &self,
+        user_uuid: &str,
+        role: types::TeamMemberRole,
+    ) -> Result<types::TeamMember> {
+        let user = segment("the user UUID", user_uuid)?;
+        let body = types::UpdateTeamMemberRequest { role };
+        let op = team_op!(self, update_team_member)
+            .user_uuid(user)
+            .body(body);
+        Ok(call("update_team_member", op.send()).await?.into_inner())
+    }
+
+    /// Removes a member from the team.
+    pub async fn remove_member(&self, user_uuid: &str) -> Result<()> {
+        let user = segment("the user UUID", user_uuid)?;
+        let op = team_op!(self, delete_team_member).user_uuid(user);
+        call("delete_team_member", op.send()).await?;
+        Ok(())
+    }
+
+    /// The pipelines the team can reach, with its access level to each.
+    pub fn pipelines(&self) -> List<TeamPipelinesQuery> {
+        List::new(
+            TeamPipelinesQuery { team: self.clone() },
+            self.org.bk.per_page(),
+        )
+    }
+
+    /// The team's access to one pipeline, by pipeline UUID.
+    pub async fn pipeline(&self, pipeline_uuid: &str) -> Result<types::TeamPipeline> {
+        let pipeline = segment("the pipeline UUID", pipeline_uuid)?;
+        let op = team_op!(self, get_team_pipeline).pipeline_uuid(pipeline);
+        Ok(call("get_team_pipeline", op.send()).await?.into_inner())
+    }
+
+    /// Gives the team access to a pipeline (by UUID); returns the access.
+    pub async fn add_pipeline(
+        &self,
+        pipeline_uuid: &str,
+        access: types::TeamPipelineAccessLevel,
+    ) -> Result<types::TeamPipeline> {
+        let body = types::CreateTeamPipelineRequest {
+            access_level: access,
+            pipeline_id: segment("the pipeline UUID", pipeline_uuid)?.to_owned(),
+        };
+        let op = team_op!(self, create_team_pipeline).body(body);
+        Ok(call("create_team_pipeline", op.send()).await?.into_inner())
+    }
+
+    /// Changes the team's access level to a pipeline; returns the access.
+    pub async fn set_pipeline_access(
+        &self,
+        pipeline_uuid: &str,
+        access: types::TeamPipelineAccessLevel,
+    ) -> Result<types::TeamPipeline> {
+        let pipeline = segment("the pipeline UUID", pipeline_uuid)?;
+        let body = types::UpdateTeamPipelineRequest {
+            access_level: access,
+        };
+        let op = team_op!(self, update_team_pipeline)
+            .pipeline_uuid(pipeline)
+            .body(body);
+        Ok(call("update_team_pipeline", op.send()).await?.into_inner())
+    }
+
+    /// Takes a pipeline away from the team.
+    pub async fn remove_pipeline(&self, pipeline_uuid: &str) -> Result<()> {
+        let pipeline = segment("the pipeline UUID", pipeline_uuid)?;
+        let op = team_op!(self, delete_team_pipeline).pipeline_uuid(pipeline);
+        call("delete_team_pipeline", op.send()).await?;
+        Ok(())
+    }
+}
+
+/// Updates a team: `team.update()`, changes, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is updated until `.send()`"]
+pub struct UpdateTeam {
+    team: Team,
+    body: types::UpdateTeamRequest,
+}
+
+impl UpdateTeam {
+    /// The new name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+
+    /// The new description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// Visible to everyone in the organization, or secret.
+    pub fn privacy(mut self, privacy: types::TeamPrivacy) -> Self {
+        self.body.privacy = Some(privacy);
+        self
+    }
+
+    /// Whether new organization members join this team.
+    pub fn is_default_team(mut self, yes: bool) -> Self {
+        self.body.is_default_team = Some(yes);
+        self
+    }
+
+    /// The role new members get.
+    pub fn default_member_role(mut self, role: types::TeamMemberRole) -> Self {
+        self.body.default_member_role = Some(role);
+        self
+    }
+
+    /// Whether members can create pipelines.
+    pub fn members_can_create_pipelines(mut self, yes: bool) -> Self {
+        self.body.members_can_create_pipelines = Some(yes);
+        self
+    }
+
+    /// Updates the team and returns it.
+    pub async fn send(self) -> Result<types::Team> {
+        let op = team_op!(&self.team, update_team).body(self.body);
+        Ok(call("update_team", op.send()).await?.into_inner())
+    }
+}
+
+/// A team's members: `team.members()`.
+#[derive(Debug, Clone)]
+pub struct TeamMembersQuery {
+    team: Team,
+}
+
+impl crate::pagination::sealed::Sealed for TeamMembersQuery {}
+
+impl ListQuery for TeamMembersQuery {
+    type Item = types::TeamMember;
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let op = team_op!(&self.team, list_team_members)
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_team_members", op.send()).await?))
+    }
+}
+
+/// The pipelines a team can reach: `team.pipelines()`.
+#[derive(Debug, Clone)]
+pub struct TeamPipelinesQuery {
+    team: Team,
+}
+
+impl crate::pagination::sealed::Sealed for TeamPipelinesQuery {}
+
+impl ListQuery for TeamPipelinesQuery {
+    type Item = types::TeamPipeline;
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let op = team_op!(&self.team, list_team_pipelines)
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_team_pipelines", op.send()).await?))
     }
 }
