@@ -798,3 +798,53 @@ async fn uploads_are_multipart_through_the_transport_and_never_retried() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_that_names_the_same_page_again_ends_the_list_instead_of_looping() {
+    // A stuck cursor: every answer names the cursor it was asked for as the next one, in the
+    // body and in the Link header. Each reading mode must end; none may loop.
+    let server = MockServer::start_async().await;
+    let path = "/organizations/acme/pipelines/web/builds/1/jobs";
+    let job = fixture_body("buildkite", "getJob");
+    let stuck = format!("{}{path}?after=STUCK&per_page=100", server.base_url());
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET).path(path).query_param_missing("after");
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("link", format!("<{stuck}>; rel=\"next\"").as_str())
+                .json_body(json!({"items": [job.clone()], "links": {"next": stuck.clone()}}));
+        })
+        .await;
+    let again = server
+        .mock_async(|when, then| {
+            when.method(GET).path(path).query_param("after", "STUCK");
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("link", format!("<{stuck}>; rel=\"next\"").as_str())
+                .json_body(json!({"items": [job.clone()], "links": {"next": stuck.clone()}}));
+        })
+        .await;
+    let bk = kitelab_tests::buildkite(&server);
+    for prefetch in [true, false] {
+        let jobs = tokio::time::timeout(
+            Duration::from_secs(10),
+            bk.pipeline("acme", "web")
+                .build(1)
+                .jobs()
+                .prefetch(prefetch)
+                .stream()
+                .try_collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("prefetch({prefetch}) looped"))
+        .expect("jobs");
+        assert_eq!(
+            jobs.len(),
+            2,
+            "prefetch({prefetch}): the first page and the stuck one"
+        );
+    }
+    assert_eq!(first.calls_async().await, 2);
+    assert_eq!(again.calls_async().await, 2);
+}

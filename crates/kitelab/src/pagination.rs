@@ -492,7 +492,8 @@ impl<Q: ListQuery> List<Q> {
                             return stream::once(future::ready(Ok(page))).chain(rest).boxed();
                         }
                     }
-                    let next = next_request(&page, first, follows_links);
+                    let next =
+                        next_request(&page, &PageRequest::Number(first), first, follows_links);
                     let rest =
                         stream::try_unfold((next, first, 1u32), move |(next, current, fetched)| {
                             let query = query.clone();
@@ -505,11 +506,12 @@ impl<Q: ListQuery> List<Q> {
                                     PageRequest::Number(n) => *n,
                                     PageRequest::Link(_) => current + 1,
                                 };
+                                let this = request.clone();
                                 let page = query.fetch(PageAt::new(request, per_page)).await?;
                                 let next = if page.items().is_empty() {
                                     None
                                 } else {
-                                    next_request(&page, number, follows_links)
+                                    next_request(&page, &this, number, follows_links)
                                 };
                                 Ok(Some((page, (next, number, fetched + 1))))
                             }
@@ -541,6 +543,8 @@ struct Fetched<T> {
     page: Page<T>,
     /// Held until the reader takes the page: it bounds the pages fetched ahead.
     permit: tokio::sync::OwnedSemaphorePermit,
+    /// The request that fetched it.
+    request: PageRequest,
     number: u32,
     index: u32,
     /// Whether the answer's headers named the next page (which is then already on its way).
@@ -630,12 +634,14 @@ fn spawn_page<Q: ListQuery>(
         let spawned_next = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = spawned_next.clone();
         let next_chain = chain.clone();
+        let this = request.clone();
+        let current = request.clone();
         let on_headers = move |headers: &HeaderMap| {
             if !next_chain.within_budget(index + 1) {
                 return;
             }
             let probe = Page::<()>::new(Vec::new(), Some(number), headers.clone());
-            if let Some(next) = next_request(&probe, number, next_chain.follows_links) {
+            if let Some(next) = next_request(&probe, &current, number, next_chain.follows_links) {
                 let next_number = number_of(&next, number);
                 let spawned = spawn_page(
                     next_chain.clone(),
@@ -658,6 +664,7 @@ fn spawn_page<Q: ListQuery>(
         Ok(Fetched {
             page,
             permit,
+            request: this,
             number,
             index,
             spawned_next,
@@ -735,6 +742,7 @@ fn chained<Q: ListQuery>(
                             // The headers did not name the next page; the body may.
                             let next = next_request(
                                 &fetched.page,
+                                &fetched.request,
                                 fetched.number,
                                 reader.chain.follows_links,
                             );
@@ -752,6 +760,12 @@ fn chained<Q: ListQuery>(
         .boxed()
 }
 
+/// A `next` link for a log line, without its query (which may carry a token).
+fn redact_link(link: Option<&Url>) -> String {
+    link.map(|l| format!("{}{}", l.origin().ascii_serialization(), l.path()))
+        .unwrap_or_default()
+}
+
 /// Turns a generated response of items into a [`Page`].
 pub(crate) fn page_of<T>(
     number: Option<u32>,
@@ -767,14 +781,31 @@ pub(crate) fn non_zero(n: u32) -> std::num::NonZeroU32 {
 }
 
 /// The request for the page after `page` (number `current`), if there is one.
-fn next_request<T>(page: &Page<T>, current: u32, follows_links: bool) -> Option<PageRequest> {
+/// The request for the page after `page`, which `request` fetched as page `current`; none at
+/// the end. A service that names the page it just served as the next one (a stuck cursor, a
+/// page number that does not advance) would make the list loop forever: the list ends there,
+/// with a warning.
+fn next_request<T>(
+    page: &Page<T>,
+    request: &PageRequest,
+    current: u32,
+    follows_links: bool,
+) -> Option<PageRequest> {
     if follows_links {
         let next = page.links.next.as_ref()?;
-        return Some(PageRequest::Link(
+        let next = PageRequest::Link(
             next.query_pairs()
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
-        ));
+        );
+        if next == *request {
+            tracing::warn!(
+                next = %redact_link(page.links.next.as_ref()),
+                "the list ends: the service named the page it just served as the next one"
+            );
+            return None;
+        }
+        return Some(next);
     }
     // A service that points backwards or at the same page would loop forever.
     page.next_page()
