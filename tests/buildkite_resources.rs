@@ -2006,3 +2006,221 @@ async fn manage_a_team_its_members_and_its_pipelines() {
         m.assert_async().await;
     }
 }
+
+#[tokio::test]
+async fn manage_members_invite_people_and_read_the_audit_log_by_cursor() {
+    use kitelab::buildkite::types::{OrganizationRole, SsoMode, TeamMemberRole};
+    let server = MockServer::start_async().await;
+    let user = "0185dbbf-8447-4f72-ac7e-4ea3c2ec8381";
+    let invitation = "00000000-0000-4000-8000-000000000001";
+    let event = "01931fa7-b1c0-7abc-8abc-0123456789ab";
+    let reply = |status: u16, body: serde_json::Value| {
+        move |then: httpmock::Then| {
+            then.status(status)
+                .header("content-type", "application/json")
+                .json_body(body);
+        }
+    };
+    let members = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{ORG}/members"))
+                .header("authorization", BEARER)
+                .query_param("page", "1");
+            reply(200, fixture_body("buildkite", "listOrganizationMembers"))(then);
+        })
+        .await;
+    let member = server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("{ORG}/members/{user}"));
+            reply(200, fixture_body("buildkite", "getOrganizationMember"))(then);
+        })
+        .await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path(format!("{ORG}/members/{user}"))
+                .header("authorization", BEARER)
+                .json_body(json!({"role": "admin", "sso_mode": "optional"}));
+            reply(200, fixture_body("buildkite", "updateOrganizationMember"))(then);
+        })
+        .await;
+    let remove = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path(format!("{ORG}/members/{user}"));
+            then.status(204);
+        })
+        .await;
+    // Two pages of invitations: the first names the second in its body's links.
+    let mut first = fixture_body("buildkite", "listInvitations");
+    first["links"] = json!({"next": format!("{}{ORG}/invitations?after=abc123&per_page=100", server.base_url())});
+    let mut second = fixture_body("buildkite", "listInvitations");
+    second["items"][0]["id"] = json!("00000000-0000-4000-8000-000000000002");
+    second["links"] = json!({});
+    let invitations_1 = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{ORG}/invitations"))
+                .header("authorization", BEARER)
+                .query_param_missing("after");
+            reply(200, first.clone())(then);
+        })
+        .await;
+    let invitations_2 = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{ORG}/invitations"))
+                .query_param("after", "abc123");
+            reply(200, second.clone())(then);
+        })
+        .await;
+    let get_invitation = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{ORG}/invitations/{invitation}"));
+            reply(200, fixture_body("buildkite", "getInvitation"))(then);
+        })
+        .await;
+    let invite = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("{ORG}/invitations"))
+                .header("authorization", BEARER)
+                .json_body(json!({
+                    "emails": ["ada@example.com", "grace@example.com"],
+                    "role": "member",
+                    "sso_mode": "optional",
+                    "teams": [{"id": TEAM, "role": "maintainer"}]
+                }));
+            reply(201, fixture_body("buildkite", "createInvitations"))(then);
+        })
+        .await;
+    let revoke = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(format!("{ORG}/invitations/{invitation}"));
+            then.status(204);
+        })
+        .await;
+    // The docs' page names a next page (on api.buildkite.com: only its cursor is used).
+    let events = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{ORG}/audit_events"))
+                .header("authorization", BEARER)
+                .query_param("per_page", "100")
+                .query_param_missing("after");
+            reply(200, fixture_body("buildkite", "listAuditEvents"))(then);
+        })
+        .await;
+    let events_end = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{ORG}/audit_events"))
+                .query_param("after", "eyJvY2N1cnJlZF9hdCI6Ii4uLiJ9");
+            reply(200, json!({"items": [], "links": {}}))(then);
+        })
+        .await;
+    let one_event = server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("{ORG}/audit_events/{event}"));
+            reply(200, fixture_body("buildkite", "getAuditEvent"))(then);
+        })
+        .await;
+    let bk = buildkite(&server);
+    let org = bk.organization("acme");
+    let everyone: Vec<types::OrganizationMember> =
+        org.members().stream().try_collect().await.expect("members");
+    assert_eq!(everyone[0].name.as_deref(), Some("Scout Finch"));
+    let vic = org.member(user);
+    assert_eq!(vic.uuid(), user);
+    vic.get().await.expect("member");
+    let promoted = vic
+        .update()
+        .role(OrganizationRole::Admin)
+        .sso_mode(SsoMode::Optional)
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(promoted.role, Some(OrganizationRole::Admin));
+    vic.remove().await.expect("removed");
+    let pending: Vec<String> = org
+        .invitations()
+        .stream()
+        .map_ok(|i| i.id)
+        .try_collect()
+        .await
+        .expect("invitations");
+    assert_eq!(
+        pending,
+        [
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000002"
+        ]
+    );
+    let one = org.invitation(invitation);
+    assert_eq!(one.uuid(), invitation);
+    one.get().await.expect("invitation");
+    let sent = org
+        .invite(["ada@example.com", "grace@example.com"])
+        .role(OrganizationRole::Member)
+        .sso_mode(SsoMode::Optional)
+        .team(TEAM, TeamMemberRole::Maintainer)
+        .send()
+        .await
+        .expect("invited");
+    assert!(!sent.is_empty());
+    one.revoke().await.expect("revoked");
+    let log: Vec<types::AuditEvent> = org
+        .audit_events()
+        .stream()
+        .try_collect()
+        .await
+        .expect("audit log");
+    assert_eq!(log[0].uuid, event);
+    let read = org.audit_event(event).await.expect("event");
+    assert_eq!(read.type_, "OrganizationUpdatedEvent");
+    // Refused before sending.
+    for (result, what) in [
+        (
+            org.invite(Vec::<String>::new()).send().await.map(|_| ()),
+            "at least one email",
+        ),
+        (
+            org.invite(["not-an-email"]).send().await.map(|_| ()),
+            "not an email",
+        ),
+        (
+            org.invite(["a@example.com"])
+                .team(TEAM, TeamMemberRole::Member)
+                .team(TEAM, TeamMemberRole::Maintainer)
+                .send()
+                .await
+                .map(|_| ()),
+            "given twice",
+        ),
+        (org.member("").remove().await, "user UUID"),
+        (org.audit_event(" ").await.map(|_| ()), "audit event UUID"),
+    ] {
+        match result {
+            Err(Error::InvalidInput(message)) => assert!(message.contains(what), "{message}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    for m in [
+        &members,
+        &member,
+        &update,
+        &remove,
+        &invitations_1,
+        &invitations_2,
+        &get_invitation,
+        &invite,
+        &revoke,
+        &events,
+        &events_end,
+        &one_event,
+    ] {
+        m.assert_async().await;
+    }
+}

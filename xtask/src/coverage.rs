@@ -483,16 +483,12 @@ fn collect_fns(items: &[syn::Item], out: &mut Vec<FnInfo>) {
                     collect_fns(items, out);
                 }
             }
-            // A list defined by a macro (`simple_list!(Query { … } => Item, …, "operation")`):
-            // the type is the first name followed by braces, and its fetch sends the
-            // operations the invocation names.
+            // A list defined by a macro (`simple_list!(ResourceGroupsQuery { … } => Item, …,
+            // "operation")`): the type is the first name ending in `Query`, and its fetch sends
+            // the operations the invocation names.
             syn::Item::Macro(m) if m.ident.is_none() => {
-                let tokens: Vec<proc_macro2::TokenTree> =
-                    m.mac.tokens.clone().into_iter().collect();
-                let query = tokens.windows(2).find_map(|pair| match pair {
-                    [proc_macro2::TokenTree::Ident(name), proc_macro2::TokenTree::Group(g)]
-                        if g.delimiter() == proc_macro2::Delimiter::Brace =>
-                    {
+                let query = m.mac.tokens.clone().into_iter().find_map(|t| match t {
+                    proc_macro2::TokenTree::Ident(name) if name.to_string().ends_with("Query") => {
                         Some(name.to_string())
                     }
                     _ => None,

@@ -31,6 +31,7 @@ mod builds;
 mod clusters;
 mod job_unblock;
 mod jobs;
+mod members;
 mod organizations;
 mod packages;
 mod pipeline_edit;
@@ -63,6 +64,9 @@ pub use jobs::{BuildJobsQuery, Job};
 pub use kitelab_api::buildkite::types;
 pub use kitelab_api::buildkite::types::{
     AgentConnectionState, AnnotationScopeFilter, ArtifactState, BuildState, JobState, JobType,
+};
+pub use members::{
+    AuditEventsQuery, Invitation, InvitationsQuery, Invite, Member, MembersQuery, UpdateMember,
 };
 pub use organizations::{Organization, OrganizationsQuery};
 pub use packages::PublishPackage;

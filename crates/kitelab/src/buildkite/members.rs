@@ -1,0 +1,345 @@
+//! An organization's people: its members, its pending invitations, and its audit log.
+
+use kitelab_api::buildkite::prelude::*;
+use kitelab_api::buildkite::types;
+
+use super::Organization;
+use crate::pagination::{ListQuery, PageAt};
+use crate::{call, segment, Error, List, Page, Result};
+
+/// Members, invitations and audit events.
+impl Organization {
+    /// The organization's members.
+    pub fn members(&self) -> List<MembersQuery> {
+        List::new(MembersQuery { org: self.clone() }, self.bk.per_page())
+    }
+
+    /// A member of the organization, by user UUID.
+    ///
+    /// ```no_run
+    /// use kitelab::buildkite::types::OrganizationRole;
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let member = bk.organization("acme").member("018c6030-b459-45b2-a844-951f0fc8a4e7");
+    /// member.update().role(OrganizationRole::Admin).send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn member(&self, user_uuid: impl Into<String>) -> Member {
+        Member {
+            org: self.clone(),
+            uuid: user_uuid.into(),
+        }
+    }
+
+    /// The organization's pending invitations, newest first.
+    pub fn invitations(&self) -> List<InvitationsQuery> {
+        List::new(InvitationsQuery { org: self.clone() }, self.bk.per_page())
+    }
+
+    /// An invitation, by UUID, in any state.
+    pub fn invitation(&self, uuid: impl Into<String>) -> Invitation {
+        Invitation {
+            org: self.clone(),
+            uuid: uuid.into(),
+        }
+    }
+
+    /// Starts inviting people by email.
+    ///
+    /// ```no_run
+    /// use kitelab::buildkite::types::TeamMemberRole;
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let sent = bk
+    ///     .organization("acme")
+    ///     .invite(["ada@example.com", "grace@example.com"])
+    ///     .team("c5e09619-8648-4896-a936-9d0b8b7b3fe9", TeamMemberRole::Member)
+    ///     .send()
+    ///     .await?;
+    /// println!("{} invitations", sent.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn invite<S: Into<String>>(&self, emails: impl IntoIterator<Item = S>) -> Invite {
+        Invite {
+            org: self.clone(),
+            body: types::CreateInvitationsRequest {
+                emails: emails.into_iter().map(Into::into).collect(),
+                role: None,
+                sso_mode: None,
+                teams: Vec::new(),
+            },
+        }
+    }
+
+    /// The organization's audit log, newest first (Enterprise; administrators only).
+    pub fn audit_events(&self) -> List<AuditEventsQuery> {
+        List::new(AuditEventsQuery { org: self.clone() }, self.bk.per_page())
+    }
+
+    /// One audit event, by UUID.
+    pub async fn audit_event(&self, uuid: &str) -> Result<types::AuditEvent> {
+        let org = self.checked_slug()?;
+        let uuid = segment("the audit event UUID", uuid)?;
+        let op = self
+            .bk
+            .api()
+            .get_audit_event()
+            .org_slug(org)
+            .event_uuid(uuid);
+        Ok(call("get_audit_event", op.send()).await?.into_inner())
+    }
+
+    fn checked_slug(&self) -> Result<&str> {
+        segment("the organization slug", &self.slug)
+    }
+}
+
+/// A member of an organization: `org.member(user_uuid)`.
+#[derive(Debug, Clone)]
+pub struct Member {
+    org: Organization,
+    uuid: String,
+}
+
+macro_rules! member_op {
+    ($member:expr, $method:ident) => {{
+        let m = $member;
+        let org = m.org.checked_slug()?;
+        let uuid = segment("the user UUID", &m.uuid)?;
+        m.org.bk.api().$method().org_slug(org).user_uuid(uuid)
+    }};
+}
+
+impl Member {
+    /// The member's user UUID.
+    pub fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    /// Fetches the membership: name, email, role and SSO mode.
+    pub async fn get(&self) -> Result<types::OrganizationMember> {
+        let op = member_op!(self, get_organization_member);
+        Ok(call("get_organization_member", op.send())
+            .await?
+            .into_inner())
+    }
+
+    /// Starts changing the member's role or SSO mode.
+    pub fn update(&self) -> UpdateMember {
+        UpdateMember {
+            member: self.clone(),
+            body: types::UpdateOrganizationMemberRequest::default(),
+        }
+    }
+
+    /// Removes the member from the organization.
+    pub async fn remove(&self) -> Result<()> {
+        let op = member_op!(self, remove_organization_member);
+        call("remove_organization_member", op.send()).await?;
+        Ok(())
+    }
+}
+
+/// Changes a member: `member.update()`, changes, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is updated until `.send()`"]
+pub struct UpdateMember {
+    member: Member,
+    body: types::UpdateOrganizationMemberRequest,
+}
+
+impl UpdateMember {
+    /// Administrator or member.
+    pub fn role(mut self, role: types::OrganizationRole) -> Self {
+        self.body.role = Some(role);
+        self
+    }
+
+    /// Whether the member must sign in with SSO.
+    pub fn sso_mode(mut self, mode: types::SsoMode) -> Self {
+        self.body.sso_mode = Some(mode);
+        self
+    }
+
+    /// Updates the member and returns the membership.
+    pub async fn send(self) -> Result<types::OrganizationMember> {
+        let op = member_op!(&self.member, update_organization_member).body(self.body);
+        Ok(call("update_organization_member", op.send())
+            .await?
+            .into_inner())
+    }
+}
+
+/// An invitation to an organization: `org.invitation(uuid)`.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    org: Organization,
+    uuid: String,
+}
+
+macro_rules! invitation_op {
+    ($invitation:expr, $method:ident) => {{
+        let i = $invitation;
+        let org = i.org.checked_slug()?;
+        let uuid = segment("the invitation UUID", &i.uuid)?;
+        i.org.bk.api().$method().org_slug(org).invitation_uuid(uuid)
+    }};
+}
+
+impl Invitation {
+    /// The invitation's UUID.
+    pub fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    /// Fetches the invitation, in any state.
+    pub async fn get(&self) -> Result<types::Invitation> {
+        let op = invitation_op!(self, get_invitation);
+        Ok(call("get_invitation", op.send()).await?.into_inner())
+    }
+
+    /// Revokes a pending invitation.
+    pub async fn revoke(&self) -> Result<()> {
+        let op = invitation_op!(self, revoke_invitation);
+        call("revoke_invitation", op.send()).await?;
+        Ok(())
+    }
+}
+
+/// Invites people: `org.invite(emails)`, options, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nobody is invited until `.send()`"]
+pub struct Invite {
+    org: Organization,
+    body: types::CreateInvitationsRequest,
+}
+
+impl Invite {
+    /// The invitees' organization role (Buildkite's default: member).
+    pub fn role(mut self, role: types::OrganizationRole) -> Self {
+        self.body.role = Some(role);
+        self
+    }
+
+    /// Whether the invitees must sign in with SSO (required when the organization has SSO).
+    pub fn sso_mode(mut self, mode: types::SsoMode) -> Self {
+        self.body.sso_mode = Some(mode);
+        self
+    }
+
+    /// Puts the invitees in this team (by UUID) with this role (call once per team).
+    pub fn team(mut self, team_uuid: impl Into<String>, role: types::TeamMemberRole) -> Self {
+        self.body.teams.push(types::InvitationTeamAssignment {
+            id: team_uuid.into(),
+            role,
+        });
+        self
+    }
+
+    /// Sends the invitations and returns them. No email, an email without `@`, or a team
+    /// given twice fails with [`Error::InvalidInput`] before anything is sent.
+    pub async fn send(self) -> Result<Vec<types::Invitation>> {
+        if self.body.emails.is_empty() {
+            return Err(Error::invalid("an invitation needs at least one email"));
+        }
+        if let Some(bad) = self.body.emails.iter().find(|e| !e.contains('@')) {
+            return Err(Error::invalid(format!("{bad:?} is not an email address")));
+        }
+        for (i, team) in self.body.teams.iter().enumerate() {
+            segment("the team UUID", &team.id)?;
+            if self.body.teams[..i].iter().any(|t| t.id == team.id) {
+                return Err(Error::invalid(format!(
+                    "team {} is given twice: one role per team",
+                    team.id
+                )));
+            }
+        }
+        let org = self.org.checked_slug()?;
+        let op = self
+            .org
+            .bk
+            .api()
+            .create_invitations()
+            .org_slug(org)
+            .body(self.body);
+        Ok(call("create_invitations", op.send()).await?.into_inner())
+    }
+}
+
+/// An organization's members: `org.members()`.
+#[derive(Debug, Clone)]
+pub struct MembersQuery {
+    org: Organization,
+}
+
+impl crate::pagination::sealed::Sealed for MembersQuery {}
+
+impl ListQuery for MembersQuery {
+    type Item = types::OrganizationMember;
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let op = self
+            .org
+            .bk
+            .api()
+            .list_organization_members()
+            .org_slug(self.org.checked_slug()?)
+            .page(at.page())
+            .per_page(at.per_page());
+        Ok(at.page_of(call("list_organization_members", op.send()).await?))
+    }
+}
+
+/// Defines a cursor-paginated organization list (`{"items": [...], "links": {...}}`), read by
+/// following each page's `next` link.
+macro_rules! cursor_list {
+    ($(#[$doc:meta])* $query:ident => $item:ty, $method:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $query {
+            org: Organization,
+        }
+
+        impl crate::pagination::sealed::Sealed for $query {}
+
+        impl ListQuery for $query {
+            type Item = $item;
+
+            fn follows_links(&self) -> bool {
+                true
+            }
+
+            async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+                let mut op = self
+                    .org
+                    .bk
+                    .api()
+                    .$method()
+                    .org_slug(self.org.checked_slug()?)
+                    .per_page(at.per_page());
+                // The first page has no cursor; later ones carry the `after` of the `next` link.
+                if let Some(after) = at.param("after") {
+                    op = op.after(after.to_owned());
+                }
+                let response = call(stringify!($method), op.send()).await?;
+                let headers = response.headers().clone();
+                let body = response.into_inner();
+                Ok(Page::with_body_next(
+                    body.items,
+                    headers,
+                    body.links.next.as_deref(),
+                ))
+            }
+        }
+    };
+}
+
+cursor_list!(
+    /// An organization's pending invitations: `org.invitations()`.
+    InvitationsQuery => types::Invitation, list_invitations
+);
+
+cursor_list!(
+    /// An organization's audit log: `org.audit_events()`.
+    AuditEventsQuery => types::AuditEvent, list_audit_events
+);
