@@ -2,8 +2,8 @@
 //! created, appended to, deleted), teams (and one team's settings, members and pipelines), the account (user, access token, meta, emojis),
 //! creating and updating pipelines, unblocking, getting and reprioritizing jobs, retrying a
 //! build's failed jobs, deleting artifacts, clusters with their queues, agent tokens and
-//! secrets, pausing agents, a job's environment as text, build schedules, and the
-//! organization's rate limit. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
+//! secrets, pausing agents, a job's environment as text, build schedules, the organization's
+//! rate limit, members, invitations and audit log. Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the
 //! typed result decoded from the docs' examples, and the failure paths.
 
 use futures_util::TryStreamExt;

@@ -58,11 +58,12 @@
 //! - **Handles** per resource read like the domain (`bk.pipeline(org, slug).build(42)`,
 //!   `gl.project("group/project").pipeline(7)`); their methods are the verbs. Operations with
 //!   options are builders that end in `.send()`. Beyond builds, jobs, pipelines and their
-//!   artifacts and logs: Buildkite agents, annotations, clusters with their queues and agent
-//!   tokens, and teams; GitLab CI/CD variables (project, group, instance), schedules, trigger
-//!   tokens, environments, deployments and runners. `COVERAGE.md` maps every operation of
-//!   both APIs to its method, and the rest are one call away on [`Buildkite::api`] and
-//!   [`GitLab::api`].
+//!   artifacts and logs: Buildkite agents, annotations, build schedules, clusters (queues,
+//!   agent tokens, secrets), teams, members, invitations and the audit log; GitLab CI/CD
+//!   variables (project, group, instance), schedules, trigger tokens, environments,
+//!   deployments, runners, CI Lint, commit statuses, secure files, job token access, resource
+//!   groups and merge request pipelines. `COVERAGE.md` maps every operation of both APIs to its
+//!   method, and the rest are one call away on [`Buildkite::api`] and [`GitLab::api`].
 //! - **Lists** are [`List`]s: `.stream()` for items, `.pages()` for [`Page`]s with their headers,
 //!   `.page(n)` for one page; see [`pagination`].
 //! - **Downloads** (artifacts, logs, traces) are a [`Download`]: streamed, or written to a file
