@@ -144,7 +144,9 @@ pub(crate) async fn call_with_query<T>(
     }
 }
 
-/// Checks a path segment supplied by the caller (an organization slug, a project path, a key).
+/// Checks a value the caller must supply, a path segment (an organization slug, a project path,
+/// a key) or a required text (a name, a cronline): an empty or blank one fails with
+/// [`Error::InvalidInput`] saying "`what` is empty" before anything is sent.
 pub(crate) fn segment<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     if value.trim().is_empty() {
         return Err(Error::invalid(format!("{what} is empty")));

@@ -534,6 +534,36 @@ impl<Q: ListQuery> List<Q> {
     }
 }
 
+/// Defines a list whose fetch is one generated operation on a handle, page by page:
+/// `simple_list!(/// docs  TriggersQuery { project: Project } => types::Trigger,
+/// |p| <the generated builder, from handle `p`>, "operation")`. The builder expression may use
+/// `?`.
+macro_rules! simple_list {
+    ($(#[$doc:meta])* $query:ident { $field:ident: $handle:ty } => $item:ty, |$q:ident| $op:expr, $name:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $query {
+            $field: $handle,
+        }
+
+        impl $crate::pagination::sealed::Sealed for $query {}
+
+        impl $crate::pagination::ListQuery for $query {
+            type Item = $item;
+
+            async fn fetch(
+                self,
+                at: $crate::pagination::PageAt,
+            ) -> $crate::Result<$crate::Page<Self::Item>> {
+                let $q = &self.$field;
+                let op = $op.page(at.page()).per_page(at.per_page());
+                Ok(at.page_of($crate::call($name, op.send()).await?))
+            }
+        }
+    };
+}
+pub(crate) use simple_list;
+
 /// How many pages a pipelined list fetches ahead of its reader (three keep two cores decoding
 /// while the next answer is on its way; see `cargo xtask bench`).
 const PREFETCH_DEPTH: usize = 3;
@@ -760,10 +790,15 @@ fn chained<Q: ListQuery>(
         .boxed()
 }
 
-/// A `next` link for a log line, without its query (which may carry a token).
-fn redact_link(link: Option<&Url>) -> String {
-    link.map(|l| format!("{}{}", l.origin().ascii_serialization(), l.path()))
-        .unwrap_or_default()
+/// Turns a generated response of a cursor list (`{"items": [...], "links": {"next": ...}}`)
+/// into a [`Page`], with `split` taking the items and the next link out of the body.
+pub(crate) fn cursor_page<B, T>(
+    response: kitelab_api::ResponseValue<B>,
+    split: impl FnOnce(B) -> (Vec<T>, Option<String>),
+) -> Page<T> {
+    let headers = response.headers().clone();
+    let (items, next) = split(response.into_inner());
+    Page::with_body_next(items, headers, next.as_deref())
 }
 
 /// Turns a generated response of items into a [`Page`].
@@ -792,15 +827,16 @@ fn next_request<T>(
     follows_links: bool,
 ) -> Option<PageRequest> {
     if follows_links {
-        let next = page.links.next.as_ref()?;
+        let next_link = page.links.next.as_ref()?;
         let next = PageRequest::Link(
-            next.query_pairs()
+            next_link
+                .query_pairs()
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
         );
         if next == *request {
             tracing::warn!(
-                next = %redact_link(page.links.next.as_ref()),
+                next = %kitelab_api::redact_url(next_link),
                 "the list ends: the service named the page it just served as the next one"
             );
             return None;

@@ -4,7 +4,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::{Build, Job};
-use crate::pagination::{ListQuery, PageAt};
+use crate::pagination::{simple_list, ListQuery, PageAt};
 use crate::{call, segment, Error, List, Page, Result};
 
 impl Build {
@@ -178,11 +178,9 @@ impl CreateAnnotation {
     /// outside 1 to 10 fails with [`Error::InvalidInput`] before anything is sent.
     pub async fn send(self) -> Result<types::Annotation> {
         let Self { on, body } = self;
-        if body.body.is_empty() {
-            return Err(Error::invalid("the annotation body is empty"));
-        }
-        if body.context.as_deref().is_some_and(|c| c.trim().is_empty()) {
-            return Err(Error::invalid("the annotation context is empty"));
+        segment("the annotation body", &body.body)?;
+        if let Some(context) = &body.context {
+            segment("the annotation context", context)?;
         }
         if let Some(priority) = body.priority.filter(|p| !(1..=10).contains(p)) {
             return Err(Error::invalid(format!(
@@ -223,35 +221,23 @@ impl CreateAnnotation {
     }
 }
 
-/// A job's annotations: `job.annotations()`.
-#[derive(Debug, Clone)]
-pub struct JobAnnotationsQuery {
-    job: Job,
-}
-
-impl crate::pagination::sealed::Sealed for JobAnnotationsQuery {}
-
-impl ListQuery for JobAnnotationsQuery {
-    type Item = types::Annotation;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let (org, slug, id) = self.job.ids()?;
-        let op = self
-            .job
-            .build
+simple_list!(
+    /// A job's annotations: `job.annotations()`.
+    JobAnnotationsQuery { job: Job } => types::Annotation,
+    |j| {
+        let (org, slug, id) = j.ids()?;
+        j.build
             .pipeline
             .bk
             .api()
             .list_job_annotations()
             .org_slug(org)
             .pipeline_slug(slug)
-            .build_number(self.job.build.number)
+            .build_number(j.build.number)
             .job_id(id)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_job_annotations", op.send()).await?))
-    }
-}
+    },
+    "list_job_annotations"
+);
 
 /// A build's annotations: `build.annotations()`. Set filters with the methods of
 /// [`List<AnnotationsQuery>`](List#impl-List<AnnotationsQuery>).

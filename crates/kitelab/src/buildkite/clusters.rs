@@ -5,8 +5,8 @@ use kitelab_api::buildkite::types;
 use kitelab_api::Timestamp;
 
 use super::Organization;
-use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, Error, List, Page, Result};
+use crate::pagination::simple_list;
+use crate::{call, segment, Error, List, Result};
 
 /// Clusters.
 impl Organization {
@@ -78,7 +78,7 @@ impl Cluster {
 
     fn ids(&self) -> Result<(&str, &str)> {
         Ok((
-            segment("the organization slug", &self.org.slug)?,
+            self.org.checked_slug()?,
             segment("the cluster id", &self.id)?,
         ))
     }
@@ -269,10 +269,8 @@ impl CreateCluster {
     /// Creates the cluster and returns it. An empty name fails with [`Error::InvalidInput`]
     /// before anything is sent.
     pub async fn send(self) -> Result<types::Cluster> {
-        let org = segment("the organization slug", &self.org.slug)?;
-        if self.body.name.trim().is_empty() {
-            return Err(Error::invalid("the cluster name is empty"));
-        }
+        let org = self.org.checked_slug()?;
+        segment("the cluster name", &self.body.name)?;
         let op = self
             .org
             .bk
@@ -523,9 +521,7 @@ impl CreateClusterToken {
     /// Creates the token and returns it, value included (shown this once). An empty
     /// description fails with [`Error::InvalidInput`] before anything is sent.
     pub async fn send(self) -> Result<types::ClusterToken> {
-        if self.body.description.trim().is_empty() {
-            return Err(Error::invalid("the token description is empty"));
-        }
+        segment("the token description", &self.body.description)?;
         let op = cluster_op!(&self.cluster, create_cluster_token).body(self.body);
         Ok(call("create_cluster_token", op.send()).await?.into_inner())
     }
@@ -674,84 +670,30 @@ impl UpdateClusterSecret {
     }
 }
 
-/// A cluster's secrets: `cluster.secrets()`.
-#[derive(Debug, Clone)]
-pub struct ClusterSecretsQuery {
-    cluster: Cluster,
-}
+simple_list!(
+    /// A cluster's secrets: `cluster.secrets()`.
+    ClusterSecretsQuery { cluster: Cluster } => types::ClusterSecret,
+    |c| cluster_op!(c, list_cluster_secrets),
+    "list_cluster_secrets"
+);
 
-impl crate::pagination::sealed::Sealed for ClusterSecretsQuery {}
+simple_list!(
+    /// An organization's clusters: `org.clusters()`.
+    ClustersQuery { org: Organization } => types::Cluster,
+    |o| o.bk.api().list_clusters().org_slug(o.checked_slug()?),
+    "list_clusters"
+);
 
-impl ListQuery for ClusterSecretsQuery {
-    type Item = types::ClusterSecret;
+simple_list!(
+    /// A cluster's queues: `cluster.queues()`.
+    ClusterQueuesQuery { cluster: Cluster } => types::ClusterQueue,
+    |c| cluster_op!(c, list_cluster_queues),
+    "list_cluster_queues"
+);
 
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let op = cluster_op!(&self.cluster, list_cluster_secrets)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_cluster_secrets", op.send()).await?))
-    }
-}
-
-/// An organization's clusters: `org.clusters()`.
-#[derive(Debug, Clone)]
-pub struct ClustersQuery {
-    org: Organization,
-}
-
-impl crate::pagination::sealed::Sealed for ClustersQuery {}
-
-impl ListQuery for ClustersQuery {
-    type Item = types::Cluster;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let org = segment("the organization slug", &self.org.slug)?;
-        let op = self
-            .org
-            .bk
-            .api()
-            .list_clusters()
-            .org_slug(org)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_clusters", op.send()).await?))
-    }
-}
-
-/// A cluster's queues: `cluster.queues()`.
-#[derive(Debug, Clone)]
-pub struct ClusterQueuesQuery {
-    cluster: Cluster,
-}
-
-impl crate::pagination::sealed::Sealed for ClusterQueuesQuery {}
-
-impl ListQuery for ClusterQueuesQuery {
-    type Item = types::ClusterQueue;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let op = cluster_op!(&self.cluster, list_cluster_queues)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_cluster_queues", op.send()).await?))
-    }
-}
-
-/// A cluster's agent tokens: `cluster.tokens()`.
-#[derive(Debug, Clone)]
-pub struct ClusterTokensQuery {
-    cluster: Cluster,
-}
-
-impl crate::pagination::sealed::Sealed for ClusterTokensQuery {}
-
-impl ListQuery for ClusterTokensQuery {
-    type Item = types::ClusterToken;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let op = cluster_op!(&self.cluster, list_cluster_tokens)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_cluster_tokens", op.send()).await?))
-    }
-}
+simple_list!(
+    /// A cluster's agent tokens: `cluster.tokens()`.
+    ClusterTokensQuery { cluster: Cluster } => types::ClusterToken,
+    |c| cluster_op!(c, list_cluster_tokens),
+    "list_cluster_tokens"
+);

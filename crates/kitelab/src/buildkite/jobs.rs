@@ -3,7 +3,7 @@
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
-use crate::pagination::{ListQuery, PageAt};
+use crate::pagination::{cursor_page, ListQuery, PageAt};
 use crate::Page;
 
 use super::{Artifact, ArtifactsQuery, Build};
@@ -20,8 +20,7 @@ pub struct Job {
 macro_rules! job_op {
     ($job:expr, $method:ident) => {{
         let job = $job;
-        let (org, slug) = job.build.pipeline.ids()?;
-        let id = segment("the job id", &job.id)?;
+        let (org, slug, id) = job.ids()?;
         job.build
             .pipeline
             .bk
@@ -258,12 +257,6 @@ impl ListQuery for BuildJobsQuery {
             op = op.step_key(v.clone());
         }
         let response = call("list_jobs", op.send()).await?;
-        let headers = response.headers().clone();
-        let body = response.into_inner();
-        Ok(Page::with_body_next(
-            body.items,
-            headers,
-            body.links.next.as_deref(),
-        ))
+        Ok(cursor_page(response, |body| (body.items, body.links.next)))
     }
 }

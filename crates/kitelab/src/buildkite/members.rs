@@ -4,7 +4,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::Organization;
-use crate::pagination::{ListQuery, PageAt};
+use crate::pagination::{cursor_page, simple_list, ListQuery, PageAt};
 use crate::{call, segment, Error, List, Page, Result};
 
 /// Members, invitations and audit events.
@@ -87,10 +87,6 @@ impl Organization {
             .org_slug(org)
             .event_uuid(uuid);
         Ok(call("get_audit_event", op.send()).await?.into_inner())
-    }
-
-    fn checked_slug(&self) -> Result<&str> {
-        segment("the organization slug", &self.slug)
     }
 }
 
@@ -266,29 +262,12 @@ impl Invite {
     }
 }
 
-/// An organization's members: `org.members()`.
-#[derive(Debug, Clone)]
-pub struct MembersQuery {
-    org: Organization,
-}
-
-impl crate::pagination::sealed::Sealed for MembersQuery {}
-
-impl ListQuery for MembersQuery {
-    type Item = types::OrganizationMember;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let op = self
-            .org
-            .bk
-            .api()
-            .list_organization_members()
-            .org_slug(self.org.checked_slug()?)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_organization_members", op.send()).await?))
-    }
-}
+simple_list!(
+    /// An organization's members: `org.members()`.
+    MembersQuery { org: Organization } => types::OrganizationMember,
+    |o| o.bk.api().list_organization_members().org_slug(o.checked_slug()?),
+    "list_organization_members"
+);
 
 /// Defines a cursor-paginated organization list (`{"items": [...], "links": {...}}`), read by
 /// following each page's `next` link.
@@ -322,13 +301,7 @@ macro_rules! cursor_list {
                     op = op.after(after.to_owned());
                 }
                 let response = call(stringify!($method), op.send()).await?;
-                let headers = response.headers().clone();
-                let body = response.into_inner();
-                Ok(Page::with_body_next(
-                    body.items,
-                    headers,
-                    body.links.next.as_deref(),
-                ))
+                Ok(cursor_page(response, |body| (body.items, body.links.next)))
             }
         }
     };

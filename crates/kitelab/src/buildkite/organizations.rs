@@ -24,6 +24,11 @@ impl Organization {
         &self.slug
     }
 
+    /// The slug, checked: an empty one fails before anything is sent.
+    pub(crate) fn checked_slug(&self) -> Result<&str> {
+        segment("the organization slug", &self.slug)
+    }
+
     /// Fetches the organization.
     pub async fn get(&self) -> Result<types::Organization> {
         let slug = segment("the organization slug", &self.slug)?;

@@ -4,8 +4,8 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::Pipeline;
-use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, Error, List, Page, Result};
+use crate::pagination::simple_list;
+use crate::{call, segment, List, Result};
 
 /// Scheduled builds.
 impl Pipeline {
@@ -158,14 +158,6 @@ macro_rules! schedule_fields {
     };
 }
 
-/// Checks a cronline: not empty.
-fn checked_cronline(cronline: &str) -> Result<()> {
-    if cronline.trim().is_empty() {
-        return Err(Error::invalid("the schedule's cronline is empty"));
-    }
-    Ok(())
-}
-
 /// Creates a build schedule: `pipeline.create_schedule(cronline)`, options, then
 /// [`send`](Self::send).
 #[derive(Debug, Clone)]
@@ -179,9 +171,9 @@ impl CreateSchedule {
     schedule_fields!();
 
     /// Creates the schedule and returns it. An empty cronline fails with
-    /// [`Error::InvalidInput`] before anything is sent; Buildkite checks the rest.
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent; Buildkite checks the rest.
     pub async fn send(self) -> Result<types::PipelineSchedule> {
-        checked_cronline(&self.body.cronline)?;
+        segment("the schedule's cronline", &self.body.cronline)?;
         let (org, slug) = self.pipeline.ids()?;
         let op = self
             .pipeline
@@ -215,10 +207,10 @@ impl UpdateSchedule {
     }
 
     /// Updates the schedule and returns it. An empty cronline fails with
-    /// [`Error::InvalidInput`] before anything is sent.
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent.
     pub async fn send(self) -> Result<types::PipelineSchedule> {
         if let Some(cronline) = &self.body.cronline {
-            checked_cronline(cronline)?;
+            segment("the schedule's cronline", cronline)?;
         }
         let op = schedule_op!(&self.schedule, update_pipeline_schedule).body(self.body);
         Ok(call("update_pipeline_schedule", op.send())
@@ -227,28 +219,15 @@ impl UpdateSchedule {
     }
 }
 
-/// A pipeline's build schedules: `pipeline.schedules()`.
-#[derive(Debug, Clone)]
-pub struct SchedulesQuery {
-    pipeline: Pipeline,
-}
-
-impl crate::pagination::sealed::Sealed for SchedulesQuery {}
-
-impl ListQuery for SchedulesQuery {
-    type Item = types::PipelineSchedule;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let (org, slug) = self.pipeline.ids()?;
-        let op = self
-            .pipeline
-            .bk
-            .api()
+simple_list!(
+    /// A pipeline's build schedules: `pipeline.schedules()`.
+    SchedulesQuery { pipeline: Pipeline } => types::PipelineSchedule,
+    |p| {
+        let (org, slug) = p.ids()?;
+        p.bk.api()
             .list_pipeline_schedules()
             .org_slug(org)
             .pipeline_slug(slug)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_pipeline_schedules", op.send()).await?))
-    }
-}
+    },
+    "list_pipeline_schedules"
+);

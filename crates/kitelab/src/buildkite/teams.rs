@@ -4,7 +4,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::{Buildkite, Organization};
-use crate::pagination::{ListQuery, PageAt};
+use crate::pagination::{simple_list, ListQuery, PageAt};
 use crate::{call, segment, List, Page, Result};
 
 impl Organization {
@@ -299,40 +299,16 @@ impl UpdateTeam {
     }
 }
 
-/// A team's members: `team.members()`.
-#[derive(Debug, Clone)]
-pub struct TeamMembersQuery {
-    team: Team,
-}
+simple_list!(
+    /// A team's members: `team.members()`.
+    TeamMembersQuery { team: Team } => types::TeamMember,
+    |t| team_op!(t, list_team_members),
+    "list_team_members"
+);
 
-impl crate::pagination::sealed::Sealed for TeamMembersQuery {}
-
-impl ListQuery for TeamMembersQuery {
-    type Item = types::TeamMember;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let op = team_op!(&self.team, list_team_members)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_team_members", op.send()).await?))
-    }
-}
-
-/// The pipelines a team can reach: `team.pipelines()`.
-#[derive(Debug, Clone)]
-pub struct TeamPipelinesQuery {
-    team: Team,
-}
-
-impl crate::pagination::sealed::Sealed for TeamPipelinesQuery {}
-
-impl ListQuery for TeamPipelinesQuery {
-    type Item = types::TeamPipeline;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let op = team_op!(&self.team, list_team_pipelines)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_team_pipelines", op.send()).await?))
-    }
-}
+simple_list!(
+    /// The pipelines a team can reach: `team.pipelines()`.
+    TeamPipelinesQuery { team: Team } => types::TeamPipeline,
+    |t| team_op!(t, list_team_pipelines),
+    "list_team_pipelines"
+);

@@ -130,9 +130,7 @@ impl LintContent {
     /// Checks the configuration. An empty one fails with [`Error::InvalidInput`] before
     /// anything is sent; an invalid one is a result with `valid: false`, not an error.
     pub async fn send(self) -> Result<types::LintResult> {
-        if self.body.content.trim().is_empty() {
-            return Err(Error::invalid("the CI/CD configuration to check is empty"));
-        }
+        segment("the CI/CD configuration to check", &self.body.content)?;
         let op = self
             .project
             .gl

@@ -206,9 +206,7 @@ impl CreateDeployment {
             ("the deployed SHA", &self.body.sha),
             ("the deployed ref", &self.body.ref_),
         ] {
-            if value.trim().is_empty() {
-                return Err(Error::invalid(format!("{what} is empty")));
-            }
+            segment(what, value)?;
         }
         let op = self
             .project

@@ -250,9 +250,7 @@ impl CreateEnvironment {
     /// [`Error::InvalidInput`] before anything is sent.
     pub async fn send(self) -> Result<types::Environment> {
         let id = self.project.id.checked()?;
-        if self.body.name.trim().is_empty() {
-            return Err(Error::invalid("the environment name is empty"));
-        }
+        segment("the environment name", &self.body.name)?;
         let op = self
             .project
             .gl

@@ -60,9 +60,7 @@ impl Pipeline {
     /// before anything is sent.
     pub async fn set_name(&self, name: impl Into<String>) -> Result<types::Pipeline> {
         let name = name.into();
-        if name.trim().is_empty() {
-            return Err(crate::Error::invalid("the pipeline name is empty"));
-        }
+        crate::segment("the pipeline name", &name)?;
         let body = types::UpdatePipelineMetadataRequest { name };
         let op = pipeline_op!(self, update_pipeline_metadata).body(body);
         Ok(call("update_pipeline_metadata", op.send())

@@ -6,8 +6,8 @@ use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
 use super::Project;
-use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, List, Page, Result};
+use crate::pagination::simple_list;
+use crate::{call, segment, List, Result};
 
 /// Job token access, resource groups and merge requests.
 impl Project {
@@ -249,29 +249,6 @@ impl MergeRequest {
             .await?
             .into_inner())
     }
-}
-
-/// Defines a list whose fetch is one generated operation on a handle, with page and per-page.
-macro_rules! simple_list {
-    ($(#[$doc:meta])* $query:ident { $field:ident: $handle:ty } => $item:ty, |$q:ident| $op:expr, $name:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone)]
-        pub struct $query {
-            $field: $handle,
-        }
-
-        impl crate::pagination::sealed::Sealed for $query {}
-
-        impl ListQuery for $query {
-            type Item = $item;
-
-            async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-                let $q = &self.$field;
-                let op = $op.page(at.page()).per_page(at.per_page());
-                Ok(at.page_of(call($name, op.send()).await?))
-            }
-        }
-    };
 }
 
 simple_list!(

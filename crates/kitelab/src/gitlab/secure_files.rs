@@ -8,9 +8,9 @@ use kitelab_api::gitlab::types;
 use reqwest::multipart::Form;
 
 use super::Project;
-use crate::pagination::{ListQuery, PageAt};
+use crate::pagination::simple_list;
 use crate::upload::{file_part, post_multipart};
-use crate::{call, segment, Download, List, Page, Result};
+use crate::{call, segment, Download, List, Result};
 
 impl Project {
     /// The project's secure files (their details; not their content).
@@ -157,26 +157,9 @@ impl SecureFile {
     }
 }
 
-/// A project's secure files: `project.secure_files()`.
-#[derive(Debug, Clone)]
-pub struct SecureFilesQuery {
-    project: Project,
-}
-
-impl crate::pagination::sealed::Sealed for SecureFilesQuery {}
-
-impl ListQuery for SecureFilesQuery {
-    type Item = types::SecureFile;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let op = self
-            .project
-            .gl
-            .api()
-            .list_secure_files()
-            .id(self.project.id.checked()?)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_secure_files", op.send()).await?))
-    }
-}
+simple_list!(
+    /// A project's secure files: `project.secure_files()`.
+    SecureFilesQuery { project: Project } => types::SecureFile,
+    |p| p.gl.api().list_secure_files().id(p.id.checked()?),
+    "list_secure_files"
+);

@@ -6,8 +6,8 @@ use kitelab_api::gitlab::types;
 use kitelab_api::Timestamp;
 
 use super::Project;
-use crate::pagination::{ListQuery, PageAt};
-use crate::{call, List, Page, Result};
+use crate::pagination::simple_list;
+use crate::{call, List, Result};
 
 /// Trigger tokens.
 impl Project {
@@ -162,26 +162,9 @@ impl UpdateTrigger {
     }
 }
 
-/// A project's trigger tokens: `project.triggers()`.
-#[derive(Debug, Clone)]
-pub struct TriggersQuery {
-    project: Project,
-}
-
-impl crate::pagination::sealed::Sealed for TriggersQuery {}
-
-impl ListQuery for TriggersQuery {
-    type Item = types::Trigger;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let op = self
-            .project
-            .gl
-            .api()
-            .list_triggers()
-            .id(self.project.id.checked()?)
-            .page(at.page())
-            .per_page(at.per_page());
-        Ok(at.page_of(call("list_triggers", op.send()).await?))
-    }
-}
+simple_list!(
+    /// A project's trigger tokens: `project.triggers()`.
+    TriggersQuery { project: Project } => types::Trigger,
+    |p| p.gl.api().list_triggers().id(p.id.checked()?),
+    "list_triggers"
+);

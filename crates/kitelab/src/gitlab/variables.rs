@@ -376,12 +376,47 @@ pub struct CreateVariable {
     body: types::CreateVariableRequest,
 }
 
+/// The settings a variable is created with and can change to, for both builders.
+macro_rules! variable_settings {
+    () => {
+        /// The description.
+        pub fn description(mut self, description: impl Into<String>) -> Self {
+            self.body.description = Some(description.into());
+            self
+        }
+
+        /// Masks the value in job logs, or not (`false` for a new variable); the value must
+        /// meet GitLab's masking rules.
+        pub fn masked(mut self, masked: bool) -> Self {
+            self.body.masked = Some(masked);
+            self
+        }
+
+        /// Exports the variable only to pipelines of protected branches and tags, or to all
+        /// (all for a new variable).
+        pub fn protected(mut self, protected: bool) -> Self {
+            self.body.protected = Some(protected);
+            self
+        }
+
+        /// Uses the value as is, without expanding `$OTHER` variables in it, or expands them
+        /// (expands for a new variable).
+        pub fn raw(mut self, raw: bool) -> Self {
+            self.body.raw = Some(raw);
+            self
+        }
+
+        /// `env_var` (for a new variable) or `file`: the job sees a path to a file holding the
+        /// value.
+        pub fn variable_type(mut self, variable_type: types::VariableType) -> Self {
+            self.body.variable_type = Some(variable_type);
+            self
+        }
+    };
+}
+
 impl CreateVariable {
-    /// A description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.body.description = Some(description.into());
-        self
-    }
+    variable_settings!();
 
     /// The environments the variable is for: `production`, `review/*` (default `*`, all;
     /// Premium or Ultimate for groups; instance variables have none).
@@ -390,34 +425,10 @@ impl CreateVariable {
         self
     }
 
-    /// Masks the value in job logs (default `false`); the value must meet GitLab's masking rules.
-    pub fn masked(mut self, masked: bool) -> Self {
-        self.body.masked = Some(masked);
-        self
-    }
-
     /// Masks the value and hides it in the UI and API for good (GitLab 17.4+; default `false`;
     /// not for instance variables).
     pub fn masked_and_hidden(mut self, yes: bool) -> Self {
         self.body.masked_and_hidden = Some(yes);
-        self
-    }
-
-    /// Exports the variable only to pipelines of protected branches and tags (default `false`).
-    pub fn protected(mut self, protected: bool) -> Self {
-        self.body.protected = Some(protected);
-        self
-    }
-
-    /// Uses the value as is, without expanding `$OTHER` variables in it (default `false`).
-    pub fn raw(mut self, raw: bool) -> Self {
-        self.body.raw = Some(raw);
-        self
-    }
-
-    /// `env_var` (the default) or `file`: the job sees a path to a file holding the value.
-    pub fn variable_type(mut self, variable_type: types::VariableType) -> Self {
-        self.body.variable_type = Some(variable_type);
         self
     }
 
@@ -458,15 +469,11 @@ pub struct UpdateVariable {
 }
 
 impl UpdateVariable {
+    variable_settings!();
+
     /// The new value.
     pub fn value(mut self, value: impl Into<String>) -> Self {
         self.body.value = Some(kitelab_api::SecretString::new(value));
-        self
-    }
-
-    /// The new description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.body.description = Some(description.into());
         self
     }
 
@@ -474,30 +481,6 @@ impl UpdateVariable {
     /// [`Variable::environment_scope`] on the handle.) Not for instance variables.
     pub fn environment_scope(mut self, scope: impl Into<String>) -> Self {
         self.body.environment_scope = Some(scope.into());
-        self
-    }
-
-    /// Masks the value in job logs, or stops masking it.
-    pub fn masked(mut self, masked: bool) -> Self {
-        self.body.masked = Some(masked);
-        self
-    }
-
-    /// Exports the variable only to protected refs, or to all.
-    pub fn protected(mut self, protected: bool) -> Self {
-        self.body.protected = Some(protected);
-        self
-    }
-
-    /// Uses the value as is, or expands variables in it.
-    pub fn raw(mut self, raw: bool) -> Self {
-        self.body.raw = Some(raw);
-        self
-    }
-
-    /// Changes the type: `env_var` or `file`.
-    pub fn variable_type(mut self, variable_type: types::VariableType) -> Self {
-        self.body.variable_type = Some(variable_type);
         self
     }
 
