@@ -589,7 +589,7 @@ async fn an_error_carries_the_service_message_status_and_operation_but_no_token(
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
-    assert_eq!(err.operation(), Some("get_build"));
+    assert_eq!(err.operation().map(|o| o.id), Some("getBuild"));
     let Error::Api(api) = &err else {
         panic!("{err:?}")
     };

@@ -210,7 +210,7 @@ async fn a_missing_agent_and_stopping_a_disconnected_one_carry_the_service_messa
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
-    assert_eq!(err.operation(), Some("get_agent"));
+    assert_eq!(err.operation().map(|o| o.id), Some("getAgent"));
     assert_eq!(api_error(&err).message(), "No agent found");
 
     let err = bk
@@ -221,7 +221,7 @@ async fn a_missing_agent_and_stopping_a_disconnected_one_carry_the_service_messa
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
-    assert_eq!(err.operation(), Some("stop_agent"));
+    assert_eq!(err.operation().map(|o| o.id), Some("stopAgent"));
     assert_eq!(api_error(&err).message(), "Can only stop connected agents");
 }
 
@@ -760,7 +760,7 @@ async fn create_a_pipeline_from_a_template_and_see_why_buildkite_refused_it() {
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(422));
-    assert_eq!(err.operation(), Some("create_pipeline"));
+    assert_eq!(err.operation().map(|o| o.id), Some("createPipeline"));
     assert_eq!(
         api_error(&err).message(),
         "Validation Failed: name has already been taken"
@@ -942,7 +942,7 @@ async fn unblocking_a_job_that_is_not_a_block_step_carries_the_service_message()
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
-    assert_eq!(err.operation(), Some("unblock_job"));
+    assert_eq!(err.operation().map(|o| o.id), Some("unblockJob"));
     assert_eq!(
         api_error(&err).message(),
         "This job type cannot be unblocked"
@@ -1215,7 +1215,7 @@ async fn get_and_reprioritize_a_job_retry_failed_jobs_and_delete_an_artifact() {
     let api = api_error(&err);
     assert_eq!(api.status().as_u16(), 400);
     assert!(api.message().starts_with("Invalid states"), "{err}");
-    assert_eq!(api.operation(), "retry_failed_jobs");
+    assert_eq!(api.operation().id, "retryFailedJobs");
     job.artifact("a1").delete().await.expect("deleted");
     for m in [
         &get,

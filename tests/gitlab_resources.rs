@@ -802,7 +802,7 @@ async fn a_key_in_several_scopes_answers_409_until_filter_environment_scope_sele
     let failures = [
         (
             project.variable("DEPLOY_TOKEN").get().await.unwrap_err(),
-            "get_project_variable",
+            "getProjectVariable",
         ),
         (
             project
@@ -812,11 +812,11 @@ async fn a_key_in_several_scopes_answers_409_until_filter_environment_scope_sele
                 .send()
                 .await
                 .unwrap_err(),
-            "update_project_variable",
+            "updateProjectVariable",
         ),
         (
             group.variable("DEPLOY_TOKEN").delete().await.unwrap_err(),
-            "delete_group_variable",
+            "deleteGroupVariable",
         ),
     ];
     for (err, operation) in failures {
@@ -825,7 +825,7 @@ async fn a_key_in_several_scopes_answers_409_until_filter_environment_scope_sele
         };
         assert_eq!(api.status().as_u16(), 409);
         assert_eq!(api.message(), MULTIPLE);
-        assert_eq!(api.operation(), operation);
+        assert_eq!(api.operation().id, operation);
     }
     project
         .variable("DEPLOY_TOKEN")
@@ -981,7 +981,7 @@ async fn download_the_latest_artifacts_of_a_branch_with_a_slash_by_job_name() {
     );
     let err = project.artifacts_by_ref("main", "build").await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
-    assert_eq!(err.operation(), Some("download_ref_artifacts"));
+    assert_eq!(err.operation().map(|o| o.id), Some("downloadRefArtifacts"));
     archive.assert_async().await;
     file.assert_async().await;
     missing.assert_async().await;
@@ -1237,7 +1237,7 @@ async fn stop_stale_environments_and_delete_stopped_review_apps_after_a_dry_run(
         "{}",
         api.message()
     );
-    assert_eq!(api.operation(), "delete_stopped_review_apps");
+    assert_eq!(api.operation().id, "deleteStoppedReviewApps");
     for m in [&stale, &dry_run, &for_real] {
         m.assert_async().await;
     }
@@ -1477,7 +1477,7 @@ async fn record_a_deployment_list_get_finish_approve_and_delete_it() {
     };
     assert_eq!(api.status().as_u16(), 400);
     assert_eq!(api.message(), "You cannot approve your own deployment.");
-    assert_eq!(api.operation(), "approve_deployment");
+    assert_eq!(api.operation().id, "approveDeployment");
     deployment.delete().await.expect("deleted");
     for m in [
         &list,

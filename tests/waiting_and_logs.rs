@@ -483,7 +483,7 @@ async fn five_pages(server: &MockServer) -> Vec<httpmock::Mock<'_>> {
 }
 
 #[tokio::test]
-async fn max_items_fetches_no_page_beyond_the_items_it_needs_even_when_prefetching() {
+async fn max_items_fetches_no_page_beyond_the_items_it_needs() {
     let server = MockServer::start_async().await;
     let pages = five_pages(&server).await;
     let bk = buildkite(&server);
@@ -508,7 +508,7 @@ async fn every_reading_mode_yields_every_item_once_in_order() {
     every_reading_mode().await;
 }
 
-/// Pages fetched ahead run as tasks of their own, on every worker; the order still holds.
+/// On a multi-threaded runtime too, the order holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_reading_mode_yields_every_item_once_in_order_on_worker_threads() {
     every_reading_mode().await;
@@ -523,15 +523,8 @@ async fn every_reading_mode() {
         .collect();
     for (name, list) in [
         (
-            "prefetching (default)",
+            "one page at a time (default)",
             bk.pipeline("acme", "web").builds().per_page(10),
-        ),
-        (
-            "one page at a time",
-            bk.pipeline("acme", "web")
-                .builds()
-                .per_page(10)
-                .prefetch(false),
         ),
         (
             "four at once, the last page known",
@@ -551,7 +544,7 @@ async fn every_reading_mode() {
     }
     let calls: Vec<usize> =
         futures_util::future::join_all(pages.iter().map(|m| m.calls_async())).await;
-    assert_eq!(calls, [3, 3, 3, 3, 3], "each page once per mode");
+    assert_eq!(calls, [2, 2, 2, 2, 2], "each page once per mode");
 }
 
 #[tokio::test]

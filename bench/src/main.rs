@@ -298,14 +298,11 @@ async fn kitelab_builds(url: &str, concurrency: usize) -> u64 {
         .token(TOKEN)
         .build()
         .expect("client");
-    // KITELAB_BENCH_NO_PREFETCH=1: one page at a time, to measure what prefetching gives.
-    let prefetch = std::env::var("KITELAB_BENCH_NO_PREFETCH").is_err();
     let mut stream = bk
         .pipeline(ORG, PIPELINE)
         .builds()
         .per_page(PER_PAGE as u32)
         .concurrency(concurrency)
-        .prefetch(prefetch)
         .stream();
     let mut n = 0u64;
     while let Some(build) = stream.next().await {

@@ -29031,7 +29031,7 @@ Required scope: none (any valid token may inspect itself). Errors: `401` when th
 
 Sends a `GET` request to `/access-token`
 
-```ignore
+```text
 let response = client.get_access_token()
     .send()
     .await;
@@ -29045,7 +29045,7 @@ Required scope: none. Success: `204 No Content`. Errors: `401` when the token is
 
 Sends a `DELETE` request to `/access-token`
 
-```ignore
+```text
 let response = client.revoke_access_token()
     .send()
     .await;
@@ -29076,7 +29076,7 @@ Sends a `GET` request to `/organizations/{org_slug}/clusters/{cluster_id}/agent-
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
-```ignore
+```text
 let response = client.list_agent_images()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -29096,7 +29096,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `body`
-```ignore
+```text
 let response = client.create_agent_image()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -29117,7 +29117,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `image_id`: The agent image's ID (e.g. `abc123def4567`).
-```ignore
+```text
 let response = client.get_agent_image()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -29138,7 +29138,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `image_id`: The agent image's ID (e.g. `abc123def4567`).
-```ignore
+```text
 let response = client.delete_agent_image()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -29182,7 +29182,7 @@ Arguments:
 - `cluster_id`: The cluster's UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_cluster_tokens()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -29204,7 +29204,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `body`
-```ignore
+```text
 let response = client.create_cluster_token()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -29225,7 +29225,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `token_id`: The agent token's UUID.
-```ignore
+```text
 let response = client.get_cluster_token()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -29247,7 +29247,7 @@ Arguments:
 - `cluster_id`: The cluster's UUID.
 - `token_id`: The agent token's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_cluster_token()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -29269,7 +29269,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `token_id`: The agent token's UUID.
-```ignore
+```text
 let response = client.revoke_cluster_token()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -29320,7 +29320,7 @@ Arguments:
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
 - `version`: Filters by exact agent version (e.g. `2.1.0`).
-```ignore
+```text
 let response = client.list_agents()
     .org_slug(org_slug)
     .cluster_queue_id(cluster_queue_id)
@@ -29344,7 +29344,7 @@ Sends a `GET` request to `/organizations/{org_slug}/agents/{agent_id}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `agent_id`: The agent's UUID.
-```ignore
+```text
 let response = client.get_agent()
     .org_slug(org_slug)
     .agent_id(agent_id)
@@ -29364,7 +29364,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `agent_id`: The agent's UUID.
 - `body`
-```ignore
+```text
 let response = client.pause_agent()
     .org_slug(org_slug)
     .agent_id(agent_id)
@@ -29385,7 +29385,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `agent_id`: The agent's UUID.
 - `body`
-```ignore
+```text
 let response = client.resume_agent()
     .org_slug(org_slug)
     .agent_id(agent_id)
@@ -29406,7 +29406,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `agent_id`: The agent's UUID.
 - `body`
-```ignore
+```text
 let response = client.stop_agent()
     .org_slug(org_slug)
     .agent_id(agent_id)
@@ -29454,7 +29454,7 @@ Arguments:
 - `job_id`: The job's UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_organization_job_annotations()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -29478,7 +29478,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
 - `body`
-```ignore
+```text
 let response = client.create_organization_job_annotation()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -29501,7 +29501,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
 - `annotation_uuid`: The annotation's UUID.
-```ignore
+```text
 let response = client.delete_organization_job_annotation()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -29528,7 +29528,7 @@ Arguments:
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
 - `scope`: Which annotations to return (`build` by default, `job`, or `all`).
-```ignore
+```text
 let response = client.list_annotations()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -29554,7 +29554,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `body`
-```ignore
+```text
 let response = client.create_annotation()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -29577,7 +29577,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `annotation_uuid`: The annotation's UUID.
-```ignore
+```text
 let response = client.delete_annotation()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -29602,7 +29602,7 @@ Arguments:
 - `job_id`: The job's UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_job_annotations()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -29628,7 +29628,7 @@ Arguments:
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
 - `body`
-```ignore
+```text
 let response = client.create_job_annotation()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -29653,7 +29653,7 @@ Arguments:
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
 - `annotation_uuid`: The annotation's UUID.
-```ignore
+```text
 let response = client.delete_job_annotation()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -29712,7 +29712,7 @@ impl ClientAnnotationsExt for Client {
 
 ///Files uploaded by agents during a build's jobs.
 pub trait ClientArtifactsExt {
-    #[doc = "List artifacts for a job (organization-scoped)\n\nOrganization-scoped route of `listJobArtifacts`: a paginated list of a job's artifacts.\n\nRequired scope: `read_artifacts`. Errors: `422` for an unknown `state` value; plus the common `401`, `403`, `404` and `429`.\n\nSends a `GET` request to `/organizations/{org_slug}/jobs/{job_id}/artifacts`\n\nArguments:\n- `org_slug`: The organization's slug (e.g. `my-great-org`).\n- `job_id`: The job's UUID.\n- `page`: Page number of a page-paginated list, starting at 1 (default 1).\n- `path`: Only artifacts with this path: an exact path (`logs/app.log`) or a glob with `*` (`logs/*`).\n- `per_page`: Number of items per page (default 30, maximum 100).\n- `state`: Only artifacts in this state. An unknown value answers `422 Unprocessable Entity`.\n```ignore\nlet response = client.list_organization_job_artifacts()\n    .org_slug(org_slug)\n    .job_id(job_id)\n    .page(page)\n    .path(path)\n    .per_page(per_page)\n    .state(state)\n    .send()\n    .await;\n```"]
+    #[doc = "List artifacts for a job (organization-scoped)\n\nOrganization-scoped route of `listJobArtifacts`: a paginated list of a job's artifacts.\n\nRequired scope: `read_artifacts`. Errors: `422` for an unknown `state` value; plus the common `401`, `403`, `404` and `429`.\n\nSends a `GET` request to `/organizations/{org_slug}/jobs/{job_id}/artifacts`\n\nArguments:\n- `org_slug`: The organization's slug (e.g. `my-great-org`).\n- `job_id`: The job's UUID.\n- `page`: Page number of a page-paginated list, starting at 1 (default 1).\n- `path`: Only artifacts with this path: an exact path (`logs/app.log`) or a glob with `*` (`logs/*`).\n- `per_page`: Number of items per page (default 30, maximum 100).\n- `state`: Only artifacts in this state. An unknown value answers `422 Unprocessable Entity`.\n```text\nlet response = client.list_organization_job_artifacts()\n    .org_slug(org_slug)\n    .job_id(job_id)\n    .page(page)\n    .path(path)\n    .per_page(per_page)\n    .state(state)\n    .send()\n    .await;\n```"]
     fn list_organization_job_artifacts(
         &self,
     ) -> builder::ListOrganizationJobArtifacts<'_>;
@@ -29728,7 +29728,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
 - `artifact_id`: The artifact's UUID.
-```ignore
+```text
 let response = client.get_organization_job_artifact()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -29749,7 +29749,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
 - `artifact_id`: The artifact's UUID.
-```ignore
+```text
 let response = client.delete_organization_job_artifact()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -29772,7 +29772,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
 - `artifact_id`: The artifact's UUID.
-```ignore
+```text
 let response = client.download_organization_job_artifact()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -29783,9 +29783,9 @@ let response = client.download_organization_job_artifact()
     fn download_organization_job_artifact(
         &self,
     ) -> builder::DownloadOrganizationJobArtifact<'_>;
-    #[doc = "List artifacts for a build\n\nReturns a paginated list of a build's artifacts across all its jobs.\n\nRequired scope: `read_artifacts`. Errors: `422` for an unknown `state` value; plus the common `401`, `403`, `404` and `429`.\n\nSends a `GET` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/artifacts`\n\nArguments:\n- `org_slug`: The organization's slug (e.g. `my-great-org`).\n- `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).\n- `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.\n- `page`: Page number of a page-paginated list, starting at 1 (default 1).\n- `path`: Only artifacts with this path: an exact path (`logs/app.log`) or a glob with `*` (`logs/*`).\n- `per_page`: Number of items per page (default 30, maximum 100).\n- `state`: Only artifacts in this state. An unknown value answers `422 Unprocessable Entity`.\n```ignore\nlet response = client.list_build_artifacts()\n    .org_slug(org_slug)\n    .pipeline_slug(pipeline_slug)\n    .build_number(build_number)\n    .page(page)\n    .path(path)\n    .per_page(per_page)\n    .state(state)\n    .send()\n    .await;\n```"]
+    #[doc = "List artifacts for a build\n\nReturns a paginated list of a build's artifacts across all its jobs.\n\nRequired scope: `read_artifacts`. Errors: `422` for an unknown `state` value; plus the common `401`, `403`, `404` and `429`.\n\nSends a `GET` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/artifacts`\n\nArguments:\n- `org_slug`: The organization's slug (e.g. `my-great-org`).\n- `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).\n- `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.\n- `page`: Page number of a page-paginated list, starting at 1 (default 1).\n- `path`: Only artifacts with this path: an exact path (`logs/app.log`) or a glob with `*` (`logs/*`).\n- `per_page`: Number of items per page (default 30, maximum 100).\n- `state`: Only artifacts in this state. An unknown value answers `422 Unprocessable Entity`.\n```text\nlet response = client.list_build_artifacts()\n    .org_slug(org_slug)\n    .pipeline_slug(pipeline_slug)\n    .build_number(build_number)\n    .page(page)\n    .path(path)\n    .per_page(per_page)\n    .state(state)\n    .send()\n    .await;\n```"]
     fn list_build_artifacts(&self) -> builder::ListBuildArtifacts<'_>;
-    #[doc = "List artifacts for a job\n\nReturns a paginated list of a job's artifacts. The docs also document the organization-scoped route `/organizations/{org_slug}/jobs/{job_id}/artifacts` (`listOrganizationJobArtifacts`).\n\nRequired scope: `read_artifacts`. Errors: `422` for an unknown `state` value; plus the common `401`, `403`, `404` and `429`.\n\nSends a `GET` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/artifacts`\n\nArguments:\n- `org_slug`: The organization's slug (e.g. `my-great-org`).\n- `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).\n- `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.\n- `job_id`: The job's UUID.\n- `page`: Page number of a page-paginated list, starting at 1 (default 1).\n- `path`: Only artifacts with this path: an exact path (`logs/app.log`) or a glob with `*` (`logs/*`).\n- `per_page`: Number of items per page (default 30, maximum 100).\n- `state`: Only artifacts in this state. An unknown value answers `422 Unprocessable Entity`.\n```ignore\nlet response = client.list_job_artifacts()\n    .org_slug(org_slug)\n    .pipeline_slug(pipeline_slug)\n    .build_number(build_number)\n    .job_id(job_id)\n    .page(page)\n    .path(path)\n    .per_page(per_page)\n    .state(state)\n    .send()\n    .await;\n```"]
+    #[doc = "List artifacts for a job\n\nReturns a paginated list of a job's artifacts. The docs also document the organization-scoped route `/organizations/{org_slug}/jobs/{job_id}/artifacts` (`listOrganizationJobArtifacts`).\n\nRequired scope: `read_artifacts`. Errors: `422` for an unknown `state` value; plus the common `401`, `403`, `404` and `429`.\n\nSends a `GET` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/artifacts`\n\nArguments:\n- `org_slug`: The organization's slug (e.g. `my-great-org`).\n- `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).\n- `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.\n- `job_id`: The job's UUID.\n- `page`: Page number of a page-paginated list, starting at 1 (default 1).\n- `path`: Only artifacts with this path: an exact path (`logs/app.log`) or a glob with `*` (`logs/*`).\n- `per_page`: Number of items per page (default 30, maximum 100).\n- `state`: Only artifacts in this state. An unknown value answers `422 Unprocessable Entity`.\n```text\nlet response = client.list_job_artifacts()\n    .org_slug(org_slug)\n    .pipeline_slug(pipeline_slug)\n    .build_number(build_number)\n    .job_id(job_id)\n    .page(page)\n    .path(path)\n    .per_page(per_page)\n    .state(state)\n    .send()\n    .await;\n```"]
     fn list_job_artifacts(&self) -> builder::ListJobArtifacts<'_>;
     /**Get an artifact
 
@@ -29801,7 +29801,7 @@ Arguments:
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
 - `artifact_id`: The artifact's UUID.
-```ignore
+```text
 let response = client.get_artifact()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -29826,7 +29826,7 @@ Arguments:
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
 - `artifact_id`: The artifact's UUID.
-```ignore
+```text
 let response = client.delete_artifact()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -29853,7 +29853,7 @@ Arguments:
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
 - `artifact_id`: The artifact's UUID.
-```ignore
+```text
 let response = client.download_artifact()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -29925,7 +29925,7 @@ Arguments:
 - `after`: Cursor-paginated lists: return the page after this opaque cursor (taken from a `links.next` URL). Cannot be combined with `before` (`400`).
 - `before`: Cursor-paginated lists: return the page before this opaque cursor (taken from a `links.prev` URL). Cannot be combined with `after` (`400`).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_audit_events()
     .org_slug(org_slug)
     .after(after)
@@ -29946,7 +29946,7 @@ Sends a `GET` request to `/organizations/{org_slug}/audit_events/{event_uuid}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `event_uuid`: The audit event's UUID.
-```ignore
+```text
 let response = client.get_audit_event()
     .org_slug(org_slug)
     .event_uuid(event_uuid)
@@ -29992,7 +29992,7 @@ Arguments:
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
 - `state`: Only builds in these states (repeated key, e.g. `state[]=scheduled&state[]=running`). `finished` is a shortcut for `passed`, `failed`, `blocked` and `canceled`.
-```ignore
+```text
 let response = client.list_builds()
     .branch(branch)
     .commit(commit)
@@ -30036,7 +30036,7 @@ Arguments:
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
 - `state`: Only builds in these states (repeated key, e.g. `state[]=scheduled&state[]=running`). `finished` is a shortcut for `passed`, `failed`, `blocked` and `canceled`.
-```ignore
+```text
 let response = client.list_organization_builds()
     .org_slug(org_slug)
     .branch(branch)
@@ -30082,7 +30082,7 @@ Arguments:
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
 - `state`: Only builds in these states (repeated key, e.g. `state[]=scheduled&state[]=running`). `finished` is a shortcut for `passed`, `failed`, `blocked` and `canceled`.
-```ignore
+```text
 let response = client.list_pipeline_builds()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -30115,7 +30115,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `body`
-```ignore
+```text
 let response = client.create_build()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -30143,7 +30143,7 @@ Arguments:
 - `include_retried_jobs`: When `true`, includes every retried job execution in the builds' `jobs` lists; otherwise only the most recent job of each step is shown.
 - `include_test_engine`: Include the build's Test Engine data in the response (field `test_engine`).
 - `job_states`: Only include jobs in these API states in `jobs` (repeated key, e.g. `job_states[]=failed&job_states[]=canceled`). A finished `waiter` job always matches `passed`.
-```ignore
+```text
 let response = client.get_build()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -30169,7 +30169,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
-```ignore
+```text
 let response = client.cancel_build()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -30190,7 +30190,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
-```ignore
+```text
 let response = client.rebuild_build()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -30214,7 +30214,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `body`
-```ignore
+```text
 let response = client.retry_failed_jobs()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -30273,7 +30273,7 @@ Sends a `GET` request to `/organizations/{org_slug}/clusters/{cluster_id}/cache_
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
-```ignore
+```text
 let response = client.list_cache_volumes()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -30293,7 +30293,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `body`
-```ignore
+```text
 let response = client.delete_cache_volume()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -30329,7 +30329,7 @@ Arguments:
 - `cluster_id`: The cluster's UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_cluster_maintainers()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -30351,7 +30351,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `body`
-```ignore
+```text
 let response = client.create_cluster_maintainer()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -30372,7 +30372,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `maintainer_id`: The maintainer assignment's ID (its `id`, not the user's or team's).
-```ignore
+```text
 let response = client.get_cluster_maintainer()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -30393,7 +30393,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `maintainer_id`: The maintainer assignment's ID (its `id`, not the user's or team's).
-```ignore
+```text
 let response = client.delete_cluster_maintainer()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -30436,7 +30436,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_clusters()
     .org_slug(org_slug)
     .page(page)
@@ -30456,7 +30456,7 @@ Sends a `POST` request to `/organizations/{org_slug}/clusters`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.create_cluster()
     .org_slug(org_slug)
     .body(body)
@@ -30475,7 +30475,7 @@ Sends a `GET` request to `/organizations/{org_slug}/clusters/{cluster_id}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
-```ignore
+```text
 let response = client.get_cluster()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -30495,7 +30495,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_cluster()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -30515,7 +30515,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/clusters/{cluster_id}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
-```ignore
+```text
 let response = client.delete_cluster()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -30559,7 +30559,7 @@ Sends a `GET` request to `/organizations/{org_slug}/emojis`
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.list_emojis()
     .org_slug(org_slug)
     .send()
@@ -30589,7 +30589,7 @@ Arguments:
 - `after`: Cursor-paginated lists: return the page after this opaque cursor (taken from a `links.next` URL). Cannot be combined with `before` (`400`).
 - `before`: Cursor-paginated lists: return the page before this opaque cursor (taken from a `links.prev` URL). Cannot be combined with `after` (`400`).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_invitations()
     .org_slug(org_slug)
     .after(after)
@@ -30610,7 +30610,7 @@ Sends a `POST` request to `/organizations/{org_slug}/invitations`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.create_invitations()
     .org_slug(org_slug)
     .body(body)
@@ -30629,7 +30629,7 @@ Sends a `GET` request to `/organizations/{org_slug}/invitations/{invitation_uuid
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `invitation_uuid`: The invitation's UUID.
-```ignore
+```text
 let response = client.get_invitation()
     .org_slug(org_slug)
     .invitation_uuid(invitation_uuid)
@@ -30648,7 +30648,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/invitations/{invitation_u
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `invitation_uuid`: The invitation's UUID.
-```ignore
+```text
 let response = client.revoke_invitation()
     .org_slug(org_slug)
     .invitation_uuid(invitation_uuid)
@@ -30689,7 +30689,7 @@ Sends a `GET` request to `/organizations/{org_slug}/jobs/{job_id}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_organization_job()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30708,7 +30708,7 @@ Sends a `GET` request to `/organizations/{org_slug}/jobs/{job_id}/env`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_organization_job_env()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30727,7 +30727,7 @@ Sends a `GET` request to `/organizations/{org_slug}/jobs/{job_id}/env.txt`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_organization_job_env_text()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30746,7 +30746,7 @@ Sends a `GET` request to `/organizations/{org_slug}/jobs/{job_id}/log`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_organization_job_log()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30765,7 +30765,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/jobs/{job_id}/log`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.delete_organization_job_log()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30784,7 +30784,7 @@ Sends a `HEAD` request to `/organizations/{org_slug}/jobs/{job_id}/log`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_organization_job_log_size()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30803,7 +30803,7 @@ Sends a `GET` request to `/organizations/{org_slug}/jobs/{job_id}/log.html`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_organization_job_log_html()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30823,7 +30823,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
 - `range`: `bytes=-N` to get only the last N bytes (answer `206 Partial Content` with `Content-Range`). Only suffix ranges are supported: `bytes=a-b`, multipart ranges and `bytes=-0` answer `400`, and an empty log answers `416`. Range requests need `Accept: text/plain`, which the client sends for this operation.
-```ignore
+```text
 let response = client.get_organization_job_log_text()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30844,7 +30844,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
 - `body`
-```ignore
+```text
 let response = client.reprioritize_organization_job()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30864,7 +30864,7 @@ Sends a `PUT` request to `/organizations/{org_slug}/jobs/{job_id}/retry`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.retry_organization_job()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30883,7 +30883,7 @@ Sends a `POST` request to `/organizations/{org_slug}/jobs/{job_id}/ssh-session`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.create_ssh_session()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30903,7 +30903,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
 - `body`
-```ignore
+```text
 let response = client.unblock_organization_job()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30923,7 +30923,7 @@ Sends a `POST` request to `/organizations/{org_slug}/jobs/{job_id}/vnc-session`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.create_vnc_session()
     .org_slug(org_slug)
     .job_id(job_id)
@@ -30950,7 +30950,7 @@ Arguments:
 - `per_page`: Number of items per page (default 30, maximum 100).
 - `state`: Only jobs in these states (repeated key, ORed: `state[]=passed&state[]=failed`). Accepted: `pending`, `waiting`, `waiting_failed`, `blocked`, `blocked_failed`, `unblocked`, `unblocked_failed`, `scheduled`, `assigned`, `accepted`, `running`, `passed`, `failed`, `timed_out`, `timing_out`, `canceled`, `canceling`, `skipped`, `broken`, `expired`, `limited`; the raw `finished` state is not accepted (`passed`/`failed` are derived from the exit status, and a finished `waiter` job always matches `passed`). When early failure declarations count toward a failing build, `failed` also matches running script jobs with a hard-failing promised exit status (whose `state` still reads `running`), and `running` excludes them.
 - `step_key`: Only the jobs of the step with this key, parallel jobs included (e.g. `deploy`); an empty list when no step matches.
-```ignore
+```text
 let response = client.list_jobs()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -30979,7 +30979,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_job()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31002,7 +31002,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_job_env()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31025,7 +31025,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_job_env_text()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31048,7 +31048,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_job_log()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31071,7 +31071,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.delete_job_log()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31094,7 +31094,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_job_log_size()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31117,7 +31117,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.get_job_log_html()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31141,7 +31141,7 @@ Arguments:
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
 - `range`: `bytes=-N` to get only the last N bytes (a suffix range; the answer is then `206 Partial Content` with `Content-Range: bytes 900-999/1000`). Only suffix ranges are supported: `bytes=a-b`, multipart ranges and `bytes=-0` answer `400`, and an empty log answers `416`. Range requests need `Accept: text/plain`, which the client sends for this operation.
-```ignore
+```text
 let response = client.get_job_log_text()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31166,7 +31166,7 @@ Arguments:
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
 - `body`
-```ignore
+```text
 let response = client.reprioritize_job()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31190,7 +31190,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
-```ignore
+```text
 let response = client.retry_job()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31214,7 +31214,7 @@ Arguments:
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `job_id`: The job's UUID.
 - `body`
-```ignore
+```text
 let response = client.unblock_job()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -31343,7 +31343,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_organization_members()
     .org_slug(org_slug)
     .page(page)
@@ -31363,7 +31363,7 @@ Sends a `GET` request to `/organizations/{org_slug}/members/{user_uuid}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `user_uuid`: The user's UUID (an organization member's `id`, a team member's `user_id`).
-```ignore
+```text
 let response = client.get_organization_member()
     .org_slug(org_slug)
     .user_uuid(user_uuid)
@@ -31382,7 +31382,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/members/{user_uuid}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `user_uuid`: The user's UUID (an organization member's `id`, a team member's `user_id`).
-```ignore
+```text
 let response = client.remove_organization_member()
     .org_slug(org_slug)
     .user_uuid(user_uuid)
@@ -31402,7 +31402,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `user_uuid`: The user's UUID (an organization member's `id`, a team member's `user_id`).
 - `body`
-```ignore
+```text
 let response = client.update_organization_member()
     .org_slug(org_slug)
     .user_uuid(user_uuid)
@@ -31441,7 +31441,7 @@ Does not require authentication: no token is needed and none is checked (`securi
 
 Sends a `GET` request to `/meta`
 
-```ignore
+```text
 let response = client.get_meta()
     .send()
     .await;
@@ -31468,7 +31468,7 @@ Sends a `GET` request to `/organizations/{org_slug}/clusters/{cluster_id}/networ
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
-```ignore
+```text
 let response = client.list_network_ranges()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -31499,7 +31499,7 @@ Arguments:
 - `after`: Cursor-paginated lists: return the page after this opaque cursor (taken from a `links.next` URL). Cannot be combined with `before` (`400`).
 - `before`: Cursor-paginated lists: return the page before this opaque cursor (taken from a `links.prev` URL). Cannot be combined with `after` (`400`).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_notification_services()
     .org_slug(org_slug)
     .after(after)
@@ -31520,7 +31520,7 @@ Sends a `POST` request to `/organizations/{org_slug}/services`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.create_notification_service()
     .org_slug(org_slug)
     .body(body)
@@ -31539,7 +31539,7 @@ Sends a `GET` request to `/organizations/{org_slug}/services/{service_uuid}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `service_uuid`: The notification service's UUID.
-```ignore
+```text
 let response = client.get_notification_service()
     .org_slug(org_slug)
     .service_uuid(service_uuid)
@@ -31558,7 +31558,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/services/{service_uuid}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `service_uuid`: The notification service's UUID.
-```ignore
+```text
 let response = client.delete_notification_service()
     .org_slug(org_slug)
     .service_uuid(service_uuid)
@@ -31578,7 +31578,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `service_uuid`: The notification service's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_notification_service()
     .org_slug(org_slug)
     .service_uuid(service_uuid)
@@ -31598,7 +31598,7 @@ Sends a `PUT` request to `/organizations/{org_slug}/services/{service_uuid}/disa
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `service_uuid`: The notification service's UUID.
-```ignore
+```text
 let response = client.disable_notification_service()
     .org_slug(org_slug)
     .service_uuid(service_uuid)
@@ -31617,7 +31617,7 @@ Sends a `PUT` request to `/organizations/{org_slug}/services/{service_uuid}/enab
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `service_uuid`: The notification service's UUID.
-```ignore
+```text
 let response = client.enable_notification_service()
     .org_slug(org_slug)
     .service_uuid(service_uuid)
@@ -31669,7 +31669,7 @@ Sends a `GET` request to `/organizations/{org_slug}/api-settings`
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.get_api_settings()
     .org_slug(org_slug)
     .send()
@@ -31687,7 +31687,7 @@ Sends a `PATCH` request to `/organizations/{org_slug}/api-settings`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.update_api_settings()
     .org_slug(org_slug)
     .body(body)
@@ -31705,7 +31705,7 @@ Sends a `GET` request to `/organizations/{org_slug}/pipeline-settings`
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.get_pipeline_settings()
     .org_slug(org_slug)
     .send()
@@ -31723,7 +31723,7 @@ Sends a `PATCH` request to `/organizations/{org_slug}/pipeline-settings`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.update_pipeline_settings()
     .org_slug(org_slug)
     .body(body)
@@ -31741,7 +31741,7 @@ Sends a `PUT` request to `/organizations/{org_slug}/pipeline-settings/advanced-q
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.enable_advanced_queue_metrics()
     .org_slug(org_slug)
     .send()
@@ -31759,7 +31759,7 @@ Sends a `PUT` request to `/organizations/{org_slug}/pipeline-settings/build-expo
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.configure_build_export()
     .org_slug(org_slug)
     .body(body)
@@ -31777,7 +31777,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/pipeline-settings/build-e
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.disable_build_export()
     .org_slug(org_slug)
     .send()
@@ -31794,7 +31794,7 @@ Sends a `PUT` request to `/organizations/{org_slug}/pipeline-settings/hosted-age
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.enable_hosted_agents_remote_access()
     .org_slug(org_slug)
     .send()
@@ -31813,7 +31813,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/pipeline-settings/hosted-
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.disable_hosted_agents_remote_access()
     .org_slug(org_slug)
     .send()
@@ -31832,7 +31832,7 @@ Sends a `PUT` request to `/organizations/{org_slug}/pipeline-settings/public-pip
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.enable_public_pipeline_creation()
     .org_slug(org_slug)
     .send()
@@ -31851,7 +31851,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/pipeline-settings/public-
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.disable_public_pipeline_creation()
     .org_slug(org_slug)
     .send()
@@ -31929,7 +31929,7 @@ Sends a `GET` request to `/organizations`
 Arguments:
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_organizations()
     .page(page)
     .per_page(per_page)
@@ -31947,7 +31947,7 @@ Sends a `GET` request to `/organizations/{org_slug}`
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.get_organization()
     .org_slug(org_slug)
     .send()
@@ -31964,7 +31964,7 @@ Sends a `GET` request to `/organizations/{org_slug}/rate_limit`
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.get_organization_rate_limit()
     .org_slug(org_slug)
     .send()
@@ -31999,7 +31999,7 @@ Sends a `GET` request to `/packages/organizations/{org_slug}/registries`
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.list_package_registries()
     .org_slug(org_slug)
     .send()
@@ -32017,7 +32017,7 @@ Sends a `POST` request to `/packages/organizations/{org_slug}/registries`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.create_package_registry()
     .org_slug(org_slug)
     .body(body)
@@ -32036,7 +32036,7 @@ Sends a `GET` request to `/packages/organizations/{org_slug}/registries/{registr
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
-```ignore
+```text
 let response = client.get_package_registry()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -32056,7 +32056,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
 - `body`
-```ignore
+```text
 let response = client.update_package_registry()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -32076,7 +32076,7 @@ Sends a `DELETE` request to `/packages/organizations/{org_slug}/registries/{regi
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
-```ignore
+```text
 let response = client.delete_package_registry()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -32124,7 +32124,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
 - `name`: Only packages with this name (e.g. `banana`).
-```ignore
+```text
 let response = client.list_packages()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -32145,7 +32145,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
 - `package_id`: The package's ID.
-```ignore
+```text
 let response = client.get_package()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -32166,7 +32166,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
 - `package_id`: The package's ID.
-```ignore
+```text
 let response = client.delete_package()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -32188,7 +32188,7 @@ Arguments:
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
 - `package_id`: The package's ID.
 - `to`: Slug of the destination registry (e.g. `my-registry`).
-```ignore
+```text
 let response = client.copy_package()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -32233,7 +32233,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_pipeline_schedules()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32255,7 +32255,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `body`
-```ignore
+```text
 let response = client.create_pipeline_schedule()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32276,7 +32276,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `schedule_id`: The pipeline schedule's UUID.
-```ignore
+```text
 let response = client.get_pipeline_schedule()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32298,7 +32298,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `schedule_id`: The pipeline schedule's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_pipeline_schedule()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32320,7 +32320,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `schedule_id`: The pipeline schedule's UUID.
-```ignore
+```text
 let response = client.delete_pipeline_schedule()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32367,7 +32367,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_pipeline_templates()
     .org_slug(org_slug)
     .page(page)
@@ -32387,7 +32387,7 @@ Sends a `POST` request to `/organizations/{org_slug}/pipeline-templates`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.create_pipeline_template()
     .org_slug(org_slug)
     .body(body)
@@ -32406,7 +32406,7 @@ Sends a `GET` request to `/organizations/{org_slug}/pipeline-templates/{template
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `template_uuid`: The pipeline template's UUID.
-```ignore
+```text
 let response = client.get_pipeline_template()
     .org_slug(org_slug)
     .template_uuid(template_uuid)
@@ -32425,7 +32425,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/pipeline-templates/{templ
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `template_uuid`: The pipeline template's UUID.
-```ignore
+```text
 let response = client.delete_pipeline_template()
     .org_slug(org_slug)
     .template_uuid(template_uuid)
@@ -32445,7 +32445,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `template_uuid`: The pipeline template's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_pipeline_template()
     .org_slug(org_slug)
     .template_uuid(template_uuid)
@@ -32496,7 +32496,7 @@ Arguments:
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
 - `repository`: Filters by the source repository URL; partial match, case insensitive.
-```ignore
+```text
 let response = client.list_pipelines()
     .org_slug(org_slug)
     .name(name)
@@ -32530,7 +32530,7 @@ Sends a `POST` request to `/organizations/{org_slug}/pipelines`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.create_pipeline()
     .org_slug(org_slug)
     .body(body)
@@ -32551,7 +32551,7 @@ Sends a `GET` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
-```ignore
+```text
 let response = client.get_pipeline()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32570,7 +32570,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
-```ignore
+```text
 let response = client.delete_pipeline()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32592,7 +32592,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `body`
-```ignore
+```text
 let response = client.update_pipeline()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32612,7 +32612,7 @@ Sends a `POST` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/a
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
-```ignore
+```text
 let response = client.archive_pipeline()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32631,7 +32631,7 @@ Sends a `GET` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/gi
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
-```ignore
+```text
 let response = client.get_github_webhook_processing()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32650,7 +32650,7 @@ Sends a `PUT` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/gi
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
-```ignore
+```text
 let response = client.enable_github_webhook_processing()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32671,7 +32671,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
-```ignore
+```text
 let response = client.disable_github_webhook_processing()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32692,7 +32692,7 @@ Sends a `POST` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/u
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
-```ignore
+```text
 let response = client.unarchive_pipeline()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32711,7 +32711,7 @@ Sends a `POST` request to `/organizations/{org_slug}/pipelines/{pipeline_slug}/w
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
-```ignore
+```text
 let response = client.create_pipeline_webhook()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -32785,7 +32785,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_portals()
     .org_slug(org_slug)
     .page(page)
@@ -32805,7 +32805,7 @@ Sends a `POST` request to `/organizations/{org_slug}/portals`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.create_portal()
     .org_slug(org_slug)
     .body(body)
@@ -32824,7 +32824,7 @@ Sends a `GET` request to `/organizations/{org_slug}/portals/{portal_slug}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `portal_slug`: The portal's slug (e.g. `trigger-main-build`).
-```ignore
+```text
 let response = client.get_portal()
     .org_slug(org_slug)
     .portal_slug(portal_slug)
@@ -32844,7 +32844,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `portal_slug`: The portal's slug (e.g. `trigger-main-build`).
 - `body`
-```ignore
+```text
 let response = client.update_portal()
     .org_slug(org_slug)
     .portal_slug(portal_slug)
@@ -32864,7 +32864,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/portals/{portal_slug}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `portal_slug`: The portal's slug (e.g. `trigger-main-build`).
-```ignore
+```text
 let response = client.delete_portal()
     .org_slug(org_slug)
     .portal_slug(portal_slug)
@@ -32911,7 +32911,7 @@ Arguments:
 - `cluster_id`: The cluster's UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_cluster_queues()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -32933,7 +32933,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `body`
-```ignore
+```text
 let response = client.create_cluster_queue()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -32954,7 +32954,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `queue_id`: The queue's UUID.
-```ignore
+```text
 let response = client.get_cluster_queue()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -32976,7 +32976,7 @@ Arguments:
 - `cluster_id`: The cluster's UUID.
 - `queue_id`: The queue's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_cluster_queue()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -32998,7 +32998,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `queue_id`: The queue's UUID.
-```ignore
+```text
 let response = client.delete_cluster_queue()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -33020,7 +33020,7 @@ Arguments:
 - `cluster_id`: The cluster's UUID.
 - `queue_id`: The queue's UUID.
 - `body`
-```ignore
+```text
 let response = client.pause_cluster_queue_dispatch()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -33042,7 +33042,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `queue_id`: The queue's UUID.
-```ignore
+```text
 let response = client.resume_cluster_queue_dispatch()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -33096,7 +33096,7 @@ Sends a `GET` request to `/packages/organizations/{org_slug}/registries/{registr
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
-```ignore
+```text
 let response = client.list_registry_tokens()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -33116,7 +33116,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
 - `body`
-```ignore
+```text
 let response = client.create_registry_token()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -33137,7 +33137,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
 - `registry_token_id`: The registry token's ID.
-```ignore
+```text
 let response = client.get_registry_token()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -33159,7 +33159,7 @@ Arguments:
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
 - `registry_token_id`: The registry token's ID.
 - `body`
-```ignore
+```text
 let response = client.update_registry_token()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -33181,7 +33181,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `registry_slug`: The package registry's slug (e.g. `my-registry`).
 - `registry_token_id`: The registry token's ID.
-```ignore
+```text
 let response = client.delete_registry_token()
     .org_slug(org_slug)
     .registry_slug(registry_slug)
@@ -33226,7 +33226,7 @@ Sends a `GET` request to `/organizations/{org_slug}/repository_connections`
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.list_repository_connections()
     .org_slug(org_slug)
     .send()
@@ -33244,7 +33244,7 @@ Sends a `GET` request to `/organizations/{org_slug}/repository_connections/{conn
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `connection_id`: The repository connection's UUID.
-```ignore
+```text
 let response = client.get_repository_connection()
     .org_slug(org_slug)
     .connection_id(connection_id)
@@ -33264,7 +33264,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `connection_id`: The repository connection's UUID.
 - `repository`: Only the repository whose `full_name` matches this value (case-insensitive exact match, e.g. `acme/widgets`); an empty list when none matches.
-```ignore
+```text
 let response = client.list_connection_repositories()
     .org_slug(org_slug)
     .connection_id(connection_id)
@@ -33303,7 +33303,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_rules()
     .org_slug(org_slug)
     .page(page)
@@ -33323,7 +33323,7 @@ Sends a `POST` request to `/organizations/{org_slug}/rules`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.create_rule()
     .org_slug(org_slug)
     .body(body)
@@ -33342,7 +33342,7 @@ Sends a `GET` request to `/organizations/{org_slug}/rules/{rule_uuid}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `rule_uuid`: The rule's UUID.
-```ignore
+```text
 let response = client.get_rule()
     .org_slug(org_slug)
     .rule_uuid(rule_uuid)
@@ -33361,7 +33361,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/rules/{rule_uuid}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `rule_uuid`: The rule's UUID.
-```ignore
+```text
 let response = client.delete_rule()
     .org_slug(org_slug)
     .rule_uuid(rule_uuid)
@@ -33404,7 +33404,7 @@ Arguments:
 - `cluster_id`: The cluster's UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_cluster_secrets()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -33426,7 +33426,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `body`
-```ignore
+```text
 let response = client.create_cluster_secret()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -33447,7 +33447,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `secret_id`: The secret's UUID.
-```ignore
+```text
 let response = client.get_cluster_secret()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -33469,7 +33469,7 @@ Arguments:
 - `cluster_id`: The cluster's UUID.
 - `secret_id`: The secret's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_cluster_secret()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -33491,7 +33491,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `cluster_id`: The cluster's UUID.
 - `secret_id`: The secret's UUID.
-```ignore
+```text
 let response = client.delete_cluster_secret()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -33513,7 +33513,7 @@ Arguments:
 - `cluster_id`: The cluster's UUID.
 - `secret_id`: The secret's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_cluster_secret_value()
     .org_slug(org_slug)
     .cluster_id(cluster_id)
@@ -33571,7 +33571,7 @@ Arguments:
 - `before`: Cursor-paginated lists: return the page before this opaque cursor (taken from a `links.prev` URL). Cannot be combined with `after` (`400`).
 - `filter_source_job_id`: Only the uploads performed by the job with this UUID.
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_step_uploads()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -33599,7 +33599,7 @@ Arguments:
 - `pipeline_slug`: The pipeline's slug (e.g. `my-pipeline`).
 - `build_number`: The build's number within its pipeline (e.g. `27`), not the build UUID.
 - `step_upload_uuid`: The step upload's UUID.
-```ignore
+```text
 let response = client.get_step_upload()
     .org_slug(org_slug)
     .pipeline_slug(pipeline_slug)
@@ -33636,7 +33636,7 @@ Arguments:
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
 - `user_id`: Only teams that have the user with this UUID as a member.
-```ignore
+```text
 let response = client.list_teams()
     .org_slug(org_slug)
     .page(page)
@@ -33657,7 +33657,7 @@ Sends a `POST` request to `/organizations/{org_slug}/teams`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.create_team()
     .org_slug(org_slug)
     .body(body)
@@ -33675,7 +33675,7 @@ Sends a `POST` request to `/organizations/{org_slug}/teams/enable`
 
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
-```ignore
+```text
 let response = client.enable_teams()
     .org_slug(org_slug)
     .send()
@@ -33693,7 +33693,7 @@ Sends a `GET` request to `/organizations/{org_slug}/teams/{team_uuid}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
-```ignore
+```text
 let response = client.get_team()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33712,7 +33712,7 @@ Sends a `DELETE` request to `/organizations/{org_slug}/teams/{team_uuid}`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
-```ignore
+```text
 let response = client.delete_team()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33732,7 +33732,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_team()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33754,7 +33754,7 @@ Arguments:
 - `team_uuid`: The team's UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_team_members()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33776,7 +33776,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
 - `body`
-```ignore
+```text
 let response = client.create_team_member()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33797,7 +33797,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
 - `user_uuid`: The user's UUID (an organization member's `id`, a team member's `user_id`).
-```ignore
+```text
 let response = client.get_team_member()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33818,7 +33818,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
 - `user_uuid`: The user's UUID (an organization member's `id`, a team member's `user_id`).
-```ignore
+```text
 let response = client.delete_team_member()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33840,7 +33840,7 @@ Arguments:
 - `team_uuid`: The team's UUID.
 - `user_uuid`: The user's UUID (an organization member's `id`, a team member's `user_id`).
 - `body`
-```ignore
+```text
 let response = client.update_team_member()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33863,7 +33863,7 @@ Arguments:
 - `team_uuid`: The team's UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_team_pipelines()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33885,7 +33885,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
 - `body`
-```ignore
+```text
 let response = client.create_team_pipeline()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33906,7 +33906,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
 - `pipeline_uuid`: The pipeline's UUID (its `id`, not its slug).
-```ignore
+```text
 let response = client.get_team_pipeline()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33927,7 +33927,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
 - `pipeline_uuid`: The pipeline's UUID (its `id`, not its slug).
-```ignore
+```text
 let response = client.delete_team_pipeline()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33949,7 +33949,7 @@ Arguments:
 - `team_uuid`: The team's UUID.
 - `pipeline_uuid`: The pipeline's UUID (its `id`, not its slug).
 - `body`
-```ignore
+```text
 let response = client.update_team_pipeline()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33972,7 +33972,7 @@ Arguments:
 - `team_uuid`: The team's UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_team_suites()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -33994,7 +33994,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
 - `body`
-```ignore
+```text
 let response = client.create_team_suite()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -34015,7 +34015,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
 - `suite_uuid`: The Test Engine suite's UUID.
-```ignore
+```text
 let response = client.get_team_suite()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -34036,7 +34036,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `team_uuid`: The team's UUID.
 - `suite_uuid`: The Test Engine suite's UUID.
-```ignore
+```text
 let response = client.delete_team_suite()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -34058,7 +34058,7 @@ Arguments:
 - `team_uuid`: The team's UUID.
 - `suite_uuid`: The Test Engine suite's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_team_suite()
     .org_slug(org_slug)
     .team_uuid(team_uuid)
@@ -34172,7 +34172,7 @@ Arguments:
 - `build_id`: Only runs of the Buildkite build with this UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_test_runs()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34195,7 +34195,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `suite_slug`: The Test Engine suite's slug.
 - `run_id`: The Test Engine run's UUID.
-```ignore
+```text
 let response = client.get_test_run()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34218,7 +34218,7 @@ Arguments:
 - `run_id`: The Test Engine run's UUID.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_failed_executions()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34260,7 +34260,7 @@ Arguments:
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
 - `show_api_token`: Include the suite's `api_token` in the answer (default `false`); `403` when the user may not view it.
-```ignore
+```text
 let response = client.list_test_suites()
     .org_slug(org_slug)
     .page(page)
@@ -34281,7 +34281,7 @@ Sends a `POST` request to `/analytics/organizations/{org_slug}/suites`
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `body`
-```ignore
+```text
 let response = client.create_test_suite()
     .org_slug(org_slug)
     .body(body)
@@ -34301,7 +34301,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `suite_slug`: The Test Engine suite's slug.
 - `show_api_token`: Include the suite's `api_token` in the answer (default `false`); `403` when the user may not view it.
-```ignore
+```text
 let response = client.get_test_suite()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34321,7 +34321,7 @@ Sends a `DELETE` request to `/analytics/organizations/{org_slug}/suites/{suite_s
 Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `suite_slug`: The Test Engine suite's slug.
-```ignore
+```text
 let response = client.delete_test_suite()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34341,7 +34341,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `suite_slug`: The Test Engine suite's slug.
 - `body`
-```ignore
+```text
 let response = client.update_test_suite()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34396,7 +34396,7 @@ Arguments:
 - `sort_by`: Metric to sort by (default `duration_avg`).
 - `state`: Only tests in this state.
 - `tags`: Comma-separated execution tags as `key:value`; `!` negates, `*` matches a prefix, and the `result` tag also takes `~` (at least one execution matches) and `^` (every execution matches), e.g. `result:~failed`.
-```ignore
+```text
 let response = client.list_build_tests()
     .org_slug(org_slug)
     .build_id(build_id)
@@ -34425,7 +34425,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `suite_slug`: The Test Engine suite's slug.
 - `body`
-```ignore
+```text
 let response = client.update_execution_tags()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34450,7 +34450,7 @@ Arguments:
 - `per_page`: Number of items per page (default 30, maximum 100).
 - `period`: Time period (default `7days`).
 - `search`: Only tests whose `name` or `scope` (or `location`, with the Ruby collector) contains this string.
-```ignore
+```text
 let response = client.list_flaky_tests()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34488,7 +34488,7 @@ Arguments:
 - `state`: Only tests in this state. Needs `Buildkite-Version` >= `2026-08-01`.
 - `tags`: Comma-separated execution tags as `key:value`; `!` negates, `*` matches a prefix, and the `result` tag also takes `~` (at least one execution matches) and `^` (every execution matches), e.g. `result:~failed`. Needs `Buildkite-Version` >= `2026-08-01`.
 - `buildkite_version`: API version date `YYYY-MM-DD`: `2026-08-01` or later opts in to the answer with aggregated metrics (and to the filters marked as needing it); without it, or with an earlier date, only `id` through `labels` are returned. A non-blank value in another format answers `400` `{"message": "Buildkite-Version must be in format YYYY-MM- DD"}`.
-```ignore
+```text
 let response = client.list_tests()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34522,7 +34522,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `suite_slug`: The Test Engine suite's slug.
 - `body`
-```ignore
+```text
 let response = client.find_test()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34544,7 +34544,7 @@ Arguments:
 - `suite_slug`: The Test Engine suite's slug.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_muted_tests()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34567,7 +34567,7 @@ Arguments:
 - `suite_slug`: The Test Engine suite's slug.
 - `page`: Page number of a page-paginated list, starting at 1 (default 1).
 - `per_page`: Number of items per page (default 30, maximum 100).
-```ignore
+```text
 let response = client.list_skipped_tests()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34593,7 +34593,7 @@ Arguments:
 - `min_timestamp`: Start of the aggregation window (ISO 8601, e.g. `2026-07-01T00:00:00Z`; default: the organization's default period before now). Not with `period`. Needs `Buildkite- Version` >= `2026-08-01`.
 - `period`: Aggregate metrics over this relative period (e.g. `7days`, `28days`; the periods available depend on the organization's time window quota). Not with `min_timestamp`/`max_timestamp`. Needs `Buildkite-Version` >= `2026-08-01`.
 - `buildkite_version`: API version date `YYYY-MM-DD`: `2026-08-01` or later opts in to the answer with aggregated metrics (and to the filters marked as needing it); without it, or with an earlier date, only `id` through `labels` are returned. A non-blank value in another format answers `400` `{"message": "Buildkite-Version must be in format YYYY-MM- DD"}`.
-```ignore
+```text
 let response = client.get_test()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34618,7 +34618,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `suite_slug`: The Test Engine suite's slug.
 - `test_id`: The Test Engine test's UUID.
-```ignore
+```text
 let response = client.enable_test()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34640,7 +34640,7 @@ Arguments:
 - `suite_slug`: The Test Engine suite's slug.
 - `test_id`: The Test Engine test's UUID.
 - `body`
-```ignore
+```text
 let response = client.update_test_labels()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34662,7 +34662,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `suite_slug`: The Test Engine suite's slug.
 - `test_id`: The Test Engine test's UUID.
-```ignore
+```text
 let response = client.mute_test()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34683,7 +34683,7 @@ Arguments:
 - `org_slug`: The organization's slug (e.g. `my-great-org`).
 - `suite_slug`: The Test Engine suite's slug.
 - `test_id`: The Test Engine test's UUID.
-```ignore
+```text
 let response = client.skip_test()
     .org_slug(org_slug)
     .suite_slug(suite_slug)
@@ -34754,7 +34754,7 @@ Required scope: `read_user`. Errors: none documented beyond the common `401`, `4
 
 Sends a `GET` request to `/user`
 
-```ignore
+```text
 let response = client.get_user()
     .send()
     .await;
@@ -35086,8 +35086,9 @@ pub mod builder {
             let state = state.map_err(Error::InvalidRequest)?;
             let tags = tags.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/analytics/organizations/{}/builds/{}/tests", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& build_id.to_string()),
+                "{}/analytics/organizations/{}/builds/{}/tests", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("build_id", & build_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35217,8 +35218,8 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let show_api_token = show_api_token.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/analytics/organizations/{}/suites", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/analytics/organizations/{}/suites", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35330,8 +35331,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/analytics/organizations/{}/suites", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/analytics/organizations/{}/suites", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35433,8 +35434,9 @@ pub mod builder {
             let suite_slug = suite_slug.map_err(Error::InvalidRequest)?;
             let show_api_token = show_api_token.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/analytics/organizations/{}/suites/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& suite_slug.to_string()),
+                "{}/analytics/organizations/{}/suites/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35525,8 +35527,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let suite_slug = suite_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/analytics/organizations/{}/suites/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& suite_slug.to_string()),
+                "{}/analytics/organizations/{}/suites/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35638,8 +35641,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/analytics/organizations/{}/suites/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& suite_slug.to_string()),
+                "{}/analytics/organizations/{}/suites/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35763,8 +35767,8 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/analytics/organizations/{}/suites/{}/execution-tags", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35943,8 +35947,8 @@ pub mod builder {
             let search = search.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/analytics/organizations/{}/suites/{}/flaky-tests", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -36087,9 +36091,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/analytics/organizations/{}/suites/{}/runs", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()),
+                "{}/analytics/organizations/{}/suites/{}/runs", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -36193,9 +36197,10 @@ pub mod builder {
             let suite_slug = suite_slug.map_err(Error::InvalidRequest)?;
             let run_id = run_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/analytics/organizations/{}/suites/{}/runs/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()), encode_path(& run_id.to_string()),
+                "{}/analytics/organizations/{}/suites/{}/runs/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?, crate
+                ::path_segment("run_id", & run_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -36333,8 +36338,9 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/analytics/organizations/{}/suites/{}/runs/{}/failed_executions",
-                client.baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                suite_slug.to_string()), encode_path(& run_id.to_string()),
+                client.baseurl, crate ::path_segment("org_slug", & org_slug.to_string())
+                ?, crate ::path_segment("suite_slug", & suite_slug.to_string()) ?, crate
+                ::path_segment("run_id", & run_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -36679,9 +36685,9 @@ pub mod builder {
             let tags = tags.map_err(Error::InvalidRequest)?;
             let buildkite_version = buildkite_version.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/analytics/organizations/{}/suites/{}/tests", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()),
+                "{}/analytics/organizations/{}/suites/{}/tests", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
@@ -36820,8 +36826,8 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/analytics/organizations/{}/suites/{}/tests/find", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -36944,8 +36950,8 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/analytics/organizations/{}/suites/{}/tests/muted", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -37069,8 +37075,8 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/analytics/organizations/{}/suites/{}/tests/skipped", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -37250,9 +37256,10 @@ pub mod builder {
             let period = period.map_err(Error::InvalidRequest)?;
             let buildkite_version = buildkite_version.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/analytics/organizations/{}/suites/{}/tests/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()), encode_path(& test_id.to_string()),
+                "{}/analytics/organizations/{}/suites/{}/tests/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?, crate
+                ::path_segment("test_id", & test_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
@@ -37364,8 +37371,9 @@ pub mod builder {
             let test_id = test_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/analytics/organizations/{}/suites/{}/tests/{}/enable", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()), encode_path(& test_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("suite_slug", & suite_slug.to_string()) ?, crate
+                ::path_segment("test_id", & test_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -37503,8 +37511,9 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/analytics/organizations/{}/suites/{}/tests/{}/labels", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()), encode_path(& test_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("suite_slug", & suite_slug.to_string()) ?, crate
+                ::path_segment("test_id", & test_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -37607,8 +37616,9 @@ pub mod builder {
             let test_id = test_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/analytics/organizations/{}/suites/{}/tests/{}/mute", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()), encode_path(& test_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?, crate
+                ::path_segment("test_id", & test_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -37710,8 +37720,9 @@ pub mod builder {
             let test_id = test_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/analytics/organizations/{}/suites/{}/tests/{}/skip", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& suite_slug
-                .to_string()), encode_path(& test_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("suite_slug", & suite_slug.to_string()) ?, crate
+                ::path_segment("test_id", & test_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -38243,8 +38254,8 @@ pub mod builder {
             let Self { client, org_slug } = self;
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}", client.baseurl, crate ::path_segment("org_slug", &
+                org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -38426,8 +38437,8 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let version = version.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/agents", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/agents", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -38523,8 +38534,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let agent_id = agent_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/agents/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& agent_id.to_string()),
+                "{}/organizations/{}/agents/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("agent_id", & agent_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -38642,8 +38654,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/agents/{}/pause", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& agent_id.to_string()),
+                "{}/organizations/{}/agents/{}/pause", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("agent_id", & agent_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -38758,8 +38771,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/agents/{}/resume", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& agent_id.to_string()),
+                "{}/organizations/{}/agents/{}/resume", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("agent_id", & agent_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -38874,8 +38888,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/agents/{}/stop", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& agent_id.to_string()),
+                "{}/organizations/{}/agents/{}/stop", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("agent_id", & agent_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -38941,8 +38956,8 @@ pub mod builder {
             let Self { client, org_slug } = self;
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/api-settings", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/organizations/{}/api-settings", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -39047,8 +39062,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/api-settings", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/organizations/{}/api-settings", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -39171,8 +39186,8 @@ pub mod builder {
             let before = before.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/audit_events", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/organizations/{}/audit_events", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -39260,8 +39275,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let event_uuid = event_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/audit_events/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& event_uuid.to_string()),
+                "{}/organizations/{}/audit_events/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("event_uuid", & event_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -39569,8 +39585,8 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let state = state.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/builds", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/builds", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -39709,8 +39725,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/clusters", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -39816,8 +39832,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/clusters", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -39903,8 +39919,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& cluster_id.to_string()),
+                "{}/organizations/{}/clusters/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40024,8 +40041,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& cluster_id.to_string()),
+                "{}/organizations/{}/clusters/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40111,8 +40129,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& cluster_id.to_string()),
+                "{}/organizations/{}/clusters/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40191,9 +40210,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/agent-images", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()),
+                "{}/organizations/{}/clusters/{}/agent-images", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40314,9 +40333,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/agent-images", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()),
+                "{}/organizations/{}/clusters/{}/agent-images", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40418,9 +40437,10 @@ pub mod builder {
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let image_id = image_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/agent-images/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& image_id.to_string()),
+                "{}/organizations/{}/clusters/{}/agent-images/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("image_id", & image_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40521,9 +40541,10 @@ pub mod builder {
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let image_id = image_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/agent-images/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& image_id.to_string()),
+                "{}/organizations/{}/clusters/{}/agent-images/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("image_id", & image_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40602,9 +40623,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/cache_volumes", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()),
+                "{}/organizations/{}/clusters/{}/cache_volumes", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40725,9 +40746,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/cache_volumes", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()),
+                "{}/organizations/{}/clusters/{}/cache_volumes", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40848,9 +40869,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/maintainers", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()),
+                "{}/organizations/{}/clusters/{}/maintainers", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40975,9 +40996,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/maintainers", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()),
+                "{}/organizations/{}/clusters/{}/maintainers", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -41081,9 +41102,10 @@ pub mod builder {
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let maintainer_id = maintainer_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/maintainers/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& maintainer_id.to_string()),
+                "{}/organizations/{}/clusters/{}/maintainers/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("maintainer_id", & maintainer_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -41184,9 +41206,10 @@ pub mod builder {
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let maintainer_id = maintainer_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/maintainers/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& maintainer_id.to_string()),
+                "{}/organizations/{}/clusters/{}/maintainers/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("maintainer_id", & maintainer_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -41265,9 +41288,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/network_ranges", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()),
+                "{}/organizations/{}/clusters/{}/network_ranges", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -41388,8 +41411,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/queues", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& cluster_id.to_string()),
+                "{}/organizations/{}/clusters/{}/queues", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -41515,8 +41539,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/queues", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& cluster_id.to_string()),
+                "{}/organizations/{}/clusters/{}/queues", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -41620,9 +41645,10 @@ pub mod builder {
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let queue_id = queue_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/queues/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& queue_id.to_string()),
+                "{}/organizations/{}/clusters/{}/queues/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("queue_id", & queue_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -41762,9 +41788,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/queues/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& queue_id.to_string()),
+                "{}/organizations/{}/clusters/{}/queues/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("queue_id", & queue_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -41866,9 +41893,10 @@ pub mod builder {
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let queue_id = queue_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/queues/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& queue_id.to_string()),
+                "{}/organizations/{}/clusters/{}/queues/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("queue_id", & queue_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -42001,8 +42029,9 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/clusters/{}/queues/{}/pause_dispatch", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& queue_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("queue_id", & queue_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -42107,8 +42136,9 @@ pub mod builder {
             let queue_id = queue_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/clusters/{}/queues/{}/resume_dispatch", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& queue_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("queue_id", & queue_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -42229,8 +42259,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/secrets", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& cluster_id.to_string()),
+                "{}/organizations/{}/clusters/{}/secrets", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -42356,8 +42387,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/secrets", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& cluster_id.to_string()),
+                "{}/organizations/{}/clusters/{}/secrets", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -42461,9 +42493,10 @@ pub mod builder {
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let secret_id = secret_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/secrets/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& secret_id.to_string()),
+                "{}/organizations/{}/clusters/{}/secrets/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("secret_id", & secret_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -42603,9 +42636,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/secrets/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& secret_id.to_string()),
+                "{}/organizations/{}/clusters/{}/secrets/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("secret_id", & secret_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -42707,9 +42741,10 @@ pub mod builder {
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let secret_id = secret_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/secrets/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& secret_id.to_string()),
+                "{}/organizations/{}/clusters/{}/secrets/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("secret_id", & secret_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -42841,9 +42876,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/secrets/{}/value", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& secret_id.to_string()),
+                "{}/organizations/{}/clusters/{}/secrets/{}/value", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("secret_id", & secret_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -42965,8 +43001,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/tokens", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& cluster_id.to_string()),
+                "{}/organizations/{}/clusters/{}/tokens", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -43092,8 +43129,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/tokens", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& cluster_id.to_string()),
+                "{}/organizations/{}/clusters/{}/tokens", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -43197,9 +43235,10 @@ pub mod builder {
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let token_id = token_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/tokens/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& token_id.to_string()),
+                "{}/organizations/{}/clusters/{}/tokens/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("token_id", & token_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -43339,9 +43378,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/tokens/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& token_id.to_string()),
+                "{}/organizations/{}/clusters/{}/tokens/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("token_id", & token_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -43443,9 +43483,10 @@ pub mod builder {
             let cluster_id = cluster_id.map_err(Error::InvalidRequest)?;
             let token_id = token_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/clusters/{}/tokens/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& cluster_id
-                .to_string()), encode_path(& token_id.to_string()),
+                "{}/organizations/{}/clusters/{}/tokens/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("cluster_id", & cluster_id.to_string()) ?, crate
+                ::path_segment("token_id", & token_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -43508,8 +43549,8 @@ pub mod builder {
             let Self { client, org_slug } = self;
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/emojis", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/emojis", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -43631,8 +43672,8 @@ pub mod builder {
             let before = before.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/invitations", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/invitations", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -43742,8 +43783,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/invitations", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/invitations", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -43829,8 +43870,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let invitation_uuid = invitation_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/invitations/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& invitation_uuid.to_string()),
+                "{}/organizations/{}/invitations/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("invitation_uuid", & invitation_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -43915,8 +43957,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let invitation_uuid = invitation_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/invitations/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& invitation_uuid.to_string()),
+                "{}/organizations/{}/invitations/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("invitation_uuid", & invitation_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -43993,8 +44036,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -44115,8 +44159,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/annotations", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/annotations", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -44239,8 +44284,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/annotations", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/annotations", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -44342,9 +44388,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let annotation_uuid = annotation_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/annotations/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& job_id.to_string()),
-                encode_path(& annotation_uuid.to_string()),
+                "{}/organizations/{}/jobs/{}/annotations/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?, crate
+                ::path_segment("annotation_uuid", & annotation_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -44491,8 +44538,9 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let state = state.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/artifacts", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/artifacts", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -44597,9 +44645,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let artifact_id = artifact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/artifacts/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()), encode_path(&
-                artifact_id.to_string()),
+                "{}/organizations/{}/jobs/{}/artifacts/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?, crate
+                ::path_segment("artifact_id", & artifact_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -44700,9 +44749,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let artifact_id = artifact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/artifacts/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()), encode_path(&
-                artifact_id.to_string()),
+                "{}/organizations/{}/jobs/{}/artifacts/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?, crate
+                ::path_segment("artifact_id", & artifact_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -44796,8 +44846,9 @@ pub mod builder {
             let artifact_id = artifact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/jobs/{}/artifacts/{}/download", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& job_id.to_string()),
-                encode_path(& artifact_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?, crate
+                ::path_segment("artifact_id", & artifact_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -44874,8 +44925,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/env", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/env", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -44960,8 +45012,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/env.txt", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/env.txt", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -45038,8 +45091,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/log", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/log", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -45124,8 +45178,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/log", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/log", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -45202,8 +45257,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/log", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/log", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -45280,8 +45336,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/log.html", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/log.html", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -45375,8 +45432,9 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let range = range.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/log.txt", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/log.txt", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
@@ -45492,8 +45550,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/reprioritize", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/reprioritize", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -45579,8 +45638,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/retry", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/retry", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -45667,8 +45727,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/ssh-session", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/ssh-session", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -45786,8 +45847,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/unblock", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/unblock", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -45875,8 +45937,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/jobs/{}/vnc-session", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& job_id.to_string()),
+                "{}/organizations/{}/jobs/{}/vnc-session", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -45984,8 +46047,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/members", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/members", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46074,8 +46137,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let user_uuid = user_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/members/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& user_uuid.to_string()),
+                "{}/organizations/{}/members/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("user_uuid", & user_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46160,8 +46224,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let user_uuid = user_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/members/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& user_uuid.to_string()),
+                "{}/organizations/{}/members/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("user_uuid", & user_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46277,8 +46342,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/members/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& user_uuid.to_string()),
+                "{}/organizations/{}/members/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("user_uuid", & user_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46350,8 +46416,8 @@ pub mod builder {
             let Self { client, org_slug } = self;
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipeline-settings", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/organizations/{}/pipeline-settings", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46459,8 +46525,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipeline-settings", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/organizations/{}/pipeline-settings", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46533,7 +46599,7 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipeline-settings/advanced-queue-metrics", client
-                .baseurl, encode_path(& org_slug.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46642,7 +46708,7 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipeline-settings/build-export", client.baseurl,
-                encode_path(& org_slug.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46715,7 +46781,7 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipeline-settings/build-export", client.baseurl,
-                encode_path(& org_slug.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46787,7 +46853,7 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipeline-settings/hosted-agents-ssh", client
-                .baseurl, encode_path(& org_slug.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46859,7 +46925,7 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipeline-settings/hosted-agents-ssh", client
-                .baseurl, encode_path(& org_slug.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -46931,7 +46997,7 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipeline-settings/public-pipelines", client.baseurl,
-                encode_path(& org_slug.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -47003,7 +47069,7 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipeline-settings/public-pipelines", client.baseurl,
-                encode_path(& org_slug.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -47108,8 +47174,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipeline-templates", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/organizations/{}/pipeline-templates", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -47219,8 +47285,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipeline-templates", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/organizations/{}/pipeline-templates", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -47308,9 +47374,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let template_uuid = template_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipeline-templates/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& template_uuid
-                .to_string()),
+                "{}/organizations/{}/pipeline-templates/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("template_uuid", & template_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -47395,9 +47461,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let template_uuid = template_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipeline-templates/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& template_uuid
-                .to_string()),
+                "{}/organizations/{}/pipeline-templates/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("template_uuid", & template_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -47513,9 +47579,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipeline-templates/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& template_uuid
-                .to_string()),
+                "{}/organizations/{}/pipeline-templates/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("template_uuid", & template_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -47655,8 +47721,8 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let repository = repository.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/pipelines", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -47764,8 +47830,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/pipelines", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -47851,8 +47917,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& pipeline_slug.to_string()),
+                "{}/organizations/{}/pipelines/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -47937,8 +48004,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& pipeline_slug.to_string()),
+                "{}/organizations/{}/pipelines/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -48050,8 +48118,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& pipeline_slug.to_string()),
+                "{}/organizations/{}/pipelines/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -48137,8 +48206,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/archive", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& pipeline_slug.to_string()),
+                "{}/organizations/{}/pipelines/{}/archive", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -48463,8 +48533,9 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let state = state.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/builds", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& pipeline_slug.to_string()),
+                "{}/organizations/{}/pipelines/{}/builds", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -48616,8 +48687,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/builds", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& pipeline_slug.to_string()),
+                "{}/organizations/{}/pipelines/{}/builds", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -48810,9 +48882,10 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let job_states = job_states.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/builds/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()),
+                "{}/organizations/{}/pipelines/{}/builds/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -49009,8 +49082,9 @@ pub mod builder {
             let scope = scope.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/annotations", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -49149,8 +49223,9 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/annotations", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -49272,9 +49347,10 @@ pub mod builder {
             let annotation_uuid = annotation_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/annotations/{}", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& annotation_uuid.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("annotation_uuid", & annotation_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -49444,8 +49520,9 @@ pub mod builder {
             let state = state.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/artifacts", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -49548,8 +49625,9 @@ pub mod builder {
             let build_number = build_number.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/cancel", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -49781,9 +49859,10 @@ pub mod builder {
             let state = state.map_err(Error::InvalidRequest)?;
             let step_key = step_key.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/builds/{}/jobs", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()),
+                "{}/organizations/{}/pipelines/{}/builds/{}/jobs", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -49910,9 +49989,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()), encode_path(&
-                job_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -50071,9 +50151,10 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/annotations", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -50226,9 +50307,10 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/annotations", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -50367,10 +50449,11 @@ pub mod builder {
             let annotation_uuid = annotation_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/annotations/{}",
-                client.baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()), encode_path(& annotation_uuid
-                .to_string()),
+                client.baseurl, crate ::path_segment("org_slug", & org_slug.to_string())
+                ?, crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?, crate
+                ::path_segment("annotation_uuid", & annotation_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -50557,9 +50640,10 @@ pub mod builder {
             let state = state.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/artifacts", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -50701,10 +50785,11 @@ pub mod builder {
             let artifact_id = artifact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/artifacts/{}", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()), encode_path(& artifact_id
-                .to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?, crate
+                ::path_segment("artifact_id", & artifact_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -50842,10 +50927,11 @@ pub mod builder {
             let artifact_id = artifact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/artifacts/{}", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()), encode_path(& artifact_id
-                .to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?, crate
+                ::path_segment("artifact_id", & artifact_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -50975,10 +51061,11 @@ pub mod builder {
             let artifact_id = artifact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/artifacts/{}/download",
-                client.baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()), encode_path(& artifact_id
-                .to_string()),
+                client.baseurl, crate ::path_segment("org_slug", & org_slug.to_string())
+                ?, crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?, crate
+                ::path_segment("artifact_id", & artifact_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -51085,9 +51172,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/env", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()), encode_path(&
-                job_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -51202,9 +51290,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/env.txt", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -51311,9 +51400,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/log", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()), encode_path(&
-                job_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -51428,9 +51518,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/log", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()), encode_path(&
-                job_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -51537,9 +51628,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/log", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()), encode_path(&
-                job_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -51646,9 +51738,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/log.html", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -51772,9 +51865,10 @@ pub mod builder {
             let range = range.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/log.txt", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
@@ -51920,9 +52014,10 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/reprioritize", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -52038,9 +52133,10 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/retry", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -52188,9 +52284,10 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/jobs/{}/unblock", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& job_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -52290,8 +52387,9 @@ pub mod builder {
             let build_number = build_number.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/rebuild", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& build_number.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("build_number", & build_number.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -52425,8 +52523,9 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/retry_failed_jobs", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -52606,8 +52705,9 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/step-uploads", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -52737,9 +52837,10 @@ pub mod builder {
             let step_upload_uuid = step_upload_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/pipelines/{}/builds/{}/step-uploads/{}", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                pipeline_slug.to_string()), encode_path(& build_number.to_string()),
-                encode_path(& step_upload_uuid.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
+                crate ::path_segment("build_number", & build_number.to_string()) ?, crate
+                ::path_segment("step_upload_uuid", & step_upload_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -52826,9 +52927,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/github-webhooks", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()),
+                "{}/organizations/{}/pipelines/{}/github-webhooks", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -52915,9 +53016,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/github-webhooks", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()),
+                "{}/organizations/{}/pipelines/{}/github-webhooks", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53004,9 +53105,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/github-webhooks", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()),
+                "{}/organizations/{}/pipelines/{}/github-webhooks", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53127,9 +53228,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/schedules", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()),
+                "{}/organizations/{}/pipelines/{}/schedules", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53255,9 +53356,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/schedules", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()),
+                "{}/organizations/{}/pipelines/{}/schedules", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53361,9 +53462,10 @@ pub mod builder {
             let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
             let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/schedules/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& schedule_id.to_string()),
+                "{}/organizations/{}/pipelines/{}/schedules/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("schedule_id", & schedule_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53503,9 +53605,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/schedules/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& schedule_id.to_string()),
+                "{}/organizations/{}/pipelines/{}/schedules/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("schedule_id", & schedule_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53607,9 +53710,10 @@ pub mod builder {
             let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
             let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/schedules/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()), encode_path(& schedule_id.to_string()),
+                "{}/organizations/{}/pipelines/{}/schedules/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?, crate
+                ::path_segment("schedule_id", & schedule_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53686,9 +53790,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/unarchive", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& pipeline_slug
-                .to_string()),
+                "{}/organizations/{}/pipelines/{}/unarchive", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53773,8 +53877,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let pipeline_slug = pipeline_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/pipelines/{}/webhook", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& pipeline_slug.to_string()),
+                "{}/organizations/{}/pipelines/{}/webhook", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("pipeline_slug", & pipeline_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53871,8 +53976,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/portals", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/portals", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53976,8 +54081,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/portals", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/portals", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54063,8 +54168,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let portal_slug = portal_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/portals/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& portal_slug.to_string()),
+                "{}/organizations/{}/portals/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("portal_slug", & portal_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54182,8 +54288,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/portals/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& portal_slug.to_string()),
+                "{}/organizations/{}/portals/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("portal_slug", & portal_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54269,8 +54376,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let portal_slug = portal_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/portals/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& portal_slug.to_string()),
+                "{}/organizations/{}/portals/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("portal_slug", & portal_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54333,8 +54441,8 @@ pub mod builder {
             let Self { client, org_slug } = self;
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/rate_limit", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/rate_limit", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54408,8 +54516,8 @@ pub mod builder {
             let Self { client, org_slug } = self;
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/repository_connections", client.baseurl,
-                encode_path(& org_slug.to_string()),
+                "{}/organizations/{}/repository_connections", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54496,9 +54604,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let connection_id = connection_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/repository_connections/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& connection_id
-                .to_string()),
+                "{}/organizations/{}/repository_connections/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("connection_id", & connection_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54606,8 +54714,8 @@ pub mod builder {
             let repository = repository.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/organizations/{}/repository_connections/{}/repositories", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                connection_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("connection_id", & connection_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54713,8 +54821,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/rules", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/rules", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54818,8 +54926,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/rules", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/rules", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54905,8 +55013,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let rule_uuid = rule_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/rules/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& rule_uuid.to_string()),
+                "{}/organizations/{}/rules/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("rule_uuid", & rule_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54991,8 +55100,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let rule_uuid = rule_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/rules/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& rule_uuid.to_string()),
+                "{}/organizations/{}/rules/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("rule_uuid", & rule_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55106,8 +55216,8 @@ pub mod builder {
             let before = before.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/services", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/services", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55218,8 +55328,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/services", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/services", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55307,8 +55417,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let service_uuid = service_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/services/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& service_uuid.to_string()),
+                "{}/organizations/{}/services/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("service_uuid", & service_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55393,8 +55504,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let service_uuid = service_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/services/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& service_uuid.to_string()),
+                "{}/organizations/{}/services/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("service_uuid", & service_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55510,8 +55622,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/services/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& service_uuid.to_string()),
+                "{}/organizations/{}/services/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("service_uuid", & service_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55599,8 +55712,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let service_uuid = service_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/services/{}/disable", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& service_uuid.to_string()),
+                "{}/organizations/{}/services/{}/disable", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("service_uuid", & service_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55687,8 +55801,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let service_uuid = service_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/services/{}/enable", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& service_uuid.to_string()),
+                "{}/organizations/{}/services/{}/enable", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("service_uuid", & service_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55810,8 +55925,8 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/teams", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55916,8 +56031,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams", client.baseurl, encode_path(& org_slug
-                .to_string()),
+                "{}/organizations/{}/teams", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55987,8 +56102,8 @@ pub mod builder {
             let Self { client, org_slug } = self;
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/enable", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/organizations/{}/teams/enable", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -56065,8 +56180,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let team_uuid = team_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& team_uuid.to_string()),
+                "{}/organizations/{}/teams/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -56151,8 +56267,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let team_uuid = team_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& team_uuid.to_string()),
+                "{}/organizations/{}/teams/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -56262,8 +56379,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}", client.baseurl, encode_path(& org_slug
-                .to_string()), encode_path(& team_uuid.to_string()),
+                "{}/organizations/{}/teams/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -56385,8 +56503,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/members", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/members", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -56509,8 +56628,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/members", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/members", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -56612,9 +56732,10 @@ pub mod builder {
             let team_uuid = team_uuid.map_err(Error::InvalidRequest)?;
             let user_uuid = user_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/members/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
-                encode_path(& user_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/members/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?, crate
+                ::path_segment("user_uuid", & user_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -56715,9 +56836,10 @@ pub mod builder {
             let team_uuid = team_uuid.map_err(Error::InvalidRequest)?;
             let user_uuid = user_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/members/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
-                encode_path(& user_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/members/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?, crate
+                ::path_segment("user_uuid", & user_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -56846,9 +56968,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/members/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
-                encode_path(& user_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/members/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?, crate
+                ::path_segment("user_uuid", & user_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -56970,8 +57093,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/pipelines", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/pipelines", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -57097,8 +57221,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/pipelines", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/pipelines", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -57202,9 +57327,10 @@ pub mod builder {
             let team_uuid = team_uuid.map_err(Error::InvalidRequest)?;
             let pipeline_uuid = pipeline_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/pipelines/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& team_uuid
-                .to_string()), encode_path(& pipeline_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/pipelines/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?, crate
+                ::path_segment("pipeline_uuid", & pipeline_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -57305,9 +57431,10 @@ pub mod builder {
             let team_uuid = team_uuid.map_err(Error::InvalidRequest)?;
             let pipeline_uuid = pipeline_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/pipelines/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& team_uuid
-                .to_string()), encode_path(& pipeline_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/pipelines/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?, crate
+                ::path_segment("pipeline_uuid", & pipeline_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -57439,9 +57566,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/pipelines/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& team_uuid
-                .to_string()), encode_path(& pipeline_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/pipelines/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?, crate
+                ::path_segment("pipeline_uuid", & pipeline_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -57563,8 +57691,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/suites", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/suites", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -57686,8 +57815,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/suites", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/suites", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -57789,9 +57919,10 @@ pub mod builder {
             let team_uuid = team_uuid.map_err(Error::InvalidRequest)?;
             let suite_uuid = suite_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/suites/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
-                encode_path(& suite_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/suites/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?, crate
+                ::path_segment("suite_uuid", & suite_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -57892,9 +58023,10 @@ pub mod builder {
             let team_uuid = team_uuid.map_err(Error::InvalidRequest)?;
             let suite_uuid = suite_uuid.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/suites/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
-                encode_path(& suite_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/suites/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?, crate
+                ::path_segment("suite_uuid", & suite_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -58022,9 +58154,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/organizations/{}/teams/{}/suites/{}", client.baseurl, encode_path(&
-                org_slug.to_string()), encode_path(& team_uuid.to_string()),
-                encode_path(& suite_uuid.to_string()),
+                "{}/organizations/{}/teams/{}/suites/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("team_uuid", & team_uuid.to_string()) ?, crate
+                ::path_segment("suite_uuid", & suite_uuid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -58096,8 +58229,8 @@ pub mod builder {
             let Self { client, org_slug } = self;
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/packages/organizations/{}/registries", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/packages/organizations/{}/registries", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -58205,8 +58338,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/packages/organizations/{}/registries", client.baseurl, encode_path(&
-                org_slug.to_string()),
+                "{}/packages/organizations/{}/registries", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -58294,9 +58427,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let registry_slug = registry_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/packages/organizations/{}/registries/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()),
+                "{}/packages/organizations/{}/registries/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -58420,9 +58553,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/packages/organizations/{}/registries/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()),
+                "{}/packages/organizations/{}/registries/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -58508,9 +58641,9 @@ pub mod builder {
             let org_slug = org_slug.map_err(Error::InvalidRequest)?;
             let registry_slug = registry_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/packages/organizations/{}/registries/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()),
+                "{}/packages/organizations/{}/registries/{}", client.baseurl, crate
+                ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -58605,8 +58738,8 @@ pub mod builder {
             let name = name.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/packages/organizations/{}/registries/{}/packages", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -58709,8 +58842,9 @@ pub mod builder {
             let package_id = package_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/packages/organizations/{}/registries/{}/packages/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()), encode_path(& package_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?, crate
+                ::path_segment("package_id", & package_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -58812,8 +58946,9 @@ pub mod builder {
             let package_id = package_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/packages/organizations/{}/registries/{}/packages/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()), encode_path(& package_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?, crate
+                ::path_segment("package_id", & package_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -58923,8 +59058,9 @@ pub mod builder {
             let to = to.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/packages/organizations/{}/registries/{}/packages/{}/copy", client
-                .baseurl, encode_path(& org_slug.to_string()), encode_path(&
-                registry_slug.to_string()), encode_path(& package_id.to_string()),
+                .baseurl, crate ::path_segment("org_slug", & org_slug.to_string()) ?,
+                crate ::path_segment("registry_slug", & registry_slug.to_string()) ?,
+                crate ::path_segment("package_id", & package_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -59013,8 +59149,8 @@ pub mod builder {
             let registry_slug = registry_slug.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/packages/organizations/{}/registries/{}/tokens", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -59139,8 +59275,8 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/packages/organizations/{}/registries/{}/tokens", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -59247,8 +59383,9 @@ pub mod builder {
             let registry_token_id = registry_token_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/packages/organizations/{}/registries/{}/tokens/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()), encode_path(& registry_token_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?, crate
+                ::path_segment("registry_token_id", & registry_token_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -59391,8 +59528,9 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/packages/organizations/{}/registries/{}/tokens/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()), encode_path(& registry_token_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?, crate
+                ::path_segment("registry_token_id", & registry_token_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -59497,8 +59635,9 @@ pub mod builder {
             let registry_token_id = registry_token_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/packages/organizations/{}/registries/{}/tokens/{}", client.baseurl,
-                encode_path(& org_slug.to_string()), encode_path(& registry_slug
-                .to_string()), encode_path(& registry_token_id.to_string()),
+                crate ::path_segment("org_slug", & org_slug.to_string()) ?, crate
+                ::path_segment("registry_slug", & registry_slug.to_string()) ?, crate
+                ::path_segment("registry_token_id", & registry_token_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -59572,6 +59711,4378 @@ pub mod builder {
             }
         }
     }
+
+    impl<'a> crate::Request for ArchivePipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::ARCHIVE_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            ArchivePipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CancelBuild<'a> {
+        type Output = types::Build;
+        const OPERATION: &'static crate::Operation = &super::operations::CANCEL_BUILD;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Build>, Error<()>>,
+        > + Send {
+            CancelBuild::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Build>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ConfigureBuildExport<'a> {
+        type Output = types::PipelineSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::CONFIGURE_BUILD_EXPORT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSettings>, Error<()>>,
+        > + Send {
+            ConfigureBuildExport::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CopyPackage<'a> {
+        type Output = types::Package;
+        const OPERATION: &'static crate::Operation = &super::operations::COPY_PACKAGE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Package>, Error<()>>,
+        > + Send {
+            CopyPackage::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Package>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateAgentImage<'a> {
+        type Output = types::AgentImage;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_AGENT_IMAGE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::AgentImage>, Error<()>>,
+        > + Send {
+            CreateAgentImage::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::AgentImage>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateAnnotation<'a> {
+        type Output = types::Annotation;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_ANNOTATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Annotation>, Error<()>>,
+        > + Send {
+            CreateAnnotation::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Annotation>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateBuild<'a> {
+        type Output = types::Build;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_BUILD;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Build>, Error<()>>,
+        > + Send {
+            CreateBuild::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Build>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateCluster<'a> {
+        type Output = types::Cluster;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_CLUSTER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Cluster>, Error<()>>,
+        > + Send {
+            CreateCluster::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Cluster>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateClusterMaintainer<'a> {
+        type Output = types::ClusterMaintainer;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_CLUSTER_MAINTAINER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterMaintainer>, Error<()>>,
+        > + Send {
+            CreateClusterMaintainer::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterMaintainer>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateClusterQueue<'a> {
+        type Output = types::ClusterQueue;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_CLUSTER_QUEUE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterQueue>, Error<()>>,
+        > + Send {
+            CreateClusterQueue::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterQueue>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateClusterSecret<'a> {
+        type Output = types::ClusterSecret;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_CLUSTER_SECRET;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterSecret>, Error<()>>,
+        > + Send {
+            CreateClusterSecret::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterSecret>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateClusterToken<'a> {
+        type Output = types::ClusterToken;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_CLUSTER_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterToken>, Error<()>>,
+        > + Send {
+            CreateClusterToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterToken>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateInvitations<'a> {
+        type Output = ::std::vec::Vec<types::Invitation>;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_INVITATIONS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Invitation>>, Error<()>>,
+        > + Send {
+            CreateInvitations::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Invitation>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateJobAnnotation<'a> {
+        type Output = types::Annotation;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_JOB_ANNOTATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Annotation>, Error<()>>,
+        > + Send {
+            CreateJobAnnotation::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Annotation>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateNotificationService<'a> {
+        type Output = types::NotificationService;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_NOTIFICATION_SERVICE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::NotificationService>, Error<()>>,
+        > + Send {
+            CreateNotificationService::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::NotificationService>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateOrganizationJobAnnotation<'a> {
+        type Output = types::Annotation;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_ORGANIZATION_JOB_ANNOTATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Annotation>, Error<()>>,
+        > + Send {
+            CreateOrganizationJobAnnotation::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Annotation>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreatePackageRegistry<'a> {
+        type Output = types::PackageRegistry;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_PACKAGE_REGISTRY;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PackageRegistry>, Error<()>>,
+        > + Send {
+            CreatePackageRegistry::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PackageRegistry>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreatePipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            CreatePipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreatePipelineSchedule<'a> {
+        type Output = types::PipelineSchedule;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_PIPELINE_SCHEDULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSchedule>, Error<()>>,
+        > + Send {
+            CreatePipelineSchedule::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSchedule>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreatePipelineTemplate<'a> {
+        type Output = types::PipelineTemplate;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_PIPELINE_TEMPLATE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineTemplate>, Error<()>>,
+        > + Send {
+            CreatePipelineTemplate::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineTemplate>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreatePipelineWebhook<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_PIPELINE_WEBHOOK;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            CreatePipelineWebhook::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for CreatePortal<'a> {
+        type Output = types::Portal;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_PORTAL;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Portal>, Error<()>>,
+        > + Send {
+            CreatePortal::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Portal>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateRegistryToken<'a> {
+        type Output = types::RegistryToken;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_REGISTRY_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RegistryToken>, Error<()>>,
+        > + Send {
+            CreateRegistryToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RegistryToken>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateRule<'a> {
+        type Output = types::Rule;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_RULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Rule>, Error<()>>,
+        > + Send {
+            CreateRule::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Rule>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateSshSession<'a> {
+        type Output = types::RemoteAccessSession;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_SSH_SESSION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RemoteAccessSession>, Error<()>>,
+        > + Send {
+            CreateSshSession::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RemoteAccessSession>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateTeam<'a> {
+        type Output = types::Team;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_TEAM;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Team>, Error<()>>,
+        > + Send {
+            CreateTeam::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Team>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateTeamMember<'a> {
+        type Output = types::TeamMember;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_TEAM_MEMBER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TeamMember>, Error<()>>,
+        > + Send {
+            CreateTeamMember::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TeamMember>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateTeamPipeline<'a> {
+        type Output = types::TeamPipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_TEAM_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TeamPipeline>, Error<()>>,
+        > + Send {
+            CreateTeamPipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TeamPipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateTeamSuite<'a> {
+        type Output = types::TeamSuite;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_TEAM_SUITE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TeamSuite>, Error<()>>,
+        > + Send {
+            CreateTeamSuite::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TeamSuite>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateTestSuite<'a> {
+        type Output = types::TestSuite;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_TEST_SUITE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TestSuite>, Error<()>>,
+        > + Send {
+            CreateTestSuite::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TestSuite>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateVncSession<'a> {
+        type Output = types::RemoteAccessSession;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_VNC_SESSION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RemoteAccessSession>, Error<()>>,
+        > + Send {
+            CreateVncSession::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RemoteAccessSession>(body)
+        }
+    }
+
+    impl<'a> crate::Request for DeleteAgentImage<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_AGENT_IMAGE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteAgentImage::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteAnnotation<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_ANNOTATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteAnnotation::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteArtifact<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_ARTIFACT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteArtifact::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteCacheVolume<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_CACHE_VOLUME;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteCacheVolume::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteCluster<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_CLUSTER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteCluster::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteClusterMaintainer<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_CLUSTER_MAINTAINER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteClusterMaintainer::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteClusterQueue<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_CLUSTER_QUEUE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteClusterQueue::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteClusterSecret<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_CLUSTER_SECRET;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteClusterSecret::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteJobAnnotation<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_JOB_ANNOTATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteJobAnnotation::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteJobLog<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_JOB_LOG;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteJobLog::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteNotificationService<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_NOTIFICATION_SERVICE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteNotificationService::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteOrganizationJobAnnotation<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_ORGANIZATION_JOB_ANNOTATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteOrganizationJobAnnotation::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteOrganizationJobArtifact<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_ORGANIZATION_JOB_ARTIFACT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteOrganizationJobArtifact::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteOrganizationJobLog<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_ORGANIZATION_JOB_LOG;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteOrganizationJobLog::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeletePackage<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PACKAGE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeletePackage::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeletePackageRegistry<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PACKAGE_REGISTRY;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeletePackageRegistry::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeletePipeline<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeletePipeline::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeletePipelineSchedule<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PIPELINE_SCHEDULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeletePipelineSchedule::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeletePipelineTemplate<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PIPELINE_TEMPLATE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeletePipelineTemplate::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeletePortal<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PORTAL;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeletePortal::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteRegistryToken<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_REGISTRY_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteRegistryToken::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteRule<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_RULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteRule::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteTeam<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_TEAM;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteTeam::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteTeamMember<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_TEAM_MEMBER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteTeamMember::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteTeamPipeline<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_TEAM_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteTeamPipeline::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteTeamSuite<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_TEAM_SUITE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteTeamSuite::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteTestSuite<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_TEST_SUITE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteTestSuite::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DisableBuildExport<'a> {
+        type Output = types::PipelineSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::DISABLE_BUILD_EXPORT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSettings>, Error<()>>,
+        > + Send {
+            DisableBuildExport::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for DisableGithubWebhookProcessing<'a> {
+        type Output = types::GithubWebhookProcessing;
+        const OPERATION: &'static crate::Operation = &super::operations::DISABLE_GITHUB_WEBHOOK_PROCESSING;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::GithubWebhookProcessing>, Error<()>>,
+        > + Send {
+            DisableGithubWebhookProcessing::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::GithubWebhookProcessing>(body)
+        }
+    }
+
+    impl<'a> crate::Request for DisableHostedAgentsRemoteAccess<'a> {
+        type Output = types::PipelineSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::DISABLE_HOSTED_AGENTS_REMOTE_ACCESS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSettings>, Error<()>>,
+        > + Send {
+            DisableHostedAgentsRemoteAccess::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for DisableNotificationService<'a> {
+        type Output = types::NotificationService;
+        const OPERATION: &'static crate::Operation = &super::operations::DISABLE_NOTIFICATION_SERVICE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::NotificationService>, Error<()>>,
+        > + Send {
+            DisableNotificationService::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::NotificationService>(body)
+        }
+    }
+
+    impl<'a> crate::Request for DisablePublicPipelineCreation<'a> {
+        type Output = types::PipelineSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::DISABLE_PUBLIC_PIPELINE_CREATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSettings>, Error<()>>,
+        > + Send {
+            DisablePublicPipelineCreation::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for DownloadArtifact<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::DOWNLOAD_ARTIFACT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            DownloadArtifact::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DownloadOrganizationJobArtifact<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::DOWNLOAD_ORGANIZATION_JOB_ARTIFACT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            DownloadOrganizationJobArtifact::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for EnableAdvancedQueueMetrics<'a> {
+        type Output = types::PipelineSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::ENABLE_ADVANCED_QUEUE_METRICS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSettings>, Error<()>>,
+        > + Send {
+            EnableAdvancedQueueMetrics::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for EnableGithubWebhookProcessing<'a> {
+        type Output = types::GithubWebhookProcessing;
+        const OPERATION: &'static crate::Operation = &super::operations::ENABLE_GITHUB_WEBHOOK_PROCESSING;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::GithubWebhookProcessing>, Error<()>>,
+        > + Send {
+            EnableGithubWebhookProcessing::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::GithubWebhookProcessing>(body)
+        }
+    }
+
+    impl<'a> crate::Request for EnableHostedAgentsRemoteAccess<'a> {
+        type Output = types::PipelineSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::ENABLE_HOSTED_AGENTS_REMOTE_ACCESS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSettings>, Error<()>>,
+        > + Send {
+            EnableHostedAgentsRemoteAccess::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for EnableNotificationService<'a> {
+        type Output = types::NotificationService;
+        const OPERATION: &'static crate::Operation = &super::operations::ENABLE_NOTIFICATION_SERVICE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::NotificationService>, Error<()>>,
+        > + Send {
+            EnableNotificationService::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::NotificationService>(body)
+        }
+    }
+
+    impl<'a> crate::Request for EnablePublicPipelineCreation<'a> {
+        type Output = types::PipelineSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::ENABLE_PUBLIC_PIPELINE_CREATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSettings>, Error<()>>,
+        > + Send {
+            EnablePublicPipelineCreation::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for EnableTeams<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::ENABLE_TEAMS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            EnableTeams::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for EnableTest<'a> {
+        type Output = types::Test;
+        const OPERATION: &'static crate::Operation = &super::operations::ENABLE_TEST;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Test>, Error<()>>,
+        > + Send {
+            EnableTest::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Test>(body)
+        }
+    }
+
+    impl<'a> crate::Request for FindTest<'a> {
+        type Output = types::Test;
+        const OPERATION: &'static crate::Operation = &super::operations::FIND_TEST;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Test>, Error<()>>,
+        > + Send {
+            FindTest::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Test>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetAccessToken<'a> {
+        type Output = types::AccessToken;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ACCESS_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::AccessToken>, Error<()>>,
+        > + Send {
+            GetAccessToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::AccessToken>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetAgent<'a> {
+        type Output = types::Agent;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_AGENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Agent>, Error<()>>,
+        > + Send {
+            GetAgent::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Agent>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetAgentImage<'a> {
+        type Output = types::AgentImage;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_AGENT_IMAGE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::AgentImage>, Error<()>>,
+        > + Send {
+            GetAgentImage::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::AgentImage>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetApiSettings<'a> {
+        type Output = types::ApiSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_API_SETTINGS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ApiSettings>, Error<()>>,
+        > + Send {
+            GetApiSettings::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ApiSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetArtifact<'a> {
+        type Output = types::Artifact;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ARTIFACT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Artifact>, Error<()>>,
+        > + Send {
+            GetArtifact::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Artifact>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetAuditEvent<'a> {
+        type Output = types::AuditEvent;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_AUDIT_EVENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::AuditEvent>, Error<()>>,
+        > + Send {
+            GetAuditEvent::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::AuditEvent>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetBuild<'a> {
+        type Output = types::Build;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_BUILD;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Build>, Error<()>>,
+        > + Send {
+            GetBuild::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Build>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetCluster<'a> {
+        type Output = types::Cluster;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_CLUSTER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Cluster>, Error<()>>,
+        > + Send {
+            GetCluster::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Cluster>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetClusterMaintainer<'a> {
+        type Output = types::ClusterMaintainer;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_CLUSTER_MAINTAINER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterMaintainer>, Error<()>>,
+        > + Send {
+            GetClusterMaintainer::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterMaintainer>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetClusterQueue<'a> {
+        type Output = types::ClusterQueue;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_CLUSTER_QUEUE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterQueue>, Error<()>>,
+        > + Send {
+            GetClusterQueue::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterQueue>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetClusterSecret<'a> {
+        type Output = types::ClusterSecret;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_CLUSTER_SECRET;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterSecret>, Error<()>>,
+        > + Send {
+            GetClusterSecret::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterSecret>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetClusterToken<'a> {
+        type Output = types::ClusterToken;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_CLUSTER_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterToken>, Error<()>>,
+        > + Send {
+            GetClusterToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterToken>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetGithubWebhookProcessing<'a> {
+        type Output = types::GithubWebhookProcessing;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_GITHUB_WEBHOOK_PROCESSING;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::GithubWebhookProcessing>, Error<()>>,
+        > + Send {
+            GetGithubWebhookProcessing::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::GithubWebhookProcessing>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetInvitation<'a> {
+        type Output = types::Invitation;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_INVITATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Invitation>, Error<()>>,
+        > + Send {
+            GetInvitation::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Invitation>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            GetJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetJobEnv<'a> {
+        type Output = types::JobEnv;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB_ENV;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::JobEnv>, Error<()>>,
+        > + Send {
+            GetJobEnv::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::JobEnv>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetJobEnvText<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB_ENV_TEXT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            GetJobEnvText::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for GetJobLog<'a> {
+        type Output = types::JobLog;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB_LOG;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::JobLog>, Error<()>>,
+        > + Send {
+            GetJobLog::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::JobLog>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetJobLogHtml<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB_LOG_HTML;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            GetJobLogHtml::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for GetJobLogSize<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB_LOG_SIZE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            GetJobLogSize::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for GetJobLogText<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB_LOG_TEXT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            GetJobLogText::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for GetMeta<'a> {
+        type Output = types::Meta;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_META;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Meta>, Error<()>>,
+        > + Send {
+            GetMeta::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Meta>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetNotificationService<'a> {
+        type Output = types::NotificationService;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_NOTIFICATION_SERVICE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::NotificationService>, Error<()>>,
+        > + Send {
+            GetNotificationService::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::NotificationService>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganization<'a> {
+        type Output = types::Organization;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Organization>, Error<()>>,
+        > + Send {
+            GetOrganization::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Organization>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganizationJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            GetOrganizationJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganizationJobArtifact<'a> {
+        type Output = types::Artifact;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION_JOB_ARTIFACT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Artifact>, Error<()>>,
+        > + Send {
+            GetOrganizationJobArtifact::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Artifact>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganizationJobEnv<'a> {
+        type Output = types::JobEnv;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION_JOB_ENV;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::JobEnv>, Error<()>>,
+        > + Send {
+            GetOrganizationJobEnv::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::JobEnv>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganizationJobEnvText<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION_JOB_ENV_TEXT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            GetOrganizationJobEnvText::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganizationJobLog<'a> {
+        type Output = types::JobLog;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION_JOB_LOG;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::JobLog>, Error<()>>,
+        > + Send {
+            GetOrganizationJobLog::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::JobLog>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganizationJobLogHtml<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION_JOB_LOG_HTML;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            GetOrganizationJobLogHtml::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganizationJobLogSize<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION_JOB_LOG_SIZE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            GetOrganizationJobLogSize::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganizationJobLogText<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION_JOB_LOG_TEXT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            GetOrganizationJobLogText::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganizationMember<'a> {
+        type Output = types::OrganizationMember;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION_MEMBER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::OrganizationMember>, Error<()>>,
+        > + Send {
+            GetOrganizationMember::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::OrganizationMember>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetOrganizationRateLimit<'a> {
+        type Output = types::OrganizationRateLimit;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ORGANIZATION_RATE_LIMIT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::OrganizationRateLimit>, Error<()>>,
+        > + Send {
+            GetOrganizationRateLimit::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::OrganizationRateLimit>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPackage<'a> {
+        type Output = types::Package;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PACKAGE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Package>, Error<()>>,
+        > + Send {
+            GetPackage::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Package>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPackageRegistry<'a> {
+        type Output = types::PackageRegistry;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PACKAGE_REGISTRY;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PackageRegistry>, Error<()>>,
+        > + Send {
+            GetPackageRegistry::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PackageRegistry>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            GetPipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPipelineSchedule<'a> {
+        type Output = types::PipelineSchedule;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PIPELINE_SCHEDULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSchedule>, Error<()>>,
+        > + Send {
+            GetPipelineSchedule::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSchedule>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPipelineSettings<'a> {
+        type Output = types::PipelineSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PIPELINE_SETTINGS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSettings>, Error<()>>,
+        > + Send {
+            GetPipelineSettings::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPipelineTemplate<'a> {
+        type Output = types::PipelineTemplate;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PIPELINE_TEMPLATE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineTemplate>, Error<()>>,
+        > + Send {
+            GetPipelineTemplate::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineTemplate>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPortal<'a> {
+        type Output = types::Portal;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PORTAL;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Portal>, Error<()>>,
+        > + Send {
+            GetPortal::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Portal>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetRegistryToken<'a> {
+        type Output = types::RegistryToken;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_REGISTRY_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RegistryToken>, Error<()>>,
+        > + Send {
+            GetRegistryToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RegistryToken>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetRepositoryConnection<'a> {
+        type Output = types::RepositoryConnection;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_REPOSITORY_CONNECTION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RepositoryConnection>, Error<()>>,
+        > + Send {
+            GetRepositoryConnection::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RepositoryConnection>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetRule<'a> {
+        type Output = types::Rule;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_RULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Rule>, Error<()>>,
+        > + Send {
+            GetRule::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Rule>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetStepUpload<'a> {
+        type Output = types::StepUpload;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_STEP_UPLOAD;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::StepUpload>, Error<()>>,
+        > + Send {
+            GetStepUpload::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::StepUpload>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetTeam<'a> {
+        type Output = types::Team;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_TEAM;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Team>, Error<()>>,
+        > + Send {
+            GetTeam::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Team>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetTeamMember<'a> {
+        type Output = types::TeamMember;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_TEAM_MEMBER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TeamMember>, Error<()>>,
+        > + Send {
+            GetTeamMember::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TeamMember>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetTeamPipeline<'a> {
+        type Output = types::TeamPipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_TEAM_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TeamPipeline>, Error<()>>,
+        > + Send {
+            GetTeamPipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TeamPipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetTeamSuite<'a> {
+        type Output = types::TeamSuite;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_TEAM_SUITE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TeamSuite>, Error<()>>,
+        > + Send {
+            GetTeamSuite::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TeamSuite>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetTest<'a> {
+        type Output = types::Test;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_TEST;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Test>, Error<()>>,
+        > + Send {
+            GetTest::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Test>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetTestRun<'a> {
+        type Output = types::TestRun;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_TEST_RUN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TestRun>, Error<()>>,
+        > + Send {
+            GetTestRun::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TestRun>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetTestSuite<'a> {
+        type Output = types::TestSuite;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_TEST_SUITE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TestSuite>, Error<()>>,
+        > + Send {
+            GetTestSuite::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TestSuite>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetUser<'a> {
+        type Output = types::User;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_USER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::User>, Error<()>>,
+        > + Send {
+            GetUser::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::User>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListAgentImages<'a> {
+        type Output = ::std::vec::Vec<types::AgentImage>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_AGENT_IMAGES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::AgentImage>>, Error<()>>,
+        > + Send {
+            ListAgentImages::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::AgentImage>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListAgents<'a> {
+        type Output = ::std::vec::Vec<types::Agent>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_AGENTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Agent>>, Error<()>>,
+        > + Send {
+            ListAgents::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Agent>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListAnnotations<'a> {
+        type Output = ::std::vec::Vec<types::Annotation>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_ANNOTATIONS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Annotation>>, Error<()>>,
+        > + Send {
+            ListAnnotations::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Annotation>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListAuditEvents<'a> {
+        type Output = types::AuditEventList;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_AUDIT_EVENTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::AuditEventList>, Error<()>>,
+        > + Send {
+            ListAuditEvents::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::AuditEventList>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListBuildArtifacts<'a> {
+        type Output = ::std::vec::Vec<types::Artifact>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_BUILD_ARTIFACTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Artifact>>, Error<()>>,
+        > + Send {
+            ListBuildArtifacts::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Artifact>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListBuildTests<'a> {
+        type Output = ::std::vec::Vec<types::Test>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_BUILD_TESTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Test>>, Error<()>>,
+        > + Send {
+            ListBuildTests::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Test>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListBuilds<'a> {
+        type Output = ::std::vec::Vec<types::Build>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_BUILDS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Build>>, Error<()>>,
+        > + Send {
+            ListBuilds::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Build>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListCacheVolumes<'a> {
+        type Output = ::std::vec::Vec<types::CacheVolume>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_CACHE_VOLUMES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::CacheVolume>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListCacheVolumes::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::CacheVolume>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListClusterMaintainers<'a> {
+        type Output = ::std::vec::Vec<types::ClusterMaintainer>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_CLUSTER_MAINTAINERS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::ClusterMaintainer>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListClusterMaintainers::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::ClusterMaintainer>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListClusterQueues<'a> {
+        type Output = ::std::vec::Vec<types::ClusterQueue>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_CLUSTER_QUEUES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::ClusterQueue>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListClusterQueues::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::ClusterQueue>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListClusterSecrets<'a> {
+        type Output = ::std::vec::Vec<types::ClusterSecret>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_CLUSTER_SECRETS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::ClusterSecret>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListClusterSecrets::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::ClusterSecret>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListClusterTokens<'a> {
+        type Output = ::std::vec::Vec<types::ClusterToken>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_CLUSTER_TOKENS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::ClusterToken>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListClusterTokens::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::ClusterToken>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListClusters<'a> {
+        type Output = ::std::vec::Vec<types::Cluster>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_CLUSTERS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Cluster>>, Error<()>>,
+        > + Send {
+            ListClusters::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Cluster>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListConnectionRepositories<'a> {
+        type Output = ::std::vec::Vec<types::ConnectionRepository>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_CONNECTION_REPOSITORIES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::ConnectionRepository>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListConnectionRepositories::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<
+                ::std::vec::Vec<types::ConnectionRepository>,
+            >(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListEmojis<'a> {
+        type Output = ::std::vec::Vec<types::Emoji>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_EMOJIS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Emoji>>, Error<()>>,
+        > + Send {
+            ListEmojis::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Emoji>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListFailedExecutions<'a> {
+        type Output = ::std::vec::Vec<types::FailedExecution>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_FAILED_EXECUTIONS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::FailedExecution>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListFailedExecutions::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::FailedExecution>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListFlakyTests<'a> {
+        type Output = ::std::vec::Vec<types::FlakyTest>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_FLAKY_TESTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::FlakyTest>>, Error<()>>,
+        > + Send {
+            ListFlakyTests::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::FlakyTest>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListInvitations<'a> {
+        type Output = types::InvitationList;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_INVITATIONS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::InvitationList>, Error<()>>,
+        > + Send {
+            ListInvitations::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::InvitationList>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListJobAnnotations<'a> {
+        type Output = ::std::vec::Vec<types::Annotation>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_JOB_ANNOTATIONS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Annotation>>, Error<()>>,
+        > + Send {
+            ListJobAnnotations::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Annotation>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListJobArtifacts<'a> {
+        type Output = ::std::vec::Vec<types::Artifact>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_JOB_ARTIFACTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Artifact>>, Error<()>>,
+        > + Send {
+            ListJobArtifacts::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Artifact>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListJobs<'a> {
+        type Output = types::JobList;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_JOBS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::JobList>, Error<()>>,
+        > + Send {
+            ListJobs::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::JobList>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListMutedTests<'a> {
+        type Output = ::std::vec::Vec<types::Test>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_MUTED_TESTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Test>>, Error<()>>,
+        > + Send {
+            ListMutedTests::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Test>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListNetworkRanges<'a> {
+        type Output = ::std::vec::Vec<types::NetworkRange>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_NETWORK_RANGES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::NetworkRange>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListNetworkRanges::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::NetworkRange>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListNotificationServices<'a> {
+        type Output = types::NotificationServiceList;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_NOTIFICATION_SERVICES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::NotificationServiceList>, Error<()>>,
+        > + Send {
+            ListNotificationServices::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::NotificationServiceList>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListOrganizationBuilds<'a> {
+        type Output = ::std::vec::Vec<types::Build>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_ORGANIZATION_BUILDS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Build>>, Error<()>>,
+        > + Send {
+            ListOrganizationBuilds::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Build>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListOrganizationJobAnnotations<'a> {
+        type Output = ::std::vec::Vec<types::Annotation>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_ORGANIZATION_JOB_ANNOTATIONS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Annotation>>, Error<()>>,
+        > + Send {
+            ListOrganizationJobAnnotations::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Annotation>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListOrganizationJobArtifacts<'a> {
+        type Output = ::std::vec::Vec<types::Artifact>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_ORGANIZATION_JOB_ARTIFACTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Artifact>>, Error<()>>,
+        > + Send {
+            ListOrganizationJobArtifacts::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Artifact>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListOrganizationMembers<'a> {
+        type Output = ::std::vec::Vec<types::OrganizationMember>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_ORGANIZATION_MEMBERS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::OrganizationMember>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListOrganizationMembers::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::OrganizationMember>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListOrganizations<'a> {
+        type Output = ::std::vec::Vec<types::Organization>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_ORGANIZATIONS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Organization>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListOrganizations::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Organization>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPackageRegistries<'a> {
+        type Output = ::std::vec::Vec<types::PackageRegistry>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PACKAGE_REGISTRIES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::PackageRegistry>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListPackageRegistries::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::PackageRegistry>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPackages<'a> {
+        type Output = types::PackageList;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PACKAGES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PackageList>, Error<()>>,
+        > + Send {
+            ListPackages::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PackageList>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPipelineBuilds<'a> {
+        type Output = ::std::vec::Vec<types::Build>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PIPELINE_BUILDS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Build>>, Error<()>>,
+        > + Send {
+            ListPipelineBuilds::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Build>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPipelineSchedules<'a> {
+        type Output = ::std::vec::Vec<types::PipelineSchedule>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PIPELINE_SCHEDULES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::PipelineSchedule>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListPipelineSchedules::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::PipelineSchedule>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPipelineTemplates<'a> {
+        type Output = ::std::vec::Vec<types::PipelineTemplate>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PIPELINE_TEMPLATES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::PipelineTemplate>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListPipelineTemplates::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::PipelineTemplate>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPipelines<'a> {
+        type Output = ::std::vec::Vec<types::Pipeline>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PIPELINES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Pipeline>>, Error<()>>,
+        > + Send {
+            ListPipelines::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Pipeline>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPortals<'a> {
+        type Output = ::std::vec::Vec<types::Portal>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PORTALS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Portal>>, Error<()>>,
+        > + Send {
+            ListPortals::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Portal>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListRegistryTokens<'a> {
+        type Output = ::std::vec::Vec<types::RegistryToken>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_REGISTRY_TOKENS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::RegistryToken>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListRegistryTokens::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::RegistryToken>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListRepositoryConnections<'a> {
+        type Output = ::std::vec::Vec<types::RepositoryConnection>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_REPOSITORY_CONNECTIONS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::RepositoryConnection>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListRepositoryConnections::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<
+                ::std::vec::Vec<types::RepositoryConnection>,
+            >(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListRules<'a> {
+        type Output = ::std::vec::Vec<types::Rule>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_RULES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Rule>>, Error<()>>,
+        > + Send {
+            ListRules::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Rule>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListSkippedTests<'a> {
+        type Output = ::std::vec::Vec<types::Test>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_SKIPPED_TESTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Test>>, Error<()>>,
+        > + Send {
+            ListSkippedTests::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Test>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListStepUploads<'a> {
+        type Output = types::StepUploadList;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_STEP_UPLOADS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::StepUploadList>, Error<()>>,
+        > + Send {
+            ListStepUploads::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::StepUploadList>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListTeamMembers<'a> {
+        type Output = ::std::vec::Vec<types::TeamMember>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_TEAM_MEMBERS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::TeamMember>>, Error<()>>,
+        > + Send {
+            ListTeamMembers::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::TeamMember>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListTeamPipelines<'a> {
+        type Output = ::std::vec::Vec<types::TeamPipeline>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_TEAM_PIPELINES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::TeamPipeline>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListTeamPipelines::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::TeamPipeline>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListTeamSuites<'a> {
+        type Output = ::std::vec::Vec<types::TeamSuite>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_TEAM_SUITES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::TeamSuite>>, Error<()>>,
+        > + Send {
+            ListTeamSuites::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::TeamSuite>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListTeams<'a> {
+        type Output = ::std::vec::Vec<types::Team>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_TEAMS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Team>>, Error<()>>,
+        > + Send {
+            ListTeams::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Team>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListTestRuns<'a> {
+        type Output = ::std::vec::Vec<types::TestRun>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_TEST_RUNS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::TestRun>>, Error<()>>,
+        > + Send {
+            ListTestRuns::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::TestRun>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListTestSuites<'a> {
+        type Output = ::std::vec::Vec<types::TestSuite>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_TEST_SUITES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::TestSuite>>, Error<()>>,
+        > + Send {
+            ListTestSuites::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::TestSuite>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListTests<'a> {
+        type Output = ::std::vec::Vec<types::Test>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_TESTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Test>>, Error<()>>,
+        > + Send {
+            ListTests::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Test>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for MuteTest<'a> {
+        type Output = types::Test;
+        const OPERATION: &'static crate::Operation = &super::operations::MUTE_TEST;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Test>, Error<()>>,
+        > + Send {
+            MuteTest::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Test>(body)
+        }
+    }
+
+    impl<'a> crate::Request for PauseAgent<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::PAUSE_AGENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            PauseAgent::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for PauseClusterQueueDispatch<'a> {
+        type Output = types::ClusterQueue;
+        const OPERATION: &'static crate::Operation = &super::operations::PAUSE_CLUSTER_QUEUE_DISPATCH;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterQueue>, Error<()>>,
+        > + Send {
+            PauseClusterQueueDispatch::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterQueue>(body)
+        }
+    }
+
+    impl<'a> crate::Request for RebuildBuild<'a> {
+        type Output = types::Build;
+        const OPERATION: &'static crate::Operation = &super::operations::REBUILD_BUILD;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Build>, Error<()>>,
+        > + Send {
+            RebuildBuild::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Build>(body)
+        }
+    }
+
+    impl<'a> crate::Request for RemoveOrganizationMember<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::REMOVE_ORGANIZATION_MEMBER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            RemoveOrganizationMember::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for ReprioritizeJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::REPRIORITIZE_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            ReprioritizeJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ReprioritizeOrganizationJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::REPRIORITIZE_ORGANIZATION_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            ReprioritizeOrganizationJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ResumeAgent<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::RESUME_AGENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            ResumeAgent::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for ResumeClusterQueueDispatch<'a> {
+        type Output = types::ClusterQueue;
+        const OPERATION: &'static crate::Operation = &super::operations::RESUME_CLUSTER_QUEUE_DISPATCH;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterQueue>, Error<()>>,
+        > + Send {
+            ResumeClusterQueueDispatch::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterQueue>(body)
+        }
+    }
+
+    impl<'a> crate::Request for RetryFailedJobs<'a> {
+        type Output = types::Build;
+        const OPERATION: &'static crate::Operation = &super::operations::RETRY_FAILED_JOBS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Build>, Error<()>>,
+        > + Send {
+            RetryFailedJobs::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Build>(body)
+        }
+    }
+
+    impl<'a> crate::Request for RetryJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::RETRY_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            RetryJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for RetryOrganizationJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::RETRY_ORGANIZATION_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            RetryOrganizationJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for RevokeAccessToken<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::REVOKE_ACCESS_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            RevokeAccessToken::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for RevokeClusterToken<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::REVOKE_CLUSTER_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            RevokeClusterToken::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for RevokeInvitation<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::REVOKE_INVITATION;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            RevokeInvitation::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for SkipTest<'a> {
+        type Output = types::Test;
+        const OPERATION: &'static crate::Operation = &super::operations::SKIP_TEST;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Test>, Error<()>>,
+        > + Send {
+            SkipTest::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Test>(body)
+        }
+    }
+
+    impl<'a> crate::Request for StopAgent<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::STOP_AGENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            StopAgent::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for UnarchivePipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::UNARCHIVE_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            UnarchivePipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UnblockJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::UNBLOCK_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            UnblockJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UnblockOrganizationJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::UNBLOCK_ORGANIZATION_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            UnblockOrganizationJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateApiSettings<'a> {
+        type Output = types::ApiSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_API_SETTINGS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ApiSettings>, Error<()>>,
+        > + Send {
+            UpdateApiSettings::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ApiSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateCluster<'a> {
+        type Output = types::Cluster;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_CLUSTER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Cluster>, Error<()>>,
+        > + Send {
+            UpdateCluster::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Cluster>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateClusterQueue<'a> {
+        type Output = types::ClusterQueue;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_CLUSTER_QUEUE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterQueue>, Error<()>>,
+        > + Send {
+            UpdateClusterQueue::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterQueue>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateClusterSecret<'a> {
+        type Output = types::ClusterSecret;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_CLUSTER_SECRET;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterSecret>, Error<()>>,
+        > + Send {
+            UpdateClusterSecret::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterSecret>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateClusterSecretValue<'a> {
+        type Output = types::ClusterSecret;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_CLUSTER_SECRET_VALUE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterSecret>, Error<()>>,
+        > + Send {
+            UpdateClusterSecretValue::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterSecret>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateClusterToken<'a> {
+        type Output = types::ClusterToken;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_CLUSTER_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ClusterToken>, Error<()>>,
+        > + Send {
+            UpdateClusterToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ClusterToken>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateExecutionTags<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_EXECUTION_TAGS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            UpdateExecutionTags::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for UpdateNotificationService<'a> {
+        type Output = types::NotificationService;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_NOTIFICATION_SERVICE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::NotificationService>, Error<()>>,
+        > + Send {
+            UpdateNotificationService::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::NotificationService>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateOrganizationMember<'a> {
+        type Output = types::OrganizationMember;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_ORGANIZATION_MEMBER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::OrganizationMember>, Error<()>>,
+        > + Send {
+            UpdateOrganizationMember::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::OrganizationMember>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdatePackageRegistry<'a> {
+        type Output = types::PackageRegistry;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_PACKAGE_REGISTRY;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PackageRegistry>, Error<()>>,
+        > + Send {
+            UpdatePackageRegistry::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PackageRegistry>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdatePipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            UpdatePipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdatePipelineSchedule<'a> {
+        type Output = types::PipelineSchedule;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_PIPELINE_SCHEDULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSchedule>, Error<()>>,
+        > + Send {
+            UpdatePipelineSchedule::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSchedule>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdatePipelineSettings<'a> {
+        type Output = types::PipelineSettings;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_PIPELINE_SETTINGS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSettings>, Error<()>>,
+        > + Send {
+            UpdatePipelineSettings::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSettings>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdatePipelineTemplate<'a> {
+        type Output = types::PipelineTemplate;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_PIPELINE_TEMPLATE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineTemplate>, Error<()>>,
+        > + Send {
+            UpdatePipelineTemplate::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineTemplate>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdatePortal<'a> {
+        type Output = types::Portal;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_PORTAL;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Portal>, Error<()>>,
+        > + Send {
+            UpdatePortal::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Portal>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateRegistryToken<'a> {
+        type Output = types::RegistryToken;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_REGISTRY_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RegistryToken>, Error<()>>,
+        > + Send {
+            UpdateRegistryToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RegistryToken>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateTeam<'a> {
+        type Output = types::Team;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_TEAM;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Team>, Error<()>>,
+        > + Send {
+            UpdateTeam::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Team>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateTeamMember<'a> {
+        type Output = types::TeamMember;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_TEAM_MEMBER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TeamMember>, Error<()>>,
+        > + Send {
+            UpdateTeamMember::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TeamMember>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateTeamPipeline<'a> {
+        type Output = types::TeamPipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_TEAM_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TeamPipeline>, Error<()>>,
+        > + Send {
+            UpdateTeamPipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TeamPipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateTeamSuite<'a> {
+        type Output = types::TeamSuite;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_TEAM_SUITE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TeamSuite>, Error<()>>,
+        > + Send {
+            UpdateTeamSuite::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TeamSuite>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateTestLabels<'a> {
+        type Output = types::Test;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_TEST_LABELS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Test>, Error<()>>,
+        > + Send {
+            UpdateTestLabels::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Test>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateTestSuite<'a> {
+        type Output = types::TestSuite;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_TEST_SUITE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TestSuite>, Error<()>>,
+        > + Send {
+            UpdateTestSuite::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TestSuite>(body)
+        }
+    }
 }
 
 /// Items consumers will typically use such as the Client and
@@ -59618,14 +64129,2621 @@ pub mod prelude {
     pub use super::ClientUserExt;
 }
 
-/// The operations whose success body is streamed rather than decoded (not JSON), with its media type.
-pub const STREAMING_OPERATIONS: &[(&str, &str)] = &[
-    ("download_artifact", "application/octet-stream"),
-    ("download_organization_job_artifact", "application/octet-stream"),
-    ("get_job_env_text", "text/plain"),
-    ("get_job_log_html", "text/html"),
-    ("get_job_log_text", "text/plain"),
-    ("get_organization_job_env_text", "text/plain"),
-    ("get_organization_job_log_html", "text/html"),
-    ("get_organization_job_log_text", "text/plain"),
-];
+/// Every operation of this spec, as a [`crate::Operation`] constant named after its operationId (`getBuild` is `GET_BUILD`).
+pub mod operations {
+    /// `archivePipeline`: `POST /organizations/{org_slug}/pipelines/{pipeline_slug}/archive`.
+    pub const ARCHIVE_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "archivePipeline",
+        method: "POST",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/archive",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `cancelBuild`: `PUT /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/cancel`.
+    pub const CANCEL_BUILD: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "cancelBuild",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/cancel",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `configureBuildExport`: `PUT /organizations/{org_slug}/pipeline-settings/build-export`.
+    pub const CONFIGURE_BUILD_EXPORT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "configureBuildExport",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipeline-settings/build-export",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `copyPackage`: `POST /packages/organizations/{org_slug}/registries/{registry_slug}/packages/{package_id}/copy`.
+    pub const COPY_PACKAGE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "copyPackage",
+        method: "POST",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}/packages/{package_id}/copy",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createAgentImage`: `POST /organizations/{org_slug}/clusters/{cluster_id}/agent-images`.
+    pub const CREATE_AGENT_IMAGE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createAgentImage",
+        method: "POST",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/agent-images",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createAnnotation`: `POST /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/annotations`.
+    pub const CREATE_ANNOTATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createAnnotation",
+        method: "POST",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/annotations",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createBuild`: `POST /organizations/{org_slug}/pipelines/{pipeline_slug}/builds`.
+    pub const CREATE_BUILD: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createBuild",
+        method: "POST",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createCluster`: `POST /organizations/{org_slug}/clusters`.
+    pub const CREATE_CLUSTER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createCluster",
+        method: "POST",
+        path: "/organizations/{org_slug}/clusters",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createClusterMaintainer`: `POST /organizations/{org_slug}/clusters/{cluster_id}/maintainers`.
+    pub const CREATE_CLUSTER_MAINTAINER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createClusterMaintainer",
+        method: "POST",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/maintainers",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createClusterQueue`: `POST /organizations/{org_slug}/clusters/{cluster_id}/queues`.
+    pub const CREATE_CLUSTER_QUEUE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createClusterQueue",
+        method: "POST",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/queues",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createClusterSecret`: `POST /organizations/{org_slug}/clusters/{cluster_id}/secrets`.
+    pub const CREATE_CLUSTER_SECRET: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createClusterSecret",
+        method: "POST",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/secrets",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createClusterToken`: `POST /organizations/{org_slug}/clusters/{cluster_id}/tokens`.
+    pub const CREATE_CLUSTER_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createClusterToken",
+        method: "POST",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/tokens",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createInvitations`: `POST /organizations/{org_slug}/invitations`.
+    pub const CREATE_INVITATIONS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createInvitations",
+        method: "POST",
+        path: "/organizations/{org_slug}/invitations",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createJobAnnotation`: `POST /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/annotations`.
+    pub const CREATE_JOB_ANNOTATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createJobAnnotation",
+        method: "POST",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/annotations",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createNotificationService`: `POST /organizations/{org_slug}/services`.
+    pub const CREATE_NOTIFICATION_SERVICE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createNotificationService",
+        method: "POST",
+        path: "/organizations/{org_slug}/services",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createOrganizationJobAnnotation`: `POST /organizations/{org_slug}/jobs/{job_id}/annotations`.
+    pub const CREATE_ORGANIZATION_JOB_ANNOTATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createOrganizationJobAnnotation",
+        method: "POST",
+        path: "/organizations/{org_slug}/jobs/{job_id}/annotations",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createPackageRegistry`: `POST /packages/organizations/{org_slug}/registries`.
+    pub const CREATE_PACKAGE_REGISTRY: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createPackageRegistry",
+        method: "POST",
+        path: "/packages/organizations/{org_slug}/registries",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createPipeline`: `POST /organizations/{org_slug}/pipelines`.
+    pub const CREATE_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createPipeline",
+        method: "POST",
+        path: "/organizations/{org_slug}/pipelines",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createPipelineSchedule`: `POST /organizations/{org_slug}/pipelines/{pipeline_slug}/schedules`.
+    pub const CREATE_PIPELINE_SCHEDULE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createPipelineSchedule",
+        method: "POST",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/schedules",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createPipelineTemplate`: `POST /organizations/{org_slug}/pipeline-templates`.
+    pub const CREATE_PIPELINE_TEMPLATE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createPipelineTemplate",
+        method: "POST",
+        path: "/organizations/{org_slug}/pipeline-templates",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createPipelineWebhook`: `POST /organizations/{org_slug}/pipelines/{pipeline_slug}/webhook`.
+    pub const CREATE_PIPELINE_WEBHOOK: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createPipelineWebhook",
+        method: "POST",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/webhook",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createPortal`: `POST /organizations/{org_slug}/portals`.
+    pub const CREATE_PORTAL: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createPortal",
+        method: "POST",
+        path: "/organizations/{org_slug}/portals",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createRegistryToken`: `POST /packages/organizations/{org_slug}/registries/{registry_slug}/tokens`.
+    pub const CREATE_REGISTRY_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createRegistryToken",
+        method: "POST",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}/tokens",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createRule`: `POST /organizations/{org_slug}/rules`.
+    pub const CREATE_RULE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createRule",
+        method: "POST",
+        path: "/organizations/{org_slug}/rules",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createSshSession`: `POST /organizations/{org_slug}/jobs/{job_id}/ssh-session`.
+    pub const CREATE_SSH_SESSION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createSshSession",
+        method: "POST",
+        path: "/organizations/{org_slug}/jobs/{job_id}/ssh-session",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createTeam`: `POST /organizations/{org_slug}/teams`.
+    pub const CREATE_TEAM: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createTeam",
+        method: "POST",
+        path: "/organizations/{org_slug}/teams",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createTeamMember`: `POST /organizations/{org_slug}/teams/{team_uuid}/members`.
+    pub const CREATE_TEAM_MEMBER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createTeamMember",
+        method: "POST",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/members",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createTeamPipeline`: `POST /organizations/{org_slug}/teams/{team_uuid}/pipelines`.
+    pub const CREATE_TEAM_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createTeamPipeline",
+        method: "POST",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/pipelines",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createTeamSuite`: `POST /organizations/{org_slug}/teams/{team_uuid}/suites`.
+    pub const CREATE_TEAM_SUITE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createTeamSuite",
+        method: "POST",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/suites",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createTestSuite`: `POST /analytics/organizations/{org_slug}/suites`.
+    pub const CREATE_TEST_SUITE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createTestSuite",
+        method: "POST",
+        path: "/analytics/organizations/{org_slug}/suites",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createVncSession`: `POST /organizations/{org_slug}/jobs/{job_id}/vnc-session`.
+    pub const CREATE_VNC_SESSION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "createVncSession",
+        method: "POST",
+        path: "/organizations/{org_slug}/jobs/{job_id}/vnc-session",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteAgentImage`: `DELETE /organizations/{org_slug}/clusters/{cluster_id}/agent-images/{image_id}`.
+    pub const DELETE_AGENT_IMAGE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteAgentImage",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/agent-images/{image_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteAnnotation`: `DELETE /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/annotations/{annotation_uuid}`.
+    pub const DELETE_ANNOTATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteAnnotation",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/annotations/{annotation_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteArtifact`: `DELETE /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/artifacts/{artifact_id}`.
+    pub const DELETE_ARTIFACT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteArtifact",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/artifacts/{artifact_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteCacheVolume`: `DELETE /organizations/{org_slug}/clusters/{cluster_id}/cache_volumes`.
+    pub const DELETE_CACHE_VOLUME: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteCacheVolume",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/cache_volumes",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteCluster`: `DELETE /organizations/{org_slug}/clusters/{cluster_id}`.
+    pub const DELETE_CLUSTER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteCluster",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteClusterMaintainer`: `DELETE /organizations/{org_slug}/clusters/{cluster_id}/maintainers/{maintainer_id}`.
+    pub const DELETE_CLUSTER_MAINTAINER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteClusterMaintainer",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/maintainers/{maintainer_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteClusterQueue`: `DELETE /organizations/{org_slug}/clusters/{cluster_id}/queues/{queue_id}`.
+    pub const DELETE_CLUSTER_QUEUE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteClusterQueue",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/queues/{queue_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteClusterSecret`: `DELETE /organizations/{org_slug}/clusters/{cluster_id}/secrets/{secret_id}`.
+    pub const DELETE_CLUSTER_SECRET: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteClusterSecret",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/secrets/{secret_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteJobAnnotation`: `DELETE /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/annotations/{annotation_uuid}`.
+    pub const DELETE_JOB_ANNOTATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteJobAnnotation",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/annotations/{annotation_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteJobLog`: `DELETE /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log`.
+    pub const DELETE_JOB_LOG: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteJobLog",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteNotificationService`: `DELETE /organizations/{org_slug}/services/{service_uuid}`.
+    pub const DELETE_NOTIFICATION_SERVICE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteNotificationService",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/services/{service_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteOrganizationJobAnnotation`: `DELETE /organizations/{org_slug}/jobs/{job_id}/annotations/{annotation_uuid}`.
+    pub const DELETE_ORGANIZATION_JOB_ANNOTATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteOrganizationJobAnnotation",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/jobs/{job_id}/annotations/{annotation_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteOrganizationJobArtifact`: `DELETE /organizations/{org_slug}/jobs/{job_id}/artifacts/{artifact_id}`.
+    pub const DELETE_ORGANIZATION_JOB_ARTIFACT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteOrganizationJobArtifact",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/jobs/{job_id}/artifacts/{artifact_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteOrganizationJobLog`: `DELETE /organizations/{org_slug}/jobs/{job_id}/log`.
+    pub const DELETE_ORGANIZATION_JOB_LOG: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteOrganizationJobLog",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/jobs/{job_id}/log",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deletePackage`: `DELETE /packages/organizations/{org_slug}/registries/{registry_slug}/packages/{package_id}`.
+    pub const DELETE_PACKAGE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deletePackage",
+        method: "DELETE",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}/packages/{package_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deletePackageRegistry`: `DELETE /packages/organizations/{org_slug}/registries/{registry_slug}`.
+    pub const DELETE_PACKAGE_REGISTRY: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deletePackageRegistry",
+        method: "DELETE",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deletePipeline`: `DELETE /organizations/{org_slug}/pipelines/{pipeline_slug}`.
+    pub const DELETE_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deletePipeline",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deletePipelineSchedule`: `DELETE /organizations/{org_slug}/pipelines/{pipeline_slug}/schedules/{schedule_id}`.
+    pub const DELETE_PIPELINE_SCHEDULE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deletePipelineSchedule",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/schedules/{schedule_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deletePipelineTemplate`: `DELETE /organizations/{org_slug}/pipeline-templates/{template_uuid}`.
+    pub const DELETE_PIPELINE_TEMPLATE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deletePipelineTemplate",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipeline-templates/{template_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deletePortal`: `DELETE /organizations/{org_slug}/portals/{portal_slug}`.
+    pub const DELETE_PORTAL: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deletePortal",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/portals/{portal_slug}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteRegistryToken`: `DELETE /packages/organizations/{org_slug}/registries/{registry_slug}/tokens/{registry_token_id}`.
+    pub const DELETE_REGISTRY_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteRegistryToken",
+        method: "DELETE",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}/tokens/{registry_token_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteRule`: `DELETE /organizations/{org_slug}/rules/{rule_uuid}`.
+    pub const DELETE_RULE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteRule",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/rules/{rule_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteTeam`: `DELETE /organizations/{org_slug}/teams/{team_uuid}`.
+    pub const DELETE_TEAM: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteTeam",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/teams/{team_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteTeamMember`: `DELETE /organizations/{org_slug}/teams/{team_uuid}/members/{user_uuid}`.
+    pub const DELETE_TEAM_MEMBER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteTeamMember",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/members/{user_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteTeamPipeline`: `DELETE /organizations/{org_slug}/teams/{team_uuid}/pipelines/{pipeline_uuid}`.
+    pub const DELETE_TEAM_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteTeamPipeline",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/pipelines/{pipeline_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteTeamSuite`: `DELETE /organizations/{org_slug}/teams/{team_uuid}/suites/{suite_uuid}`.
+    pub const DELETE_TEAM_SUITE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteTeamSuite",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/suites/{suite_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteTestSuite`: `DELETE /analytics/organizations/{org_slug}/suites/{suite_slug}`.
+    pub const DELETE_TEST_SUITE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "deleteTestSuite",
+        method: "DELETE",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `disableBuildExport`: `DELETE /organizations/{org_slug}/pipeline-settings/build-export`.
+    pub const DISABLE_BUILD_EXPORT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "disableBuildExport",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipeline-settings/build-export",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `disableGithubWebhookProcessing`: `DELETE /organizations/{org_slug}/pipelines/{pipeline_slug}/github-webhooks`.
+    pub const DISABLE_GITHUB_WEBHOOK_PROCESSING: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "disableGithubWebhookProcessing",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/github-webhooks",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `disableHostedAgentsRemoteAccess`: `DELETE /organizations/{org_slug}/pipeline-settings/hosted-agents-ssh`.
+    pub const DISABLE_HOSTED_AGENTS_REMOTE_ACCESS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "disableHostedAgentsRemoteAccess",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipeline-settings/hosted-agents-ssh",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `disableNotificationService`: `PUT /organizations/{org_slug}/services/{service_uuid}/disable`.
+    pub const DISABLE_NOTIFICATION_SERVICE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "disableNotificationService",
+        method: "PUT",
+        path: "/organizations/{org_slug}/services/{service_uuid}/disable",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `disablePublicPipelineCreation`: `DELETE /organizations/{org_slug}/pipeline-settings/public-pipelines`.
+    pub const DISABLE_PUBLIC_PIPELINE_CREATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "disablePublicPipelineCreation",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/pipeline-settings/public-pipelines",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `downloadArtifact`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/artifacts/{artifact_id}/download`.
+    pub const DOWNLOAD_ARTIFACT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "downloadArtifact",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/artifacts/{artifact_id}/download",
+        success: &[200],
+        media_type: Some("application/octet-stream"),
+        anonymous: false,
+    };
+    /// `downloadOrganizationJobArtifact`: `GET /organizations/{org_slug}/jobs/{job_id}/artifacts/{artifact_id}/download`.
+    pub const DOWNLOAD_ORGANIZATION_JOB_ARTIFACT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "downloadOrganizationJobArtifact",
+        method: "GET",
+        path: "/organizations/{org_slug}/jobs/{job_id}/artifacts/{artifact_id}/download",
+        success: &[200],
+        media_type: Some("application/octet-stream"),
+        anonymous: false,
+    };
+    /// `enableAdvancedQueueMetrics`: `PUT /organizations/{org_slug}/pipeline-settings/advanced-queue-metrics`.
+    pub const ENABLE_ADVANCED_QUEUE_METRICS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "enableAdvancedQueueMetrics",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipeline-settings/advanced-queue-metrics",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `enableGithubWebhookProcessing`: `PUT /organizations/{org_slug}/pipelines/{pipeline_slug}/github-webhooks`.
+    pub const ENABLE_GITHUB_WEBHOOK_PROCESSING: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "enableGithubWebhookProcessing",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/github-webhooks",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `enableHostedAgentsRemoteAccess`: `PUT /organizations/{org_slug}/pipeline-settings/hosted-agents-ssh`.
+    pub const ENABLE_HOSTED_AGENTS_REMOTE_ACCESS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "enableHostedAgentsRemoteAccess",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipeline-settings/hosted-agents-ssh",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `enableNotificationService`: `PUT /organizations/{org_slug}/services/{service_uuid}/enable`.
+    pub const ENABLE_NOTIFICATION_SERVICE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "enableNotificationService",
+        method: "PUT",
+        path: "/organizations/{org_slug}/services/{service_uuid}/enable",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `enablePublicPipelineCreation`: `PUT /organizations/{org_slug}/pipeline-settings/public-pipelines`.
+    pub const ENABLE_PUBLIC_PIPELINE_CREATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "enablePublicPipelineCreation",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipeline-settings/public-pipelines",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `enableTeams`: `POST /organizations/{org_slug}/teams/enable`.
+    pub const ENABLE_TEAMS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "enableTeams",
+        method: "POST",
+        path: "/organizations/{org_slug}/teams/enable",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `enableTest`: `PUT /analytics/organizations/{org_slug}/suites/{suite_slug}/tests/{test_id}/enable`.
+    pub const ENABLE_TEST: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "enableTest",
+        method: "PUT",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/tests/{test_id}/enable",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `findTest`: `POST /analytics/organizations/{org_slug}/suites/{suite_slug}/tests/find`.
+    pub const FIND_TEST: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "findTest",
+        method: "POST",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/tests/find",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getAccessToken`: `GET /access-token`.
+    pub const GET_ACCESS_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getAccessToken",
+        method: "GET",
+        path: "/access-token",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getAgent`: `GET /organizations/{org_slug}/agents/{agent_id}`.
+    pub const GET_AGENT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getAgent",
+        method: "GET",
+        path: "/organizations/{org_slug}/agents/{agent_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getAgentImage`: `GET /organizations/{org_slug}/clusters/{cluster_id}/agent-images/{image_id}`.
+    pub const GET_AGENT_IMAGE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getAgentImage",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/agent-images/{image_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getApiSettings`: `GET /organizations/{org_slug}/api-settings`.
+    pub const GET_API_SETTINGS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getApiSettings",
+        method: "GET",
+        path: "/organizations/{org_slug}/api-settings",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getArtifact`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/artifacts/{artifact_id}`.
+    pub const GET_ARTIFACT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getArtifact",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/artifacts/{artifact_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getAuditEvent`: `GET /organizations/{org_slug}/audit_events/{event_uuid}`.
+    pub const GET_AUDIT_EVENT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getAuditEvent",
+        method: "GET",
+        path: "/organizations/{org_slug}/audit_events/{event_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getBuild`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}`.
+    pub const GET_BUILD: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getBuild",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getCluster`: `GET /organizations/{org_slug}/clusters/{cluster_id}`.
+    pub const GET_CLUSTER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getCluster",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getClusterMaintainer`: `GET /organizations/{org_slug}/clusters/{cluster_id}/maintainers/{maintainer_id}`.
+    pub const GET_CLUSTER_MAINTAINER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getClusterMaintainer",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/maintainers/{maintainer_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getClusterQueue`: `GET /organizations/{org_slug}/clusters/{cluster_id}/queues/{queue_id}`.
+    pub const GET_CLUSTER_QUEUE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getClusterQueue",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/queues/{queue_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getClusterSecret`: `GET /organizations/{org_slug}/clusters/{cluster_id}/secrets/{secret_id}`.
+    pub const GET_CLUSTER_SECRET: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getClusterSecret",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/secrets/{secret_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getClusterToken`: `GET /organizations/{org_slug}/clusters/{cluster_id}/tokens/{token_id}`.
+    pub const GET_CLUSTER_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getClusterToken",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/tokens/{token_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getGithubWebhookProcessing`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/github-webhooks`.
+    pub const GET_GITHUB_WEBHOOK_PROCESSING: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getGithubWebhookProcessing",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/github-webhooks",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getInvitation`: `GET /organizations/{org_slug}/invitations/{invitation_uuid}`.
+    pub const GET_INVITATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getInvitation",
+        method: "GET",
+        path: "/organizations/{org_slug}/invitations/{invitation_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getJob`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}`.
+    pub const GET_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getJob",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getJobEnv`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/env`.
+    pub const GET_JOB_ENV: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getJobEnv",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/env",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getJobEnvText`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/env.txt`.
+    pub const GET_JOB_ENV_TEXT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getJobEnvText",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/env.txt",
+        success: &[200],
+        media_type: Some("text/plain"),
+        anonymous: false,
+    };
+    /// `getJobLog`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log`.
+    pub const GET_JOB_LOG: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getJobLog",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getJobLogHtml`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log.html`.
+    pub const GET_JOB_LOG_HTML: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getJobLogHtml",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log.html",
+        success: &[200],
+        media_type: Some("text/html"),
+        anonymous: false,
+    };
+    /// `getJobLogSize`: `HEAD /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log`.
+    pub const GET_JOB_LOG_SIZE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getJobLogSize",
+        method: "HEAD",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getJobLogText`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log.txt`.
+    pub const GET_JOB_LOG_TEXT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getJobLogText",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/log.txt",
+        success: &[200, 206],
+        media_type: Some("text/plain"),
+        anonymous: false,
+    };
+    /// `getMeta`: `GET /meta`.
+    pub const GET_META: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getMeta",
+        method: "GET",
+        path: "/meta",
+        success: &[200],
+        media_type: None,
+        anonymous: true,
+    };
+    /// `getNotificationService`: `GET /organizations/{org_slug}/services/{service_uuid}`.
+    pub const GET_NOTIFICATION_SERVICE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getNotificationService",
+        method: "GET",
+        path: "/organizations/{org_slug}/services/{service_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getOrganization`: `GET /organizations/{org_slug}`.
+    pub const GET_ORGANIZATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganization",
+        method: "GET",
+        path: "/organizations/{org_slug}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getOrganizationJob`: `GET /organizations/{org_slug}/jobs/{job_id}`.
+    pub const GET_ORGANIZATION_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganizationJob",
+        method: "GET",
+        path: "/organizations/{org_slug}/jobs/{job_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getOrganizationJobArtifact`: `GET /organizations/{org_slug}/jobs/{job_id}/artifacts/{artifact_id}`.
+    pub const GET_ORGANIZATION_JOB_ARTIFACT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganizationJobArtifact",
+        method: "GET",
+        path: "/organizations/{org_slug}/jobs/{job_id}/artifacts/{artifact_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getOrganizationJobEnv`: `GET /organizations/{org_slug}/jobs/{job_id}/env`.
+    pub const GET_ORGANIZATION_JOB_ENV: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganizationJobEnv",
+        method: "GET",
+        path: "/organizations/{org_slug}/jobs/{job_id}/env",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getOrganizationJobEnvText`: `GET /organizations/{org_slug}/jobs/{job_id}/env.txt`.
+    pub const GET_ORGANIZATION_JOB_ENV_TEXT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganizationJobEnvText",
+        method: "GET",
+        path: "/organizations/{org_slug}/jobs/{job_id}/env.txt",
+        success: &[200],
+        media_type: Some("text/plain"),
+        anonymous: false,
+    };
+    /// `getOrganizationJobLog`: `GET /organizations/{org_slug}/jobs/{job_id}/log`.
+    pub const GET_ORGANIZATION_JOB_LOG: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganizationJobLog",
+        method: "GET",
+        path: "/organizations/{org_slug}/jobs/{job_id}/log",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getOrganizationJobLogHtml`: `GET /organizations/{org_slug}/jobs/{job_id}/log.html`.
+    pub const GET_ORGANIZATION_JOB_LOG_HTML: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganizationJobLogHtml",
+        method: "GET",
+        path: "/organizations/{org_slug}/jobs/{job_id}/log.html",
+        success: &[200],
+        media_type: Some("text/html"),
+        anonymous: false,
+    };
+    /// `getOrganizationJobLogSize`: `HEAD /organizations/{org_slug}/jobs/{job_id}/log`.
+    pub const GET_ORGANIZATION_JOB_LOG_SIZE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganizationJobLogSize",
+        method: "HEAD",
+        path: "/organizations/{org_slug}/jobs/{job_id}/log",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getOrganizationJobLogText`: `GET /organizations/{org_slug}/jobs/{job_id}/log.txt`.
+    pub const GET_ORGANIZATION_JOB_LOG_TEXT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganizationJobLogText",
+        method: "GET",
+        path: "/organizations/{org_slug}/jobs/{job_id}/log.txt",
+        success: &[200, 206],
+        media_type: Some("text/plain"),
+        anonymous: false,
+    };
+    /// `getOrganizationMember`: `GET /organizations/{org_slug}/members/{user_uuid}`.
+    pub const GET_ORGANIZATION_MEMBER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganizationMember",
+        method: "GET",
+        path: "/organizations/{org_slug}/members/{user_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getOrganizationRateLimit`: `GET /organizations/{org_slug}/rate_limit`.
+    pub const GET_ORGANIZATION_RATE_LIMIT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getOrganizationRateLimit",
+        method: "GET",
+        path: "/organizations/{org_slug}/rate_limit",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPackage`: `GET /packages/organizations/{org_slug}/registries/{registry_slug}/packages/{package_id}`.
+    pub const GET_PACKAGE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getPackage",
+        method: "GET",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}/packages/{package_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPackageRegistry`: `GET /packages/organizations/{org_slug}/registries/{registry_slug}`.
+    pub const GET_PACKAGE_REGISTRY: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getPackageRegistry",
+        method: "GET",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPipeline`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}`.
+    pub const GET_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getPipeline",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPipelineSchedule`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/schedules/{schedule_id}`.
+    pub const GET_PIPELINE_SCHEDULE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getPipelineSchedule",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/schedules/{schedule_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPipelineSettings`: `GET /organizations/{org_slug}/pipeline-settings`.
+    pub const GET_PIPELINE_SETTINGS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getPipelineSettings",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipeline-settings",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPipelineTemplate`: `GET /organizations/{org_slug}/pipeline-templates/{template_uuid}`.
+    pub const GET_PIPELINE_TEMPLATE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getPipelineTemplate",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipeline-templates/{template_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPortal`: `GET /organizations/{org_slug}/portals/{portal_slug}`.
+    pub const GET_PORTAL: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getPortal",
+        method: "GET",
+        path: "/organizations/{org_slug}/portals/{portal_slug}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getRegistryToken`: `GET /packages/organizations/{org_slug}/registries/{registry_slug}/tokens/{registry_token_id}`.
+    pub const GET_REGISTRY_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getRegistryToken",
+        method: "GET",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}/tokens/{registry_token_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getRepositoryConnection`: `GET /organizations/{org_slug}/repository_connections/{connection_id}`.
+    pub const GET_REPOSITORY_CONNECTION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getRepositoryConnection",
+        method: "GET",
+        path: "/organizations/{org_slug}/repository_connections/{connection_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getRule`: `GET /organizations/{org_slug}/rules/{rule_uuid}`.
+    pub const GET_RULE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getRule",
+        method: "GET",
+        path: "/organizations/{org_slug}/rules/{rule_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getStepUpload`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/step-uploads/{step_upload_uuid}`.
+    pub const GET_STEP_UPLOAD: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getStepUpload",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/step-uploads/{step_upload_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getTeam`: `GET /organizations/{org_slug}/teams/{team_uuid}`.
+    pub const GET_TEAM: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getTeam",
+        method: "GET",
+        path: "/organizations/{org_slug}/teams/{team_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getTeamMember`: `GET /organizations/{org_slug}/teams/{team_uuid}/members/{user_uuid}`.
+    pub const GET_TEAM_MEMBER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getTeamMember",
+        method: "GET",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/members/{user_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getTeamPipeline`: `GET /organizations/{org_slug}/teams/{team_uuid}/pipelines/{pipeline_uuid}`.
+    pub const GET_TEAM_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getTeamPipeline",
+        method: "GET",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/pipelines/{pipeline_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getTeamSuite`: `GET /organizations/{org_slug}/teams/{team_uuid}/suites/{suite_uuid}`.
+    pub const GET_TEAM_SUITE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getTeamSuite",
+        method: "GET",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/suites/{suite_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getTest`: `GET /analytics/organizations/{org_slug}/suites/{suite_slug}/tests/{test_id}`.
+    pub const GET_TEST: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getTest",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/tests/{test_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getTestRun`: `GET /analytics/organizations/{org_slug}/suites/{suite_slug}/runs/{run_id}`.
+    pub const GET_TEST_RUN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getTestRun",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/runs/{run_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getTestSuite`: `GET /analytics/organizations/{org_slug}/suites/{suite_slug}`.
+    pub const GET_TEST_SUITE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getTestSuite",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getUser`: `GET /user`.
+    pub const GET_USER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "getUser",
+        method: "GET",
+        path: "/user",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listAgentImages`: `GET /organizations/{org_slug}/clusters/{cluster_id}/agent-images`.
+    pub const LIST_AGENT_IMAGES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listAgentImages",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/agent-images",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listAgents`: `GET /organizations/{org_slug}/agents`.
+    pub const LIST_AGENTS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listAgents",
+        method: "GET",
+        path: "/organizations/{org_slug}/agents",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listAnnotations`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/annotations`.
+    pub const LIST_ANNOTATIONS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listAnnotations",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/annotations",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listAuditEvents`: `GET /organizations/{org_slug}/audit_events`.
+    pub const LIST_AUDIT_EVENTS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listAuditEvents",
+        method: "GET",
+        path: "/organizations/{org_slug}/audit_events",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listBuildArtifacts`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/artifacts`.
+    pub const LIST_BUILD_ARTIFACTS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listBuildArtifacts",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/artifacts",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listBuildTests`: `GET /analytics/organizations/{org_slug}/builds/{build_id}/tests`.
+    pub const LIST_BUILD_TESTS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listBuildTests",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/builds/{build_id}/tests",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listBuilds`: `GET /builds`.
+    pub const LIST_BUILDS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listBuilds",
+        method: "GET",
+        path: "/builds",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listCacheVolumes`: `GET /organizations/{org_slug}/clusters/{cluster_id}/cache_volumes`.
+    pub const LIST_CACHE_VOLUMES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listCacheVolumes",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/cache_volumes",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listClusterMaintainers`: `GET /organizations/{org_slug}/clusters/{cluster_id}/maintainers`.
+    pub const LIST_CLUSTER_MAINTAINERS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listClusterMaintainers",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/maintainers",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listClusterQueues`: `GET /organizations/{org_slug}/clusters/{cluster_id}/queues`.
+    pub const LIST_CLUSTER_QUEUES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listClusterQueues",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/queues",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listClusterSecrets`: `GET /organizations/{org_slug}/clusters/{cluster_id}/secrets`.
+    pub const LIST_CLUSTER_SECRETS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listClusterSecrets",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/secrets",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listClusterTokens`: `GET /organizations/{org_slug}/clusters/{cluster_id}/tokens`.
+    pub const LIST_CLUSTER_TOKENS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listClusterTokens",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/tokens",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listClusters`: `GET /organizations/{org_slug}/clusters`.
+    pub const LIST_CLUSTERS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listClusters",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listConnectionRepositories`: `GET /organizations/{org_slug}/repository_connections/{connection_id}/repositories`.
+    pub const LIST_CONNECTION_REPOSITORIES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listConnectionRepositories",
+        method: "GET",
+        path: "/organizations/{org_slug}/repository_connections/{connection_id}/repositories",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listEmojis`: `GET /organizations/{org_slug}/emojis`.
+    pub const LIST_EMOJIS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listEmojis",
+        method: "GET",
+        path: "/organizations/{org_slug}/emojis",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listFailedExecutions`: `GET /analytics/organizations/{org_slug}/suites/{suite_slug}/runs/{run_id}/failed_executions`.
+    pub const LIST_FAILED_EXECUTIONS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listFailedExecutions",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/runs/{run_id}/failed_executions",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listFlakyTests`: `GET /analytics/organizations/{org_slug}/suites/{suite_slug}/flaky-tests`.
+    pub const LIST_FLAKY_TESTS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listFlakyTests",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/flaky-tests",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listInvitations`: `GET /organizations/{org_slug}/invitations`.
+    pub const LIST_INVITATIONS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listInvitations",
+        method: "GET",
+        path: "/organizations/{org_slug}/invitations",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listJobAnnotations`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/annotations`.
+    pub const LIST_JOB_ANNOTATIONS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listJobAnnotations",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/annotations",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listJobArtifacts`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/artifacts`.
+    pub const LIST_JOB_ARTIFACTS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listJobArtifacts",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/artifacts",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listJobs`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs`.
+    pub const LIST_JOBS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listJobs",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listMutedTests`: `GET /analytics/organizations/{org_slug}/suites/{suite_slug}/tests/muted`.
+    pub const LIST_MUTED_TESTS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listMutedTests",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/tests/muted",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listNetworkRanges`: `GET /organizations/{org_slug}/clusters/{cluster_id}/network_ranges`.
+    pub const LIST_NETWORK_RANGES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listNetworkRanges",
+        method: "GET",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/network_ranges",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listNotificationServices`: `GET /organizations/{org_slug}/services`.
+    pub const LIST_NOTIFICATION_SERVICES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listNotificationServices",
+        method: "GET",
+        path: "/organizations/{org_slug}/services",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listOrganizationBuilds`: `GET /organizations/{org_slug}/builds`.
+    pub const LIST_ORGANIZATION_BUILDS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listOrganizationBuilds",
+        method: "GET",
+        path: "/organizations/{org_slug}/builds",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listOrganizationJobAnnotations`: `GET /organizations/{org_slug}/jobs/{job_id}/annotations`.
+    pub const LIST_ORGANIZATION_JOB_ANNOTATIONS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listOrganizationJobAnnotations",
+        method: "GET",
+        path: "/organizations/{org_slug}/jobs/{job_id}/annotations",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listOrganizationJobArtifacts`: `GET /organizations/{org_slug}/jobs/{job_id}/artifacts`.
+    pub const LIST_ORGANIZATION_JOB_ARTIFACTS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listOrganizationJobArtifacts",
+        method: "GET",
+        path: "/organizations/{org_slug}/jobs/{job_id}/artifacts",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listOrganizationMembers`: `GET /organizations/{org_slug}/members`.
+    pub const LIST_ORGANIZATION_MEMBERS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listOrganizationMembers",
+        method: "GET",
+        path: "/organizations/{org_slug}/members",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listOrganizations`: `GET /organizations`.
+    pub const LIST_ORGANIZATIONS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listOrganizations",
+        method: "GET",
+        path: "/organizations",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPackageRegistries`: `GET /packages/organizations/{org_slug}/registries`.
+    pub const LIST_PACKAGE_REGISTRIES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listPackageRegistries",
+        method: "GET",
+        path: "/packages/organizations/{org_slug}/registries",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPackages`: `GET /packages/organizations/{org_slug}/registries/{registry_slug}/packages`.
+    pub const LIST_PACKAGES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listPackages",
+        method: "GET",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}/packages",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPipelineBuilds`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds`.
+    pub const LIST_PIPELINE_BUILDS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listPipelineBuilds",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPipelineSchedules`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/schedules`.
+    pub const LIST_PIPELINE_SCHEDULES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listPipelineSchedules",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/schedules",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPipelineTemplates`: `GET /organizations/{org_slug}/pipeline-templates`.
+    pub const LIST_PIPELINE_TEMPLATES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listPipelineTemplates",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipeline-templates",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPipelines`: `GET /organizations/{org_slug}/pipelines`.
+    pub const LIST_PIPELINES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listPipelines",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPortals`: `GET /organizations/{org_slug}/portals`.
+    pub const LIST_PORTALS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listPortals",
+        method: "GET",
+        path: "/organizations/{org_slug}/portals",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listRegistryTokens`: `GET /packages/organizations/{org_slug}/registries/{registry_slug}/tokens`.
+    pub const LIST_REGISTRY_TOKENS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listRegistryTokens",
+        method: "GET",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}/tokens",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listRepositoryConnections`: `GET /organizations/{org_slug}/repository_connections`.
+    pub const LIST_REPOSITORY_CONNECTIONS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listRepositoryConnections",
+        method: "GET",
+        path: "/organizations/{org_slug}/repository_connections",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listRules`: `GET /organizations/{org_slug}/rules`.
+    pub const LIST_RULES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listRules",
+        method: "GET",
+        path: "/organizations/{org_slug}/rules",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listSkippedTests`: `GET /analytics/organizations/{org_slug}/suites/{suite_slug}/tests/skipped`.
+    pub const LIST_SKIPPED_TESTS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listSkippedTests",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/tests/skipped",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listStepUploads`: `GET /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/step-uploads`.
+    pub const LIST_STEP_UPLOADS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listStepUploads",
+        method: "GET",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/step-uploads",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listTeamMembers`: `GET /organizations/{org_slug}/teams/{team_uuid}/members`.
+    pub const LIST_TEAM_MEMBERS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listTeamMembers",
+        method: "GET",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/members",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listTeamPipelines`: `GET /organizations/{org_slug}/teams/{team_uuid}/pipelines`.
+    pub const LIST_TEAM_PIPELINES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listTeamPipelines",
+        method: "GET",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/pipelines",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listTeamSuites`: `GET /organizations/{org_slug}/teams/{team_uuid}/suites`.
+    pub const LIST_TEAM_SUITES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listTeamSuites",
+        method: "GET",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/suites",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listTeams`: `GET /organizations/{org_slug}/teams`.
+    pub const LIST_TEAMS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listTeams",
+        method: "GET",
+        path: "/organizations/{org_slug}/teams",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listTestRuns`: `GET /analytics/organizations/{org_slug}/suites/{suite_slug}/runs`.
+    pub const LIST_TEST_RUNS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listTestRuns",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/runs",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listTestSuites`: `GET /analytics/organizations/{org_slug}/suites`.
+    pub const LIST_TEST_SUITES: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listTestSuites",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/suites",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listTests`: `GET /analytics/organizations/{org_slug}/suites/{suite_slug}/tests`.
+    pub const LIST_TESTS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "listTests",
+        method: "GET",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/tests",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `muteTest`: `PUT /analytics/organizations/{org_slug}/suites/{suite_slug}/tests/{test_id}/mute`.
+    pub const MUTE_TEST: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "muteTest",
+        method: "PUT",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/tests/{test_id}/mute",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `pauseAgent`: `PUT /organizations/{org_slug}/agents/{agent_id}/pause`.
+    pub const PAUSE_AGENT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "pauseAgent",
+        method: "PUT",
+        path: "/organizations/{org_slug}/agents/{agent_id}/pause",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `pauseClusterQueueDispatch`: `POST /organizations/{org_slug}/clusters/{cluster_id}/queues/{queue_id}/pause_dispatch`.
+    pub const PAUSE_CLUSTER_QUEUE_DISPATCH: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "pauseClusterQueueDispatch",
+        method: "POST",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/queues/{queue_id}/pause_dispatch",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `rebuildBuild`: `PUT /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/rebuild`.
+    pub const REBUILD_BUILD: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "rebuildBuild",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/rebuild",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `removeOrganizationMember`: `DELETE /organizations/{org_slug}/members/{user_uuid}`.
+    pub const REMOVE_ORGANIZATION_MEMBER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "removeOrganizationMember",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/members/{user_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `reprioritizeJob`: `PUT /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/reprioritize`.
+    pub const REPRIORITIZE_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "reprioritizeJob",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/reprioritize",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `reprioritizeOrganizationJob`: `PUT /organizations/{org_slug}/jobs/{job_id}/reprioritize`.
+    pub const REPRIORITIZE_ORGANIZATION_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "reprioritizeOrganizationJob",
+        method: "PUT",
+        path: "/organizations/{org_slug}/jobs/{job_id}/reprioritize",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `resumeAgent`: `PUT /organizations/{org_slug}/agents/{agent_id}/resume`.
+    pub const RESUME_AGENT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "resumeAgent",
+        method: "PUT",
+        path: "/organizations/{org_slug}/agents/{agent_id}/resume",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `resumeClusterQueueDispatch`: `POST /organizations/{org_slug}/clusters/{cluster_id}/queues/{queue_id}/resume_dispatch`.
+    pub const RESUME_CLUSTER_QUEUE_DISPATCH: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "resumeClusterQueueDispatch",
+        method: "POST",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/queues/{queue_id}/resume_dispatch",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `retryFailedJobs`: `PUT /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/retry_failed_jobs`.
+    pub const RETRY_FAILED_JOBS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "retryFailedJobs",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/retry_failed_jobs",
+        success: &[202],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `retryJob`: `PUT /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/retry`.
+    pub const RETRY_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "retryJob",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/retry",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `retryOrganizationJob`: `PUT /organizations/{org_slug}/jobs/{job_id}/retry`.
+    pub const RETRY_ORGANIZATION_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "retryOrganizationJob",
+        method: "PUT",
+        path: "/organizations/{org_slug}/jobs/{job_id}/retry",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `revokeAccessToken`: `DELETE /access-token`.
+    pub const REVOKE_ACCESS_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "revokeAccessToken",
+        method: "DELETE",
+        path: "/access-token",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `revokeClusterToken`: `DELETE /organizations/{org_slug}/clusters/{cluster_id}/tokens/{token_id}`.
+    pub const REVOKE_CLUSTER_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "revokeClusterToken",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/tokens/{token_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `revokeInvitation`: `DELETE /organizations/{org_slug}/invitations/{invitation_uuid}`.
+    pub const REVOKE_INVITATION: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "revokeInvitation",
+        method: "DELETE",
+        path: "/organizations/{org_slug}/invitations/{invitation_uuid}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `skipTest`: `PUT /analytics/organizations/{org_slug}/suites/{suite_slug}/tests/{test_id}/skip`.
+    pub const SKIP_TEST: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "skipTest",
+        method: "PUT",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/tests/{test_id}/skip",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `stopAgent`: `PUT /organizations/{org_slug}/agents/{agent_id}/stop`.
+    pub const STOP_AGENT: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "stopAgent",
+        method: "PUT",
+        path: "/organizations/{org_slug}/agents/{agent_id}/stop",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `unarchivePipeline`: `POST /organizations/{org_slug}/pipelines/{pipeline_slug}/unarchive`.
+    pub const UNARCHIVE_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "unarchivePipeline",
+        method: "POST",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/unarchive",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `unblockJob`: `PUT /organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/unblock`.
+    pub const UNBLOCK_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "unblockJob",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/builds/{build_number}/jobs/{job_id}/unblock",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `unblockOrganizationJob`: `PUT /organizations/{org_slug}/jobs/{job_id}/unblock`.
+    pub const UNBLOCK_ORGANIZATION_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "unblockOrganizationJob",
+        method: "PUT",
+        path: "/organizations/{org_slug}/jobs/{job_id}/unblock",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateApiSettings`: `PATCH /organizations/{org_slug}/api-settings`.
+    pub const UPDATE_API_SETTINGS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateApiSettings",
+        method: "PATCH",
+        path: "/organizations/{org_slug}/api-settings",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateCluster`: `PUT /organizations/{org_slug}/clusters/{cluster_id}`.
+    pub const UPDATE_CLUSTER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateCluster",
+        method: "PUT",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateClusterQueue`: `PUT /organizations/{org_slug}/clusters/{cluster_id}/queues/{queue_id}`.
+    pub const UPDATE_CLUSTER_QUEUE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateClusterQueue",
+        method: "PUT",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/queues/{queue_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateClusterSecret`: `PUT /organizations/{org_slug}/clusters/{cluster_id}/secrets/{secret_id}`.
+    pub const UPDATE_CLUSTER_SECRET: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateClusterSecret",
+        method: "PUT",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/secrets/{secret_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateClusterSecretValue`: `PUT /organizations/{org_slug}/clusters/{cluster_id}/secrets/{secret_id}/value`.
+    pub const UPDATE_CLUSTER_SECRET_VALUE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateClusterSecretValue",
+        method: "PUT",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/secrets/{secret_id}/value",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateClusterToken`: `PUT /organizations/{org_slug}/clusters/{cluster_id}/tokens/{token_id}`.
+    pub const UPDATE_CLUSTER_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateClusterToken",
+        method: "PUT",
+        path: "/organizations/{org_slug}/clusters/{cluster_id}/tokens/{token_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateExecutionTags`: `PUT /analytics/organizations/{org_slug}/suites/{suite_slug}/execution-tags`.
+    pub const UPDATE_EXECUTION_TAGS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateExecutionTags",
+        method: "PUT",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/execution-tags",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateNotificationService`: `PATCH /organizations/{org_slug}/services/{service_uuid}`.
+    pub const UPDATE_NOTIFICATION_SERVICE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateNotificationService",
+        method: "PATCH",
+        path: "/organizations/{org_slug}/services/{service_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateOrganizationMember`: `PATCH /organizations/{org_slug}/members/{user_uuid}`.
+    pub const UPDATE_ORGANIZATION_MEMBER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateOrganizationMember",
+        method: "PATCH",
+        path: "/organizations/{org_slug}/members/{user_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updatePackageRegistry`: `POST /packages/organizations/{org_slug}/registries/{registry_slug}`.
+    pub const UPDATE_PACKAGE_REGISTRY: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updatePackageRegistry",
+        method: "POST",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updatePipeline`: `PATCH /organizations/{org_slug}/pipelines/{pipeline_slug}`.
+    pub const UPDATE_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updatePipeline",
+        method: "PATCH",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updatePipelineSchedule`: `PUT /organizations/{org_slug}/pipelines/{pipeline_slug}/schedules/{schedule_id}`.
+    pub const UPDATE_PIPELINE_SCHEDULE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updatePipelineSchedule",
+        method: "PUT",
+        path: "/organizations/{org_slug}/pipelines/{pipeline_slug}/schedules/{schedule_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updatePipelineSettings`: `PATCH /organizations/{org_slug}/pipeline-settings`.
+    pub const UPDATE_PIPELINE_SETTINGS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updatePipelineSettings",
+        method: "PATCH",
+        path: "/organizations/{org_slug}/pipeline-settings",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updatePipelineTemplate`: `PATCH /organizations/{org_slug}/pipeline-templates/{template_uuid}`.
+    pub const UPDATE_PIPELINE_TEMPLATE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updatePipelineTemplate",
+        method: "PATCH",
+        path: "/organizations/{org_slug}/pipeline-templates/{template_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updatePortal`: `PUT /organizations/{org_slug}/portals/{portal_slug}`.
+    pub const UPDATE_PORTAL: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updatePortal",
+        method: "PUT",
+        path: "/organizations/{org_slug}/portals/{portal_slug}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateRegistryToken`: `POST /packages/organizations/{org_slug}/registries/{registry_slug}/tokens/{registry_token_id}`.
+    pub const UPDATE_REGISTRY_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateRegistryToken",
+        method: "POST",
+        path: "/packages/organizations/{org_slug}/registries/{registry_slug}/tokens/{registry_token_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateTeam`: `PATCH /organizations/{org_slug}/teams/{team_uuid}`.
+    pub const UPDATE_TEAM: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateTeam",
+        method: "PATCH",
+        path: "/organizations/{org_slug}/teams/{team_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateTeamMember`: `PATCH /organizations/{org_slug}/teams/{team_uuid}/members/{user_uuid}`.
+    pub const UPDATE_TEAM_MEMBER: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateTeamMember",
+        method: "PATCH",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/members/{user_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateTeamPipeline`: `PATCH /organizations/{org_slug}/teams/{team_uuid}/pipelines/{pipeline_uuid}`.
+    pub const UPDATE_TEAM_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateTeamPipeline",
+        method: "PATCH",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/pipelines/{pipeline_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateTeamSuite`: `PATCH /organizations/{org_slug}/teams/{team_uuid}/suites/{suite_uuid}`.
+    pub const UPDATE_TEAM_SUITE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateTeamSuite",
+        method: "PATCH",
+        path: "/organizations/{org_slug}/teams/{team_uuid}/suites/{suite_uuid}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateTestLabels`: `PATCH /analytics/organizations/{org_slug}/suites/{suite_slug}/tests/{test_id}/labels`.
+    pub const UPDATE_TEST_LABELS: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateTestLabels",
+        method: "PATCH",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}/tests/{test_id}/labels",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateTestSuite`: `PATCH /analytics/organizations/{org_slug}/suites/{suite_slug}`.
+    pub const UPDATE_TEST_SUITE: crate::Operation = crate::Operation {
+        service: crate::Service::Buildkite,
+        id: "updateTestSuite",
+        method: "PATCH",
+        path: "/analytics/organizations/{org_slug}/suites/{suite_slug}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// Every operation, sorted by operationId.
+    pub const ALL: &[&crate::Operation] = &[
+        &ARCHIVE_PIPELINE,
+        &CANCEL_BUILD,
+        &CONFIGURE_BUILD_EXPORT,
+        &COPY_PACKAGE,
+        &CREATE_AGENT_IMAGE,
+        &CREATE_ANNOTATION,
+        &CREATE_BUILD,
+        &CREATE_CLUSTER,
+        &CREATE_CLUSTER_MAINTAINER,
+        &CREATE_CLUSTER_QUEUE,
+        &CREATE_CLUSTER_SECRET,
+        &CREATE_CLUSTER_TOKEN,
+        &CREATE_INVITATIONS,
+        &CREATE_JOB_ANNOTATION,
+        &CREATE_NOTIFICATION_SERVICE,
+        &CREATE_ORGANIZATION_JOB_ANNOTATION,
+        &CREATE_PACKAGE_REGISTRY,
+        &CREATE_PIPELINE,
+        &CREATE_PIPELINE_SCHEDULE,
+        &CREATE_PIPELINE_TEMPLATE,
+        &CREATE_PIPELINE_WEBHOOK,
+        &CREATE_PORTAL,
+        &CREATE_REGISTRY_TOKEN,
+        &CREATE_RULE,
+        &CREATE_SSH_SESSION,
+        &CREATE_TEAM,
+        &CREATE_TEAM_MEMBER,
+        &CREATE_TEAM_PIPELINE,
+        &CREATE_TEAM_SUITE,
+        &CREATE_TEST_SUITE,
+        &CREATE_VNC_SESSION,
+        &DELETE_AGENT_IMAGE,
+        &DELETE_ANNOTATION,
+        &DELETE_ARTIFACT,
+        &DELETE_CACHE_VOLUME,
+        &DELETE_CLUSTER,
+        &DELETE_CLUSTER_MAINTAINER,
+        &DELETE_CLUSTER_QUEUE,
+        &DELETE_CLUSTER_SECRET,
+        &DELETE_JOB_ANNOTATION,
+        &DELETE_JOB_LOG,
+        &DELETE_NOTIFICATION_SERVICE,
+        &DELETE_ORGANIZATION_JOB_ANNOTATION,
+        &DELETE_ORGANIZATION_JOB_ARTIFACT,
+        &DELETE_ORGANIZATION_JOB_LOG,
+        &DELETE_PACKAGE,
+        &DELETE_PACKAGE_REGISTRY,
+        &DELETE_PIPELINE,
+        &DELETE_PIPELINE_SCHEDULE,
+        &DELETE_PIPELINE_TEMPLATE,
+        &DELETE_PORTAL,
+        &DELETE_REGISTRY_TOKEN,
+        &DELETE_RULE,
+        &DELETE_TEAM,
+        &DELETE_TEAM_MEMBER,
+        &DELETE_TEAM_PIPELINE,
+        &DELETE_TEAM_SUITE,
+        &DELETE_TEST_SUITE,
+        &DISABLE_BUILD_EXPORT,
+        &DISABLE_GITHUB_WEBHOOK_PROCESSING,
+        &DISABLE_HOSTED_AGENTS_REMOTE_ACCESS,
+        &DISABLE_NOTIFICATION_SERVICE,
+        &DISABLE_PUBLIC_PIPELINE_CREATION,
+        &DOWNLOAD_ARTIFACT,
+        &DOWNLOAD_ORGANIZATION_JOB_ARTIFACT,
+        &ENABLE_ADVANCED_QUEUE_METRICS,
+        &ENABLE_GITHUB_WEBHOOK_PROCESSING,
+        &ENABLE_HOSTED_AGENTS_REMOTE_ACCESS,
+        &ENABLE_NOTIFICATION_SERVICE,
+        &ENABLE_PUBLIC_PIPELINE_CREATION,
+        &ENABLE_TEAMS,
+        &ENABLE_TEST,
+        &FIND_TEST,
+        &GET_ACCESS_TOKEN,
+        &GET_AGENT,
+        &GET_AGENT_IMAGE,
+        &GET_API_SETTINGS,
+        &GET_ARTIFACT,
+        &GET_AUDIT_EVENT,
+        &GET_BUILD,
+        &GET_CLUSTER,
+        &GET_CLUSTER_MAINTAINER,
+        &GET_CLUSTER_QUEUE,
+        &GET_CLUSTER_SECRET,
+        &GET_CLUSTER_TOKEN,
+        &GET_GITHUB_WEBHOOK_PROCESSING,
+        &GET_INVITATION,
+        &GET_JOB,
+        &GET_JOB_ENV,
+        &GET_JOB_ENV_TEXT,
+        &GET_JOB_LOG,
+        &GET_JOB_LOG_HTML,
+        &GET_JOB_LOG_SIZE,
+        &GET_JOB_LOG_TEXT,
+        &GET_META,
+        &GET_NOTIFICATION_SERVICE,
+        &GET_ORGANIZATION,
+        &GET_ORGANIZATION_JOB,
+        &GET_ORGANIZATION_JOB_ARTIFACT,
+        &GET_ORGANIZATION_JOB_ENV,
+        &GET_ORGANIZATION_JOB_ENV_TEXT,
+        &GET_ORGANIZATION_JOB_LOG,
+        &GET_ORGANIZATION_JOB_LOG_HTML,
+        &GET_ORGANIZATION_JOB_LOG_SIZE,
+        &GET_ORGANIZATION_JOB_LOG_TEXT,
+        &GET_ORGANIZATION_MEMBER,
+        &GET_ORGANIZATION_RATE_LIMIT,
+        &GET_PACKAGE,
+        &GET_PACKAGE_REGISTRY,
+        &GET_PIPELINE,
+        &GET_PIPELINE_SCHEDULE,
+        &GET_PIPELINE_SETTINGS,
+        &GET_PIPELINE_TEMPLATE,
+        &GET_PORTAL,
+        &GET_REGISTRY_TOKEN,
+        &GET_REPOSITORY_CONNECTION,
+        &GET_RULE,
+        &GET_STEP_UPLOAD,
+        &GET_TEAM,
+        &GET_TEAM_MEMBER,
+        &GET_TEAM_PIPELINE,
+        &GET_TEAM_SUITE,
+        &GET_TEST,
+        &GET_TEST_RUN,
+        &GET_TEST_SUITE,
+        &GET_USER,
+        &LIST_AGENT_IMAGES,
+        &LIST_AGENTS,
+        &LIST_ANNOTATIONS,
+        &LIST_AUDIT_EVENTS,
+        &LIST_BUILD_ARTIFACTS,
+        &LIST_BUILD_TESTS,
+        &LIST_BUILDS,
+        &LIST_CACHE_VOLUMES,
+        &LIST_CLUSTER_MAINTAINERS,
+        &LIST_CLUSTER_QUEUES,
+        &LIST_CLUSTER_SECRETS,
+        &LIST_CLUSTER_TOKENS,
+        &LIST_CLUSTERS,
+        &LIST_CONNECTION_REPOSITORIES,
+        &LIST_EMOJIS,
+        &LIST_FAILED_EXECUTIONS,
+        &LIST_FLAKY_TESTS,
+        &LIST_INVITATIONS,
+        &LIST_JOB_ANNOTATIONS,
+        &LIST_JOB_ARTIFACTS,
+        &LIST_JOBS,
+        &LIST_MUTED_TESTS,
+        &LIST_NETWORK_RANGES,
+        &LIST_NOTIFICATION_SERVICES,
+        &LIST_ORGANIZATION_BUILDS,
+        &LIST_ORGANIZATION_JOB_ANNOTATIONS,
+        &LIST_ORGANIZATION_JOB_ARTIFACTS,
+        &LIST_ORGANIZATION_MEMBERS,
+        &LIST_ORGANIZATIONS,
+        &LIST_PACKAGE_REGISTRIES,
+        &LIST_PACKAGES,
+        &LIST_PIPELINE_BUILDS,
+        &LIST_PIPELINE_SCHEDULES,
+        &LIST_PIPELINE_TEMPLATES,
+        &LIST_PIPELINES,
+        &LIST_PORTALS,
+        &LIST_REGISTRY_TOKENS,
+        &LIST_REPOSITORY_CONNECTIONS,
+        &LIST_RULES,
+        &LIST_SKIPPED_TESTS,
+        &LIST_STEP_UPLOADS,
+        &LIST_TEAM_MEMBERS,
+        &LIST_TEAM_PIPELINES,
+        &LIST_TEAM_SUITES,
+        &LIST_TEAMS,
+        &LIST_TEST_RUNS,
+        &LIST_TEST_SUITES,
+        &LIST_TESTS,
+        &MUTE_TEST,
+        &PAUSE_AGENT,
+        &PAUSE_CLUSTER_QUEUE_DISPATCH,
+        &REBUILD_BUILD,
+        &REMOVE_ORGANIZATION_MEMBER,
+        &REPRIORITIZE_JOB,
+        &REPRIORITIZE_ORGANIZATION_JOB,
+        &RESUME_AGENT,
+        &RESUME_CLUSTER_QUEUE_DISPATCH,
+        &RETRY_FAILED_JOBS,
+        &RETRY_JOB,
+        &RETRY_ORGANIZATION_JOB,
+        &REVOKE_ACCESS_TOKEN,
+        &REVOKE_CLUSTER_TOKEN,
+        &REVOKE_INVITATION,
+        &SKIP_TEST,
+        &STOP_AGENT,
+        &UNARCHIVE_PIPELINE,
+        &UNBLOCK_JOB,
+        &UNBLOCK_ORGANIZATION_JOB,
+        &UPDATE_API_SETTINGS,
+        &UPDATE_CLUSTER,
+        &UPDATE_CLUSTER_QUEUE,
+        &UPDATE_CLUSTER_SECRET,
+        &UPDATE_CLUSTER_SECRET_VALUE,
+        &UPDATE_CLUSTER_TOKEN,
+        &UPDATE_EXECUTION_TAGS,
+        &UPDATE_NOTIFICATION_SERVICE,
+        &UPDATE_ORGANIZATION_MEMBER,
+        &UPDATE_PACKAGE_REGISTRY,
+        &UPDATE_PIPELINE,
+        &UPDATE_PIPELINE_SCHEDULE,
+        &UPDATE_PIPELINE_SETTINGS,
+        &UPDATE_PIPELINE_TEMPLATE,
+        &UPDATE_PORTAL,
+        &UPDATE_REGISTRY_TOKEN,
+        &UPDATE_TEAM,
+        &UPDATE_TEAM_MEMBER,
+        &UPDATE_TEAM_PIPELINE,
+        &UPDATE_TEAM_SUITE,
+        &UPDATE_TEST_LABELS,
+        &UPDATE_TEST_SUITE,
+    ];
+    /// The operation progenitor names `name` (the operationId in snake case).
+    pub fn by_name(name: &str) -> Option<&'static crate::Operation> {
+        match name {
+            "archive_pipeline" => Some(&ARCHIVE_PIPELINE),
+            "cancel_build" => Some(&CANCEL_BUILD),
+            "configure_build_export" => Some(&CONFIGURE_BUILD_EXPORT),
+            "copy_package" => Some(&COPY_PACKAGE),
+            "create_agent_image" => Some(&CREATE_AGENT_IMAGE),
+            "create_annotation" => Some(&CREATE_ANNOTATION),
+            "create_build" => Some(&CREATE_BUILD),
+            "create_cluster" => Some(&CREATE_CLUSTER),
+            "create_cluster_maintainer" => Some(&CREATE_CLUSTER_MAINTAINER),
+            "create_cluster_queue" => Some(&CREATE_CLUSTER_QUEUE),
+            "create_cluster_secret" => Some(&CREATE_CLUSTER_SECRET),
+            "create_cluster_token" => Some(&CREATE_CLUSTER_TOKEN),
+            "create_invitations" => Some(&CREATE_INVITATIONS),
+            "create_job_annotation" => Some(&CREATE_JOB_ANNOTATION),
+            "create_notification_service" => Some(&CREATE_NOTIFICATION_SERVICE),
+            "create_organization_job_annotation" => {
+                Some(&CREATE_ORGANIZATION_JOB_ANNOTATION)
+            }
+            "create_package_registry" => Some(&CREATE_PACKAGE_REGISTRY),
+            "create_pipeline" => Some(&CREATE_PIPELINE),
+            "create_pipeline_schedule" => Some(&CREATE_PIPELINE_SCHEDULE),
+            "create_pipeline_template" => Some(&CREATE_PIPELINE_TEMPLATE),
+            "create_pipeline_webhook" => Some(&CREATE_PIPELINE_WEBHOOK),
+            "create_portal" => Some(&CREATE_PORTAL),
+            "create_registry_token" => Some(&CREATE_REGISTRY_TOKEN),
+            "create_rule" => Some(&CREATE_RULE),
+            "create_ssh_session" => Some(&CREATE_SSH_SESSION),
+            "create_team" => Some(&CREATE_TEAM),
+            "create_team_member" => Some(&CREATE_TEAM_MEMBER),
+            "create_team_pipeline" => Some(&CREATE_TEAM_PIPELINE),
+            "create_team_suite" => Some(&CREATE_TEAM_SUITE),
+            "create_test_suite" => Some(&CREATE_TEST_SUITE),
+            "create_vnc_session" => Some(&CREATE_VNC_SESSION),
+            "delete_agent_image" => Some(&DELETE_AGENT_IMAGE),
+            "delete_annotation" => Some(&DELETE_ANNOTATION),
+            "delete_artifact" => Some(&DELETE_ARTIFACT),
+            "delete_cache_volume" => Some(&DELETE_CACHE_VOLUME),
+            "delete_cluster" => Some(&DELETE_CLUSTER),
+            "delete_cluster_maintainer" => Some(&DELETE_CLUSTER_MAINTAINER),
+            "delete_cluster_queue" => Some(&DELETE_CLUSTER_QUEUE),
+            "delete_cluster_secret" => Some(&DELETE_CLUSTER_SECRET),
+            "delete_job_annotation" => Some(&DELETE_JOB_ANNOTATION),
+            "delete_job_log" => Some(&DELETE_JOB_LOG),
+            "delete_notification_service" => Some(&DELETE_NOTIFICATION_SERVICE),
+            "delete_organization_job_annotation" => {
+                Some(&DELETE_ORGANIZATION_JOB_ANNOTATION)
+            }
+            "delete_organization_job_artifact" => Some(&DELETE_ORGANIZATION_JOB_ARTIFACT),
+            "delete_organization_job_log" => Some(&DELETE_ORGANIZATION_JOB_LOG),
+            "delete_package" => Some(&DELETE_PACKAGE),
+            "delete_package_registry" => Some(&DELETE_PACKAGE_REGISTRY),
+            "delete_pipeline" => Some(&DELETE_PIPELINE),
+            "delete_pipeline_schedule" => Some(&DELETE_PIPELINE_SCHEDULE),
+            "delete_pipeline_template" => Some(&DELETE_PIPELINE_TEMPLATE),
+            "delete_portal" => Some(&DELETE_PORTAL),
+            "delete_registry_token" => Some(&DELETE_REGISTRY_TOKEN),
+            "delete_rule" => Some(&DELETE_RULE),
+            "delete_team" => Some(&DELETE_TEAM),
+            "delete_team_member" => Some(&DELETE_TEAM_MEMBER),
+            "delete_team_pipeline" => Some(&DELETE_TEAM_PIPELINE),
+            "delete_team_suite" => Some(&DELETE_TEAM_SUITE),
+            "delete_test_suite" => Some(&DELETE_TEST_SUITE),
+            "disable_build_export" => Some(&DISABLE_BUILD_EXPORT),
+            "disable_github_webhook_processing" => {
+                Some(&DISABLE_GITHUB_WEBHOOK_PROCESSING)
+            }
+            "disable_hosted_agents_remote_access" => {
+                Some(&DISABLE_HOSTED_AGENTS_REMOTE_ACCESS)
+            }
+            "disable_notification_service" => Some(&DISABLE_NOTIFICATION_SERVICE),
+            "disable_public_pipeline_creation" => Some(&DISABLE_PUBLIC_PIPELINE_CREATION),
+            "download_artifact" => Some(&DOWNLOAD_ARTIFACT),
+            "download_organization_job_artifact" => {
+                Some(&DOWNLOAD_ORGANIZATION_JOB_ARTIFACT)
+            }
+            "enable_advanced_queue_metrics" => Some(&ENABLE_ADVANCED_QUEUE_METRICS),
+            "enable_github_webhook_processing" => Some(&ENABLE_GITHUB_WEBHOOK_PROCESSING),
+            "enable_hosted_agents_remote_access" => {
+                Some(&ENABLE_HOSTED_AGENTS_REMOTE_ACCESS)
+            }
+            "enable_notification_service" => Some(&ENABLE_NOTIFICATION_SERVICE),
+            "enable_public_pipeline_creation" => Some(&ENABLE_PUBLIC_PIPELINE_CREATION),
+            "enable_teams" => Some(&ENABLE_TEAMS),
+            "enable_test" => Some(&ENABLE_TEST),
+            "find_test" => Some(&FIND_TEST),
+            "get_access_token" => Some(&GET_ACCESS_TOKEN),
+            "get_agent" => Some(&GET_AGENT),
+            "get_agent_image" => Some(&GET_AGENT_IMAGE),
+            "get_api_settings" => Some(&GET_API_SETTINGS),
+            "get_artifact" => Some(&GET_ARTIFACT),
+            "get_audit_event" => Some(&GET_AUDIT_EVENT),
+            "get_build" => Some(&GET_BUILD),
+            "get_cluster" => Some(&GET_CLUSTER),
+            "get_cluster_maintainer" => Some(&GET_CLUSTER_MAINTAINER),
+            "get_cluster_queue" => Some(&GET_CLUSTER_QUEUE),
+            "get_cluster_secret" => Some(&GET_CLUSTER_SECRET),
+            "get_cluster_token" => Some(&GET_CLUSTER_TOKEN),
+            "get_github_webhook_processing" => Some(&GET_GITHUB_WEBHOOK_PROCESSING),
+            "get_invitation" => Some(&GET_INVITATION),
+            "get_job" => Some(&GET_JOB),
+            "get_job_env" => Some(&GET_JOB_ENV),
+            "get_job_env_text" => Some(&GET_JOB_ENV_TEXT),
+            "get_job_log" => Some(&GET_JOB_LOG),
+            "get_job_log_html" => Some(&GET_JOB_LOG_HTML),
+            "get_job_log_size" => Some(&GET_JOB_LOG_SIZE),
+            "get_job_log_text" => Some(&GET_JOB_LOG_TEXT),
+            "get_meta" => Some(&GET_META),
+            "get_notification_service" => Some(&GET_NOTIFICATION_SERVICE),
+            "get_organization" => Some(&GET_ORGANIZATION),
+            "get_organization_job" => Some(&GET_ORGANIZATION_JOB),
+            "get_organization_job_artifact" => Some(&GET_ORGANIZATION_JOB_ARTIFACT),
+            "get_organization_job_env" => Some(&GET_ORGANIZATION_JOB_ENV),
+            "get_organization_job_env_text" => Some(&GET_ORGANIZATION_JOB_ENV_TEXT),
+            "get_organization_job_log" => Some(&GET_ORGANIZATION_JOB_LOG),
+            "get_organization_job_log_html" => Some(&GET_ORGANIZATION_JOB_LOG_HTML),
+            "get_organization_job_log_size" => Some(&GET_ORGANIZATION_JOB_LOG_SIZE),
+            "get_organization_job_log_text" => Some(&GET_ORGANIZATION_JOB_LOG_TEXT),
+            "get_organization_member" => Some(&GET_ORGANIZATION_MEMBER),
+            "get_organization_rate_limit" => Some(&GET_ORGANIZATION_RATE_LIMIT),
+            "get_package" => Some(&GET_PACKAGE),
+            "get_package_registry" => Some(&GET_PACKAGE_REGISTRY),
+            "get_pipeline" => Some(&GET_PIPELINE),
+            "get_pipeline_schedule" => Some(&GET_PIPELINE_SCHEDULE),
+            "get_pipeline_settings" => Some(&GET_PIPELINE_SETTINGS),
+            "get_pipeline_template" => Some(&GET_PIPELINE_TEMPLATE),
+            "get_portal" => Some(&GET_PORTAL),
+            "get_registry_token" => Some(&GET_REGISTRY_TOKEN),
+            "get_repository_connection" => Some(&GET_REPOSITORY_CONNECTION),
+            "get_rule" => Some(&GET_RULE),
+            "get_step_upload" => Some(&GET_STEP_UPLOAD),
+            "get_team" => Some(&GET_TEAM),
+            "get_team_member" => Some(&GET_TEAM_MEMBER),
+            "get_team_pipeline" => Some(&GET_TEAM_PIPELINE),
+            "get_team_suite" => Some(&GET_TEAM_SUITE),
+            "get_test" => Some(&GET_TEST),
+            "get_test_run" => Some(&GET_TEST_RUN),
+            "get_test_suite" => Some(&GET_TEST_SUITE),
+            "get_user" => Some(&GET_USER),
+            "list_agent_images" => Some(&LIST_AGENT_IMAGES),
+            "list_agents" => Some(&LIST_AGENTS),
+            "list_annotations" => Some(&LIST_ANNOTATIONS),
+            "list_audit_events" => Some(&LIST_AUDIT_EVENTS),
+            "list_build_artifacts" => Some(&LIST_BUILD_ARTIFACTS),
+            "list_build_tests" => Some(&LIST_BUILD_TESTS),
+            "list_builds" => Some(&LIST_BUILDS),
+            "list_cache_volumes" => Some(&LIST_CACHE_VOLUMES),
+            "list_cluster_maintainers" => Some(&LIST_CLUSTER_MAINTAINERS),
+            "list_cluster_queues" => Some(&LIST_CLUSTER_QUEUES),
+            "list_cluster_secrets" => Some(&LIST_CLUSTER_SECRETS),
+            "list_cluster_tokens" => Some(&LIST_CLUSTER_TOKENS),
+            "list_clusters" => Some(&LIST_CLUSTERS),
+            "list_connection_repositories" => Some(&LIST_CONNECTION_REPOSITORIES),
+            "list_emojis" => Some(&LIST_EMOJIS),
+            "list_failed_executions" => Some(&LIST_FAILED_EXECUTIONS),
+            "list_flaky_tests" => Some(&LIST_FLAKY_TESTS),
+            "list_invitations" => Some(&LIST_INVITATIONS),
+            "list_job_annotations" => Some(&LIST_JOB_ANNOTATIONS),
+            "list_job_artifacts" => Some(&LIST_JOB_ARTIFACTS),
+            "list_jobs" => Some(&LIST_JOBS),
+            "list_muted_tests" => Some(&LIST_MUTED_TESTS),
+            "list_network_ranges" => Some(&LIST_NETWORK_RANGES),
+            "list_notification_services" => Some(&LIST_NOTIFICATION_SERVICES),
+            "list_organization_builds" => Some(&LIST_ORGANIZATION_BUILDS),
+            "list_organization_job_annotations" => {
+                Some(&LIST_ORGANIZATION_JOB_ANNOTATIONS)
+            }
+            "list_organization_job_artifacts" => Some(&LIST_ORGANIZATION_JOB_ARTIFACTS),
+            "list_organization_members" => Some(&LIST_ORGANIZATION_MEMBERS),
+            "list_organizations" => Some(&LIST_ORGANIZATIONS),
+            "list_package_registries" => Some(&LIST_PACKAGE_REGISTRIES),
+            "list_packages" => Some(&LIST_PACKAGES),
+            "list_pipeline_builds" => Some(&LIST_PIPELINE_BUILDS),
+            "list_pipeline_schedules" => Some(&LIST_PIPELINE_SCHEDULES),
+            "list_pipeline_templates" => Some(&LIST_PIPELINE_TEMPLATES),
+            "list_pipelines" => Some(&LIST_PIPELINES),
+            "list_portals" => Some(&LIST_PORTALS),
+            "list_registry_tokens" => Some(&LIST_REGISTRY_TOKENS),
+            "list_repository_connections" => Some(&LIST_REPOSITORY_CONNECTIONS),
+            "list_rules" => Some(&LIST_RULES),
+            "list_skipped_tests" => Some(&LIST_SKIPPED_TESTS),
+            "list_step_uploads" => Some(&LIST_STEP_UPLOADS),
+            "list_team_members" => Some(&LIST_TEAM_MEMBERS),
+            "list_team_pipelines" => Some(&LIST_TEAM_PIPELINES),
+            "list_team_suites" => Some(&LIST_TEAM_SUITES),
+            "list_teams" => Some(&LIST_TEAMS),
+            "list_test_runs" => Some(&LIST_TEST_RUNS),
+            "list_test_suites" => Some(&LIST_TEST_SUITES),
+            "list_tests" => Some(&LIST_TESTS),
+            "mute_test" => Some(&MUTE_TEST),
+            "pause_agent" => Some(&PAUSE_AGENT),
+            "pause_cluster_queue_dispatch" => Some(&PAUSE_CLUSTER_QUEUE_DISPATCH),
+            "rebuild_build" => Some(&REBUILD_BUILD),
+            "remove_organization_member" => Some(&REMOVE_ORGANIZATION_MEMBER),
+            "reprioritize_job" => Some(&REPRIORITIZE_JOB),
+            "reprioritize_organization_job" => Some(&REPRIORITIZE_ORGANIZATION_JOB),
+            "resume_agent" => Some(&RESUME_AGENT),
+            "resume_cluster_queue_dispatch" => Some(&RESUME_CLUSTER_QUEUE_DISPATCH),
+            "retry_failed_jobs" => Some(&RETRY_FAILED_JOBS),
+            "retry_job" => Some(&RETRY_JOB),
+            "retry_organization_job" => Some(&RETRY_ORGANIZATION_JOB),
+            "revoke_access_token" => Some(&REVOKE_ACCESS_TOKEN),
+            "revoke_cluster_token" => Some(&REVOKE_CLUSTER_TOKEN),
+            "revoke_invitation" => Some(&REVOKE_INVITATION),
+            "skip_test" => Some(&SKIP_TEST),
+            "stop_agent" => Some(&STOP_AGENT),
+            "unarchive_pipeline" => Some(&UNARCHIVE_PIPELINE),
+            "unblock_job" => Some(&UNBLOCK_JOB),
+            "unblock_organization_job" => Some(&UNBLOCK_ORGANIZATION_JOB),
+            "update_api_settings" => Some(&UPDATE_API_SETTINGS),
+            "update_cluster" => Some(&UPDATE_CLUSTER),
+            "update_cluster_queue" => Some(&UPDATE_CLUSTER_QUEUE),
+            "update_cluster_secret" => Some(&UPDATE_CLUSTER_SECRET),
+            "update_cluster_secret_value" => Some(&UPDATE_CLUSTER_SECRET_VALUE),
+            "update_cluster_token" => Some(&UPDATE_CLUSTER_TOKEN),
+            "update_execution_tags" => Some(&UPDATE_EXECUTION_TAGS),
+            "update_notification_service" => Some(&UPDATE_NOTIFICATION_SERVICE),
+            "update_organization_member" => Some(&UPDATE_ORGANIZATION_MEMBER),
+            "update_package_registry" => Some(&UPDATE_PACKAGE_REGISTRY),
+            "update_pipeline" => Some(&UPDATE_PIPELINE),
+            "update_pipeline_schedule" => Some(&UPDATE_PIPELINE_SCHEDULE),
+            "update_pipeline_settings" => Some(&UPDATE_PIPELINE_SETTINGS),
+            "update_pipeline_template" => Some(&UPDATE_PIPELINE_TEMPLATE),
+            "update_portal" => Some(&UPDATE_PORTAL),
+            "update_registry_token" => Some(&UPDATE_REGISTRY_TOKEN),
+            "update_team" => Some(&UPDATE_TEAM),
+            "update_team_member" => Some(&UPDATE_TEAM_MEMBER),
+            "update_team_pipeline" => Some(&UPDATE_TEAM_PIPELINE),
+            "update_team_suite" => Some(&UPDATE_TEAM_SUITE),
+            "update_test_labels" => Some(&UPDATE_TEST_LABELS),
+            "update_test_suite" => Some(&UPDATE_TEST_SUITE),
+            _ => None,
+        }
+    }
+}

@@ -19326,7 +19326,7 @@ Arguments:
 - `include_jobs`: Include the list of jobs the configuration would create.
 - `ref_`: Deprecated name of `dry_run_ref`.
 - `sha`: Deprecated name of `content_ref`.
-```ignore
+```text
 let response = client.lint_project_ci_config()
     .id(id)
     .content_ref(content_ref)
@@ -19348,7 +19348,7 @@ Sends a `POST` request to `/projects/{id}/ci/lint`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.lint_ci_config()
     .id(id)
     .body(body)
@@ -19388,7 +19388,7 @@ Arguments:
 - `ref_`: Return only the statuses of this branch or tag.
 - `sort`: Sort order (default `asc`).
 - `stage`: Return only the statuses of this stage.
-```ignore
+```text
 let response = client.list_commit_statuses()
     .id(id)
     .sha(sha)
@@ -19415,7 +19415,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `sha`: A commit SHA.
 - `body`
-```ignore
+```text
 let response = client.create_commit_status()
     .id(id)
     .sha(sha)
@@ -19456,7 +19456,7 @@ Arguments:
 - `status`: Return only the deployments with this status.
 - `updated_after`: Return deployments updated after this time (ISO 8601).
 - `updated_before`: Return deployments updated before this time (ISO 8601).
-```ignore
+```text
 let response = client.list_deployments()
     .id(id)
     .environment(environment)
@@ -19482,7 +19482,7 @@ Sends a `POST` request to `/projects/{id}/deployments`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.create_deployment()
     .id(id)
     .body(body)
@@ -19499,7 +19499,7 @@ Sends a `GET` request to `/projects/{id}/deployments/{deployment_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `deployment_id`: The ID of a deployment (not its project-scoped `iid`).
-```ignore
+```text
 let response = client.get_deployment()
     .id(id)
     .deployment_id(deployment_id)
@@ -19517,7 +19517,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `deployment_id`: The ID of a deployment (not its project-scoped `iid`).
 - `body`
-```ignore
+```text
 let response = client.update_deployment()
     .id(id)
     .deployment_id(deployment_id)
@@ -19535,7 +19535,7 @@ Sends a `DELETE` request to `/projects/{id}/deployments/{deployment_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `deployment_id`: The ID of a deployment (not its project-scoped `iid`).
-```ignore
+```text
 let response = client.delete_deployment()
     .id(id)
     .deployment_id(deployment_id)
@@ -19553,7 +19553,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `deployment_id`: The ID of a deployment (not its project-scoped `iid`).
 - `body`
-```ignore
+```text
 let response = client.approve_deployment()
     .id(id)
     .deployment_id(deployment_id)
@@ -19574,7 +19574,7 @@ Arguments:
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
 - `state`: Return only merge requests in this state (`opened`, `closed`, `locked`, `merged` or `all`).
-```ignore
+```text
 let response = client.list_deployment_merge_requests()
     .id(id)
     .deployment_id(deployment_id)
@@ -19634,7 +19634,7 @@ Arguments:
 - `per_page`: The number of items per page (default 20, maximum 100).
 - `search`: Return the environments whose name matches this text, at least 3 characters (not with `name`).
 - `states`: Return only the environments in this state.
-```ignore
+```text
 let response = client.list_environments()
     .id(id)
     .name(name)
@@ -19655,7 +19655,7 @@ Sends a `POST` request to `/projects/{id}/environments`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.create_environment()
     .id(id)
     .body(body)
@@ -19674,7 +19674,7 @@ Arguments:
 - `before`: Delete environments older than this time (ISO 8601; default 30 days ago).
 - `dry_run`: Only report what would be deleted (default `true`); `false` deletes.
 - `limit`: The maximum number of environments to delete, 1 to 1000 (default 100).
-```ignore
+```text
 let response = client.delete_stopped_review_apps()
     .id(id)
     .before(before)
@@ -19693,7 +19693,7 @@ Sends a `POST` request to `/projects/{id}/environments/stop_stale`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `before`: Stop the environments last modified or deployed to before this time (ISO 8601).
-```ignore
+```text
 let response = client.stop_stale_environments()
     .id(id)
     .before(before)
@@ -19710,7 +19710,7 @@ Sends a `GET` request to `/projects/{id}/environments/{environment_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `environment_id`: The ID of an environment.
-```ignore
+```text
 let response = client.get_environment()
     .id(id)
     .environment_id(environment_id)
@@ -19728,7 +19728,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `environment_id`: The ID of an environment.
 - `body`
-```ignore
+```text
 let response = client.update_environment()
     .id(id)
     .environment_id(environment_id)
@@ -19746,7 +19746,7 @@ Sends a `DELETE` request to `/projects/{id}/environments/{environment_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `environment_id`: The ID of an environment.
-```ignore
+```text
 let response = client.delete_environment()
     .id(id)
     .environment_id(environment_id)
@@ -19764,7 +19764,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `environment_id`: The ID of an environment.
 - `force`: Stop the environment without running its `on_stop` actions (default `false`).
-```ignore
+```text
 let response = client.stop_environment()
     .id(id)
     .environment_id(environment_id)
@@ -19821,7 +19821,7 @@ Arguments:
 - `id`: The ID or path of the group: a number, or the full path such as `group/subgroup`, passed raw (the client percent-encodes it).
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
-```ignore
+```text
 let response = client.list_group_variables()
     .id(id)
     .page(page)
@@ -19839,7 +19839,7 @@ Sends a `POST` request to `/groups/{id}/variables`
 Arguments:
 - `id`: The ID or path of the group: a number, or the full path such as `group/subgroup`, passed raw (the client percent-encodes it).
 - `body`
-```ignore
+```text
 let response = client.create_group_variable()
     .id(id)
     .body(body)
@@ -19857,7 +19857,7 @@ Arguments:
 - `id`: The ID or path of the group: a number, or the full path such as `group/subgroup`, passed raw (the client percent-encodes it).
 - `key`: The key of a variable.
 - `filter_environment_scope`: Select the variable with this `environment_scope` when several variables share the key (sent as the query key `filter[environment_scope]`).
-```ignore
+```text
 let response = client.get_group_variable()
     .id(id)
     .key(key)
@@ -19877,7 +19877,7 @@ Arguments:
 - `key`: The key of a variable.
 - `filter_environment_scope`: Select the variable with this `environment_scope` when several variables share the key (sent as the query key `filter[environment_scope]`).
 - `body`
-```ignore
+```text
 let response = client.update_group_variable()
     .id(id)
     .key(key)
@@ -19897,7 +19897,7 @@ Arguments:
 - `id`: The ID or path of the group: a number, or the full path such as `group/subgroup`, passed raw (the client percent-encodes it).
 - `key`: The key of a variable.
 - `filter_environment_scope`: Select the variable with this `environment_scope` when several variables share the key (sent as the query key `filter[environment_scope]`).
-```ignore
+```text
 let response = client.delete_group_variable()
     .id(id)
     .key(key)
@@ -19941,7 +19941,7 @@ Sends a `GET` request to `/admin/ci/variables`
 Arguments:
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
-```ignore
+```text
 let response = client.list_instance_variables()
     .page(page)
     .per_page(per_page)
@@ -19955,7 +19955,7 @@ Creates an instance-level CI/CD variable (administrators only). The value may ho
 
 Sends a `POST` request to `/admin/ci/variables`
 
-```ignore
+```text
 let response = client.create_instance_variable()
     .body(body)
     .send()
@@ -19970,7 +19970,7 @@ Sends a `GET` request to `/admin/ci/variables/{key}`
 
 Arguments:
 - `key`: The key of a variable.
-```ignore
+```text
 let response = client.get_instance_variable()
     .key(key)
     .send()
@@ -19986,7 +19986,7 @@ Sends a `PUT` request to `/admin/ci/variables/{key}`
 Arguments:
 - `key`: The key of a variable.
 - `body`
-```ignore
+```text
 let response = client.update_instance_variable()
     .key(key)
     .body(body)
@@ -20002,7 +20002,7 @@ Sends a `DELETE` request to `/admin/ci/variables/{key}`
 
 Arguments:
 - `key`: The key of a variable.
-```ignore
+```text
 let response = client.delete_instance_variable()
     .key(key)
     .send()
@@ -20043,7 +20043,7 @@ Sends a `DELETE` request to `/projects/{id}/artifacts`
 
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
-```ignore
+```text
 let response = client.delete_project_artifacts()
     .id(id)
     .send()
@@ -20061,7 +20061,7 @@ Arguments:
 - `ref_name`: A branch or tag name (`HEAD` and SHAs are not supported), passed raw; the client percent-encodes it, so a `/` in the name goes out as `%2F`.
 - `job`: The name of the job.
 - `job_token`: A CI/CD job token (`$CI_JOB_TOKEN`) to authenticate with instead of a header, for multi-project pipelines; the job must be running. Premium and Ultimate only.
-```ignore
+```text
 let response = client.download_ref_artifacts()
     .id(id)
     .ref_name(ref_name)
@@ -20083,7 +20083,7 @@ Arguments:
 - `artifact_path`: The path of a file inside the artifacts archive, for example `some/release/file.pdf`, passed raw. The client percent-encodes it (`/` becomes `%2F`) and Grape decodes it.
 - `job`: The name of the job.
 - `job_token`: A CI/CD job token (`$CI_JOB_TOKEN`) to authenticate with instead of a header, for multi-project pipelines; the job must be running. Premium and Ultimate only.
-```ignore
+```text
 let response = client.download_ref_artifact_file()
     .id(id)
     .ref_name(ref_name)
@@ -20104,7 +20104,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `job_id`: The ID of a job.
 - `job_token`: A CI/CD job token (`$CI_JOB_TOKEN`) to authenticate with instead of a header, for multi-project pipelines; the job must be running. Premium and Ultimate only.
-```ignore
+```text
 let response = client.download_job_artifacts()
     .id(id)
     .job_id(job_id)
@@ -20122,7 +20122,7 @@ Sends a `DELETE` request to `/projects/{id}/jobs/{job_id}/artifacts`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `job_id`: The ID of a job.
-```ignore
+```text
 let response = client.delete_job_artifacts()
     .id(id)
     .job_id(job_id)
@@ -20139,7 +20139,7 @@ Sends a `POST` request to `/projects/{id}/jobs/{job_id}/artifacts/keep`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `job_id`: The ID of a job.
-```ignore
+```text
 let response = client.keep_job_artifacts()
     .id(id)
     .job_id(job_id)
@@ -20158,7 +20158,7 @@ Arguments:
 - `job_id`: The ID of a job.
 - `artifact_path`: The path of a file inside the artifacts archive, for example `some/release/file.pdf`, passed raw. The client percent-encodes it (`/` becomes `%2F`) and Grape decodes it.
 - `job_token`: A CI/CD job token (`$CI_JOB_TOKEN`) to authenticate with instead of a header, for multi-project pipelines; the job must be running. Premium and Ultimate only.
-```ignore
+```text
 let response = client.download_job_artifact_file()
     .id(id)
     .job_id(job_id)
@@ -20210,7 +20210,7 @@ Sends a `GET` request to `/projects/{id}/job_token_scope`
 
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
-```ignore
+```text
 let response = client.get_job_token_scope()
     .id(id)
     .send()
@@ -20226,7 +20226,7 @@ Sends a `PATCH` request to `/projects/{id}/job_token_scope`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.update_job_token_scope()
     .id(id)
     .body(body)
@@ -20244,7 +20244,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
-```ignore
+```text
 let response = client.list_job_token_allowlist()
     .id(id)
     .page(page)
@@ -20262,7 +20262,7 @@ Sends a `POST` request to `/projects/{id}/job_token_scope/allowlist`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.add_job_token_allowlist_project()
     .id(id)
     .body(body)
@@ -20281,7 +20281,7 @@ Sends a `DELETE` request to `/projects/{id}/job_token_scope/allowlist/{target_pr
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `target_project_id`: The ID of the project to remove.
-```ignore
+```text
 let response = client.remove_job_token_allowlist_project()
     .id(id)
     .target_project_id(target_project_id)
@@ -20301,7 +20301,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
-```ignore
+```text
 let response = client.list_job_token_groups_allowlist()
     .id(id)
     .page(page)
@@ -20321,7 +20321,7 @@ Sends a `POST` request to `/projects/{id}/job_token_scope/groups_allowlist`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.add_job_token_groups_allowlist_group()
     .id(id)
     .body(body)
@@ -20340,7 +20340,7 @@ Sends a `DELETE` request to `/projects/{id}/job_token_scope/groups_allowlist/{ta
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `target_group_id`: The ID of the group to remove.
-```ignore
+```text
 let response = client.remove_job_token_groups_allowlist_group()
     .id(id)
     .target_group_id(target_group_id)
@@ -20404,7 +20404,7 @@ Gets the job that owns the CI/CD job token the request is authenticated with (`J
 
 Sends a `GET` request to `/job`
 
-```ignore
+```text
 let response = client.get_current_job()
     .send()
     .await;
@@ -20416,7 +20416,7 @@ Lists the GitLab agents for Kubernetes that the job owning the CI/CD job token m
 
 Sends a `GET` request to `/job/allowed_agents`
 
-```ignore
+```text
 let response = client.get_job_allowed_agents()
     .send()
     .await;
@@ -20437,7 +20437,7 @@ Arguments:
 - `per_page`: The number of items per page (default 20, maximum 100).
 - `scope`: Return only jobs with these statuses, sent as repeated `scope[]=...` keys. Any value that is not a job status answers 400 "Scope contains invalid value(s)". All jobs are returned when it is absent.
 - `sort`: Keyset sort order; only `desc` is supported for jobs.
-```ignore
+```text
 let response = client.list_project_jobs()
     .id(id)
     .cursor(cursor)
@@ -20460,7 +20460,7 @@ Sends a `GET` request to `/projects/{id}/jobs/{job_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `job_id`: The ID of a job.
-```ignore
+```text
 let response = client.get_job()
     .id(id)
     .job_id(job_id)
@@ -20478,7 +20478,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `job_id`: The ID of a job.
 - `force`: Force-cancel a job whose status is `canceling` (Maintainer role required).
-```ignore
+```text
 let response = client.cancel_job()
     .id(id)
     .job_id(job_id)
@@ -20496,7 +20496,7 @@ Sends a `POST` request to `/projects/{id}/jobs/{job_id}/erase`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `job_id`: The ID of a job.
-```ignore
+```text
 let response = client.erase_job()
     .id(id)
     .job_id(job_id)
@@ -20514,7 +20514,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `job_id`: The ID of a job.
 - `body`
-```ignore
+```text
 let response = client.play_job()
     .id(id)
     .job_id(job_id)
@@ -20532,7 +20532,7 @@ Sends a `POST` request to `/projects/{id}/jobs/{job_id}/retry`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `job_id`: The ID of a job.
-```ignore
+```text
 let response = client.retry_job()
     .id(id)
     .job_id(job_id)
@@ -20549,7 +20549,7 @@ Sends a `GET` request to `/projects/{id}/jobs/{job_id}/trace`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `job_id`: The ID of a job.
-```ignore
+```text
 let response = client.get_job_trace()
     .id(id)
     .job_id(job_id)
@@ -20569,7 +20569,7 @@ Arguments:
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
 - `scope`: Return only jobs with these statuses, sent as repeated `scope[]=...` keys. Any value that is not a job status answers 400 "Scope contains invalid value(s)". All jobs are returned when it is absent.
-```ignore
+```text
 let response = client.list_pipeline_bridges()
     .id(id)
     .pipeline_id(pipeline_id)
@@ -20593,7 +20593,7 @@ Arguments:
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
 - `scope`: Return only jobs with these statuses, sent as repeated `scope[]=...` keys. Any value that is not a job status answers 400 "Scope contains invalid value(s)". All jobs are returned when it is absent.
-```ignore
+```text
 let response = client.list_pipeline_jobs()
     .id(id)
     .pipeline_id(pipeline_id)
@@ -20666,7 +20666,7 @@ Arguments:
 - `merge_request_iid`: The IID (project-scoped ID) of a merge request, not its global ID.
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
-```ignore
+```text
 let response = client.list_merge_request_pipelines()
     .id(id)
     .merge_request_iid(merge_request_iid)
@@ -20686,7 +20686,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `merge_request_iid`: The IID (project-scoped ID) of a merge request, not its global ID.
 - `async_`: Create the pipeline in the background (default `false`); the answer is then 202 with no body, which the generated client does not accept (see the description).
-```ignore
+```text
 let response = client.create_merge_request_pipeline()
     .id(id)
     .merge_request_iid(merge_request_iid)
@@ -20720,7 +20720,7 @@ Arguments:
 - `package_id`: The ID of a package.
 - `cursor`: The keyset cursor from the `Link rel="next"` header of the previous page.
 - `per_page`: The number of pipelines per page, 1 to 20 (default 20).
-```ignore
+```text
 let response = client.list_package_pipelines()
     .id(id)
     .package_id(package_id)
@@ -20751,7 +20751,7 @@ Arguments:
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
 - `scope`: Return only active or only inactive schedules.
-```ignore
+```text
 let response = client.list_pipeline_schedules()
     .id(id)
     .page(page)
@@ -20770,7 +20770,7 @@ Sends a `POST` request to `/projects/{id}/pipeline_schedules`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.create_pipeline_schedule()
     .id(id)
     .body(body)
@@ -20787,7 +20787,7 @@ Sends a `GET` request to `/projects/{id}/pipeline_schedules/{pipeline_schedule_i
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_schedule_id`: The ID of a pipeline schedule.
-```ignore
+```text
 let response = client.get_pipeline_schedule()
     .id(id)
     .pipeline_schedule_id(pipeline_schedule_id)
@@ -20805,7 +20805,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_schedule_id`: The ID of a pipeline schedule.
 - `body`
-```ignore
+```text
 let response = client.update_pipeline_schedule()
     .id(id)
     .pipeline_schedule_id(pipeline_schedule_id)
@@ -20823,7 +20823,7 @@ Sends a `DELETE` request to `/projects/{id}/pipeline_schedules/{pipeline_schedul
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_schedule_id`: The ID of a pipeline schedule.
-```ignore
+```text
 let response = client.delete_pipeline_schedule()
     .id(id)
     .pipeline_schedule_id(pipeline_schedule_id)
@@ -20849,7 +20849,7 @@ Arguments:
 - `status`: Return only pipelines with this status.
 - `updated_after`: Return pipelines updated on or after this time (ISO 8601).
 - `updated_before`: Return pipelines updated on or before this time (ISO 8601).
-```ignore
+```text
 let response = client.list_pipeline_schedule_pipelines()
     .id(id)
     .pipeline_schedule_id(pipeline_schedule_id)
@@ -20877,7 +20877,7 @@ Sends a `POST` request to `/projects/{id}/pipeline_schedules/{pipeline_schedule_
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_schedule_id`: The ID of a pipeline schedule.
-```ignore
+```text
 let response = client.play_pipeline_schedule()
     .id(id)
     .pipeline_schedule_id(pipeline_schedule_id)
@@ -20894,7 +20894,7 @@ Sends a `POST` request to `/projects/{id}/pipeline_schedules/{pipeline_schedule_
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_schedule_id`: The ID of a pipeline schedule.
-```ignore
+```text
 let response = client.take_ownership_pipeline_schedule()
     .id(id)
     .pipeline_schedule_id(pipeline_schedule_id)
@@ -20914,7 +20914,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_schedule_id`: The ID of a pipeline schedule.
 - `body`
-```ignore
+```text
 let response = client.create_pipeline_schedule_variable()
     .id(id)
     .pipeline_schedule_id(pipeline_schedule_id)
@@ -20935,7 +20935,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_schedule_id`: The ID of a pipeline schedule.
 - `key`: The key of a variable.
-```ignore
+```text
 let response = client.get_pipeline_schedule_variable()
     .id(id)
     .pipeline_schedule_id(pipeline_schedule_id)
@@ -20955,7 +20955,7 @@ Arguments:
 - `pipeline_schedule_id`: The ID of a pipeline schedule.
 - `key`: The key of a variable.
 - `body`
-```ignore
+```text
 let response = client.update_pipeline_schedule_variable()
     .id(id)
     .pipeline_schedule_id(pipeline_schedule_id)
@@ -20977,7 +20977,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_schedule_id`: The ID of a pipeline schedule.
 - `key`: The key of a variable.
-```ignore
+```text
 let response = client.delete_pipeline_schedule_variable()
     .id(id)
     .pipeline_schedule_id(pipeline_schedule_id)
@@ -21063,7 +21063,7 @@ Sends a `POST` request to `/projects/{id}/pipeline`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.create_pipeline()
     .id(id)
     .body(body)
@@ -21095,7 +21095,7 @@ Arguments:
 - `updated_before`: Return pipelines updated before this time (ISO 8601).
 - `username`: Return only pipelines triggered by this username.
 - `yaml_errors`: Return only pipelines with invalid configurations.
-```ignore
+```text
 let response = client.list_project_pipelines()
     .id(id)
     .created_after(created_after)
@@ -21127,7 +21127,7 @@ Sends a `GET` request to `/projects/{id}/pipelines/latest`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `ref_`: The branch or tag to check (default: the project's default branch).
-```ignore
+```text
 let response = client.get_latest_pipeline()
     .id(id)
     .ref_(ref_)
@@ -21144,7 +21144,7 @@ Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
-```ignore
+```text
 let response = client.get_pipeline()
     .id(id)
     .pipeline_id(pipeline_id)
@@ -21161,7 +21161,7 @@ Sends a `DELETE` request to `/projects/{id}/pipelines/{pipeline_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
-```ignore
+```text
 let response = client.delete_pipeline()
     .id(id)
     .pipeline_id(pipeline_id)
@@ -21178,7 +21178,7 @@ Sends a `POST` request to `/projects/{id}/pipelines/{pipeline_id}/cancel`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
-```ignore
+```text
 let response = client.cancel_pipeline()
     .id(id)
     .pipeline_id(pipeline_id)
@@ -21196,7 +21196,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
 - `body`
-```ignore
+```text
 let response = client.update_pipeline_metadata()
     .id(id)
     .pipeline_id(pipeline_id)
@@ -21214,7 +21214,7 @@ Sends a `POST` request to `/projects/{id}/pipelines/{pipeline_id}/retry`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
-```ignore
+```text
 let response = client.retry_pipeline()
     .id(id)
     .pipeline_id(pipeline_id)
@@ -21231,7 +21231,7 @@ Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/test_report`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
-```ignore
+```text
 let response = client.get_pipeline_test_report()
     .id(id)
     .pipeline_id(pipeline_id)
@@ -21248,7 +21248,7 @@ Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/test_report_sum
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
-```ignore
+```text
 let response = client.get_pipeline_test_report_summary()
     .id(id)
     .pipeline_id(pipeline_id)
@@ -21267,7 +21267,7 @@ Sends a `GET` request to `/projects/{id}/pipelines/{pipeline_id}/variables`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `pipeline_id`: The ID of a pipeline (not its project-scoped `iid`).
-```ignore
+```text
 let response = client.list_pipeline_variables()
     .id(id)
     .pipeline_id(pipeline_id)
@@ -21337,7 +21337,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
-```ignore
+```text
 let response = client.list_project_variables()
     .id(id)
     .page(page)
@@ -21355,7 +21355,7 @@ Sends a `POST` request to `/projects/{id}/variables`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.create_project_variable()
     .id(id)
     .body(body)
@@ -21373,7 +21373,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `key`: The key of a variable.
 - `filter_environment_scope`: Select the variable with this `environment_scope` when several variables share the key (sent as the query key `filter[environment_scope]`).
-```ignore
+```text
 let response = client.get_project_variable()
     .id(id)
     .key(key)
@@ -21393,7 +21393,7 @@ Arguments:
 - `key`: The key of a variable.
 - `filter_environment_scope`: Select the variable with this `environment_scope` when several variables share the key (sent as the query key `filter[environment_scope]`).
 - `body`
-```ignore
+```text
 let response = client.update_project_variable()
     .id(id)
     .key(key)
@@ -21413,7 +21413,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `key`: The key of a variable.
 - `filter_environment_scope`: Select the variable with this `environment_scope` when several variables share the key (sent as the query key `filter[environment_scope]`).
-```ignore
+```text
 let response = client.delete_project_variable()
     .id(id)
     .key(key)
@@ -21458,7 +21458,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
-```ignore
+```text
 let response = client.list_resource_groups()
     .id(id)
     .page(page)
@@ -21476,7 +21476,7 @@ Sends a `GET` request to `/projects/{id}/resource_groups/{key}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `key`: The key of a resource group, passed raw (the client percent-encodes it; the route rejects a `/`). The docs suggest encoding `_` as `%5F`, which is equivalent.
-```ignore
+```text
 let response = client.get_resource_group()
     .id(id)
     .key(key)
@@ -21494,7 +21494,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `key`: The key of a resource group, passed raw (the client percent-encodes it; the route rejects a `/`). The docs suggest encoding `_` as `%5F`, which is equivalent.
 - `body`
-```ignore
+```text
 let response = client.update_resource_group()
     .id(id)
     .key(key)
@@ -21512,7 +21512,7 @@ Sends a `GET` request to `/projects/{id}/resource_groups/{key}/current_job`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `key`: The key of a resource group, passed raw (the client percent-encodes it; the route rejects a `/`). The docs suggest encoding `_` as `%5F`, which is equivalent.
-```ignore
+```text
 let response = client.get_resource_group_current_job()
     .id(id)
     .key(key)
@@ -21531,7 +21531,7 @@ Arguments:
 - `key`: The key of a resource group, passed raw (the client percent-encodes it; the route rejects a `/`). The docs suggest encoding `_` as `%5F`, which is equivalent.
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
-```ignore
+```text
 let response = client.list_resource_group_upcoming_jobs()
     .id(id)
     .key(key)
@@ -21586,7 +21586,7 @@ Arguments:
 - `tag_list`: Return only the runners with all these tags, comma-separated (`macos,shell`).
 - `type_`: Return only the runners of this type.
 - `version_prefix`: Return only the runners whose version starts with this prefix (`15.0`, `16.1.241`).
-```ignore
+```text
 let response = client.list_group_runners()
     .id(id)
     .page(page)
@@ -21608,7 +21608,7 @@ Sends a `POST` request to `/groups/{id}/runners/reset_registration_token`
 
 Arguments:
 - `id`: The ID or path of the group: a number, or the full path such as `group/subgroup`, passed raw (the client percent-encodes it).
-```ignore
+```text
 let response = client.reset_group_runner_registration_token()
     .id(id)
     .send()
@@ -21633,7 +21633,7 @@ Arguments:
 - `tag_list`: Return only the runners with all these tags, comma-separated (`macos,shell`).
 - `type_`: Return only the runners of this type.
 - `version_prefix`: Return only the runners whose version starts with this prefix (`15.0`, `16.1.241`).
-```ignore
+```text
 let response = client.list_project_runners()
     .id(id)
     .page(page)
@@ -21657,7 +21657,7 @@ Sends a `POST` request to `/projects/{id}/runners`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.assign_project_runner()
     .id(id)
     .body(body)
@@ -21673,7 +21673,7 @@ Sends a `POST` request to `/projects/{id}/runners/reset_registration_token`
 
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
-```ignore
+```text
 let response = client.reset_project_runner_registration_token()
     .id(id)
     .send()
@@ -21691,7 +21691,7 @@ Sends a `DELETE` request to `/projects/{id}/runners/{runner_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
-```ignore
+```text
 let response = client.unassign_project_runner()
     .id(id)
     .runner_id(runner_id)
@@ -21714,7 +21714,7 @@ Arguments:
 - `tag_list`: Return only the runners with all these tags, comma-separated (`macos,shell`).
 - `type_`: Return only the runners of this type.
 - `version_prefix`: Return only the runners whose version starts with this prefix (`15.0`, `16.1.241`).
-```ignore
+```text
 let response = client.list_runners()
     .page(page)
     .paused(paused)
@@ -21734,7 +21734,7 @@ Registers a runner with a runner registration token (deprecated flow, disabled b
 
 Sends a `POST` request to `/runners`
 
-```ignore
+```text
 let response = client.register_runner()
     .body(body)
     .send()
@@ -21747,7 +21747,7 @@ Deletes the runner that owns the given authentication token (`token` field; no u
 
 Sends a `DELETE` request to `/runners`
 
-```ignore
+```text
 let response = client.delete_runner_by_token()
     .body(body)
     .send()
@@ -21769,7 +21769,7 @@ Arguments:
 - `tag_list`: Return only the runners with all these tags, comma-separated (`macos,shell`).
 - `type_`: Return only the runners of this type.
 - `version_prefix`: Return only the runners whose version starts with this prefix (`15.0`, `16.1.241`).
-```ignore
+```text
 let response = client.list_all_runners()
     .page(page)
     .paused(paused)
@@ -21789,7 +21789,7 @@ Resets a runner's authentication token, authenticated by the current token (`tok
 
 Sends a `POST` request to `/runners/reset_authentication_token`
 
-```ignore
+```text
 let response = client.reset_runner_authentication_token_by_token()
     .body(body)
     .send()
@@ -21804,7 +21804,7 @@ Resets the instance's runner registration token (deprecated registration flow; a
 
 Sends a `POST` request to `/runners/reset_registration_token`
 
-```ignore
+```text
 let response = client.reset_instance_runner_registration_token()
     .send()
     .await;
@@ -21818,7 +21818,7 @@ Checks a runner authentication token (`token` field; no user token); `system_id`
 
 Sends a `POST` request to `/runners/verify`
 
-```ignore
+```text
 let response = client.verify_runner()
     .body(body)
     .send()
@@ -21833,7 +21833,7 @@ Sends a `GET` request to `/runners/{runner_id}`
 
 Arguments:
 - `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
-```ignore
+```text
 let response = client.get_runner()
     .runner_id(runner_id)
     .send()
@@ -21849,7 +21849,7 @@ Sends a `PUT` request to `/runners/{runner_id}`
 Arguments:
 - `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
 - `body`
-```ignore
+```text
 let response = client.update_runner()
     .runner_id(runner_id)
     .body(body)
@@ -21865,7 +21865,7 @@ Sends a `DELETE` request to `/runners/{runner_id}`
 
 Arguments:
 - `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
-```ignore
+```text
 let response = client.delete_runner()
     .runner_id(runner_id)
     .send()
@@ -21888,7 +21888,7 @@ Arguments:
 - `sort`: Sort order (default `desc`).
 - `status`: Return only the jobs with this status.
 - `system_id`: Return only the jobs of the runner manager with this system ID.
-```ignore
+```text
 let response = client.list_runner_jobs()
     .runner_id(runner_id)
     .cursor(cursor)
@@ -21911,7 +21911,7 @@ Sends a `GET` request to `/runners/{runner_id}/managers`
 
 Arguments:
 - `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
-```ignore
+```text
 let response = client.list_runner_managers()
     .runner_id(runner_id)
     .send()
@@ -21926,7 +21926,7 @@ Sends a `POST` request to `/runners/{runner_id}/reset_authentication_token`
 
 Arguments:
 - `runner_id`: The ID of a runner (the routes name it `:id` under `/runners`).
-```ignore
+```text
 let response = client.reset_runner_authentication_token()
     .runner_id(runner_id)
     .send()
@@ -21941,7 +21941,7 @@ Creates a runner owned by the current user (the runner creation flow that replac
 
 Sends a `POST` request to `/user/runners`
 
-```ignore
+```text
 let response = client.create_user_runner()
     .body(body)
     .send()
@@ -22054,7 +22054,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
-```ignore
+```text
 let response = client.list_secure_files()
     .id(id)
     .page(page)
@@ -22072,7 +22072,7 @@ Sends a `GET` request to `/projects/{id}/secure_files/{secure_file_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `secure_file_id`: The ID of a secure file.
-```ignore
+```text
 let response = client.get_secure_file()
     .id(id)
     .secure_file_id(secure_file_id)
@@ -22089,7 +22089,7 @@ Sends a `DELETE` request to `/projects/{id}/secure_files/{secure_file_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `secure_file_id`: The ID of a secure file.
-```ignore
+```text
 let response = client.delete_secure_file()
     .id(id)
     .secure_file_id(secure_file_id)
@@ -22106,7 +22106,7 @@ Sends a `GET` request to `/projects/{id}/secure_files/{secure_file_id}/download`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `secure_file_id`: The ID of a secure file.
-```ignore
+```text
 let response = client.download_secure_file()
     .id(id)
     .secure_file_id(secure_file_id)
@@ -22146,7 +22146,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `ref_`: The branch or tag (or commit SHA) to run the pipeline on, passed raw (the client percent-encodes it).
 - `body`
-```ignore
+```text
 let response = client.trigger_pipeline_for_ref()
     .id(id)
     .ref_(ref_)
@@ -22164,7 +22164,7 @@ Sends a `POST` request to `/projects/{id}/trigger/pipeline`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.trigger_pipeline()
     .id(id)
     .body(body)
@@ -22182,7 +22182,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `page`: The page to return (offset pagination; default 1).
 - `per_page`: The number of items per page (default 20, maximum 100).
-```ignore
+```text
 let response = client.list_triggers()
     .id(id)
     .page(page)
@@ -22200,7 +22200,7 @@ Sends a `POST` request to `/projects/{id}/triggers`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `body`
-```ignore
+```text
 let response = client.create_trigger()
     .id(id)
     .body(body)
@@ -22217,7 +22217,7 @@ Sends a `GET` request to `/projects/{id}/triggers/{trigger_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `trigger_id`: The ID of a pipeline trigger token.
-```ignore
+```text
 let response = client.get_trigger()
     .id(id)
     .trigger_id(trigger_id)
@@ -22235,7 +22235,7 @@ Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `trigger_id`: The ID of a pipeline trigger token.
 - `body`
-```ignore
+```text
 let response = client.update_trigger()
     .id(id)
     .trigger_id(trigger_id)
@@ -22253,7 +22253,7 @@ Sends a `DELETE` request to `/projects/{id}/triggers/{trigger_id}`
 Arguments:
 - `id`: The ID or path of the project: a number, or the full path such as `group/subgroup/project`, passed raw (the client percent-encodes it, so `/` goes out as `%2F`; do not encode it yourself).
 - `trigger_id`: The ID of a pipeline trigger token.
-```ignore
+```text
 let response = client.delete_trigger()
     .id(id)
     .trigger_id(trigger_id)
@@ -22515,8 +22515,8 @@ pub mod builder {
             let Self { client, key } = self;
             let key = key.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/admin/ci/variables/{}", client.baseurl, encode_path(& key
-                .to_string()),
+                "{}/admin/ci/variables/{}", client.baseurl, crate ::path_segment("key", &
+                key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22622,8 +22622,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/admin/ci/variables/{}", client.baseurl, encode_path(& key
-                .to_string()),
+                "{}/admin/ci/variables/{}", client.baseurl, crate ::path_segment("key", &
+                key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22693,8 +22693,8 @@ pub mod builder {
             let Self { client, key } = self;
             let key = key.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/admin/ci/variables/{}", client.baseurl, encode_path(& key
-                .to_string()),
+                "{}/admin/ci/variables/{}", client.baseurl, crate ::path_segment("key", &
+                key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22883,7 +22883,8 @@ pub mod builder {
             let type_ = type_.map_err(Error::InvalidRequest)?;
             let version_prefix = version_prefix.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/groups/{}/runners", client.baseurl, encode_path(& id.to_string()),
+                "{}/groups/{}/runners", client.baseurl, crate ::path_segment("id", & id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -22966,8 +22967,8 @@ pub mod builder {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/groups/{}/runners/reset_registration_token", client.baseurl,
-                encode_path(& id.to_string()),
+                "{}/groups/{}/runners/reset_registration_token", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -23072,7 +23073,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/groups/{}/variables", client.baseurl, encode_path(& id.to_string()),
+                "{}/groups/{}/variables", client.baseurl, crate ::path_segment("id", & id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -23178,7 +23180,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/groups/{}/variables", client.baseurl, encode_path(& id.to_string()),
+                "{}/groups/{}/variables", client.baseurl, crate ::path_segment("id", & id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -23282,8 +23285,8 @@ pub mod builder {
             let filter_environment_scope = filter_environment_scope
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/groups/{}/variables/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& key.to_string()),
+                "{}/groups/{}/variables/{}", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?, crate ::path_segment("key", & key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -23427,8 +23430,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/groups/{}/variables/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& key.to_string()),
+                "{}/groups/{}/variables/{}", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?, crate ::path_segment("key", & key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -23538,8 +23541,8 @@ pub mod builder {
             let filter_environment_scope = filter_environment_scope
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/groups/{}/variables/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& key.to_string()),
+                "{}/groups/{}/variables/{}", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?, crate ::path_segment("key", & key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -23710,8 +23713,8 @@ pub mod builder {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/artifacts", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/artifacts", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -23877,7 +23880,8 @@ pub mod builder {
             let ref_ = ref_.map_err(Error::InvalidRequest)?;
             let sha = sha.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/ci/lint", client.baseurl, encode_path(& id.to_string()),
+                "{}/projects/{}/ci/lint", client.baseurl, crate ::path_segment("id", & id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -23983,7 +23987,8 @@ pub mod builder {
                 .and_then(|v| types::LintRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/ci/lint", client.baseurl, encode_path(& id.to_string()),
+                "{}/projects/{}/ci/lint", client.baseurl, crate ::path_segment("id", & id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -24238,8 +24243,8 @@ pub mod builder {
             let updated_after = updated_after.map_err(Error::InvalidRequest)?;
             let updated_before = updated_before.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/deployments", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/deployments", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -24371,8 +24376,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/deployments", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/deployments", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -24455,8 +24460,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/deployments/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& deployment_id.to_string()),
+                "{}/projects/{}/deployments/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("deployment_id", & deployment_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -24574,8 +24580,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/deployments/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& deployment_id.to_string()),
+                "{}/projects/{}/deployments/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("deployment_id", & deployment_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -24658,8 +24665,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let deployment_id = deployment_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/deployments/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& deployment_id.to_string()),
+                "{}/projects/{}/deployments/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("deployment_id", & deployment_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -24772,8 +24780,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/deployments/{}/approval", client.baseurl, encode_path(&
-                id.to_string()), encode_path(& deployment_id.to_string()),
+                "{}/projects/{}/deployments/{}/approval", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("deployment_id", & deployment_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -24912,8 +24921,9 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let state = state.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/deployments/{}/merge_requests", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& deployment_id.to_string()),
+                "{}/projects/{}/deployments/{}/merge_requests", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("deployment_id", & deployment_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -25072,8 +25082,8 @@ pub mod builder {
             let search = search.map_err(Error::InvalidRequest)?;
             let states = states.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/environments", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/environments", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -25183,8 +25193,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/environments", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/environments", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -25303,8 +25313,8 @@ pub mod builder {
             let dry_run = dry_run.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/environments/review_apps", client.baseurl, encode_path(&
-                id.to_string()),
+                "{}/projects/{}/environments/review_apps", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -25391,8 +25401,8 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let before = before.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/environments/stop_stale", client.baseurl, encode_path(&
-                id.to_string()),
+                "{}/projects/{}/environments/stop_stale", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -25477,8 +25487,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let environment_id = environment_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/environments/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& environment_id.to_string()),
+                "{}/projects/{}/environments/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("environment_id", & environment_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -25598,8 +25609,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/environments/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& environment_id.to_string()),
+                "{}/projects/{}/environments/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("environment_id", & environment_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -25684,8 +25696,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let environment_id = environment_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/environments/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& environment_id.to_string()),
+                "{}/projects/{}/environments/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("environment_id", & environment_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -25775,8 +25788,9 @@ pub mod builder {
             let environment_id = environment_id.map_err(Error::InvalidRequest)?;
             let force = force.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/environments/{}/stop", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& environment_id.to_string()),
+                "{}/projects/{}/environments/{}/stop", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("environment_id", & environment_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -25848,8 +25862,8 @@ pub mod builder {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/job_token_scope", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/job_token_scope", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -25955,8 +25969,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/job_token_scope", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/job_token_scope", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -26061,8 +26075,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/job_token_scope/allowlist", client.baseurl, encode_path(&
-                id.to_string()),
+                "{}/projects/{}/job_token_scope/allowlist", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -26172,8 +26186,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/job_token_scope/allowlist", client.baseurl, encode_path(&
-                id.to_string()),
+                "{}/projects/{}/job_token_scope/allowlist", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -26260,9 +26274,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let target_project_id = target_project_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/job_token_scope/allowlist/{}", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& target_project_id
-                .to_string()),
+                "{}/projects/{}/job_token_scope/allowlist/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("target_project_id", & target_project_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -26362,8 +26376,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/job_token_scope/groups_allowlist", client.baseurl,
-                encode_path(& id.to_string()),
+                "{}/projects/{}/job_token_scope/groups_allowlist", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -26473,8 +26487,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/job_token_scope/groups_allowlist", client.baseurl,
-                encode_path(& id.to_string()),
+                "{}/projects/{}/job_token_scope/groups_allowlist", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -26560,8 +26574,8 @@ pub mod builder {
             let target_group_id = target_group_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/projects/{}/job_token_scope/groups_allowlist/{}", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& target_group_id
-                .to_string()),
+                crate ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("target_group_id", & target_group_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -26753,7 +26767,8 @@ pub mod builder {
             let scope = scope.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs", client.baseurl, encode_path(& id.to_string()),
+                "{}/projects/{}/jobs", client.baseurl, crate ::path_segment("id", & id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -26878,8 +26893,9 @@ pub mod builder {
             let job = job.map_err(Error::InvalidRequest)?;
             let job_token = job_token.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/artifacts/{}/download", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& ref_name.to_string()),
+                "{}/projects/{}/jobs/artifacts/{}/download", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("ref_name", & ref_name.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27011,9 +27027,10 @@ pub mod builder {
             let job = job.map_err(Error::InvalidRequest)?;
             let job_token = job_token.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/artifacts/{}/raw/{}", client.baseurl, encode_path(&
-                id.to_string()), encode_path(& ref_name.to_string()), encode_path(&
-                artifact_path.to_string()),
+                "{}/projects/{}/jobs/artifacts/{}/raw/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("ref_name", & ref_name.to_string()) ?, crate
+                ::path_segment("artifact_path", & artifact_path.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27093,8 +27110,8 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/{}", client.baseurl, encode_path(& id.to_string()),
-                encode_path(& job_id.to_string()),
+                "{}/projects/{}/jobs/{}", client.baseurl, crate ::path_segment("id", & id
+                .to_string()) ?, crate ::path_segment("job_id", & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27193,8 +27210,9 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let job_token = job_token.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/{}/artifacts", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/projects/{}/jobs/{}/artifacts", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("job_id",
+                & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27273,8 +27291,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/{}/artifacts", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/projects/{}/jobs/{}/artifacts", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("job_id",
+                & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27348,8 +27367,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/{}/artifacts/keep", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/projects/{}/jobs/{}/artifacts/keep", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("job_id",
+                & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27464,9 +27484,10 @@ pub mod builder {
             let artifact_path = artifact_path.map_err(Error::InvalidRequest)?;
             let job_token = job_token.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/{}/artifacts/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& job_id.to_string()), encode_path(&
-                artifact_path.to_string()),
+                "{}/projects/{}/jobs/{}/artifacts/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("job_id",
+                & job_id.to_string()) ?, crate ::path_segment("artifact_path", &
+                artifact_path.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27559,8 +27580,9 @@ pub mod builder {
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let force = force.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/{}/cancel", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/projects/{}/jobs/{}/cancel", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("job_id",
+                & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27643,8 +27665,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/{}/erase", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/projects/{}/jobs/{}/erase", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("job_id",
+                & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27759,8 +27782,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/{}/play", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/projects/{}/jobs/{}/play", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?, crate ::path_segment("job_id", & job_id.to_string())
+                ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27843,8 +27867,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/{}/retry", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/projects/{}/jobs/{}/retry", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("job_id",
+                & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -27926,8 +27951,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/jobs/{}/trace", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& job_id.to_string()),
+                "{}/projects/{}/jobs/{}/trace", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("job_id",
+                & job_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -28041,9 +28067,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/merge_requests/{}/pipelines", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& merge_request_iid
-                .to_string()),
+                "{}/projects/{}/merge_requests/{}/pipelines", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("merge_request_iid", & merge_request_iid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -28145,9 +28171,9 @@ pub mod builder {
             let merge_request_iid = merge_request_iid.map_err(Error::InvalidRequest)?;
             let async_ = async_.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/merge_requests/{}/pipelines", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& merge_request_iid
-                .to_string()),
+                "{}/projects/{}/merge_requests/{}/pipelines", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("merge_request_iid", & merge_request_iid.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -28266,8 +28292,9 @@ pub mod builder {
             let cursor = cursor.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/packages/{}/pipelines", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& package_id.to_string()),
+                "{}/projects/{}/packages/{}/pipelines", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("package_id", & package_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -28373,7 +28400,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipeline", client.baseurl, encode_path(& id.to_string()),
+                "{}/projects/{}/pipeline", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -28496,8 +28524,8 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let scope = scope.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipeline_schedules", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/pipeline_schedules", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -28608,8 +28636,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipeline_schedules", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/pipeline_schedules", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -28699,8 +28727,10 @@ pub mod builder {
             let pipeline_schedule_id = pipeline_schedule_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipeline_schedules/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_schedule_id.to_string()),
+                "{}/projects/{}/pipeline_schedules/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_schedule_id", & pipeline_schedule_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -28826,8 +28856,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipeline_schedules/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_schedule_id.to_string()),
+                "{}/projects/{}/pipeline_schedules/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_schedule_id", & pipeline_schedule_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -28915,8 +28947,10 @@ pub mod builder {
             let pipeline_schedule_id = pipeline_schedule_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipeline_schedules/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_schedule_id.to_string()),
+                "{}/projects/{}/pipeline_schedules/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_schedule_id", & pipeline_schedule_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -29163,9 +29197,10 @@ pub mod builder {
             let updated_after = updated_after.map_err(Error::InvalidRequest)?;
             let updated_before = updated_before.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipeline_schedules/{}/pipelines", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& pipeline_schedule_id
-                .to_string()),
+                "{}/projects/{}/pipeline_schedules/{}/pipelines", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_schedule_id", & pipeline_schedule_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -29275,9 +29310,10 @@ pub mod builder {
             let pipeline_schedule_id = pipeline_schedule_id
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipeline_schedules/{}/play", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& pipeline_schedule_id
-                .to_string()),
+                "{}/projects/{}/pipeline_schedules/{}/play", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_schedule_id", & pipeline_schedule_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -29367,8 +29403,9 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/projects/{}/pipeline_schedules/{}/take_ownership", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& pipeline_schedule_id
-                .to_string()),
+                crate ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_schedule_id", & pipeline_schedule_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -29493,9 +29530,10 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipeline_schedules/{}/variables", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& pipeline_schedule_id
-                .to_string()),
+                "{}/projects/{}/pipeline_schedules/{}/variables", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_schedule_id", & pipeline_schedule_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -29600,8 +29638,9 @@ pub mod builder {
             let key = key.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/projects/{}/pipeline_schedules/{}/variables/{}", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& pipeline_schedule_id
-                .to_string()), encode_path(& key.to_string()),
+                crate ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_schedule_id", & pipeline_schedule_id
+                .to_string()) ?, crate ::path_segment("key", & key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -29742,8 +29781,9 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/projects/{}/pipeline_schedules/{}/variables/{}", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& pipeline_schedule_id
-                .to_string()), encode_path(& key.to_string()),
+                crate ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_schedule_id", & pipeline_schedule_id
+                .to_string()) ?, crate ::path_segment("key", & key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -29848,8 +29888,9 @@ pub mod builder {
             let key = key.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/projects/{}/pipeline_schedules/{}/variables/{}", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& pipeline_schedule_id
-                .to_string()), encode_path(& key.to_string()),
+                crate ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_schedule_id", & pipeline_schedule_id
+                .to_string()) ?, crate ::path_segment("key", & key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -30208,8 +30249,8 @@ pub mod builder {
             let username = username.map_err(Error::InvalidRequest)?;
             let yaml_errors = yaml_errors.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/pipelines", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -30325,8 +30366,8 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let ref_ = ref_.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/latest", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/pipelines/latest", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -30409,8 +30450,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_id.to_string()),
+                "{}/projects/{}/pipelines/{}", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?, crate ::path_segment("pipeline_id", & pipeline_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -30492,8 +30534,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_id.to_string()),
+                "{}/projects/{}/pipelines/{}", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?, crate ::path_segment("pipeline_id", & pipeline_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -30620,8 +30663,9 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let scope = scope.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/{}/bridges", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_id.to_string()),
+                "{}/projects/{}/pipelines/{}/bridges", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_id", & pipeline_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -30706,8 +30750,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/{}/cancel", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_id.to_string()),
+                "{}/projects/{}/pipelines/{}/cancel", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_id", & pipeline_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -30866,8 +30911,9 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let scope = scope.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/{}/jobs", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_id.to_string()),
+                "{}/projects/{}/pipelines/{}/jobs", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_id", & pipeline_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -30995,8 +31041,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/{}/metadata", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_id.to_string()),
+                "{}/projects/{}/pipelines/{}/metadata", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_id", & pipeline_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -31079,8 +31126,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/{}/retry", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_id.to_string()),
+                "{}/projects/{}/pipelines/{}/retry", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_id", & pipeline_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -31162,8 +31210,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/{}/test_report", client.baseurl, encode_path(&
-                id.to_string()), encode_path(& pipeline_id.to_string()),
+                "{}/projects/{}/pipelines/{}/test_report", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_id", & pipeline_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -31247,8 +31296,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/{}/test_report_summary", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& pipeline_id.to_string()),
+                "{}/projects/{}/pipelines/{}/test_report_summary", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_id", & pipeline_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -31332,8 +31382,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let pipeline_id = pipeline_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/pipelines/{}/variables", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& pipeline_id.to_string()),
+                "{}/projects/{}/pipelines/{}/variables", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("pipeline_id", & pipeline_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -31455,8 +31506,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/ref/{}/trigger/pipeline", client.baseurl, encode_path(&
-                id.to_string()), encode_path(& ref_.to_string()),
+                "{}/projects/{}/ref/{}/trigger/pipeline", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("ref_", &
+                ref_.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -31704,8 +31756,9 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let stage = stage.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/repository/commits/{}/statuses", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& sha.to_string()),
+                "{}/projects/{}/repository/commits/{}/statuses", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("sha", &
+                sha.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -31819,8 +31872,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/resource_groups", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/resource_groups", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -31909,8 +31962,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let key = key.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/resource_groups/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& key.to_string()),
+                "{}/projects/{}/resource_groups/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("key", &
+                key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -32034,8 +32088,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/resource_groups/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& key.to_string()),
+                "{}/projects/{}/resource_groups/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("key", &
+                key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -32121,8 +32176,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let key = key.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/resource_groups/{}/current_job", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& key.to_string()),
+                "{}/projects/{}/resource_groups/{}/current_job", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("key", &
+                key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -32243,8 +32299,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/resource_groups/{}/upcoming_jobs", client.baseurl,
-                encode_path(& id.to_string()), encode_path(& key.to_string()),
+                "{}/projects/{}/resource_groups/{}/upcoming_jobs", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate ::path_segment("key", &
+                key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -32461,7 +32518,8 @@ pub mod builder {
             let type_ = type_.map_err(Error::InvalidRequest)?;
             let version_prefix = version_prefix.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/runners", client.baseurl, encode_path(& id.to_string()),
+                "{}/projects/{}/runners", client.baseurl, crate ::path_segment("id", & id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -32580,7 +32638,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/runners", client.baseurl, encode_path(& id.to_string()),
+                "{}/projects/{}/runners", client.baseurl, crate ::path_segment("id", & id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -32652,8 +32711,8 @@ pub mod builder {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/runners/reset_registration_token", client.baseurl,
-                encode_path(& id.to_string()),
+                "{}/projects/{}/runners/reset_registration_token", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -32735,8 +32794,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let runner_id = runner_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/runners/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& runner_id.to_string()),
+                "{}/projects/{}/runners/{}", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?, crate ::path_segment("runner_id", & runner_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -32833,8 +32893,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/secure_files", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/secure_files", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -32920,8 +32980,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let secure_file_id = secure_file_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/secure_files/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& secure_file_id.to_string()),
+                "{}/projects/{}/secure_files/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("secure_file_id", & secure_file_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -33005,8 +33066,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let secure_file_id = secure_file_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/secure_files/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& secure_file_id.to_string()),
+                "{}/projects/{}/secure_files/{}", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("secure_file_id", & secure_file_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -33082,8 +33144,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let secure_file_id = secure_file_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/secure_files/{}/download", client.baseurl, encode_path(&
-                id.to_string()), encode_path(& secure_file_id.to_string()),
+                "{}/projects/{}/secure_files/{}/download", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?, crate
+                ::path_segment("secure_file_id", & secure_file_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -33199,8 +33262,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/statuses/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& sha.to_string()),
+                "{}/projects/{}/statuses/{}", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?, crate ::path_segment("sha", & sha.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -33306,8 +33369,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/trigger/pipeline", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/trigger/pipeline", client.baseurl, crate
+                ::path_segment("id", & id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -33413,7 +33476,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/triggers", client.baseurl, encode_path(& id.to_string()),
+                "{}/projects/{}/triggers", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -33519,7 +33583,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/triggers", client.baseurl, encode_path(& id.to_string()),
+                "{}/projects/{}/triggers", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -33602,8 +33667,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let trigger_id = trigger_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/triggers/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& trigger_id.to_string()),
+                "{}/projects/{}/triggers/{}", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?, crate ::path_segment("trigger_id", & trigger_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -33720,8 +33786,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/triggers/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& trigger_id.to_string()),
+                "{}/projects/{}/triggers/{}", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?, crate ::path_segment("trigger_id", & trigger_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -33804,8 +33871,9 @@ pub mod builder {
             let id = id.map_err(Error::InvalidRequest)?;
             let trigger_id = trigger_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/triggers/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& trigger_id.to_string()),
+                "{}/projects/{}/triggers/{}", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?, crate ::path_segment("trigger_id", & trigger_id
+                .to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -33902,8 +33970,8 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/variables", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/variables", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -34009,8 +34077,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/variables", client.baseurl, encode_path(& id
-                .to_string()),
+                "{}/projects/{}/variables", client.baseurl, crate ::path_segment("id", &
+                id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -34114,8 +34182,8 @@ pub mod builder {
             let filter_environment_scope = filter_environment_scope
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/variables/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& key.to_string()),
+                "{}/projects/{}/variables/{}", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?, crate ::path_segment("key", & key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -34259,8 +34327,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/variables/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& key.to_string()),
+                "{}/projects/{}/variables/{}", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?, crate ::path_segment("key", & key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -34370,8 +34438,8 @@ pub mod builder {
             let filter_environment_scope = filter_environment_scope
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/variables/{}", client.baseurl, encode_path(& id
-                .to_string()), encode_path(& key.to_string()),
+                "{}/projects/{}/variables/{}", client.baseurl, crate ::path_segment("id",
+                & id.to_string()) ?, crate ::path_segment("key", & key.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35254,7 +35322,8 @@ pub mod builder {
             let Self { client, runner_id } = self;
             let runner_id = runner_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/runners/{}", client.baseurl, encode_path(& runner_id.to_string()),
+                "{}/runners/{}", client.baseurl, crate ::path_segment("runner_id", &
+                runner_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35355,7 +35424,8 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/runners/{}", client.baseurl, encode_path(& runner_id.to_string()),
+                "{}/runners/{}", client.baseurl, crate ::path_segment("runner_id", &
+                runner_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35422,7 +35492,8 @@ pub mod builder {
             let Self { client, runner_id } = self;
             let runner_id = runner_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/runners/{}", client.baseurl, encode_path(& runner_id.to_string()),
+                "{}/runners/{}", client.baseurl, crate ::path_segment("runner_id", &
+                runner_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35632,8 +35703,8 @@ pub mod builder {
             let status = status.map_err(Error::InvalidRequest)?;
             let system_id = system_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/runners/{}/jobs", client.baseurl, encode_path(& runner_id
-                .to_string()),
+                "{}/runners/{}/jobs", client.baseurl, crate ::path_segment("runner_id", &
+                runner_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35709,8 +35780,8 @@ pub mod builder {
             let Self { client, runner_id } = self;
             let runner_id = runner_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/runners/{}/managers", client.baseurl, encode_path(& runner_id
-                .to_string()),
+                "{}/runners/{}/managers", client.baseurl, crate
+                ::path_segment("runner_id", & runner_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35778,8 +35849,8 @@ pub mod builder {
             let Self { client, runner_id } = self;
             let runner_id = runner_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/runners/{}/reset_authentication_token", client.baseurl, encode_path(&
-                runner_id.to_string()),
+                "{}/runners/{}/reset_authentication_token", client.baseurl, crate
+                ::path_segment("runner_id", & runner_id.to_string()) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -35902,6 +35973,2489 @@ pub mod builder {
             }
         }
     }
+
+    impl<'a> crate::Request for AddJobTokenAllowlistProject<'a> {
+        type Output = types::JobTokenProjectScopeLink;
+        const OPERATION: &'static crate::Operation = &super::operations::ADD_JOB_TOKEN_ALLOWLIST_PROJECT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::JobTokenProjectScopeLink>, Error<()>>,
+        > + Send {
+            AddJobTokenAllowlistProject::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::JobTokenProjectScopeLink>(body)
+        }
+    }
+
+    impl<'a> crate::Request for AddJobTokenGroupsAllowlistGroup<'a> {
+        type Output = types::JobTokenGroupScopeLink;
+        const OPERATION: &'static crate::Operation = &super::operations::ADD_JOB_TOKEN_GROUPS_ALLOWLIST_GROUP;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::JobTokenGroupScopeLink>, Error<()>>,
+        > + Send {
+            AddJobTokenGroupsAllowlistGroup::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::JobTokenGroupScopeLink>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ApproveDeployment<'a> {
+        type Output = types::DeploymentApproval;
+        const OPERATION: &'static crate::Operation = &super::operations::APPROVE_DEPLOYMENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::DeploymentApproval>, Error<()>>,
+        > + Send {
+            ApproveDeployment::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::DeploymentApproval>(body)
+        }
+    }
+
+    impl<'a> crate::Request for AssignProjectRunner<'a> {
+        type Output = types::Runner;
+        const OPERATION: &'static crate::Operation = &super::operations::ASSIGN_PROJECT_RUNNER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Runner>, Error<()>>,
+        > + Send {
+            AssignProjectRunner::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Runner>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CancelJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::CANCEL_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            CancelJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CancelPipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::CANCEL_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            CancelPipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateCommitStatus<'a> {
+        type Output = types::CommitStatus;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_COMMIT_STATUS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::CommitStatus>, Error<()>>,
+        > + Send {
+            CreateCommitStatus::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::CommitStatus>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateDeployment<'a> {
+        type Output = types::Deployment;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_DEPLOYMENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Deployment>, Error<()>>,
+        > + Send {
+            CreateDeployment::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Deployment>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateEnvironment<'a> {
+        type Output = types::Environment;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_ENVIRONMENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Environment>, Error<()>>,
+        > + Send {
+            CreateEnvironment::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Environment>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateGroupVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_GROUP_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            CreateGroupVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateInstanceVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_INSTANCE_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            CreateInstanceVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateMergeRequestPipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_MERGE_REQUEST_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            CreateMergeRequestPipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreatePipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            CreatePipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreatePipelineSchedule<'a> {
+        type Output = types::PipelineSchedule;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_PIPELINE_SCHEDULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSchedule>, Error<()>>,
+        > + Send {
+            CreatePipelineSchedule::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSchedule>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreatePipelineScheduleVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_PIPELINE_SCHEDULE_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            CreatePipelineScheduleVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateProjectVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_PROJECT_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            CreateProjectVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateTrigger<'a> {
+        type Output = types::Trigger;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_TRIGGER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Trigger>, Error<()>>,
+        > + Send {
+            CreateTrigger::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Trigger>(body)
+        }
+    }
+
+    impl<'a> crate::Request for CreateUserRunner<'a> {
+        type Output = types::RunnerRegistrationDetails;
+        const OPERATION: &'static crate::Operation = &super::operations::CREATE_USER_RUNNER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RunnerRegistrationDetails>, Error<()>>,
+        > + Send {
+            CreateUserRunner::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RunnerRegistrationDetails>(body)
+        }
+    }
+
+    impl<'a> crate::Request for DeleteDeployment<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_DEPLOYMENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteDeployment::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteEnvironment<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_ENVIRONMENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteEnvironment::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteGroupVariable<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_GROUP_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteGroupVariable::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteInstanceVariable<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_INSTANCE_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteInstanceVariable::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteJobArtifacts<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_JOB_ARTIFACTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteJobArtifacts::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeletePipeline<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeletePipeline::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeletePipelineSchedule<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PIPELINE_SCHEDULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeletePipelineSchedule::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeletePipelineScheduleVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PIPELINE_SCHEDULE_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            DeletePipelineScheduleVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for DeleteProjectArtifacts<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PROJECT_ARTIFACTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteProjectArtifacts::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteProjectVariable<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_PROJECT_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteProjectVariable::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteRunner<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_RUNNER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteRunner::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteRunnerByToken<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_RUNNER_BY_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteRunnerByToken::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteSecureFile<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_SECURE_FILE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteSecureFile::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DeleteStoppedReviewApps<'a> {
+        type Output = types::ReviewAppsDeletion;
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_STOPPED_REVIEW_APPS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ReviewAppsDeletion>, Error<()>>,
+        > + Send {
+            DeleteStoppedReviewApps::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ReviewAppsDeletion>(body)
+        }
+    }
+
+    impl<'a> crate::Request for DeleteTrigger<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::DELETE_TRIGGER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            DeleteTrigger::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DownloadJobArtifactFile<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::DOWNLOAD_JOB_ARTIFACT_FILE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            DownloadJobArtifactFile::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DownloadJobArtifacts<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::DOWNLOAD_JOB_ARTIFACTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            DownloadJobArtifacts::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DownloadRefArtifactFile<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::DOWNLOAD_REF_ARTIFACT_FILE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            DownloadRefArtifactFile::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DownloadRefArtifacts<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::DOWNLOAD_REF_ARTIFACTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            DownloadRefArtifacts::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for DownloadSecureFile<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::DOWNLOAD_SECURE_FILE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            DownloadSecureFile::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for EraseJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::ERASE_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            EraseJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetCurrentJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_CURRENT_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            GetCurrentJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetDeployment<'a> {
+        type Output = types::Deployment;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_DEPLOYMENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Deployment>, Error<()>>,
+        > + Send {
+            GetDeployment::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Deployment>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetEnvironment<'a> {
+        type Output = types::Environment;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_ENVIRONMENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Environment>, Error<()>>,
+        > + Send {
+            GetEnvironment::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Environment>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetGroupVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_GROUP_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            GetGroupVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetInstanceVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_INSTANCE_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            GetInstanceVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            GetJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetJobAllowedAgents<'a> {
+        type Output = types::JobAllowedAgents;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB_ALLOWED_AGENTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::JobAllowedAgents>, Error<()>>,
+        > + Send {
+            GetJobAllowedAgents::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::JobAllowedAgents>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetJobTokenScope<'a> {
+        type Output = types::JobTokenScope;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB_TOKEN_SCOPE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::JobTokenScope>, Error<()>>,
+        > + Send {
+            GetJobTokenScope::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::JobTokenScope>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetJobTrace<'a> {
+        type Output = ByteStream;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_JOB_TRACE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<ByteStream>, Error<()>>,
+        > + Send {
+            GetJobTrace::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for GetLatestPipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_LATEST_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            GetLatestPipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            GetPipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPipelineSchedule<'a> {
+        type Output = types::PipelineSchedule;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PIPELINE_SCHEDULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSchedule>, Error<()>>,
+        > + Send {
+            GetPipelineSchedule::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSchedule>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPipelineScheduleVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PIPELINE_SCHEDULE_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            GetPipelineScheduleVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPipelineTestReport<'a> {
+        type Output = types::TestReport;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PIPELINE_TEST_REPORT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TestReport>, Error<()>>,
+        > + Send {
+            GetPipelineTestReport::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TestReport>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetPipelineTestReportSummary<'a> {
+        type Output = types::TestReportSummary;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PIPELINE_TEST_REPORT_SUMMARY;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::TestReportSummary>, Error<()>>,
+        > + Send {
+            GetPipelineTestReportSummary::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::TestReportSummary>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetProjectVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_PROJECT_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            GetProjectVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetResourceGroup<'a> {
+        type Output = types::ResourceGroup;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_RESOURCE_GROUP;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ResourceGroup>, Error<()>>,
+        > + Send {
+            GetResourceGroup::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ResourceGroup>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetResourceGroupCurrentJob<'a> {
+        type Output = types::JobOrNull;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_RESOURCE_GROUP_CURRENT_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::JobOrNull>, Error<()>>,
+        > + Send {
+            GetResourceGroupCurrentJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::JobOrNull>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetRunner<'a> {
+        type Output = types::RunnerDetails;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_RUNNER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RunnerDetails>, Error<()>>,
+        > + Send {
+            GetRunner::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RunnerDetails>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetSecureFile<'a> {
+        type Output = types::SecureFile;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_SECURE_FILE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::SecureFile>, Error<()>>,
+        > + Send {
+            GetSecureFile::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::SecureFile>(body)
+        }
+    }
+
+    impl<'a> crate::Request for GetTrigger<'a> {
+        type Output = types::Trigger;
+        const OPERATION: &'static crate::Operation = &super::operations::GET_TRIGGER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Trigger>, Error<()>>,
+        > + Send {
+            GetTrigger::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Trigger>(body)
+        }
+    }
+
+    impl<'a> crate::Request for KeepJobArtifacts<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::KEEP_JOB_ARTIFACTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            KeepJobArtifacts::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for LintCiConfig<'a> {
+        type Output = types::LintResult;
+        const OPERATION: &'static crate::Operation = &super::operations::LINT_CI_CONFIG;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::LintResult>, Error<()>>,
+        > + Send {
+            LintCiConfig::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::LintResult>(body)
+        }
+    }
+
+    impl<'a> crate::Request for LintProjectCiConfig<'a> {
+        type Output = types::LintResult;
+        const OPERATION: &'static crate::Operation = &super::operations::LINT_PROJECT_CI_CONFIG;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::LintResult>, Error<()>>,
+        > + Send {
+            LintProjectCiConfig::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::LintResult>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListAllRunners<'a> {
+        type Output = ::std::vec::Vec<types::Runner>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_ALL_RUNNERS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Runner>>, Error<()>>,
+        > + Send {
+            ListAllRunners::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Runner>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListCommitStatuses<'a> {
+        type Output = ::std::vec::Vec<types::CommitStatus>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_COMMIT_STATUSES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::CommitStatus>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListCommitStatuses::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::CommitStatus>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListDeploymentMergeRequests<'a> {
+        type Output = ::std::vec::Vec<types::MergeRequestBasic>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_DEPLOYMENT_MERGE_REQUESTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::MergeRequestBasic>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListDeploymentMergeRequests::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::MergeRequestBasic>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListDeployments<'a> {
+        type Output = ::std::vec::Vec<types::Deployment>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_DEPLOYMENTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Deployment>>, Error<()>>,
+        > + Send {
+            ListDeployments::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Deployment>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListEnvironments<'a> {
+        type Output = ::std::vec::Vec<types::Environment>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_ENVIRONMENTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Environment>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListEnvironments::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Environment>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListGroupRunners<'a> {
+        type Output = ::std::vec::Vec<types::Runner>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_GROUP_RUNNERS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Runner>>, Error<()>>,
+        > + Send {
+            ListGroupRunners::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Runner>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListGroupVariables<'a> {
+        type Output = ::std::vec::Vec<types::Variable>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_GROUP_VARIABLES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Variable>>, Error<()>>,
+        > + Send {
+            ListGroupVariables::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Variable>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListInstanceVariables<'a> {
+        type Output = ::std::vec::Vec<types::Variable>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_INSTANCE_VARIABLES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Variable>>, Error<()>>,
+        > + Send {
+            ListInstanceVariables::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Variable>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListJobTokenAllowlist<'a> {
+        type Output = ::std::vec::Vec<types::BasicProjectDetails>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_JOB_TOKEN_ALLOWLIST;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::BasicProjectDetails>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListJobTokenAllowlist::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<
+                ::std::vec::Vec<types::BasicProjectDetails>,
+            >(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListJobTokenGroupsAllowlist<'a> {
+        type Output = ::std::vec::Vec<types::BasicGroupDetails>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_JOB_TOKEN_GROUPS_ALLOWLIST;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::BasicGroupDetails>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListJobTokenGroupsAllowlist::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::BasicGroupDetails>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListMergeRequestPipelines<'a> {
+        type Output = ::std::vec::Vec<types::PipelineBasic>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_MERGE_REQUEST_PIPELINES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::PipelineBasic>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListMergeRequestPipelines::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::PipelineBasic>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPackagePipelines<'a> {
+        type Output = ::std::vec::Vec<types::PackagePipeline>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PACKAGE_PIPELINES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::PackagePipeline>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListPackagePipelines::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::PackagePipeline>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPipelineBridges<'a> {
+        type Output = ::std::vec::Vec<types::Job>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PIPELINE_BRIDGES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Job>>, Error<()>>,
+        > + Send {
+            ListPipelineBridges::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Job>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPipelineJobs<'a> {
+        type Output = ::std::vec::Vec<types::Job>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PIPELINE_JOBS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Job>>, Error<()>>,
+        > + Send {
+            ListPipelineJobs::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Job>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPipelineSchedulePipelines<'a> {
+        type Output = ::std::vec::Vec<types::PipelineBasic>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PIPELINE_SCHEDULE_PIPELINES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::PipelineBasic>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListPipelineSchedulePipelines::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::PipelineBasic>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPipelineSchedules<'a> {
+        type Output = ::std::vec::Vec<types::PipelineSchedule>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PIPELINE_SCHEDULES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::PipelineSchedule>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListPipelineSchedules::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::PipelineSchedule>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListPipelineVariables<'a> {
+        type Output = ::std::vec::Vec<types::Variable>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PIPELINE_VARIABLES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Variable>>, Error<()>>,
+        > + Send {
+            ListPipelineVariables::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Variable>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListProjectJobs<'a> {
+        type Output = ::std::vec::Vec<types::Job>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PROJECT_JOBS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Job>>, Error<()>>,
+        > + Send {
+            ListProjectJobs::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Job>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListProjectPipelines<'a> {
+        type Output = ::std::vec::Vec<types::PipelineBasic>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PROJECT_PIPELINES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::PipelineBasic>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListProjectPipelines::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::PipelineBasic>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListProjectRunners<'a> {
+        type Output = ::std::vec::Vec<types::Runner>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PROJECT_RUNNERS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Runner>>, Error<()>>,
+        > + Send {
+            ListProjectRunners::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Runner>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListProjectVariables<'a> {
+        type Output = ::std::vec::Vec<types::Variable>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_PROJECT_VARIABLES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Variable>>, Error<()>>,
+        > + Send {
+            ListProjectVariables::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Variable>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListResourceGroupUpcomingJobs<'a> {
+        type Output = ::std::vec::Vec<types::Job>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_RESOURCE_GROUP_UPCOMING_JOBS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Job>>, Error<()>>,
+        > + Send {
+            ListResourceGroupUpcomingJobs::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Job>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListResourceGroups<'a> {
+        type Output = ::std::vec::Vec<types::ResourceGroup>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_RESOURCE_GROUPS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::ResourceGroup>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListResourceGroups::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::ResourceGroup>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListRunnerJobs<'a> {
+        type Output = ::std::vec::Vec<types::JobBasicWithProject>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_RUNNER_JOBS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::JobBasicWithProject>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListRunnerJobs::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<
+                ::std::vec::Vec<types::JobBasicWithProject>,
+            >(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListRunnerManagers<'a> {
+        type Output = ::std::vec::Vec<types::RunnerManager>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_RUNNER_MANAGERS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::RunnerManager>>,
+                Error<()>,
+            >,
+        > + Send {
+            ListRunnerManagers::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::RunnerManager>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListRunners<'a> {
+        type Output = ::std::vec::Vec<types::Runner>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_RUNNERS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Runner>>, Error<()>>,
+        > + Send {
+            ListRunners::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Runner>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListSecureFiles<'a> {
+        type Output = ::std::vec::Vec<types::SecureFile>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_SECURE_FILES;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::SecureFile>>, Error<()>>,
+        > + Send {
+            ListSecureFiles::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::SecureFile>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ListTriggers<'a> {
+        type Output = ::std::vec::Vec<types::Trigger>;
+        const OPERATION: &'static crate::Operation = &super::operations::LIST_TRIGGERS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Trigger>>, Error<()>>,
+        > + Send {
+            ListTriggers::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<::std::vec::Vec<types::Trigger>>(body)
+        }
+    }
+
+    impl<'a> crate::Request for PlayJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::PLAY_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            PlayJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for PlayPipelineSchedule<'a> {
+        type Output = types::Message;
+        const OPERATION: &'static crate::Operation = &super::operations::PLAY_PIPELINE_SCHEDULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Message>, Error<()>>,
+        > + Send {
+            PlayPipelineSchedule::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Message>(body)
+        }
+    }
+
+    impl<'a> crate::Request for RegisterRunner<'a> {
+        type Output = types::RunnerRegistrationDetails;
+        const OPERATION: &'static crate::Operation = &super::operations::REGISTER_RUNNER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RunnerRegistrationDetails>, Error<()>>,
+        > + Send {
+            RegisterRunner::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RunnerRegistrationDetails>(body)
+        }
+    }
+
+    impl<'a> crate::Request for RemoveJobTokenAllowlistProject<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::REMOVE_JOB_TOKEN_ALLOWLIST_PROJECT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            RemoveJobTokenAllowlistProject::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for RemoveJobTokenGroupsAllowlistGroup<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::REMOVE_JOB_TOKEN_GROUPS_ALLOWLIST_GROUP;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            RemoveJobTokenGroupsAllowlistGroup::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for ResetGroupRunnerRegistrationToken<'a> {
+        type Output = types::ResetTokenResult;
+        const OPERATION: &'static crate::Operation = &super::operations::RESET_GROUP_RUNNER_REGISTRATION_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ResetTokenResult>, Error<()>>,
+        > + Send {
+            ResetGroupRunnerRegistrationToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ResetTokenResult>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ResetInstanceRunnerRegistrationToken<'a> {
+        type Output = types::ResetTokenResult;
+        const OPERATION: &'static crate::Operation = &super::operations::RESET_INSTANCE_RUNNER_REGISTRATION_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ResetTokenResult>, Error<()>>,
+        > + Send {
+            ResetInstanceRunnerRegistrationToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ResetTokenResult>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ResetProjectRunnerRegistrationToken<'a> {
+        type Output = types::ResetTokenResult;
+        const OPERATION: &'static crate::Operation = &super::operations::RESET_PROJECT_RUNNER_REGISTRATION_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ResetTokenResult>, Error<()>>,
+        > + Send {
+            ResetProjectRunnerRegistrationToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ResetTokenResult>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ResetRunnerAuthenticationToken<'a> {
+        type Output = types::ResetTokenResult;
+        const OPERATION: &'static crate::Operation = &super::operations::RESET_RUNNER_AUTHENTICATION_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ResetTokenResult>, Error<()>>,
+        > + Send {
+            ResetRunnerAuthenticationToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ResetTokenResult>(body)
+        }
+    }
+
+    impl<'a> crate::Request for ResetRunnerAuthenticationTokenByToken<'a> {
+        type Output = types::ResetTokenResult;
+        const OPERATION: &'static crate::Operation = &super::operations::RESET_RUNNER_AUTHENTICATION_TOKEN_BY_TOKEN;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ResetTokenResult>, Error<()>>,
+        > + Send {
+            ResetRunnerAuthenticationTokenByToken::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ResetTokenResult>(body)
+        }
+    }
+
+    impl<'a> crate::Request for RetryJob<'a> {
+        type Output = types::Job;
+        const OPERATION: &'static crate::Operation = &super::operations::RETRY_JOB;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Job>, Error<()>>,
+        > + Send {
+            RetryJob::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Job>(body)
+        }
+    }
+
+    impl<'a> crate::Request for RetryPipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::RETRY_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            RetryPipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for StopEnvironment<'a> {
+        type Output = types::Environment;
+        const OPERATION: &'static crate::Operation = &super::operations::STOP_ENVIRONMENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Environment>, Error<()>>,
+        > + Send {
+            StopEnvironment::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Environment>(body)
+        }
+    }
+
+    impl<'a> crate::Request for StopStaleEnvironments<'a> {
+        type Output = types::Message;
+        const OPERATION: &'static crate::Operation = &super::operations::STOP_STALE_ENVIRONMENTS;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Message>, Error<()>>,
+        > + Send {
+            StopStaleEnvironments::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Message>(body)
+        }
+    }
+
+    impl<'a> crate::Request for TakeOwnershipPipelineSchedule<'a> {
+        type Output = types::PipelineSchedule;
+        const OPERATION: &'static crate::Operation = &super::operations::TAKE_OWNERSHIP_PIPELINE_SCHEDULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSchedule>, Error<()>>,
+        > + Send {
+            TakeOwnershipPipelineSchedule::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSchedule>(body)
+        }
+    }
+
+    impl<'a> crate::Request for TriggerPipeline<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::TRIGGER_PIPELINE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            TriggerPipeline::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for TriggerPipelineForRef<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::TRIGGER_PIPELINE_FOR_REF;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            TriggerPipelineForRef::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UnassignProjectRunner<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::UNASSIGN_PROJECT_RUNNER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            UnassignProjectRunner::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for UpdateDeployment<'a> {
+        type Output = types::Deployment;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_DEPLOYMENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Deployment>, Error<()>>,
+        > + Send {
+            UpdateDeployment::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Deployment>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateEnvironment<'a> {
+        type Output = types::Environment;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_ENVIRONMENT;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Environment>, Error<()>>,
+        > + Send {
+            UpdateEnvironment::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Environment>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateGroupVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_GROUP_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            UpdateGroupVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateInstanceVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_INSTANCE_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            UpdateInstanceVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateJobTokenScope<'a> {
+        type Output = ();
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_JOB_TOKEN_SCOPE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<()>, Error<()>>,
+        > + Send {
+            UpdateJobTokenScope::send(self)
+        }
+
+        fn error_path(_: &[u8]) -> Option<String> {
+            None
+        }
+    }
+
+    impl<'a> crate::Request for UpdatePipelineMetadata<'a> {
+        type Output = types::Pipeline;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_PIPELINE_METADATA;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Pipeline>, Error<()>>,
+        > + Send {
+            UpdatePipelineMetadata::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Pipeline>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdatePipelineSchedule<'a> {
+        type Output = types::PipelineSchedule;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_PIPELINE_SCHEDULE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::PipelineSchedule>, Error<()>>,
+        > + Send {
+            UpdatePipelineSchedule::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::PipelineSchedule>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdatePipelineScheduleVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_PIPELINE_SCHEDULE_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            UpdatePipelineScheduleVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateProjectVariable<'a> {
+        type Output = types::Variable;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_PROJECT_VARIABLE;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Variable>, Error<()>>,
+        > + Send {
+            UpdateProjectVariable::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Variable>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateResourceGroup<'a> {
+        type Output = types::ResourceGroup;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_RESOURCE_GROUP;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ResourceGroup>, Error<()>>,
+        > + Send {
+            UpdateResourceGroup::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::ResourceGroup>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateRunner<'a> {
+        type Output = types::RunnerDetails;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_RUNNER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RunnerDetails>, Error<()>>,
+        > + Send {
+            UpdateRunner::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RunnerDetails>(body)
+        }
+    }
+
+    impl<'a> crate::Request for UpdateTrigger<'a> {
+        type Output = types::Trigger;
+        const OPERATION: &'static crate::Operation = &super::operations::UPDATE_TRIGGER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Trigger>, Error<()>>,
+        > + Send {
+            UpdateTrigger::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::Trigger>(body)
+        }
+    }
+
+    impl<'a> crate::Request for VerifyRunner<'a> {
+        type Output = types::RunnerRegistrationDetails;
+        const OPERATION: &'static crate::Operation = &super::operations::VERIFY_RUNNER;
+        fn hooks(&self) -> &crate::Hooks {
+            self.client.inner()
+        }
+
+        fn send(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::RunnerRegistrationDetails>, Error<()>>,
+        > + Send {
+            VerifyRunner::send(self)
+        }
+
+        fn error_path(body: &[u8]) -> Option<String> {
+            crate::decode::error_path::<types::RunnerRegistrationDetails>(body)
+        }
+    }
 }
 
 /// Items consumers will typically use such as the Client and
@@ -35929,12 +38483,1503 @@ pub mod prelude {
     pub use super::ClientTriggersExt;
 }
 
-/// The operations whose success body is streamed rather than decoded (not JSON), with its media type.
-pub const STREAMING_OPERATIONS: &[(&str, &str)] = &[
-    ("download_job_artifact_file", "application/octet-stream"),
-    ("download_job_artifacts", "application/octet-stream"),
-    ("download_ref_artifact_file", "application/octet-stream"),
-    ("download_ref_artifacts", "application/octet-stream"),
-    ("download_secure_file", "application/octet-stream"),
-    ("get_job_trace", "text/plain"),
-];
+/// Every operation of this spec, as a [`crate::Operation`] constant named after its operationId (`getBuild` is `GET_BUILD`).
+pub mod operations {
+    /// `addJobTokenAllowlistProject`: `POST /projects/{id}/job_token_scope/allowlist`.
+    pub const ADD_JOB_TOKEN_ALLOWLIST_PROJECT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "addJobTokenAllowlistProject",
+        method: "POST",
+        path: "/projects/{id}/job_token_scope/allowlist",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `addJobTokenGroupsAllowlistGroup`: `POST /projects/{id}/job_token_scope/groups_allowlist`.
+    pub const ADD_JOB_TOKEN_GROUPS_ALLOWLIST_GROUP: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "addJobTokenGroupsAllowlistGroup",
+        method: "POST",
+        path: "/projects/{id}/job_token_scope/groups_allowlist",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `approveDeployment`: `POST /projects/{id}/deployments/{deployment_id}/approval`.
+    pub const APPROVE_DEPLOYMENT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "approveDeployment",
+        method: "POST",
+        path: "/projects/{id}/deployments/{deployment_id}/approval",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `assignProjectRunner`: `POST /projects/{id}/runners`.
+    pub const ASSIGN_PROJECT_RUNNER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "assignProjectRunner",
+        method: "POST",
+        path: "/projects/{id}/runners",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `cancelJob`: `POST /projects/{id}/jobs/{job_id}/cancel`.
+    pub const CANCEL_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "cancelJob",
+        method: "POST",
+        path: "/projects/{id}/jobs/{job_id}/cancel",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `cancelPipeline`: `POST /projects/{id}/pipelines/{pipeline_id}/cancel`.
+    pub const CANCEL_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "cancelPipeline",
+        method: "POST",
+        path: "/projects/{id}/pipelines/{pipeline_id}/cancel",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createCommitStatus`: `POST /projects/{id}/statuses/{sha}`.
+    pub const CREATE_COMMIT_STATUS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createCommitStatus",
+        method: "POST",
+        path: "/projects/{id}/statuses/{sha}",
+        success: &[200, 201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createDeployment`: `POST /projects/{id}/deployments`.
+    pub const CREATE_DEPLOYMENT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createDeployment",
+        method: "POST",
+        path: "/projects/{id}/deployments",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createEnvironment`: `POST /projects/{id}/environments`.
+    pub const CREATE_ENVIRONMENT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createEnvironment",
+        method: "POST",
+        path: "/projects/{id}/environments",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createGroupVariable`: `POST /groups/{id}/variables`.
+    pub const CREATE_GROUP_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createGroupVariable",
+        method: "POST",
+        path: "/groups/{id}/variables",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createInstanceVariable`: `POST /admin/ci/variables`.
+    pub const CREATE_INSTANCE_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createInstanceVariable",
+        method: "POST",
+        path: "/admin/ci/variables",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createMergeRequestPipeline`: `POST /projects/{id}/merge_requests/{merge_request_iid}/pipelines`.
+    pub const CREATE_MERGE_REQUEST_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createMergeRequestPipeline",
+        method: "POST",
+        path: "/projects/{id}/merge_requests/{merge_request_iid}/pipelines",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createPipeline`: `POST /projects/{id}/pipeline`.
+    pub const CREATE_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createPipeline",
+        method: "POST",
+        path: "/projects/{id}/pipeline",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createPipelineSchedule`: `POST /projects/{id}/pipeline_schedules`.
+    pub const CREATE_PIPELINE_SCHEDULE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createPipelineSchedule",
+        method: "POST",
+        path: "/projects/{id}/pipeline_schedules",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createPipelineScheduleVariable`: `POST /projects/{id}/pipeline_schedules/{pipeline_schedule_id}/variables`.
+    pub const CREATE_PIPELINE_SCHEDULE_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createPipelineScheduleVariable",
+        method: "POST",
+        path: "/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/variables",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createProjectVariable`: `POST /projects/{id}/variables`.
+    pub const CREATE_PROJECT_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createProjectVariable",
+        method: "POST",
+        path: "/projects/{id}/variables",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createTrigger`: `POST /projects/{id}/triggers`.
+    pub const CREATE_TRIGGER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createTrigger",
+        method: "POST",
+        path: "/projects/{id}/triggers",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `createUserRunner`: `POST /user/runners`.
+    pub const CREATE_USER_RUNNER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "createUserRunner",
+        method: "POST",
+        path: "/user/runners",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteDeployment`: `DELETE /projects/{id}/deployments/{deployment_id}`.
+    pub const DELETE_DEPLOYMENT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteDeployment",
+        method: "DELETE",
+        path: "/projects/{id}/deployments/{deployment_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteEnvironment`: `DELETE /projects/{id}/environments/{environment_id}`.
+    pub const DELETE_ENVIRONMENT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteEnvironment",
+        method: "DELETE",
+        path: "/projects/{id}/environments/{environment_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteGroupVariable`: `DELETE /groups/{id}/variables/{key}`.
+    pub const DELETE_GROUP_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteGroupVariable",
+        method: "DELETE",
+        path: "/groups/{id}/variables/{key}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteInstanceVariable`: `DELETE /admin/ci/variables/{key}`.
+    pub const DELETE_INSTANCE_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteInstanceVariable",
+        method: "DELETE",
+        path: "/admin/ci/variables/{key}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteJobArtifacts`: `DELETE /projects/{id}/jobs/{job_id}/artifacts`.
+    pub const DELETE_JOB_ARTIFACTS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteJobArtifacts",
+        method: "DELETE",
+        path: "/projects/{id}/jobs/{job_id}/artifacts",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deletePipeline`: `DELETE /projects/{id}/pipelines/{pipeline_id}`.
+    pub const DELETE_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deletePipeline",
+        method: "DELETE",
+        path: "/projects/{id}/pipelines/{pipeline_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deletePipelineSchedule`: `DELETE /projects/{id}/pipeline_schedules/{pipeline_schedule_id}`.
+    pub const DELETE_PIPELINE_SCHEDULE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deletePipelineSchedule",
+        method: "DELETE",
+        path: "/projects/{id}/pipeline_schedules/{pipeline_schedule_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deletePipelineScheduleVariable`: `DELETE /projects/{id}/pipeline_schedules/{pipeline_schedule_id}/variables/{key}`.
+    pub const DELETE_PIPELINE_SCHEDULE_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deletePipelineScheduleVariable",
+        method: "DELETE",
+        path: "/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/variables/{key}",
+        success: &[202],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteProjectArtifacts`: `DELETE /projects/{id}/artifacts`.
+    pub const DELETE_PROJECT_ARTIFACTS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteProjectArtifacts",
+        method: "DELETE",
+        path: "/projects/{id}/artifacts",
+        success: &[202],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteProjectVariable`: `DELETE /projects/{id}/variables/{key}`.
+    pub const DELETE_PROJECT_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteProjectVariable",
+        method: "DELETE",
+        path: "/projects/{id}/variables/{key}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteRunner`: `DELETE /runners/{runner_id}`.
+    pub const DELETE_RUNNER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteRunner",
+        method: "DELETE",
+        path: "/runners/{runner_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteRunnerByToken`: `DELETE /runners`.
+    pub const DELETE_RUNNER_BY_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteRunnerByToken",
+        method: "DELETE",
+        path: "/runners",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteSecureFile`: `DELETE /projects/{id}/secure_files/{secure_file_id}`.
+    pub const DELETE_SECURE_FILE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteSecureFile",
+        method: "DELETE",
+        path: "/projects/{id}/secure_files/{secure_file_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteStoppedReviewApps`: `DELETE /projects/{id}/environments/review_apps`.
+    pub const DELETE_STOPPED_REVIEW_APPS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteStoppedReviewApps",
+        method: "DELETE",
+        path: "/projects/{id}/environments/review_apps",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `deleteTrigger`: `DELETE /projects/{id}/triggers/{trigger_id}`.
+    pub const DELETE_TRIGGER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "deleteTrigger",
+        method: "DELETE",
+        path: "/projects/{id}/triggers/{trigger_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `downloadJobArtifactFile`: `GET /projects/{id}/jobs/{job_id}/artifacts/{artifact_path}`.
+    pub const DOWNLOAD_JOB_ARTIFACT_FILE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "downloadJobArtifactFile",
+        method: "GET",
+        path: "/projects/{id}/jobs/{job_id}/artifacts/{artifact_path}",
+        success: &[200],
+        media_type: Some("application/octet-stream"),
+        anonymous: false,
+    };
+    /// `downloadJobArtifacts`: `GET /projects/{id}/jobs/{job_id}/artifacts`.
+    pub const DOWNLOAD_JOB_ARTIFACTS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "downloadJobArtifacts",
+        method: "GET",
+        path: "/projects/{id}/jobs/{job_id}/artifacts",
+        success: &[200],
+        media_type: Some("application/octet-stream"),
+        anonymous: false,
+    };
+    /// `downloadRefArtifactFile`: `GET /projects/{id}/jobs/artifacts/{ref_name}/raw/{artifact_path}`.
+    pub const DOWNLOAD_REF_ARTIFACT_FILE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "downloadRefArtifactFile",
+        method: "GET",
+        path: "/projects/{id}/jobs/artifacts/{ref_name}/raw/{artifact_path}",
+        success: &[200],
+        media_type: Some("application/octet-stream"),
+        anonymous: false,
+    };
+    /// `downloadRefArtifacts`: `GET /projects/{id}/jobs/artifacts/{ref_name}/download`.
+    pub const DOWNLOAD_REF_ARTIFACTS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "downloadRefArtifacts",
+        method: "GET",
+        path: "/projects/{id}/jobs/artifacts/{ref_name}/download",
+        success: &[200],
+        media_type: Some("application/octet-stream"),
+        anonymous: false,
+    };
+    /// `downloadSecureFile`: `GET /projects/{id}/secure_files/{secure_file_id}/download`.
+    pub const DOWNLOAD_SECURE_FILE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "downloadSecureFile",
+        method: "GET",
+        path: "/projects/{id}/secure_files/{secure_file_id}/download",
+        success: &[200],
+        media_type: Some("application/octet-stream"),
+        anonymous: false,
+    };
+    /// `eraseJob`: `POST /projects/{id}/jobs/{job_id}/erase`.
+    pub const ERASE_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "eraseJob",
+        method: "POST",
+        path: "/projects/{id}/jobs/{job_id}/erase",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getCurrentJob`: `GET /job`.
+    pub const GET_CURRENT_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getCurrentJob",
+        method: "GET",
+        path: "/job",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getDeployment`: `GET /projects/{id}/deployments/{deployment_id}`.
+    pub const GET_DEPLOYMENT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getDeployment",
+        method: "GET",
+        path: "/projects/{id}/deployments/{deployment_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getEnvironment`: `GET /projects/{id}/environments/{environment_id}`.
+    pub const GET_ENVIRONMENT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getEnvironment",
+        method: "GET",
+        path: "/projects/{id}/environments/{environment_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getGroupVariable`: `GET /groups/{id}/variables/{key}`.
+    pub const GET_GROUP_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getGroupVariable",
+        method: "GET",
+        path: "/groups/{id}/variables/{key}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getInstanceVariable`: `GET /admin/ci/variables/{key}`.
+    pub const GET_INSTANCE_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getInstanceVariable",
+        method: "GET",
+        path: "/admin/ci/variables/{key}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getJob`: `GET /projects/{id}/jobs/{job_id}`.
+    pub const GET_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getJob",
+        method: "GET",
+        path: "/projects/{id}/jobs/{job_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getJobAllowedAgents`: `GET /job/allowed_agents`.
+    pub const GET_JOB_ALLOWED_AGENTS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getJobAllowedAgents",
+        method: "GET",
+        path: "/job/allowed_agents",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getJobTokenScope`: `GET /projects/{id}/job_token_scope`.
+    pub const GET_JOB_TOKEN_SCOPE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getJobTokenScope",
+        method: "GET",
+        path: "/projects/{id}/job_token_scope",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getJobTrace`: `GET /projects/{id}/jobs/{job_id}/trace`.
+    pub const GET_JOB_TRACE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getJobTrace",
+        method: "GET",
+        path: "/projects/{id}/jobs/{job_id}/trace",
+        success: &[200],
+        media_type: Some("text/plain"),
+        anonymous: false,
+    };
+    /// `getLatestPipeline`: `GET /projects/{id}/pipelines/latest`.
+    pub const GET_LATEST_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getLatestPipeline",
+        method: "GET",
+        path: "/projects/{id}/pipelines/latest",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPipeline`: `GET /projects/{id}/pipelines/{pipeline_id}`.
+    pub const GET_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getPipeline",
+        method: "GET",
+        path: "/projects/{id}/pipelines/{pipeline_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPipelineSchedule`: `GET /projects/{id}/pipeline_schedules/{pipeline_schedule_id}`.
+    pub const GET_PIPELINE_SCHEDULE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getPipelineSchedule",
+        method: "GET",
+        path: "/projects/{id}/pipeline_schedules/{pipeline_schedule_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPipelineScheduleVariable`: `GET /projects/{id}/pipeline_schedules/{pipeline_schedule_id}/variables/{key}`.
+    pub const GET_PIPELINE_SCHEDULE_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getPipelineScheduleVariable",
+        method: "GET",
+        path: "/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/variables/{key}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPipelineTestReport`: `GET /projects/{id}/pipelines/{pipeline_id}/test_report`.
+    pub const GET_PIPELINE_TEST_REPORT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getPipelineTestReport",
+        method: "GET",
+        path: "/projects/{id}/pipelines/{pipeline_id}/test_report",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getPipelineTestReportSummary`: `GET /projects/{id}/pipelines/{pipeline_id}/test_report_summary`.
+    pub const GET_PIPELINE_TEST_REPORT_SUMMARY: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getPipelineTestReportSummary",
+        method: "GET",
+        path: "/projects/{id}/pipelines/{pipeline_id}/test_report_summary",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getProjectVariable`: `GET /projects/{id}/variables/{key}`.
+    pub const GET_PROJECT_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getProjectVariable",
+        method: "GET",
+        path: "/projects/{id}/variables/{key}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getResourceGroup`: `GET /projects/{id}/resource_groups/{key}`.
+    pub const GET_RESOURCE_GROUP: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getResourceGroup",
+        method: "GET",
+        path: "/projects/{id}/resource_groups/{key}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getResourceGroupCurrentJob`: `GET /projects/{id}/resource_groups/{key}/current_job`.
+    pub const GET_RESOURCE_GROUP_CURRENT_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getResourceGroupCurrentJob",
+        method: "GET",
+        path: "/projects/{id}/resource_groups/{key}/current_job",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getRunner`: `GET /runners/{runner_id}`.
+    pub const GET_RUNNER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getRunner",
+        method: "GET",
+        path: "/runners/{runner_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getSecureFile`: `GET /projects/{id}/secure_files/{secure_file_id}`.
+    pub const GET_SECURE_FILE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getSecureFile",
+        method: "GET",
+        path: "/projects/{id}/secure_files/{secure_file_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `getTrigger`: `GET /projects/{id}/triggers/{trigger_id}`.
+    pub const GET_TRIGGER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "getTrigger",
+        method: "GET",
+        path: "/projects/{id}/triggers/{trigger_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `keepJobArtifacts`: `POST /projects/{id}/jobs/{job_id}/artifacts/keep`.
+    pub const KEEP_JOB_ARTIFACTS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "keepJobArtifacts",
+        method: "POST",
+        path: "/projects/{id}/jobs/{job_id}/artifacts/keep",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `lintCiConfig`: `POST /projects/{id}/ci/lint`.
+    pub const LINT_CI_CONFIG: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "lintCiConfig",
+        method: "POST",
+        path: "/projects/{id}/ci/lint",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `lintProjectCiConfig`: `GET /projects/{id}/ci/lint`.
+    pub const LINT_PROJECT_CI_CONFIG: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "lintProjectCiConfig",
+        method: "GET",
+        path: "/projects/{id}/ci/lint",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listAllRunners`: `GET /runners/all`.
+    pub const LIST_ALL_RUNNERS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listAllRunners",
+        method: "GET",
+        path: "/runners/all",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listCommitStatuses`: `GET /projects/{id}/repository/commits/{sha}/statuses`.
+    pub const LIST_COMMIT_STATUSES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listCommitStatuses",
+        method: "GET",
+        path: "/projects/{id}/repository/commits/{sha}/statuses",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listDeploymentMergeRequests`: `GET /projects/{id}/deployments/{deployment_id}/merge_requests`.
+    pub const LIST_DEPLOYMENT_MERGE_REQUESTS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listDeploymentMergeRequests",
+        method: "GET",
+        path: "/projects/{id}/deployments/{deployment_id}/merge_requests",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listDeployments`: `GET /projects/{id}/deployments`.
+    pub const LIST_DEPLOYMENTS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listDeployments",
+        method: "GET",
+        path: "/projects/{id}/deployments",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listEnvironments`: `GET /projects/{id}/environments`.
+    pub const LIST_ENVIRONMENTS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listEnvironments",
+        method: "GET",
+        path: "/projects/{id}/environments",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listGroupRunners`: `GET /groups/{id}/runners`.
+    pub const LIST_GROUP_RUNNERS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listGroupRunners",
+        method: "GET",
+        path: "/groups/{id}/runners",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listGroupVariables`: `GET /groups/{id}/variables`.
+    pub const LIST_GROUP_VARIABLES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listGroupVariables",
+        method: "GET",
+        path: "/groups/{id}/variables",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listInstanceVariables`: `GET /admin/ci/variables`.
+    pub const LIST_INSTANCE_VARIABLES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listInstanceVariables",
+        method: "GET",
+        path: "/admin/ci/variables",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listJobTokenAllowlist`: `GET /projects/{id}/job_token_scope/allowlist`.
+    pub const LIST_JOB_TOKEN_ALLOWLIST: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listJobTokenAllowlist",
+        method: "GET",
+        path: "/projects/{id}/job_token_scope/allowlist",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listJobTokenGroupsAllowlist`: `GET /projects/{id}/job_token_scope/groups_allowlist`.
+    pub const LIST_JOB_TOKEN_GROUPS_ALLOWLIST: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listJobTokenGroupsAllowlist",
+        method: "GET",
+        path: "/projects/{id}/job_token_scope/groups_allowlist",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listMergeRequestPipelines`: `GET /projects/{id}/merge_requests/{merge_request_iid}/pipelines`.
+    pub const LIST_MERGE_REQUEST_PIPELINES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listMergeRequestPipelines",
+        method: "GET",
+        path: "/projects/{id}/merge_requests/{merge_request_iid}/pipelines",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPackagePipelines`: `GET /projects/{id}/packages/{package_id}/pipelines`.
+    pub const LIST_PACKAGE_PIPELINES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listPackagePipelines",
+        method: "GET",
+        path: "/projects/{id}/packages/{package_id}/pipelines",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPipelineBridges`: `GET /projects/{id}/pipelines/{pipeline_id}/bridges`.
+    pub const LIST_PIPELINE_BRIDGES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listPipelineBridges",
+        method: "GET",
+        path: "/projects/{id}/pipelines/{pipeline_id}/bridges",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPipelineJobs`: `GET /projects/{id}/pipelines/{pipeline_id}/jobs`.
+    pub const LIST_PIPELINE_JOBS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listPipelineJobs",
+        method: "GET",
+        path: "/projects/{id}/pipelines/{pipeline_id}/jobs",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPipelineSchedulePipelines`: `GET /projects/{id}/pipeline_schedules/{pipeline_schedule_id}/pipelines`.
+    pub const LIST_PIPELINE_SCHEDULE_PIPELINES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listPipelineSchedulePipelines",
+        method: "GET",
+        path: "/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/pipelines",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPipelineSchedules`: `GET /projects/{id}/pipeline_schedules`.
+    pub const LIST_PIPELINE_SCHEDULES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listPipelineSchedules",
+        method: "GET",
+        path: "/projects/{id}/pipeline_schedules",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listPipelineVariables`: `GET /projects/{id}/pipelines/{pipeline_id}/variables`.
+    pub const LIST_PIPELINE_VARIABLES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listPipelineVariables",
+        method: "GET",
+        path: "/projects/{id}/pipelines/{pipeline_id}/variables",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listProjectJobs`: `GET /projects/{id}/jobs`.
+    pub const LIST_PROJECT_JOBS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listProjectJobs",
+        method: "GET",
+        path: "/projects/{id}/jobs",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listProjectPipelines`: `GET /projects/{id}/pipelines`.
+    pub const LIST_PROJECT_PIPELINES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listProjectPipelines",
+        method: "GET",
+        path: "/projects/{id}/pipelines",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listProjectRunners`: `GET /projects/{id}/runners`.
+    pub const LIST_PROJECT_RUNNERS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listProjectRunners",
+        method: "GET",
+        path: "/projects/{id}/runners",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listProjectVariables`: `GET /projects/{id}/variables`.
+    pub const LIST_PROJECT_VARIABLES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listProjectVariables",
+        method: "GET",
+        path: "/projects/{id}/variables",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listResourceGroupUpcomingJobs`: `GET /projects/{id}/resource_groups/{key}/upcoming_jobs`.
+    pub const LIST_RESOURCE_GROUP_UPCOMING_JOBS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listResourceGroupUpcomingJobs",
+        method: "GET",
+        path: "/projects/{id}/resource_groups/{key}/upcoming_jobs",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listResourceGroups`: `GET /projects/{id}/resource_groups`.
+    pub const LIST_RESOURCE_GROUPS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listResourceGroups",
+        method: "GET",
+        path: "/projects/{id}/resource_groups",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listRunnerJobs`: `GET /runners/{runner_id}/jobs`.
+    pub const LIST_RUNNER_JOBS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listRunnerJobs",
+        method: "GET",
+        path: "/runners/{runner_id}/jobs",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listRunnerManagers`: `GET /runners/{runner_id}/managers`.
+    pub const LIST_RUNNER_MANAGERS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listRunnerManagers",
+        method: "GET",
+        path: "/runners/{runner_id}/managers",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listRunners`: `GET /runners`.
+    pub const LIST_RUNNERS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listRunners",
+        method: "GET",
+        path: "/runners",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listSecureFiles`: `GET /projects/{id}/secure_files`.
+    pub const LIST_SECURE_FILES: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listSecureFiles",
+        method: "GET",
+        path: "/projects/{id}/secure_files",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `listTriggers`: `GET /projects/{id}/triggers`.
+    pub const LIST_TRIGGERS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "listTriggers",
+        method: "GET",
+        path: "/projects/{id}/triggers",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `playJob`: `POST /projects/{id}/jobs/{job_id}/play`.
+    pub const PLAY_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "playJob",
+        method: "POST",
+        path: "/projects/{id}/jobs/{job_id}/play",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `playPipelineSchedule`: `POST /projects/{id}/pipeline_schedules/{pipeline_schedule_id}/play`.
+    pub const PLAY_PIPELINE_SCHEDULE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "playPipelineSchedule",
+        method: "POST",
+        path: "/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/play",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `registerRunner`: `POST /runners`.
+    pub const REGISTER_RUNNER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "registerRunner",
+        method: "POST",
+        path: "/runners",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `removeJobTokenAllowlistProject`: `DELETE /projects/{id}/job_token_scope/allowlist/{target_project_id}`.
+    pub const REMOVE_JOB_TOKEN_ALLOWLIST_PROJECT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "removeJobTokenAllowlistProject",
+        method: "DELETE",
+        path: "/projects/{id}/job_token_scope/allowlist/{target_project_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `removeJobTokenGroupsAllowlistGroup`: `DELETE /projects/{id}/job_token_scope/groups_allowlist/{target_group_id}`.
+    pub const REMOVE_JOB_TOKEN_GROUPS_ALLOWLIST_GROUP: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "removeJobTokenGroupsAllowlistGroup",
+        method: "DELETE",
+        path: "/projects/{id}/job_token_scope/groups_allowlist/{target_group_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `resetGroupRunnerRegistrationToken`: `POST /groups/{id}/runners/reset_registration_token`.
+    pub const RESET_GROUP_RUNNER_REGISTRATION_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "resetGroupRunnerRegistrationToken",
+        method: "POST",
+        path: "/groups/{id}/runners/reset_registration_token",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `resetInstanceRunnerRegistrationToken`: `POST /runners/reset_registration_token`.
+    pub const RESET_INSTANCE_RUNNER_REGISTRATION_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "resetInstanceRunnerRegistrationToken",
+        method: "POST",
+        path: "/runners/reset_registration_token",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `resetProjectRunnerRegistrationToken`: `POST /projects/{id}/runners/reset_registration_token`.
+    pub const RESET_PROJECT_RUNNER_REGISTRATION_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "resetProjectRunnerRegistrationToken",
+        method: "POST",
+        path: "/projects/{id}/runners/reset_registration_token",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `resetRunnerAuthenticationToken`: `POST /runners/{runner_id}/reset_authentication_token`.
+    pub const RESET_RUNNER_AUTHENTICATION_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "resetRunnerAuthenticationToken",
+        method: "POST",
+        path: "/runners/{runner_id}/reset_authentication_token",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `resetRunnerAuthenticationTokenByToken`: `POST /runners/reset_authentication_token`.
+    pub const RESET_RUNNER_AUTHENTICATION_TOKEN_BY_TOKEN: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "resetRunnerAuthenticationTokenByToken",
+        method: "POST",
+        path: "/runners/reset_authentication_token",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `retryJob`: `POST /projects/{id}/jobs/{job_id}/retry`.
+    pub const RETRY_JOB: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "retryJob",
+        method: "POST",
+        path: "/projects/{id}/jobs/{job_id}/retry",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `retryPipeline`: `POST /projects/{id}/pipelines/{pipeline_id}/retry`.
+    pub const RETRY_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "retryPipeline",
+        method: "POST",
+        path: "/projects/{id}/pipelines/{pipeline_id}/retry",
+        success: &[201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `stopEnvironment`: `POST /projects/{id}/environments/{environment_id}/stop`.
+    pub const STOP_ENVIRONMENT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "stopEnvironment",
+        method: "POST",
+        path: "/projects/{id}/environments/{environment_id}/stop",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `stopStaleEnvironments`: `POST /projects/{id}/environments/stop_stale`.
+    pub const STOP_STALE_ENVIRONMENTS: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "stopStaleEnvironments",
+        method: "POST",
+        path: "/projects/{id}/environments/stop_stale",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `takeOwnershipPipelineSchedule`: `POST /projects/{id}/pipeline_schedules/{pipeline_schedule_id}/take_ownership`.
+    pub const TAKE_OWNERSHIP_PIPELINE_SCHEDULE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "takeOwnershipPipelineSchedule",
+        method: "POST",
+        path: "/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/take_ownership",
+        success: &[200, 201],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `triggerPipeline`: `POST /projects/{id}/trigger/pipeline`.
+    pub const TRIGGER_PIPELINE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "triggerPipeline",
+        method: "POST",
+        path: "/projects/{id}/trigger/pipeline",
+        success: &[201],
+        media_type: None,
+        anonymous: true,
+    };
+    /// `triggerPipelineForRef`: `POST /projects/{id}/ref/{ref}/trigger/pipeline`.
+    pub const TRIGGER_PIPELINE_FOR_REF: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "triggerPipelineForRef",
+        method: "POST",
+        path: "/projects/{id}/ref/{ref}/trigger/pipeline",
+        success: &[201],
+        media_type: None,
+        anonymous: true,
+    };
+    /// `unassignProjectRunner`: `DELETE /projects/{id}/runners/{runner_id}`.
+    pub const UNASSIGN_PROJECT_RUNNER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "unassignProjectRunner",
+        method: "DELETE",
+        path: "/projects/{id}/runners/{runner_id}",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateDeployment`: `PUT /projects/{id}/deployments/{deployment_id}`.
+    pub const UPDATE_DEPLOYMENT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updateDeployment",
+        method: "PUT",
+        path: "/projects/{id}/deployments/{deployment_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateEnvironment`: `PUT /projects/{id}/environments/{environment_id}`.
+    pub const UPDATE_ENVIRONMENT: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updateEnvironment",
+        method: "PUT",
+        path: "/projects/{id}/environments/{environment_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateGroupVariable`: `PUT /groups/{id}/variables/{key}`.
+    pub const UPDATE_GROUP_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updateGroupVariable",
+        method: "PUT",
+        path: "/groups/{id}/variables/{key}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateInstanceVariable`: `PUT /admin/ci/variables/{key}`.
+    pub const UPDATE_INSTANCE_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updateInstanceVariable",
+        method: "PUT",
+        path: "/admin/ci/variables/{key}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateJobTokenScope`: `PATCH /projects/{id}/job_token_scope`.
+    pub const UPDATE_JOB_TOKEN_SCOPE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updateJobTokenScope",
+        method: "PATCH",
+        path: "/projects/{id}/job_token_scope",
+        success: &[204],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updatePipelineMetadata`: `PUT /projects/{id}/pipelines/{pipeline_id}/metadata`.
+    pub const UPDATE_PIPELINE_METADATA: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updatePipelineMetadata",
+        method: "PUT",
+        path: "/projects/{id}/pipelines/{pipeline_id}/metadata",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updatePipelineSchedule`: `PUT /projects/{id}/pipeline_schedules/{pipeline_schedule_id}`.
+    pub const UPDATE_PIPELINE_SCHEDULE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updatePipelineSchedule",
+        method: "PUT",
+        path: "/projects/{id}/pipeline_schedules/{pipeline_schedule_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updatePipelineScheduleVariable`: `PUT /projects/{id}/pipeline_schedules/{pipeline_schedule_id}/variables/{key}`.
+    pub const UPDATE_PIPELINE_SCHEDULE_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updatePipelineScheduleVariable",
+        method: "PUT",
+        path: "/projects/{id}/pipeline_schedules/{pipeline_schedule_id}/variables/{key}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateProjectVariable`: `PUT /projects/{id}/variables/{key}`.
+    pub const UPDATE_PROJECT_VARIABLE: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updateProjectVariable",
+        method: "PUT",
+        path: "/projects/{id}/variables/{key}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateResourceGroup`: `PUT /projects/{id}/resource_groups/{key}`.
+    pub const UPDATE_RESOURCE_GROUP: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updateResourceGroup",
+        method: "PUT",
+        path: "/projects/{id}/resource_groups/{key}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateRunner`: `PUT /runners/{runner_id}`.
+    pub const UPDATE_RUNNER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updateRunner",
+        method: "PUT",
+        path: "/runners/{runner_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `updateTrigger`: `PUT /projects/{id}/triggers/{trigger_id}`.
+    pub const UPDATE_TRIGGER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "updateTrigger",
+        method: "PUT",
+        path: "/projects/{id}/triggers/{trigger_id}",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// `verifyRunner`: `POST /runners/verify`.
+    pub const VERIFY_RUNNER: crate::Operation = crate::Operation {
+        service: crate::Service::GitLab,
+        id: "verifyRunner",
+        method: "POST",
+        path: "/runners/verify",
+        success: &[200],
+        media_type: None,
+        anonymous: false,
+    };
+    /// Every operation, sorted by operationId.
+    pub const ALL: &[&crate::Operation] = &[
+        &ADD_JOB_TOKEN_ALLOWLIST_PROJECT,
+        &ADD_JOB_TOKEN_GROUPS_ALLOWLIST_GROUP,
+        &APPROVE_DEPLOYMENT,
+        &ASSIGN_PROJECT_RUNNER,
+        &CANCEL_JOB,
+        &CANCEL_PIPELINE,
+        &CREATE_COMMIT_STATUS,
+        &CREATE_DEPLOYMENT,
+        &CREATE_ENVIRONMENT,
+        &CREATE_GROUP_VARIABLE,
+        &CREATE_INSTANCE_VARIABLE,
+        &CREATE_MERGE_REQUEST_PIPELINE,
+        &CREATE_PIPELINE,
+        &CREATE_PIPELINE_SCHEDULE,
+        &CREATE_PIPELINE_SCHEDULE_VARIABLE,
+        &CREATE_PROJECT_VARIABLE,
+        &CREATE_TRIGGER,
+        &CREATE_USER_RUNNER,
+        &DELETE_DEPLOYMENT,
+        &DELETE_ENVIRONMENT,
+        &DELETE_GROUP_VARIABLE,
+        &DELETE_INSTANCE_VARIABLE,
+        &DELETE_JOB_ARTIFACTS,
+        &DELETE_PIPELINE,
+        &DELETE_PIPELINE_SCHEDULE,
+        &DELETE_PIPELINE_SCHEDULE_VARIABLE,
+        &DELETE_PROJECT_ARTIFACTS,
+        &DELETE_PROJECT_VARIABLE,
+        &DELETE_RUNNER,
+        &DELETE_RUNNER_BY_TOKEN,
+        &DELETE_SECURE_FILE,
+        &DELETE_STOPPED_REVIEW_APPS,
+        &DELETE_TRIGGER,
+        &DOWNLOAD_JOB_ARTIFACT_FILE,
+        &DOWNLOAD_JOB_ARTIFACTS,
+        &DOWNLOAD_REF_ARTIFACT_FILE,
+        &DOWNLOAD_REF_ARTIFACTS,
+        &DOWNLOAD_SECURE_FILE,
+        &ERASE_JOB,
+        &GET_CURRENT_JOB,
+        &GET_DEPLOYMENT,
+        &GET_ENVIRONMENT,
+        &GET_GROUP_VARIABLE,
+        &GET_INSTANCE_VARIABLE,
+        &GET_JOB,
+        &GET_JOB_ALLOWED_AGENTS,
+        &GET_JOB_TOKEN_SCOPE,
+        &GET_JOB_TRACE,
+        &GET_LATEST_PIPELINE,
+        &GET_PIPELINE,
+        &GET_PIPELINE_SCHEDULE,
+        &GET_PIPELINE_SCHEDULE_VARIABLE,
+        &GET_PIPELINE_TEST_REPORT,
+        &GET_PIPELINE_TEST_REPORT_SUMMARY,
+        &GET_PROJECT_VARIABLE,
+        &GET_RESOURCE_GROUP,
+        &GET_RESOURCE_GROUP_CURRENT_JOB,
+        &GET_RUNNER,
+        &GET_SECURE_FILE,
+        &GET_TRIGGER,
+        &KEEP_JOB_ARTIFACTS,
+        &LINT_CI_CONFIG,
+        &LINT_PROJECT_CI_CONFIG,
+        &LIST_ALL_RUNNERS,
+        &LIST_COMMIT_STATUSES,
+        &LIST_DEPLOYMENT_MERGE_REQUESTS,
+        &LIST_DEPLOYMENTS,
+        &LIST_ENVIRONMENTS,
+        &LIST_GROUP_RUNNERS,
+        &LIST_GROUP_VARIABLES,
+        &LIST_INSTANCE_VARIABLES,
+        &LIST_JOB_TOKEN_ALLOWLIST,
+        &LIST_JOB_TOKEN_GROUPS_ALLOWLIST,
+        &LIST_MERGE_REQUEST_PIPELINES,
+        &LIST_PACKAGE_PIPELINES,
+        &LIST_PIPELINE_BRIDGES,
+        &LIST_PIPELINE_JOBS,
+        &LIST_PIPELINE_SCHEDULE_PIPELINES,
+        &LIST_PIPELINE_SCHEDULES,
+        &LIST_PIPELINE_VARIABLES,
+        &LIST_PROJECT_JOBS,
+        &LIST_PROJECT_PIPELINES,
+        &LIST_PROJECT_RUNNERS,
+        &LIST_PROJECT_VARIABLES,
+        &LIST_RESOURCE_GROUP_UPCOMING_JOBS,
+        &LIST_RESOURCE_GROUPS,
+        &LIST_RUNNER_JOBS,
+        &LIST_RUNNER_MANAGERS,
+        &LIST_RUNNERS,
+        &LIST_SECURE_FILES,
+        &LIST_TRIGGERS,
+        &PLAY_JOB,
+        &PLAY_PIPELINE_SCHEDULE,
+        &REGISTER_RUNNER,
+        &REMOVE_JOB_TOKEN_ALLOWLIST_PROJECT,
+        &REMOVE_JOB_TOKEN_GROUPS_ALLOWLIST_GROUP,
+        &RESET_GROUP_RUNNER_REGISTRATION_TOKEN,
+        &RESET_INSTANCE_RUNNER_REGISTRATION_TOKEN,
+        &RESET_PROJECT_RUNNER_REGISTRATION_TOKEN,
+        &RESET_RUNNER_AUTHENTICATION_TOKEN,
+        &RESET_RUNNER_AUTHENTICATION_TOKEN_BY_TOKEN,
+        &RETRY_JOB,
+        &RETRY_PIPELINE,
+        &STOP_ENVIRONMENT,
+        &STOP_STALE_ENVIRONMENTS,
+        &TAKE_OWNERSHIP_PIPELINE_SCHEDULE,
+        &TRIGGER_PIPELINE,
+        &TRIGGER_PIPELINE_FOR_REF,
+        &UNASSIGN_PROJECT_RUNNER,
+        &UPDATE_DEPLOYMENT,
+        &UPDATE_ENVIRONMENT,
+        &UPDATE_GROUP_VARIABLE,
+        &UPDATE_INSTANCE_VARIABLE,
+        &UPDATE_JOB_TOKEN_SCOPE,
+        &UPDATE_PIPELINE_METADATA,
+        &UPDATE_PIPELINE_SCHEDULE,
+        &UPDATE_PIPELINE_SCHEDULE_VARIABLE,
+        &UPDATE_PROJECT_VARIABLE,
+        &UPDATE_RESOURCE_GROUP,
+        &UPDATE_RUNNER,
+        &UPDATE_TRIGGER,
+        &VERIFY_RUNNER,
+    ];
+    /// The operation progenitor names `name` (the operationId in snake case).
+    pub fn by_name(name: &str) -> Option<&'static crate::Operation> {
+        match name {
+            "add_job_token_allowlist_project" => Some(&ADD_JOB_TOKEN_ALLOWLIST_PROJECT),
+            "add_job_token_groups_allowlist_group" => {
+                Some(&ADD_JOB_TOKEN_GROUPS_ALLOWLIST_GROUP)
+            }
+            "approve_deployment" => Some(&APPROVE_DEPLOYMENT),
+            "assign_project_runner" => Some(&ASSIGN_PROJECT_RUNNER),
+            "cancel_job" => Some(&CANCEL_JOB),
+            "cancel_pipeline" => Some(&CANCEL_PIPELINE),
+            "create_commit_status" => Some(&CREATE_COMMIT_STATUS),
+            "create_deployment" => Some(&CREATE_DEPLOYMENT),
+            "create_environment" => Some(&CREATE_ENVIRONMENT),
+            "create_group_variable" => Some(&CREATE_GROUP_VARIABLE),
+            "create_instance_variable" => Some(&CREATE_INSTANCE_VARIABLE),
+            "create_merge_request_pipeline" => Some(&CREATE_MERGE_REQUEST_PIPELINE),
+            "create_pipeline" => Some(&CREATE_PIPELINE),
+            "create_pipeline_schedule" => Some(&CREATE_PIPELINE_SCHEDULE),
+            "create_pipeline_schedule_variable" => {
+                Some(&CREATE_PIPELINE_SCHEDULE_VARIABLE)
+            }
+            "create_project_variable" => Some(&CREATE_PROJECT_VARIABLE),
+            "create_trigger" => Some(&CREATE_TRIGGER),
+            "create_user_runner" => Some(&CREATE_USER_RUNNER),
+            "delete_deployment" => Some(&DELETE_DEPLOYMENT),
+            "delete_environment" => Some(&DELETE_ENVIRONMENT),
+            "delete_group_variable" => Some(&DELETE_GROUP_VARIABLE),
+            "delete_instance_variable" => Some(&DELETE_INSTANCE_VARIABLE),
+            "delete_job_artifacts" => Some(&DELETE_JOB_ARTIFACTS),
+            "delete_pipeline" => Some(&DELETE_PIPELINE),
+            "delete_pipeline_schedule" => Some(&DELETE_PIPELINE_SCHEDULE),
+            "delete_pipeline_schedule_variable" => {
+                Some(&DELETE_PIPELINE_SCHEDULE_VARIABLE)
+            }
+            "delete_project_artifacts" => Some(&DELETE_PROJECT_ARTIFACTS),
+            "delete_project_variable" => Some(&DELETE_PROJECT_VARIABLE),
+            "delete_runner" => Some(&DELETE_RUNNER),
+            "delete_runner_by_token" => Some(&DELETE_RUNNER_BY_TOKEN),
+            "delete_secure_file" => Some(&DELETE_SECURE_FILE),
+            "delete_stopped_review_apps" => Some(&DELETE_STOPPED_REVIEW_APPS),
+            "delete_trigger" => Some(&DELETE_TRIGGER),
+            "download_job_artifact_file" => Some(&DOWNLOAD_JOB_ARTIFACT_FILE),
+            "download_job_artifacts" => Some(&DOWNLOAD_JOB_ARTIFACTS),
+            "download_ref_artifact_file" => Some(&DOWNLOAD_REF_ARTIFACT_FILE),
+            "download_ref_artifacts" => Some(&DOWNLOAD_REF_ARTIFACTS),
+            "download_secure_file" => Some(&DOWNLOAD_SECURE_FILE),
+            "erase_job" => Some(&ERASE_JOB),
+            "get_current_job" => Some(&GET_CURRENT_JOB),
+            "get_deployment" => Some(&GET_DEPLOYMENT),
+            "get_environment" => Some(&GET_ENVIRONMENT),
+            "get_group_variable" => Some(&GET_GROUP_VARIABLE),
+            "get_instance_variable" => Some(&GET_INSTANCE_VARIABLE),
+            "get_job" => Some(&GET_JOB),
+            "get_job_allowed_agents" => Some(&GET_JOB_ALLOWED_AGENTS),
+            "get_job_token_scope" => Some(&GET_JOB_TOKEN_SCOPE),
+            "get_job_trace" => Some(&GET_JOB_TRACE),
+            "get_latest_pipeline" => Some(&GET_LATEST_PIPELINE),
+            "get_pipeline" => Some(&GET_PIPELINE),
+            "get_pipeline_schedule" => Some(&GET_PIPELINE_SCHEDULE),
+            "get_pipeline_schedule_variable" => Some(&GET_PIPELINE_SCHEDULE_VARIABLE),
+            "get_pipeline_test_report" => Some(&GET_PIPELINE_TEST_REPORT),
+            "get_pipeline_test_report_summary" => Some(&GET_PIPELINE_TEST_REPORT_SUMMARY),
+            "get_project_variable" => Some(&GET_PROJECT_VARIABLE),
+            "get_resource_group" => Some(&GET_RESOURCE_GROUP),
+            "get_resource_group_current_job" => Some(&GET_RESOURCE_GROUP_CURRENT_JOB),
+            "get_runner" => Some(&GET_RUNNER),
+            "get_secure_file" => Some(&GET_SECURE_FILE),
+            "get_trigger" => Some(&GET_TRIGGER),
+            "keep_job_artifacts" => Some(&KEEP_JOB_ARTIFACTS),
+            "lint_ci_config" => Some(&LINT_CI_CONFIG),
+            "lint_project_ci_config" => Some(&LINT_PROJECT_CI_CONFIG),
+            "list_all_runners" => Some(&LIST_ALL_RUNNERS),
+            "list_commit_statuses" => Some(&LIST_COMMIT_STATUSES),
+            "list_deployment_merge_requests" => Some(&LIST_DEPLOYMENT_MERGE_REQUESTS),
+            "list_deployments" => Some(&LIST_DEPLOYMENTS),
+            "list_environments" => Some(&LIST_ENVIRONMENTS),
+            "list_group_runners" => Some(&LIST_GROUP_RUNNERS),
+            "list_group_variables" => Some(&LIST_GROUP_VARIABLES),
+            "list_instance_variables" => Some(&LIST_INSTANCE_VARIABLES),
+            "list_job_token_allowlist" => Some(&LIST_JOB_TOKEN_ALLOWLIST),
+            "list_job_token_groups_allowlist" => Some(&LIST_JOB_TOKEN_GROUPS_ALLOWLIST),
+            "list_merge_request_pipelines" => Some(&LIST_MERGE_REQUEST_PIPELINES),
+            "list_package_pipelines" => Some(&LIST_PACKAGE_PIPELINES),
+            "list_pipeline_bridges" => Some(&LIST_PIPELINE_BRIDGES),
+            "list_pipeline_jobs" => Some(&LIST_PIPELINE_JOBS),
+            "list_pipeline_schedule_pipelines" => Some(&LIST_PIPELINE_SCHEDULE_PIPELINES),
+            "list_pipeline_schedules" => Some(&LIST_PIPELINE_SCHEDULES),
+            "list_pipeline_variables" => Some(&LIST_PIPELINE_VARIABLES),
+            "list_project_jobs" => Some(&LIST_PROJECT_JOBS),
+            "list_project_pipelines" => Some(&LIST_PROJECT_PIPELINES),
+            "list_project_runners" => Some(&LIST_PROJECT_RUNNERS),
+            "list_project_variables" => Some(&LIST_PROJECT_VARIABLES),
+            "list_resource_group_upcoming_jobs" => {
+                Some(&LIST_RESOURCE_GROUP_UPCOMING_JOBS)
+            }
+            "list_resource_groups" => Some(&LIST_RESOURCE_GROUPS),
+            "list_runner_jobs" => Some(&LIST_RUNNER_JOBS),
+            "list_runner_managers" => Some(&LIST_RUNNER_MANAGERS),
+            "list_runners" => Some(&LIST_RUNNERS),
+            "list_secure_files" => Some(&LIST_SECURE_FILES),
+            "list_triggers" => Some(&LIST_TRIGGERS),
+            "play_job" => Some(&PLAY_JOB),
+            "play_pipeline_schedule" => Some(&PLAY_PIPELINE_SCHEDULE),
+            "register_runner" => Some(&REGISTER_RUNNER),
+            "remove_job_token_allowlist_project" => {
+                Some(&REMOVE_JOB_TOKEN_ALLOWLIST_PROJECT)
+            }
+            "remove_job_token_groups_allowlist_group" => {
+                Some(&REMOVE_JOB_TOKEN_GROUPS_ALLOWLIST_GROUP)
+            }
+            "reset_group_runner_registration_token" => {
+                Some(&RESET_GROUP_RUNNER_REGISTRATION_TOKEN)
+            }
+            "reset_instance_runner_registration_token" => {
+                Some(&RESET_INSTANCE_RUNNER_REGISTRATION_TOKEN)
+            }
+            "reset_project_runner_registration_token" => {
+                Some(&RESET_PROJECT_RUNNER_REGISTRATION_TOKEN)
+            }
+            "reset_runner_authentication_token" => {
+                Some(&RESET_RUNNER_AUTHENTICATION_TOKEN)
+            }
+            "reset_runner_authentication_token_by_token" => {
+                Some(&RESET_RUNNER_AUTHENTICATION_TOKEN_BY_TOKEN)
+            }
+            "retry_job" => Some(&RETRY_JOB),
+            "retry_pipeline" => Some(&RETRY_PIPELINE),
+            "stop_environment" => Some(&STOP_ENVIRONMENT),
+            "stop_stale_environments" => Some(&STOP_STALE_ENVIRONMENTS),
+            "take_ownership_pipeline_schedule" => Some(&TAKE_OWNERSHIP_PIPELINE_SCHEDULE),
+            "trigger_pipeline" => Some(&TRIGGER_PIPELINE),
+            "trigger_pipeline_for_ref" => Some(&TRIGGER_PIPELINE_FOR_REF),
+            "unassign_project_runner" => Some(&UNASSIGN_PROJECT_RUNNER),
+            "update_deployment" => Some(&UPDATE_DEPLOYMENT),
+            "update_environment" => Some(&UPDATE_ENVIRONMENT),
+            "update_group_variable" => Some(&UPDATE_GROUP_VARIABLE),
+            "update_instance_variable" => Some(&UPDATE_INSTANCE_VARIABLE),
+            "update_job_token_scope" => Some(&UPDATE_JOB_TOKEN_SCOPE),
+            "update_pipeline_metadata" => Some(&UPDATE_PIPELINE_METADATA),
+            "update_pipeline_schedule" => Some(&UPDATE_PIPELINE_SCHEDULE),
+            "update_pipeline_schedule_variable" => {
+                Some(&UPDATE_PIPELINE_SCHEDULE_VARIABLE)
+            }
+            "update_project_variable" => Some(&UPDATE_PROJECT_VARIABLE),
+            "update_resource_group" => Some(&UPDATE_RESOURCE_GROUP),
+            "update_runner" => Some(&UPDATE_RUNNER),
+            "update_trigger" => Some(&UPDATE_TRIGGER),
+            "verify_runner" => Some(&VERIFY_RUNNER),
+            _ => None,
+        }
+    }
+}

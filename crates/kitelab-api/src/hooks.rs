@@ -6,10 +6,13 @@
 //! ergonomic crate (`kitelab`) add authentication, safe redirects, retries and rate-limit handling
 //! to every operation without touching generated code.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
+
+use crate::{Operation, SecretString};
 
 /// A boxed, sendable future, the return type of [`Middleware::send`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -20,17 +23,29 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// request, send it several times, follow redirects itself or answer from elsewhere; it must not
 /// print credentials.
 pub trait Middleware: Send + Sync + 'static {
-    /// Sends `request` for the operation `operation` (the spec's operationId in snake case).
+    /// Sends `request` for `operation`.
     fn send<'a>(
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
-        operation: &'static str,
+        operation: &'static Operation,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+
+    /// `text` (from the service: an error message, a body excerpt) with every secret the
+    /// middleware holds replaced by a marker. The default holds none.
+    fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        Cow::Borrowed(text)
+    }
 }
 
 /// The per-client state the hooks use: the generated `Client::new` and `Client::new_with_client`
 /// take one. `Hooks::default()` sends requests as they are.
+///
+/// Besides the [`Middleware`], hooks can carry what one call needs that its spec cannot say:
+/// query pairs appended to the request ([`with_query`](Hooks::with_query), for
+/// `meta_data[key]=value` filters) and secrets of the call's own ([`with_secret`](Hooks::with_secret),
+/// e.g. a trigger token in the body) that [`redact`](Hooks::redact) hides from error text. A
+/// client built with such hooks serves that one call.
 ///
 /// ```
 /// let client = kitelab_api::buildkite::Client::new_with_client(
@@ -43,28 +58,77 @@ pub trait Middleware: Send + Sync + 'static {
 #[derive(Clone, Default)]
 pub struct Hooks {
     middleware: Option<Arc<dyn Middleware>>,
+    extra_query: Vec<(String, String)>,
+    secrets: Vec<SecretString>,
 }
 
 impl std::fmt::Debug for Hooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Hooks")
             .field("middleware", &self.middleware.is_some())
+            .field("extra_query", &self.extra_query.len())
+            .field("secrets", &self.secrets.len())
             .finish()
     }
 }
+
+/// What replaces a secret in text from a service.
+pub const REDACTED: &str = "[redacted]";
 
 impl Hooks {
     /// Hooks that hand every request to `middleware`.
     pub fn with_middleware(middleware: Arc<dyn Middleware>) -> Self {
         Self {
             middleware: Some(middleware),
+            ..Self::default()
         }
     }
 
+    /// The same hooks, appending `pairs` to the query of every request.
+    pub fn with_query(mut self, pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.extra_query.extend(pairs);
+        self
+    }
+
+    /// The same hooks, with one more secret for [`redact`](Hooks::redact) to hide.
+    pub fn with_secret(mut self, secret: SecretString) -> Self {
+        if !secret.expose().is_empty() {
+            self.secrets.push(secret);
+        }
+        self
+    }
+
     /// Runs before a request is sent: drops the `api-version` header progenitor adds to every
-    /// request (neither service reads it).
+    /// request (neither service reads it) and appends the extra query pairs.
     pub fn prepare(&self, request: &mut reqwest::Request) {
         request.headers_mut().remove("api-version");
+        if !self.extra_query.is_empty() {
+            request.url_mut().query_pairs_mut().extend_pairs(
+                self.extra_query
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+        }
+    }
+
+    /// `text` with every secret of these hooks and of their middleware replaced by
+    /// [`REDACTED`]: as it is, percent-encoded, and JSON-escaped.
+    ///
+    /// ```
+    /// let hooks = kitelab_api::Hooks::default().with_secret("glptt-s3cr3t".into());
+    /// assert_eq!(hooks.redact("bad token glptt-s3cr3t"), "bad token [redacted]");
+    /// ```
+    pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut text = match &self.middleware {
+            Some(middleware) => middleware.redact(text),
+            None => Cow::Borrowed(text),
+        };
+        for secret in &self.secrets {
+            if let Cow::Owned(redacted) = redact_secret(&text, secret.expose()) {
+                text = Cow::Owned(redacted);
+            }
+        }
+        text
     }
 
     /// Sends `request` through the middleware, with a tracing event per exchange.
@@ -72,7 +136,7 @@ impl Hooks {
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
-        operation: &'static str,
+        operation: &'static Operation,
     ) -> reqwest::Result<reqwest::Response> {
         let method = request.method().clone();
         let url = redact_url(request.url());
@@ -82,6 +146,7 @@ impl Hooks {
             None => client.execute(request).await,
         };
         let elapsed_ms = started.elapsed().as_millis() as u64;
+        let operation = operation.id;
         match &result {
             Ok(response) => tracing::debug!(
                 target: "kitelab",
@@ -104,6 +169,55 @@ impl Hooks {
         }
         result
     }
+}
+
+/// `text` with every occurrence of `secret` replaced by [`REDACTED`]: as it is, and in the
+/// forms a service may echo it in (percent-encoded, JSON-escaped). Borrowed when none occurs.
+///
+/// ```
+/// use kitelab_api::redact_secret;
+///
+/// assert_eq!(redact_secret("token `Bearer a/b+c` is not valid", "a/b+c"), "token `Bearer [redacted]` is not valid");
+/// assert_eq!(redact_secret(r#"{"token":"a\/b+c"}"#, "a/b+c"), r#"{"token":"[redacted]"}"#);
+/// assert_eq!(redact_secret("?t=a%2Fb%2Bc", "a/b+c"), "?t=[redacted]");
+/// assert_eq!(redact_secret("nothing here", "a/b+c"), "nothing here");
+/// ```
+pub fn redact_secret<'t>(text: &'t str, secret: &str) -> Cow<'t, str> {
+    if secret.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let json = secret
+        .replace('\\', "\\\\")
+        .replace('/', "\\/")
+        .replace('"', "\\\"");
+    let percent = percent_encode(secret);
+    let percent_path = progenitor_client::encode_path(secret);
+    let mut out = Cow::Borrowed(text);
+    for form in [
+        secret,
+        &json,
+        &percent,
+        &percent.to_ascii_lowercase(),
+        &percent_path,
+    ] {
+        if !form.is_empty() && out.contains(form) {
+            out = Cow::Owned(out.replace(form, REDACTED));
+        }
+    }
+    out
+}
+
+/// `text` with every byte but ASCII letters, digits and `-._~` percent-encoded (upper-case hex).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// Query parameters whose values are credentials.

@@ -32,10 +32,12 @@
 pub mod decode;
 mod hooks;
 mod open_enum;
+mod operation;
 mod secret;
 mod timestamp;
 
-pub use hooks::{redact_error, redact_url, BoxFuture, Hooks, Middleware};
+pub use hooks::{redact_error, redact_secret, redact_url, BoxFuture, Hooks, Middleware, REDACTED};
+pub use operation::{hand_written, path_segment, Operation, Request, Service};
 pub use progenitor_client::{
     ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue,
 };
@@ -44,7 +46,7 @@ pub use timestamp::{Timestamp, TimestampError};
 
 /// Wires a generated `Client` to its [`Hooks`].
 macro_rules! impl_hooks {
-    ($client:ty) => {
+    ($client:ty, $operations:path) => {
         impl ClientHooks<Hooks> for $client {
             async fn pre<E>(
                 &self,
@@ -60,13 +62,27 @@ macro_rules! impl_hooks {
                 request: reqwest::Request,
                 info: &OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
+                use $operations as operations;
+                let operation = operations::by_name(info.operation_id).unwrap_or(&UNKNOWN);
                 self.inner()
-                    .execute(self.client(), request, info.operation_id)
+                    .execute(self.client(), request, operation)
                     .await
             }
         }
     };
 }
+
+/// What the hooks name an operation its generated module does not list (never expected).
+#[allow(dead_code)]
+const UNKNOWN: Operation = Operation {
+    service: Service::Buildkite,
+    id: "unknown",
+    method: "",
+    path: "",
+    success: &[],
+    media_type: None,
+    anonymous: false,
+};
 
 /// The Buildkite REST API v2, generated from `spec/buildkite.yaml`.
 #[cfg(feature = "buildkite")]
@@ -76,7 +92,7 @@ macro_rules! impl_hooks {
 #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 pub mod buildkite;
 #[cfg(feature = "buildkite")]
-impl_hooks!(buildkite::Client);
+impl_hooks!(buildkite::Client, crate::buildkite::operations);
 
 /// The GitLab CI REST API v4, generated from `spec/gitlab.yaml`.
 #[cfg(feature = "gitlab")]
@@ -86,4 +102,4 @@ impl_hooks!(buildkite::Client);
 #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 pub mod gitlab;
 #[cfg(feature = "gitlab")]
-impl_hooks!(gitlab::Client);
+impl_hooks!(gitlab::Client, crate::gitlab::operations);

@@ -62,8 +62,7 @@ impl Settings {
         default_base: &str,
         api_path: &str,
         auth: Option<AuthHeader>,
-        streaming: &[(&'static str, &'static str)],
-        anonymous: &[&'static str],
+        secret: Option<crate::Secret>,
     ) -> Result<Built> {
         let raw = self.base_url.as_deref().unwrap_or(default_base);
         let mut base = Url::parse(raw.trim())
@@ -111,8 +110,7 @@ impl Settings {
             auth,
             self.retry.clone(),
             self.request_timeout,
-            streaming,
-            anonymous,
+            secret,
         );
         let no_redirect = Arc::new(transport.not_following_redirects());
         Ok(Built {

@@ -34,7 +34,7 @@ type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send + Syn
 
 /// A binary response body, not yet read.
 pub struct Download {
-    operation: &'static str,
+    operation: &'static crate::Operation,
     status: reqwest::StatusCode,
     headers: HeaderMap,
     body: ByteStream,
@@ -43,7 +43,7 @@ pub struct Download {
 impl fmt::Debug for Download {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Download")
-            .field("operation", &self.operation)
+            .field("operation", &self.operation.id)
             .field("status", &self.status)
             .field("content_length", &self.content_length())
             .field("content_type", &self.content_type())
@@ -53,7 +53,7 @@ impl fmt::Debug for Download {
 
 impl Download {
     pub(crate) fn new(
-        operation: &'static str,
+        operation: &'static crate::Operation,
         response: kitelab_api::ResponseValue<kitelab_api::ByteStream>,
     ) -> Self {
         let status = response.status();
@@ -68,7 +68,7 @@ impl Download {
     }
 
     /// A download with no bytes (what an empty log's tail is).
-    pub(crate) fn empty(operation: &'static str) -> Self {
+    pub(crate) fn empty(operation: &'static crate::Operation) -> Self {
         let mut headers = HeaderMap::new();
         headers.insert(
             reqwest::header::CONTENT_LENGTH,
@@ -202,13 +202,7 @@ impl Download {
         drop(file);
         if let Some(expected) = expected {
             if expected != written {
-                return Err(Error::Io {
-                    context: format!("{operation}: download of {} cut short", path.display()),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        format!("received {written} of {expected} bytes"),
-                    ),
-                });
+                return Err(Error::cut_short(operation, written, expected));
             }
         }
         tokio::fs::rename(&temp.path, path)

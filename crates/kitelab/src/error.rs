@@ -13,12 +13,23 @@ use reqwest::StatusCode;
 /// The result of a kitelab call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Most of an error body kept for messages and [`ApiError::body_excerpt`].
+pub use kitelab_api::Operation;
+
+/// Most of an error body kept for [`ApiError::body_excerpt`].
 const EXCERPT_BYTES: usize = 200;
-/// The most of an error body read to find its message.
+/// The most of an error body read and kept ([`ApiError::body`]).
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
+/// The most of a message that `Display` and `Debug` show; the rest is counted, not shown.
+const SHOWN_BYTES: usize = 1024;
 
 /// Everything that can go wrong in a kitelab call.
+///
+/// Every variant that concerns an answer of the service has the same accessors:
+/// [`status`](Error::status), [`operation`](Error::operation) and
+/// [`request_id`](Error::request_id). Text that came from the service (messages, bodies) never
+/// holds a secret of the client: its token, a trigger token of the call, or a credential in a
+/// URL are replaced by `[redacted]`. `Display` and `Debug` show at most about 1 KiB of it and
+/// say how much they left out; [`ApiError::body`] keeps the whole body (up to 64 KiB).
 ///
 /// ```no_run
 /// # async fn run(bk: kitelab::Buildkite) {
@@ -26,21 +37,25 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 ///     Ok(org) => println!("{}", org.name),
 ///     Err(kitelab::Error::Api(e)) if e.status() == 404 => println!("no such organization"),
 ///     Err(e) if e.is_rate_limited() => println!("slow down: {e}"),
-///     Err(e) => println!("failed: {e}"),
+///     Err(e) => println!("{} failed: {e}", e.operation().map_or("-", |op| op.id)),
 /// }
 /// # }
 /// ```
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The service answered with an error status.
+    /// The service answered with an error status (4xx or 5xx, but 429).
     Api(Box<ApiError>),
     /// The service rate-limited the call (429) and retrying did not get through.
     RateLimited(Box<RateLimited>),
-    /// The service answered with success, but the body is not what the operation returns.
+    /// The service answered with a success status, but the body is not what the operation
+    /// returns.
     Decode(Box<DecodeError>),
-    /// The request or the response could not be sent or read: connection refused, TLS, reset, or
-    /// a timeout (see [`Error::is_timeout`]).
+    /// The service answered something the operation does not expect: a status its spec does not
+    /// declare (a redirect that is not followed, a `202` where `201` was due), or a list whose
+    /// next page is one the list has already requested (a cursor or page cycle).
+    UnexpectedResponse(Box<ApiError>),
+    /// The request or the response could not be sent or read: connection refused, TLS, reset,
+    /// a body cut short, or a timeout (see [`Error::is_timeout`]).
     Transport(Box<TransportError>),
     /// The caller's input is invalid; nothing was sent.
     InvalidInput(String),
@@ -63,21 +78,23 @@ pub enum Error {
 }
 
 impl Error {
-    /// The HTTP status, for [`Api`](Error::Api), [`RateLimited`](Error::RateLimited) and
-    /// [`Decode`](Error::Decode) errors.
+    /// The HTTP status of the answer, for [`Api`](Error::Api),
+    /// [`RateLimited`](Error::RateLimited), [`Decode`](Error::Decode) (the operation's success
+    /// status, when its spec declares one) and [`UnexpectedResponse`](Error::UnexpectedResponse).
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Api(e) => Some(e.status),
+            Error::Api(e) | Error::UnexpectedResponse(e) => Some(e.status),
             Error::RateLimited(_) => Some(StatusCode::TOO_MANY_REQUESTS),
-            Error::Decode(e) => Some(e.status),
+            Error::Decode(e) => e.status,
             _ => None,
         }
     }
 
-    /// The operation (the spec's operationId in snake case) that failed, where there is one.
-    pub fn operation(&self) -> Option<&str> {
+    /// The operation that failed, for every variant but [`InvalidInput`](Error::InvalidInput),
+    /// [`Io`](Error::Io) and [`WaitTimeout`](Error::WaitTimeout).
+    pub fn operation(&self) -> Option<&'static Operation> {
         match self {
-            Error::Api(e) => Some(e.operation),
+            Error::Api(e) | Error::UnexpectedResponse(e) => Some(e.operation),
             Error::RateLimited(e) => Some(e.operation),
             Error::Decode(e) => Some(e.operation),
             Error::Transport(e) => Some(e.operation),
@@ -85,9 +102,19 @@ impl Error {
         }
     }
 
+    /// The service's request id (`X-Request-Id`), for support requests, when it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) | Error::UnexpectedResponse(e) => e.request_id(),
+            Error::RateLimited(e) => e.request_id.as_deref(),
+            Error::Decode(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether the service answered 404.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND)
+        matches!(self, Error::Api(e) if e.status == StatusCode::NOT_FOUND)
     }
 
     /// Whether the call was rate-limited.
@@ -104,68 +131,112 @@ impl Error {
         Error::InvalidInput(message.into())
     }
 
-    pub(crate) fn transport(operation: &'static str, error: reqwest::Error) -> Self {
+    pub(crate) fn transport(operation: &'static Operation, error: reqwest::Error) -> Self {
         Error::Transport(Box::new(TransportError::new(operation, error)))
     }
 
-    /// Converts a generated client's error, reading the body of an error response; `status` is
-    /// the status of the answer, when one came.
-    pub(crate) async fn from_generated<E>(
-        operation: &'static str,
-        error: kitelab_api::Error<E>,
-        status: Option<u16>,
-    ) -> Self {
-        use kitelab_api::Error as G;
-        match error {
-            G::InvalidRequest(message) => Error::InvalidInput(message),
-            G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
-                Error::transport(operation, e)
-            }
-            G::InvalidResponsePayload(body, e) => Error::Decode(Box::new(DecodeError {
-                operation,
-                status: status
-                    .and_then(|s| StatusCode::from_u16(s).ok())
-                    .unwrap_or(StatusCode::OK),
-                path: json_path_at(&body, e.line(), e.column()),
-                message: e.to_string(),
-                body_excerpt: excerpt(&body),
-            })),
-            G::ErrorResponse(response) => Error::Api(Box::new(ApiError {
-                operation,
-                status: response.status(),
-                message: response
-                    .status()
-                    .canonical_reason()
-                    .unwrap_or("error")
-                    .to_owned(),
-                request_id: request_id(response.headers()),
-                body_excerpt: String::new(),
-            })),
-            G::UnexpectedResponse(response) => Error::from_response(operation, response).await,
-            G::Custom(message) => Error::InvalidInput(message),
-        }
-    }
-
-    /// A success answer whose body did not decode.
-    pub(crate) fn decode(
-        operation: &'static str,
-        status: StatusCode,
-        body: &[u8],
-        error: &serde_json::Error,
-    ) -> Self {
-        Error::Decode(Box::new(DecodeError {
+    /// A body that ended before the length its answer announced.
+    pub(crate) fn cut_short(operation: &'static Operation, received: u64, expected: u64) -> Self {
+        Error::Transport(Box::new(TransportError {
             operation,
-            status,
-            path: json_path_at(body, error.line(), error.column()),
-            message: error.to_string(),
-            body_excerpt: excerpt(body),
+            url: None,
+            timeout: false,
+            detail: Some(format!(
+                "the body was cut short: received {received} of {expected} bytes"
+            )),
+            source: None,
         }))
     }
 
-    /// Builds the error for a response with an error (or unexpected) status.
+    /// An answer of `operation` that is not what it should be, as `message` says.
+    pub(crate) fn unexpected(operation: &'static Operation, message: impl Into<String>) -> Self {
+        Error::UnexpectedResponse(Box::new(ApiError {
+            operation,
+            status: StatusCode::OK,
+            message: message.into(),
+            request_id: None,
+            body: String::new(),
+        }))
+    }
+
+    /// A list whose service named, as the next page, one the list had already requested.
+    pub(crate) fn page_cycle(
+        operation: &'static Operation,
+        status: StatusCode,
+        request_id: Option<String>,
+        page: String,
+    ) -> Self {
+        Error::UnexpectedResponse(Box::new(ApiError {
+            operation,
+            status,
+            message: format!(
+                "the service named {page} as the next page, which this list has already \
+                 requested: it would never end"
+            ),
+            request_id,
+            body: String::new(),
+        }))
+    }
+
+    /// Converts the error of a generated call of `R`; `hooks` redact the service's text.
+    pub(crate) async fn from_generated<R: kitelab_api::Request>(
+        error: kitelab_api::Error<()>,
+        hooks: &kitelab_api::Hooks,
+    ) -> Self {
+        use kitelab_api::Error as G;
+        let operation = R::OPERATION;
+        match error {
+            G::InvalidRequest(message) | G::Custom(message) => Error::InvalidInput(message),
+            G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
+                Error::transport(operation, e)
+            }
+            G::InvalidResponsePayload(body, e) => {
+                let path = R::error_path(&body)
+                    .unwrap_or_else(|| json_path_at(&body, e.line(), e.column()));
+                Error::decode(operation, None, &body, &e.to_string(), path, hooks)
+            }
+            G::ErrorResponse(response) => Error::Api(Box::new(ApiError {
+                operation,
+                status: response.status(),
+                message: String::new(),
+                request_id: request_id(response.headers()),
+                body: String::new(),
+            })),
+            G::UnexpectedResponse(response) => {
+                Error::from_response(operation, response, hooks).await
+            }
+        }
+    }
+
+    /// A success answer whose body did not decode. `status` is the answer's, or else the
+    /// operation's success status when its spec declares just one.
+    pub(crate) fn decode(
+        operation: &'static Operation,
+        status: Option<StatusCode>,
+        body: &[u8],
+        message: &str,
+        path: String,
+        hooks: &kitelab_api::Hooks,
+    ) -> Self {
+        let status = status.or(match operation.success {
+            [one] => StatusCode::from_u16(*one).ok(),
+            _ => None,
+        });
+        Error::Decode(Box::new(DecodeError {
+            operation,
+            status,
+            path: hooks.redact(&path).into_owned(),
+            message: hooks.redact(message).into_owned(),
+            body_excerpt: hooks.redact(&excerpt(body)).into_owned(),
+            request_id: None,
+        }))
+    }
+
+    /// Builds the error for an answer with an error (or unexpected) status.
     pub(crate) async fn from_response(
-        operation: &'static str,
+        operation: &'static Operation,
         response: reqwest::Response,
+        hooks: &kitelab_api::Hooks,
     ) -> Self {
         let status = response.status();
         let headers = response.headers().clone();
@@ -173,8 +244,19 @@ impl Error {
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = read_limited(response, ERROR_BODY_LIMIT).await;
-        let mut message = error_message(&body);
+        let raw = read_limited(response, ERROR_BODY_LIMIT).await;
+        let body = hooks.redact(&String::from_utf8_lossy(&raw)).into_owned();
+        let mut message = hooks.redact(&error_message(&raw)).into_owned();
+        let request_id = request_id(&headers);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Error::RateLimited(Box::new(RateLimited {
+                operation,
+                retry_after: crate::transport::retry_after(&headers, &raw),
+                message,
+                request_id,
+            }));
+        }
+        let unexpected = !(status.is_client_error() || status.is_server_error());
         if status.is_redirection() {
             // Only GET and HEAD follow redirects; replaying a POST, PUT or DELETE as a GET could
             // silently do the wrong thing (a moved project answers 301).
@@ -184,35 +266,43 @@ impl Error {
                     .map(|l| format!(" to {}", crate::redact(&l)))
                     .unwrap_or_default()
             );
+        } else if unexpected {
+            message = format!(
+                "the operation answers {}, not {}{}{}",
+                operation
+                    .success
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                status.as_u16(),
+                if message.is_empty() { "" } else { ": " },
+                message
+            );
         }
-        if message.is_empty() {
-            message = status.canonical_reason().unwrap_or("error").to_owned();
-        }
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            return Error::RateLimited(Box::new(RateLimited {
-                operation,
-                retry_after: crate::transport::retry_after(&headers, &body),
-                message,
-            }));
-        }
-        Error::Api(Box::new(ApiError {
+        let error = ApiError {
             operation,
             status,
             message,
-            request_id: request_id(&headers),
-            body_excerpt: excerpt(&body),
-        }))
+            request_id,
+            body,
+        };
+        if unexpected {
+            Error::UnexpectedResponse(Box::new(error))
+        } else {
+            Error::Api(Box::new(error))
+        }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Api(e) => e.fmt(f),
+            Error::Api(e) | Error::UnexpectedResponse(e) => e.fmt(f),
             Error::RateLimited(e) => e.fmt(f),
             Error::Decode(e) => e.fmt(f),
             Error::Transport(e) => e.fmt(f),
-            Error::InvalidInput(message) => write!(f, "invalid input: {message}"),
+            Error::InvalidInput(message) => write!(f, "invalid input: {}", Shown(message)),
             Error::Io { context, source } => write!(f, "{context}: {source}"),
             Error::WaitTimeout {
                 what,
@@ -228,24 +318,63 @@ impl fmt::Display for Error {
     }
 }
 
+/// `Api(getBuild: 404 Not Found: no such build (request id r1))`: the variant and what
+/// `Display` says, readable when `main` returns the error.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let variant = match self {
+            Error::Api(_) => "Api",
+            Error::RateLimited(_) => "RateLimited",
+            Error::Decode(_) => "Decode",
+            Error::UnexpectedResponse(_) => "UnexpectedResponse",
+            Error::Transport(_) => "Transport",
+            Error::InvalidInput(_) => "InvalidInput",
+            Error::Io { .. } => "Io",
+            Error::WaitTimeout { .. } => "WaitTimeout",
+        };
+        write!(f, "{variant}({self})")
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Transport(e) => Some(&e.source),
+            Error::Transport(e) => e
+                .source
+                .as_ref()
+                .map(|s| s as &(dyn std::error::Error + 'static)),
             Error::Io { source, .. } => Some(source),
             _ => None,
         }
     }
 }
 
-/// The service answered with an error status.
-#[derive(Debug, Clone)]
+/// Text from a service as `Display` shows it: at most [`SHOWN_BYTES`], cut on a character
+/// boundary, with how much was left out.
+struct Shown<'a>(&'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0;
+        if text.len() <= SHOWN_BYTES {
+            return f.write_str(text);
+        }
+        let mut end = SHOWN_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        write!(f, "{}… ({} more bytes)", &text[..end], text.len() - end)
+    }
+}
+
+/// The service answered with an error status, or with one its operation does not expect.
+#[derive(Clone)]
 pub struct ApiError {
-    operation: &'static str,
+    operation: &'static Operation,
     status: StatusCode,
     message: String,
     request_id: Option<String>,
-    body_excerpt: String,
+    body: String,
 }
 
 impl ApiError {
@@ -253,47 +382,69 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
-    /// What the service said, whatever the shape of its error body; the status text when the
-    /// body said nothing.
+    /// What the service said, whatever the shape of its error body (empty when it said
+    /// nothing), with secrets redacted. Whole: `Display` shortens it.
     pub fn message(&self) -> &str {
         &self.message
     }
     /// The operation that failed.
-    pub fn operation(&self) -> &'static str {
+    pub fn operation(&self) -> &'static Operation {
         self.operation
     }
     /// The service's request id (`X-Request-Id`), for support requests.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }
+    /// The whole body of the answer (up to 64 KiB), as text, with secrets redacted.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
     /// The first 200 bytes of the body, as text.
-    pub fn body_excerpt(&self) -> &str {
-        &self.body_excerpt
+    pub fn body_excerpt(&self) -> String {
+        excerpt(self.body.as_bytes())
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} {}",
-            self.operation,
-            self.status.as_u16(),
-            self.message
-        )?;
+        write!(f, "{}: {}", self.operation, self.status.as_u16())?;
+        let reason = self.status.canonical_reason().unwrap_or("");
+        let message = self.message.trim();
+        // GitLab says `{"message": "401 Unauthorized"}`: the status is not said twice.
+        let message = message
+            .strip_prefix(self.status.as_str())
+            .map(str::trim_start)
+            .unwrap_or(message);
+        if message.is_empty() || message.eq_ignore_ascii_case(reason) {
+            if !reason.is_empty() {
+                write!(f, " {reason}")?;
+            }
+        } else {
+            if !reason.is_empty() && !message.starts_with(reason) {
+                write!(f, " {reason}")?;
+            }
+            write!(f, ": {}", Shown(message))?;
+        }
         if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
+            write!(f, " (request id {})", Shown(id))?;
         }
         Ok(())
     }
 }
 
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiError({self})")
+    }
+}
+
 /// The call was rate-limited and retrying did not get through.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RateLimited {
-    operation: &'static str,
+    operation: &'static Operation,
     retry_after: Option<Duration>,
     message: String,
+    request_id: Option<String>,
 }
 
 impl RateLimited {
@@ -301,15 +452,22 @@ impl RateLimited {
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
-    /// What the service said.
+    /// What the service said, with secrets redacted.
     pub fn message(&self) -> &str {
         &self.message
+    }
+    /// The operation that was rate-limited.
+    pub fn operation(&self) -> &'static Operation {
+        self.operation
     }
 }
 
 impl fmt::Display for RateLimited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: rate limited: {}", self.operation, self.message)?;
+        write!(f, "{}: 429 rate limited", self.operation)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", Shown(&self.message))?;
+        }
         if let Some(wait) = self.retry_after {
             write!(f, " (retry after {}s)", wait.as_secs())?;
         }
@@ -317,22 +475,41 @@ impl fmt::Display for RateLimited {
     }
 }
 
+impl fmt::Debug for RateLimited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RateLimited({self})")
+    }
+}
+
 /// A success response whose body is not what the operation returns.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DecodeError {
-    operation: &'static str,
-    status: StatusCode,
+    operation: &'static Operation,
+    status: Option<StatusCode>,
     path: String,
     message: String,
     body_excerpt: String,
+    request_id: Option<String>,
 }
 
 impl DecodeError {
-    /// Where in the body decoding failed (`[3].state`), when known.
+    /// The operation whose answer did not decode.
+    pub fn operation(&self) -> &'static Operation {
+        self.operation
+    }
+    /// The status of the answer, when known.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
+    }
+    /// Where in the body decoding failed (`[3].jobs[1].state`), when known.
     pub fn path(&self) -> &str {
         &self.path
     }
-    /// The first 200 bytes of the body.
+    /// What the decoder said.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The first 200 bytes of the body, with secrets redacted.
     pub fn body_excerpt(&self) -> &str {
         &self.body_excerpt
     }
@@ -340,30 +517,41 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: cannot decode the ", self.operation)?;
+        match self.status {
+            Some(status) => write!(f, "{} response", status.as_u16())?,
+            None => write!(f, "response")?,
+        }
+        if !self.path.is_empty() {
+            write!(f, " at `{}`", Shown(&self.path))?;
+        }
         write!(
             f,
-            "{}: cannot decode the {} response",
-            self.operation,
-            self.status.as_u16()
-        )?;
-        if !self.path.is_empty() {
-            write!(f, " at `{}`", self.path)?;
-        }
-        write!(f, ": {}; body starts {:?}", self.message, self.body_excerpt)
+            ": {}; body starts {:?}",
+            Shown(&self.message),
+            self.body_excerpt
+        )
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DecodeError({self})")
     }
 }
 
 /// The request or response could not be sent or read.
-#[derive(Debug)]
 pub struct TransportError {
-    operation: &'static str,
+    operation: &'static Operation,
     url: Option<String>,
     timeout: bool,
-    source: reqwest::Error,
+    /// What went wrong, when it was not an error of the HTTP client (a body cut short).
+    detail: Option<String>,
+    source: Option<reqwest::Error>,
 }
 
 impl TransportError {
-    fn new(operation: &'static str, error: reqwest::Error) -> Self {
+    fn new(operation: &'static Operation, error: reqwest::Error) -> Self {
         let url = error.url().map(kitelab_api::redact_url);
         let timeout = error.is_timeout();
         // The URL is kept redacted beside the error, never inside it.
@@ -371,12 +559,17 @@ impl TransportError {
             operation,
             url,
             timeout,
-            source: error.without_url(),
+            detail: None,
+            source: Some(error.without_url()),
         }
     }
     /// The (redacted) URL concerned.
     pub fn url(&self) -> Option<&str> {
         self.url.as_deref()
+    }
+    /// The operation.
+    pub fn operation(&self) -> &'static Operation {
+        self.operation
     }
 }
 
@@ -391,13 +584,24 @@ impl fmt::Display for TransportError {
         if let Some(url) = &self.url {
             write!(f, " ({url})")?;
         }
-        write!(f, ": {}", self.source)?;
-        let mut cause = std::error::Error::source(&self.source);
-        while let Some(c) = cause {
-            write!(f, ": {c}")?;
-            cause = c.source();
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+            let mut cause = std::error::Error::source(source);
+            while let Some(c) = cause {
+                write!(f, ": {c}")?;
+                cause = c.source();
+            }
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TransportError({self})")
     }
 }
 

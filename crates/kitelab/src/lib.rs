@@ -102,7 +102,7 @@ pub use auth::Secret;
 #[cfg(feature = "buildkite")]
 pub use buildkite::Buildkite;
 pub use download::Download;
-pub use error::{Error, Result};
+pub use error::{Error, Operation, Result};
 #[cfg(feature = "gitlab")]
 pub use gitlab::GitLab;
 pub use kitelab_api as api;
@@ -120,28 +120,24 @@ pub(crate) fn redact(url: &str) -> String {
     }
 }
 
-/// Runs a generated call and converts its error.
-pub(crate) async fn call<T>(
-    operation: &'static str,
-    request: impl std::future::Future<
-        Output = std::result::Result<kitelab_api::ResponseValue<T>, kitelab_api::Error<()>>,
-    >,
-) -> Result<kitelab_api::ResponseValue<T>> {
-    call_with_query(operation, Vec::new(), request).await
+/// Sends a generated operation and converts its error: the one way the handles call a
+/// service. The operation comes from the builder's type, never from a name typed by hand.
+pub(crate) async fn send<R: kitelab_api::Request>(
+    request: R,
+) -> Result<kitelab_api::ResponseValue<R::Output>> {
+    let hooks = request.hooks().clone();
+    match request.send().await {
+        Ok(value) => Ok(value),
+        Err(error) => Err(Error::from_generated::<R>(error, &hooks).await),
+    }
 }
 
-/// [`call`], with query pairs the spec cannot express added to the request.
-pub(crate) async fn call_with_query<T>(
-    operation: &'static str,
-    extra_query: Vec<(String, String)>,
-    request: impl std::future::Future<
-        Output = std::result::Result<kitelab_api::ResponseValue<T>, kitelab_api::Error<()>>,
-    >,
-) -> Result<kitelab_api::ResponseValue<T>> {
-    match transport::in_call_context(extra_query, request).await {
-        (Ok(value), _) => Ok(value),
-        (Err(error), status) => Err(Error::from_generated(operation, error, status).await),
-    }
+/// Sends a generated operation whose answer is a byte stream, as a [`Download`].
+pub(crate) async fn download<R>(request: R) -> Result<Download>
+where
+    R: kitelab_api::Request<Output = kitelab_api::ByteStream>,
+{
+    Ok(Download::new(R::OPERATION, send(request).await?))
 }
 
 /// Checks a value the caller must supply, a path segment (an organization slug, a project path,

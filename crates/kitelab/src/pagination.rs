@@ -1,13 +1,25 @@
 //! Pagination: every list is a [`List`], read lazily as a stream of items or of [`Page`]s.
 //!
-//! Nothing is sent until the stream is polled. Items come in the service's order. A page keeps
-//! the headers it came with (`Link`, GitLab's `X-Total`, `X-Next-Page`), but kitelab never
-//! depends on totals: GitLab omits them above 10,000 rows, and always for project jobs. The next
-//! page is found from `X-Next-Page` or the `Link` header's `rel="next"`; a list ends when there is
-//! none.
+//! One engine serves every kind of list: page-numbered (Buildkite `page`, GitLab offset), and
+//! lists whose next page is named by a link (Buildkite cursors, GitLab keyset). Its rules:
 //!
-//! With [`List::concurrency`], once the first page tells where the last page is, later pages are
-//! fetched several at a time, still yielded in order.
+//! - **Lazy.** Nothing is sent until the stream is polled, and then only the page the reader
+//!   needs next: no page is fetched ahead unless [`List::concurrency`] asks for it.
+//! - **Never depends on totals.** The next page is found from `X-Next-Page` or the `Link`
+//!   header's `rel="next"` (or a cursor list's body); a list ends when there is none, or at the
+//!   first empty page. GitLab omits totals above 10,000 rows, and always for project jobs.
+//! - **Bounded concurrency.** With `concurrency(n)`, once a full first page says there is a
+//!   next one, up to `n` later pages of a page-numbered list are fetched at once, in order,
+//!   without asking for totals; no new page is started after a short page, and the list stops
+//!   at the first empty one, so at most `n` requests are ever in flight beyond the last page
+//!   that held items. A list paged by links cannot know its next page before reading the
+//!   current one: there `concurrency(n > 1)` fails with [`Error::InvalidInput`].
+//! - **Always ends.** A service that names, as the next page, a page or cursor the list has
+//!   already requested would make it run forever: the list ends with
+//!   [`Error::UnexpectedResponse`] naming the operation.
+//! - **The same from every reader.** [`List::stream`] yields the items; [`List::pages`] yields
+//!   every page that holds items, and for an empty list its one empty first page (with its
+//!   headers); [`List::page`] fetches one page by number.
 //!
 //! ```no_run
 //! use futures_util::TryStreamExt;
@@ -26,14 +38,18 @@
 //! ```
 
 use std::fmt;
-use std::sync::Arc;
 
 use futures_util::future;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use reqwest::header::HeaderMap;
 use url::Url;
 
-use crate::{Error, Result};
+use std::collections::HashSet;
+
+use futures_util::stream::FuturesOrdered;
+use reqwest::StatusCode;
+
+use crate::{Error, Operation, Result};
 
 /// The largest page either service serves.
 pub const MAX_PER_PAGE: u32 = 100;
@@ -45,10 +61,18 @@ pub struct Page<T> {
     number: Option<u32>,
     headers: HeaderMap,
     links: Links,
+    operation: &'static Operation,
+    status: StatusCode,
 }
 
 impl<T> Page<T> {
-    pub(crate) fn new(items: Vec<T>, number: Option<u32>, headers: HeaderMap) -> Self {
+    pub(crate) fn new(
+        items: Vec<T>,
+        number: Option<u32>,
+        headers: HeaderMap,
+        operation: &'static Operation,
+        status: StatusCode,
+    ) -> Self {
         let links = headers
             .get_all(reqwest::header::LINK)
             .iter()
@@ -62,17 +86,14 @@ impl<T> Page<T> {
             number,
             headers,
             links,
+            operation,
+            status,
         }
     }
 
-    /// A page of a cursor-paginated list, whose body names the next page (`links.next`)
-    /// rather than, or as well as, its `Link` header.
-    pub(crate) fn with_body_next(items: Vec<T>, headers: HeaderMap, next: Option<&str>) -> Self {
-        let mut page = Self::new(items, None, headers);
-        if page.links.next.is_none() {
-            page.links.next = next.and_then(|n| Url::parse(n).ok());
-        }
-        page
+    /// The operation that fetched this page.
+    pub fn operation(&self) -> &'static Operation {
+        self.operation
     }
 
     /// The items of this page.
@@ -251,34 +272,13 @@ fn query_value(url: &Url, key: &str) -> Option<String> {
 
 /// Which page to fetch (internal to [`ListQuery`]).
 #[doc(hidden)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PageRequest {
     /// A page number (page-numbered lists).
     Number(u32),
     /// The query of a `next` link (keyset and cursor lists): the fetcher passes on the
     /// parameters its operation declares.
     Link(Vec<(String, String)>),
-}
-
-impl PageRequest {
-    /// The page number of a numbered request (1 for a link request).
-    pub(crate) fn number(&self) -> u32 {
-        match self {
-            PageRequest::Number(n) => *n,
-            PageRequest::Link(_) => 1,
-        }
-    }
-
-    /// The value of `key` in a link request.
-    pub(crate) fn param(&self, key: &str) -> Option<&str> {
-        match self {
-            PageRequest::Link(pairs) => pairs
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str()),
-            PageRequest::Number(_) => None,
-        }
-    }
 }
 
 /// Which page a [`ListQuery`] fetch reads, and how big it is (internal to [`ListQuery`]).
@@ -301,7 +301,10 @@ impl PageAt {
 
     /// The page number (1 for a page named by a link).
     pub(crate) fn number(&self) -> u32 {
-        self.request.number()
+        match self.request {
+            PageRequest::Number(n) => n,
+            PageRequest::Link(_) => 1,
+        }
     }
 
     /// The page number, as the generated builders take it.
@@ -316,12 +319,58 @@ impl PageAt {
 
     /// The value of `key` in the query of the link naming this page.
     pub(crate) fn param(&self, key: &str) -> Option<&str> {
-        self.request.param(key)
+        match &self.request {
+            PageRequest::Link(pairs) => pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str()),
+            PageRequest::Number(_) => None,
+        }
     }
 
-    /// The page a generated list response makes.
-    pub(crate) fn page_of<T>(&self, response: kitelab_api::ResponseValue<Vec<T>>) -> Page<T> {
-        page_of(Some(self.number()), response)
+    /// Sends `request`, a generated list operation, and makes its answer this page.
+    pub(crate) async fn send<R, T>(&self, request: R) -> Result<Page<T>>
+    where
+        R: kitelab_api::Request<Output = Vec<T>>,
+    {
+        let response = crate::send(request).await?;
+        Ok(self.page_of(R::OPERATION, response))
+    }
+
+    /// Sends `request`, a generated operation of a cursor list
+    /// (`{"items": [...], "links": {"next": ...}}`), with `split` taking the items and the next
+    /// link out of the body; a `Link` header's `next` wins over the body's.
+    pub(crate) async fn send_cursor<R, T>(
+        &self,
+        request: R,
+        split: impl FnOnce(R::Output) -> (Vec<T>, Option<String>),
+    ) -> Result<Page<T>>
+    where
+        R: kitelab_api::Request,
+    {
+        let response = crate::send(request).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let (items, next) = split(response.into_inner());
+        let mut page = Page::new(items, None, headers, R::OPERATION, status);
+        if page.links.next.is_none() {
+            page.links.next = next.and_then(|n| Url::parse(&n).ok());
+        }
+        Ok(page)
+    }
+
+    fn page_of<T>(
+        &self,
+        operation: &'static Operation,
+        response: kitelab_api::ResponseValue<Vec<T>>,
+    ) -> Page<T> {
+        let number = match self.request {
+            PageRequest::Number(n) => Some(n),
+            PageRequest::Link(_) => None,
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        Page::new(response.into_inner(), number, headers, operation, status)
     }
 }
 
@@ -349,7 +398,8 @@ pub(crate) mod sealed {
 }
 
 /// A list of a resource: set filters, then read it with [`stream`](List::stream),
-/// [`pages`](List::pages) or [`page`](List::page).
+/// [`pages`](List::pages) or [`page`](List::page). See the [module](self) for the rules every
+/// list follows.
 #[must_use = "a list does nothing until it is streamed"]
 #[derive(Clone)]
 pub struct List<Q: ListQuery> {
@@ -358,7 +408,6 @@ pub struct List<Q: ListQuery> {
     default_per_page: u32,
     max_items: Option<usize>,
     concurrency: usize,
-    prefetch: bool,
     first_page: u32,
 }
 
@@ -381,7 +430,6 @@ impl<Q: ListQuery> List<Q> {
             default_per_page,
             max_items: None,
             concurrency: 1,
-            prefetch: true,
             first_page: 1,
         }
     }
@@ -393,39 +441,40 @@ impl<Q: ListQuery> List<Q> {
         self
     }
 
-    /// Stop after this many items (fetching no page beyond them).
+    /// Stop after this many items, fetching no page beyond them.
     pub fn max_items(mut self, max_items: usize) -> Self {
         self.max_items = Some(max_items);
         self
     }
 
-    /// Fetch up to `n` pages at once when the last page is known from the first; items still come
-    /// in order. `1` (the default) fetches one page at a time.
+    /// Fetch up to `n` pages at once (default 1, one at a time). Pages are started only after a
+    /// full first page says there is a next one, no new page is started after a short page,
+    /// and the list ends at the first empty page: at most `n` requests are in flight beyond
+    /// the last page that held items, whatever totals the service claims. Items still come in
+    /// order. Only page-numbered lists can do this: on a list paged by cursor or keyset, `n > 1`
+    /// fails with [`Error::InvalidInput`] when the list is read.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self
     }
 
-    /// Whether to request the next page as soon as the current page's headers name it, so that
-    /// it downloads and decodes while the current one does (default true). It never requests a
-    /// page the service did not name; at most three pages are fetched ahead of the reader, and
-    /// dropping the stream cancels them. Turn it off to fetch strictly one page at a time.
-    pub fn prefetch(mut self, prefetch: bool) -> Self {
-        self.prefetch = prefetch;
-        self
-    }
-
-    /// Start at this page number instead of the first.
+    /// Start at this page number instead of the first (page-numbered lists).
     pub fn start_page(mut self, page: u32) -> Self {
         self.first_page = page.max(1);
         self
     }
 
-    /// One page, by number (page-numbered lists).
+    /// One page, by number: page-numbered lists, or page 1 of any list. An empty page is a
+    /// page, not an error.
     pub async fn page(self, number: u32) -> Result<Page<Q::Item>> {
         let per_page = self.checked_per_page()?;
         if number == 0 {
             return Err(Error::invalid("page numbers start at 1"));
+        }
+        if number > 1 && self.query.follows_links() {
+            return Err(Error::invalid(
+                "this list is paged by cursor, not by number: read it with .pages() or .stream()",
+            ));
         }
         self.query
             .fetch(PageAt::new(PageRequest::Number(number), per_page))
@@ -445,82 +494,51 @@ impl<Q: ListQuery> List<Q> {
         }
     }
 
-    /// The pages, lazily.
+    /// The pages, lazily: every page that holds items, or for an empty list its one (empty)
+    /// first page.
     pub fn pages(self) -> BoxStream<'static, Result<Page<Q::Item>>> {
-        let per_page = match self.checked_per_page() {
-            Ok(p) => p,
-            Err(e) => return stream::once(future::ready(Err(e))).boxed(),
-        };
-        // Pages needed to reach max_items: none is fetched beyond them.
-        let page_budget = self
-            .max_items
-            .map(|n| n.div_ceil(per_page as usize).max(1) as u32);
-        if page_budget == Some(0) || self.max_items == Some(0) {
-            return stream::empty().boxed();
+        match self.engine() {
+            Ok(Some(engine)) => stream::unfold(engine, Engine::next).boxed(),
+            Ok(None) => stream::empty().boxed(),
+            Err(e) => stream::once(future::ready(Err(e))).boxed(),
         }
-        let query = self.query;
-        let concurrency = self.concurrency;
-        let first = self.first_page;
-        let follows_links = query.follows_links();
-        if self.prefetch && concurrency == 1 {
-            return chained(query, first, per_page, follows_links, page_budget);
+    }
+
+    /// The engine for this list, checked; `None` when it asks for no item at all.
+    fn engine(self) -> Result<Option<Engine<Q>>> {
+        let per_page = self.checked_per_page()?;
+        let follows_links = self.query.follows_links();
+        if follows_links && self.concurrency > 1 {
+            return Err(Error::invalid(format!(
+                "concurrency({}) cannot apply to this list: it is paged by cursor, and each \
+                 page names the next only when it arrives",
+                self.concurrency
+            )));
         }
-        let first_fetch = query
-            .clone()
-            .fetch(PageAt::new(PageRequest::Number(first), per_page));
-        stream::once(first_fetch)
-            .map(
-                move |first_page| -> BoxStream<'static, Result<Page<Q::Item>>> {
-                    let query = query.clone();
-                    let page = match first_page {
-                        Ok(page) => page,
-                        Err(e) => return stream::once(future::ready(Err(e))).boxed(),
-                    };
-                    let budget_last = page_budget.map(|b| first.saturating_add(b - 1));
-                    if !follows_links && concurrency > 1 {
-                        if let Some(last) = page.last_page() {
-                            let last = budget_last.map_or(last, |b| b.min(last));
-                            let rest = stream::iter(first.saturating_add(1)..=last)
-                                .map(move |n| {
-                                    Spawned::new(
-                                        query
-                                            .clone()
-                                            .fetch(PageAt::new(PageRequest::Number(n), per_page)),
-                                    )
-                                })
-                                .buffered(concurrency);
-                            return stream::once(future::ready(Ok(page))).chain(rest).boxed();
-                        }
-                    }
-                    let next =
-                        next_request(&page, &PageRequest::Number(first), first, follows_links);
-                    let rest =
-                        stream::try_unfold((next, first, 1u32), move |(next, current, fetched)| {
-                            let query = query.clone();
-                            async move {
-                                let Some(request) = next else { return Ok(None) };
-                                if page_budget.is_some_and(|b| fetched >= b) {
-                                    return Ok(None);
-                                }
-                                let number = match &request {
-                                    PageRequest::Number(n) => *n,
-                                    PageRequest::Link(_) => current + 1,
-                                };
-                                let this = request.clone();
-                                let page = query.fetch(PageAt::new(request, per_page)).await?;
-                                let next = if page.items().is_empty() {
-                                    None
-                                } else {
-                                    next_request(&page, &this, number, follows_links)
-                                };
-                                Ok(Some((page, (next, number, fetched + 1))))
-                            }
-                        });
-                    stream::once(future::ready(Ok(page))).chain(rest).boxed()
-                },
-            )
-            .flatten()
-            .boxed()
+        if follows_links && self.first_page > 1 {
+            return Err(Error::invalid(
+                "start_page cannot apply to this list: it is paged by cursor, not by number",
+            ));
+        }
+        if self.max_items == Some(0) {
+            return Ok(None);
+        }
+        Ok(Some(Engine {
+            query: self.query,
+            per_page,
+            concurrency: self.concurrency,
+            budget: self
+                .max_items
+                .map(|n| u32::try_from(n.div_ceil(per_page as usize)).unwrap_or(u32::MAX)),
+            started: 0,
+            requested: HashSet::new(),
+            in_flight: FuturesOrdered::new(),
+            next: Some((PageRequest::Number(self.first_page), self.first_page)),
+            speculate_from: None,
+            last: None,
+            yielded: false,
+            failed: None,
+        }))
     }
 
     fn checked_per_page(&self) -> Result<u32> {
@@ -534,12 +552,173 @@ impl<Q: ListQuery> List<Q> {
     }
 }
 
+/// A page fetch under way, with the request and number it was started for.
+type Fetch<T> = future::BoxFuture<'static, (PageRequest, u32, Result<Page<T>>)>;
+
+/// The state of one reading of a list.
+struct Engine<Q: ListQuery> {
+    query: Q,
+    per_page: u32,
+    concurrency: usize,
+    /// How many pages `max_items` needs, when set.
+    budget: Option<u32>,
+    /// How many page fetches were started.
+    started: u32,
+    /// Every page requested so far: a next page among them is a cycle.
+    requested: HashSet<PageRequest>,
+    /// Fetches under way, in page order.
+    in_flight: FuturesOrdered<Fetch<Q::Item>>,
+    /// The page to fetch next when nothing is in flight, with its number.
+    next: Option<(PageRequest, u32)>,
+    /// With concurrency: the number of the next page to start speculatively.
+    speculate_from: Option<u32>,
+    /// The last page, when a page said (`X-Total-Pages`, `rel="last"`): speculation never
+    /// goes past it. Only ever a bound: a list does not depend on it to end.
+    last: Option<u32>,
+    /// Whether a page has been yielded.
+    yielded: bool,
+    /// An error to yield after the page that caused it.
+    failed: Option<Error>,
+}
+
+impl<Q: ListQuery> Engine<Q> {
+    fn within_budget(&self) -> bool {
+        self.budget.is_none_or(|b| self.started < b)
+    }
+
+    /// Starts fetching `request` (page `number`), unless the budget is spent.
+    fn start(&mut self, request: PageRequest, number: u32) {
+        if !self.within_budget() {
+            return;
+        }
+        self.started += 1;
+        self.requested.insert(request.clone());
+        let fetch = self
+            .query
+            .clone()
+            .fetch(PageAt::new(request.clone(), self.per_page));
+        self.in_flight
+            .push_back(Box::pin(async move { (request, number, fetch.await) }));
+    }
+
+    /// Keeps `concurrency` speculative page fetches in flight.
+    fn speculate(&mut self) {
+        while let Some(number) = self.speculate_from {
+            if self.in_flight.len() >= self.concurrency || !self.within_budget() {
+                break;
+            }
+            if self.last.is_some_and(|last| number > last) {
+                self.speculate_from = None;
+                break;
+            }
+            self.start(PageRequest::Number(number), number);
+            self.speculate_from = number.checked_add(1);
+        }
+    }
+
+    /// The next page of the list, or its end.
+    async fn next(mut self) -> Option<(Result<Page<Q::Item>>, Self)> {
+        if let Some(error) = self.failed.take() {
+            self.next = None;
+            self.in_flight = FuturesOrdered::new();
+            return Some((Err(error), self));
+        }
+        if self.in_flight.is_empty() {
+            let (request, number) = self.next.take()?;
+            self.start(request, number);
+        }
+        let (request, number, outcome) = self.in_flight.next().await?;
+        let page = match outcome {
+            Ok(page) => page,
+            Err(error) => {
+                self.next = None;
+                self.speculate_from = None;
+                self.in_flight = FuturesOrdered::new();
+                return Some((Err(error), self));
+            }
+        };
+        if page.items.is_empty() {
+            // An empty page ends the list, whatever its links say; the first one is yielded,
+            // so that an empty list still shows its headers.
+            self.next = None;
+            self.speculate_from = None;
+            self.in_flight = FuturesOrdered::new();
+            if self.yielded {
+                return None;
+            }
+            self.yielded = true;
+            return Some((Ok(page), self));
+        }
+        self.yielded = true;
+        if let Some(last) = page.last_page() {
+            self.last = Some(self.last.map_or(last, |known| known.min(last)));
+        }
+        let speculating = self.speculate_from.is_some();
+        match next_request(&page, &request, number, self.query.follows_links()) {
+            None => {
+                self.next = None;
+                self.speculate_from = None;
+                self.in_flight = FuturesOrdered::new();
+            }
+            // Already in flight, as the speculation expected.
+            Some(PageRequest::Number(n)) if speculating && n == number + 1 => {
+                if page.items.len() < self.per_page as usize {
+                    // A short page is the last, or nearly: start nothing more.
+                    self.speculate_from = None;
+                }
+            }
+            Some(next) if self.requested.contains(&next) => {
+                let shown = match &next {
+                    PageRequest::Number(n) => format!("page {n}"),
+                    PageRequest::Link(_) => page
+                        .links
+                        .next
+                        .as_ref()
+                        .map(|u| format!("`{}`", kitelab_api::redact_url(u)))
+                        .unwrap_or_else(|| "a page".to_owned()),
+                };
+                self.failed = Some(Error::page_cycle(
+                    page.operation,
+                    page.status,
+                    request_id(&page.headers),
+                    shown,
+                ));
+            }
+            Some(next) => {
+                // Not the page speculation started: go on from the one the service named.
+                self.speculate_from = None;
+                self.in_flight = FuturesOrdered::new();
+                let next_number = match next {
+                    PageRequest::Number(n) => n,
+                    PageRequest::Link(_) => number.saturating_add(1),
+                };
+                let full = page.items.len() >= self.per_page as usize;
+                match next {
+                    PageRequest::Number(n) if self.concurrency > 1 && full => {
+                        self.speculate_from = Some(n);
+                    }
+                    next => self.next = Some((next, next_number)),
+                }
+            }
+        }
+        self.speculate();
+        Some((Ok(page), self))
+    }
+}
+
+/// The service's request id of an answer.
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// Defines a list whose fetch is one generated operation on a handle, page by page:
 /// `simple_list!(/// docs  TriggersQuery { project: Project } => types::Trigger,
-/// |p| <the generated builder, from handle `p`>, "operation")`. The builder expression may use
-/// `?`.
+/// |p| <the generated builder, from handle `p`>)`. The builder expression may use `?`.
 macro_rules! simple_list {
-    ($(#[$doc:meta])* $query:ident { $field:ident: $handle:ty } => $item:ty, |$q:ident| $op:expr, $name:literal) => {
+    ($(#[$doc:meta])* $query:ident { $field:ident: $handle:ty } => $item:ty, |$q:ident| $op:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone)]
         pub struct $query {
@@ -556,270 +735,20 @@ macro_rules! simple_list {
                 at: $crate::pagination::PageAt,
             ) -> $crate::Result<$crate::Page<Self::Item>> {
                 let $q = &self.$field;
-                let op = $op.page(at.page()).per_page(at.per_page());
-                Ok(at.page_of($crate::call($name, op.send()).await?))
+                at.send($op.page(at.page()).per_page(at.per_page())).await
             }
         }
     };
 }
 pub(crate) use simple_list;
 
-/// How many pages a pipelined list fetches ahead of its reader (three keep two cores decoding
-/// while the next answer is on its way; see `cargo xtask bench`).
-const PREFETCH_DEPTH: usize = 3;
-
-/// A fetched page, with what the reader needs to carry the chain on.
-struct Fetched<T> {
-    page: Page<T>,
-    /// Held until the reader takes the page: it bounds the pages fetched ahead.
-    permit: tokio::sync::OwnedSemaphorePermit,
-    /// The request that fetched it.
-    request: PageRequest,
-    number: u32,
-    index: u32,
-    /// Whether the answer's headers named the next page (which is then already on its way).
-    spawned_next: bool,
-}
-
-/// A page fetch running on its own task, so that pages decode on every worker of a
-/// multi-threaded runtime; aborted when dropped (a dropped stream cancels the pages it fetched
-/// ahead).
-struct Spawned<O> {
-    handle: tokio::task::JoinHandle<Result<O>>,
-}
-
-impl<O: Send + 'static> Spawned<O> {
-    fn new(fetch: impl std::future::Future<Output = Result<O>> + Send + 'static) -> Self {
-        Spawned {
-            handle: tokio::spawn(fetch),
-        }
-    }
-}
-
-impl<O> std::future::Future for Spawned<O> {
-    type Output = Result<O>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<O>> {
-        std::pin::Pin::new(&mut self.handle).poll(cx).map(|joined| {
-            joined.unwrap_or_else(|join| {
-                if join.is_panic() {
-                    std::panic::resume_unwind(join.into_panic());
-                }
-                Err(Error::invalid(format!(
-                    "a page fetch did not finish: {join}"
-                )))
-            })
-        })
-    }
-}
-
-impl<O> Drop for Spawned<O> {
-    fn drop(&mut self) {
-        self.handle.abort();
-    }
-}
-
-/// What every fetch of a pipelined list shares.
-struct Chain<Q: ListQuery> {
-    query: Q,
-    per_page: u32,
-    follows_links: bool,
-    budget: Option<u32>,
-    permits: Arc<tokio::sync::Semaphore>,
-}
-
-impl<Q: ListQuery> Chain<Q> {
-    fn within_budget(&self, index: u32) -> bool {
-        self.budget.is_none_or(|b| index < b)
-    }
-}
-
-/// The number a next request has: its own, or one more than the current page's.
-fn number_of(request: &PageRequest, current: u32) -> u32 {
-    match request {
-        PageRequest::Number(n) => *n,
-        PageRequest::Link(_) => current + 1,
-    }
-}
-
-/// Spawns the fetch of page `index` (0-based in this list), numbered `number`. As soon as its
-/// answer's headers name a next page, the fetch of that page is spawned too and queued on `queue`.
-fn spawn_page<Q: ListQuery>(
-    chain: Arc<Chain<Q>>,
-    queue: tokio::sync::mpsc::UnboundedSender<Spawned<Fetched<Q::Item>>>,
-    request: PageRequest,
-    number: u32,
-    index: u32,
-) -> Spawned<Fetched<Q::Item>> {
-    Spawned::new(async move {
-        let permit = chain
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed");
-        let spawned_next = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = spawned_next.clone();
-        let next_chain = chain.clone();
-        let this = request.clone();
-        let current = request.clone();
-        let on_headers = move |headers: &HeaderMap| {
-            if !next_chain.within_budget(index + 1) {
-                return;
-            }
-            let probe = Page::<()>::new(Vec::new(), Some(number), headers.clone());
-            if let Some(next) = next_request(&probe, &current, number, next_chain.follows_links) {
-                let next_number = number_of(&next, number);
-                let spawned = spawn_page(
-                    next_chain.clone(),
-                    queue.clone(),
-                    next,
-                    next_number,
-                    index + 1,
-                );
-                flag.store(true, std::sync::atomic::Ordering::SeqCst);
-                // If the reader is gone, the page is dropped, which cancels it.
-                let _ = queue.send(spawned);
-            }
-        };
-        let fetch = chain
-            .query
-            .clone()
-            .fetch(PageAt::new(request, chain.per_page));
-        let page = crate::transport::with_headers_hook(on_headers, fetch).await?;
-        let spawned_next = spawned_next.load(std::sync::atomic::Ordering::SeqCst);
-        Ok(Fetched {
-            page,
-            permit,
-            request: this,
-            number,
-            index,
-            spawned_next,
-        })
-    })
-}
-
-/// The reader's side of a pipelined list.
-struct Reader<Q: ListQuery> {
-    chain: Arc<Chain<Q>>,
-    pending: Option<Spawned<Fetched<Q::Item>>>,
-    pages: tokio::sync::mpsc::UnboundedReceiver<Spawned<Fetched<Q::Item>>>,
-}
-
-impl<Q: ListQuery> Reader<Q> {
-    /// Starts the chain at `request`, on a fresh queue.
-    fn start(&mut self, request: PageRequest, number: u32, index: u32) {
-        let (queue, pages) = tokio::sync::mpsc::unbounded_channel();
-        self.pending = Some(spawn_page(
-            self.chain.clone(),
-            queue,
-            request,
-            number,
-            index,
-        ));
-        self.pages = pages;
-    }
-}
-
-/// The pages of a list, each requested as soon as the previous page's headers name it (or, for
-/// a list whose body names the next page, as soon as the previous page is decoded).
-fn chained<Q: ListQuery>(
-    query: Q,
-    first: u32,
-    per_page: u32,
-    follows_links: bool,
-    budget: Option<u32>,
-) -> BoxStream<'static, Result<Page<Q::Item>>> {
-    // Spawning needs a runtime: nothing is spawned until the stream is polled.
-    let start = async move {
-        let chain = Arc::new(Chain {
-            query,
-            per_page,
-            follows_links,
-            budget,
-            permits: Arc::new(tokio::sync::Semaphore::new(PREFETCH_DEPTH)),
-        });
-        let (_, pages) = tokio::sync::mpsc::unbounded_channel();
-        let mut reader = Reader {
-            chain,
-            pending: None,
-            pages,
-        };
-        reader.start(PageRequest::Number(first), first, 0);
-        reader
-    };
-    stream::once(start)
-        .flat_map(|reader| {
-            stream::unfold(Some(reader), |reader| async move {
-                let mut reader = reader?;
-                let mut spawned = match reader.pending.take() {
-                    Some(spawned) => spawned,
-                    None => reader.pages.recv().await?,
-                };
-                let outcome = (&mut spawned).await;
-                match outcome {
-                    Ok(fetched) => {
-                        drop(fetched.permit);
-                        // An empty page ends the list, whatever its links say.
-                        if fetched.page.items().is_empty() {
-                            return None;
-                        }
-                        let next_index = fetched.index + 1;
-                        if !fetched.spawned_next && reader.chain.within_budget(next_index) {
-                            // The headers did not name the next page; the body may.
-                            let next = next_request(
-                                &fetched.page,
-                                &fetched.request,
-                                fetched.number,
-                                reader.chain.follows_links,
-                            );
-                            if let Some(next) = next {
-                                let number = number_of(&next, fetched.number);
-                                reader.start(next, number, next_index);
-                            }
-                        }
-                        Some((Ok(fetched.page), Some(reader)))
-                    }
-                    Err(error) => Some((Err(error), None)),
-                }
-            })
-        })
-        .boxed()
-}
-
-/// Turns a generated response of a cursor list (`{"items": [...], "links": {"next": ...}}`)
-/// into a [`Page`], with `split` taking the items and the next link out of the body.
-pub(crate) fn cursor_page<B, T>(
-    response: kitelab_api::ResponseValue<B>,
-    split: impl FnOnce(B) -> (Vec<T>, Option<String>),
-) -> Page<T> {
-    let headers = response.headers().clone();
-    let (items, next) = split(response.into_inner());
-    Page::with_body_next(items, headers, next.as_deref())
-}
-
-/// Turns a generated response of items into a [`Page`].
-pub(crate) fn page_of<T>(
-    number: Option<u32>,
-    response: kitelab_api::ResponseValue<Vec<T>>,
-) -> Page<T> {
-    let headers = response.headers().clone();
-    Page::new(response.into_inner(), number, headers)
-}
-
 /// `per_page` as the generated builders want it (the list has checked it is 1..=100).
 pub(crate) fn non_zero(n: u32) -> std::num::NonZeroU32 {
     std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN)
 }
 
-/// The request for the page after `page` (number `current`), if there is one.
 /// The request for the page after `page`, which `request` fetched as page `current`; none at
-/// the end. A service that names the page it just served as the next one (a stuck cursor, a
-/// page number that does not advance) would make the list loop forever: the list ends there,
-/// with a warning.
+/// the end.
 fn next_request<T>(
     page: &Page<T>,
     request: &PageRequest,
@@ -828,30 +757,23 @@ fn next_request<T>(
 ) -> Option<PageRequest> {
     if follows_links {
         let next_link = page.links.next.as_ref()?;
-        let next = PageRequest::Link(
+        return Some(PageRequest::Link(
             next_link
                 .query_pairs()
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
-        );
-        if next == *request {
-            tracing::warn!(
-                next = %kitelab_api::redact_url(next_link),
-                "the list ends: the service named the page it just served as the next one"
-            );
-            return None;
-        }
-        return Some(next);
+        ));
     }
-    // A service that points backwards or at the same page would loop forever.
-    page.next_page()
-        .filter(|&n| n > current)
-        .map(PageRequest::Number)
+    let _ = request;
+    let _ = current;
+    page.next_page().map(PageRequest::Number)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TEST_OP: Operation = kitelab_api::buildkite::operations::LIST_BUILDS;
 
     #[test]
     fn link_headers_parse_however_they_are_written() {
@@ -900,22 +822,28 @@ mod tests {
             "link",
             r#"<https://x/a?page=2>; rel="next""#.parse().unwrap(),
         );
-        let page = Page::new(vec![1], Some(1), headers);
+        let page = Page::new(vec![1], Some(1), headers, &TEST_OP, StatusCode::OK);
         // GitLab's empty X-Next-Page means the last page, whatever else is sent.
         assert_eq!(page.next_page(), None);
-        let page = Page::new(vec![1], Some(1), {
-            let mut h = HeaderMap::new();
-            h.insert(
-                "link",
-                r#"<https://x/a?page=2>; rel="next""#.parse().unwrap(),
-            );
-            h
-        });
+        let page = Page::new(
+            vec![1],
+            Some(1),
+            {
+                let mut h = HeaderMap::new();
+                h.insert(
+                    "link",
+                    r#"<https://x/a?page=2>; rel="next""#.parse().unwrap(),
+                );
+                h
+            },
+            &TEST_OP,
+            StatusCode::OK,
+        );
         assert_eq!(page.next_page(), Some(2));
         let mut headers = HeaderMap::new();
         headers.insert("x-next-page", "3".parse().unwrap());
         headers.insert("x-total-pages", "7".parse().unwrap());
-        let page = Page::new(vec![1], Some(2), headers);
+        let page = Page::new(vec![1], Some(2), headers, &TEST_OP, StatusCode::OK);
         assert_eq!(page.next_page(), Some(3));
         assert_eq!(page.last_page(), Some(7));
         assert_eq!(page.total(), None);

@@ -22,7 +22,7 @@ proptest! {
         if let Ok(v) = HeaderValue::from_str(&value) {
             headers.insert(reqwest::header::LINK, v);
         }
-        let page = crate::Page::new(Vec::<()>::new(), Some(1), headers);
+        let page = crate::Page::new(Vec::<()>::new(), Some(1), headers, &kitelab_api::buildkite::operations::LIST_BUILDS, reqwest::StatusCode::OK);
         let _ = (page.next_page(), page.last_page(), page.total(), page.has_next(), format!("{links:?}"));
     }
 

@@ -3,7 +3,6 @@
 //! credentials dropped when the origin changes), bounded retries for rate limits, server errors
 //! and connection failures, per-request timeouts, and the last rate-limit headers seen.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -14,62 +13,8 @@ use url::Url;
 
 use crate::auth::{AuthHeader, CREDENTIAL_HEADERS};
 use crate::retry::RetryPolicy;
-
-tokio::task_local! {
-    /// What one call shares with the transport: query pairs the spec cannot express
-    /// (`meta_data[key]=value`), and the status of the answer (for decode errors).
-    static CALL: CallContext;
-}
-
-/// See [`CALL`].
-#[derive(Default)]
-pub(crate) struct CallContext {
-    extra_query: Vec<(String, String)>,
-    status: std::cell::Cell<Option<u16>>,
-}
-
-/// Runs `call` in a fresh call context with `extra_query` appended to its request's query, and
-/// returns its output with the status of the last answer.
-pub(crate) async fn in_call_context<F: std::future::Future>(
-    extra_query: Vec<(String, String)>,
-    call: F,
-) -> (F::Output, Option<u16>) {
-    let context = CallContext {
-        extra_query,
-        status: std::cell::Cell::new(None),
-    };
-    CALL.scope(context, async move {
-        let output = call.await;
-        (output, CALL.with(|c| c.status.get()))
-    })
-    .await
-}
-
-tokio::task_local! {
-    /// Set around a page fetch by a pipelined list: called once with the headers of a successful
-    /// answer as soon as they arrive, before its body is read, so the next page can be requested
-    /// while this one downloads and decodes.
-    static ON_HEADERS: HeadersHook;
-}
-
-/// A callback on the headers of an answer.
-type OnHeaders = Box<dyn FnOnce(&HeaderMap) + Send>;
-
-/// See [`ON_HEADERS`].
-pub(crate) struct HeadersHook(std::sync::Mutex<Option<OnHeaders>>);
-
-/// Runs `call` with `hook` called on the headers of its successful answer.
-pub(crate) async fn with_headers_hook<F: std::future::Future>(
-    hook: impl FnOnce(&HeaderMap) + Send + 'static,
-    call: F,
-) -> F::Output {
-    ON_HEADERS
-        .scope(
-            HeadersHook(std::sync::Mutex::new(Some(Box::new(hook)))),
-            call,
-        )
-        .await
-}
+use crate::Secret;
+use kitelab_api::Operation;
 
 /// How many redirects a GET or HEAD follows.
 const MAX_REDIRECTS: usize = 10;
@@ -82,12 +27,8 @@ pub(crate) struct Transport {
     auth: Option<AuthHeader>,
     retry: RetryPolicy,
     request_timeout: Option<Duration>,
-    /// Operations whose bodies are streamed, with their media type: they are sent with that
-    /// `Accept` and get no total timeout (the reqwest client's idle read timeout still applies).
-    streaming: HashMap<&'static str, &'static str>,
-    /// Operations that carry their own credential (GitLab's trigger token in the body): the
-    /// client's token is not sent with them.
-    anonymous: HashSet<&'static str>,
+    /// The client's token, to redact wherever a service echoes it.
+    secret: Option<Secret>,
     follow_redirects: bool,
     rate_limit: Arc<Mutex<Option<crate::RateLimitStatus>>>,
     jitter: AtomicU64,
@@ -99,8 +40,7 @@ impl Transport {
         auth: Option<AuthHeader>,
         retry: RetryPolicy,
         request_timeout: Option<Duration>,
-        streaming: &[(&'static str, &'static str)],
-        anonymous: &[&'static str],
+        secret: Option<Secret>,
     ) -> Self {
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -112,8 +52,7 @@ impl Transport {
             auth,
             retry,
             request_timeout,
-            streaming: streaming.iter().copied().collect(),
-            anonymous: anonymous.iter().copied().collect(),
+            secret,
             follow_redirects: true,
             rate_limit: Arc::new(Mutex::new(None)),
             jitter: AtomicU64::new(seed),
@@ -128,8 +67,7 @@ impl Transport {
             auth: self.auth.clone(),
             retry: self.retry.clone(),
             request_timeout: self.request_timeout,
-            streaming: self.streaming.clone(),
-            anonymous: self.anonymous.clone(),
+            secret: self.secret.clone(),
             follow_redirects: false,
             rate_limit: Arc::clone(&self.rate_limit),
             jitter: AtomicU64::new(self.jitter.load(Ordering::Relaxed)),
@@ -145,61 +83,25 @@ impl Transport {
 
     /// Attaches the credential when `request` goes to the client's origin, and strips every
     /// credential header when it does not.
-    fn authorize(&self, request: &mut Request, operation: &'static str) {
+    fn authorize(&self, request: &mut Request, operation: &'static Operation) {
         let headers = request.headers_mut();
         for name in CREDENTIAL_HEADERS {
             headers.remove(name);
         }
-        if request.url().origin() == self.origin && !self.anonymous.contains(operation) {
+        if request.url().origin() == self.origin && !operation.anonymous {
             if let Some(auth) = &self.auth {
                 auth.apply(request.headers_mut());
             }
         }
     }
 
-    async fn send(
-        &self,
-        client: &reqwest::Client,
-        request: Request,
-        operation: &'static str,
-    ) -> reqwest::Result<Response> {
-        let result = self.send_following(client, request, operation).await;
-        if let Ok(response) = &result {
-            if response.status().is_success() {
-                let ran = ON_HEADERS
-                    .try_with(|hook| {
-                        let hook = hook.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-                        hook.map(|hook| hook(response.headers())).is_some()
-                    })
-                    .unwrap_or(false);
-                if ran {
-                    // The hook may have spawned the next page's fetch. On a multi-threaded
-                    // runtime that task sits in this worker's LIFO slot, which no other worker
-                    // may steal: without a yield here it would wait until this page's body is
-                    // read and decoded, and the pages would go one at a time.
-                    tokio::task::yield_now().await;
-                }
-            }
-        }
-        result
-    }
-
     async fn send_following(
         &self,
         client: &reqwest::Client,
         mut request: Request,
-        operation: &'static str,
+        operation: &'static Operation,
     ) -> reqwest::Result<Response> {
-        let _ = CALL.try_with(|context| {
-            let pairs = &context.extra_query;
-            if !pairs.is_empty() {
-                request
-                    .url_mut()
-                    .query_pairs_mut()
-                    .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            }
-        });
-        match self.streaming.get(operation) {
+        match operation.media_type {
             // A raw operation is asked for its media type (Buildkite picks a log's format by it).
             Some(media) if !request.headers().contains_key(reqwest::header::ACCEPT) => {
                 request.headers_mut().insert(
@@ -241,7 +143,7 @@ impl Transport {
             };
             tracing::debug!(
                 target: "kitelab",
-                operation,
+                operation = operation.id,
                 status = status.as_u16(),
                 to = %kitelab_api::redact_url(&next),
                 same_origin = next.origin() == self.origin,
@@ -260,8 +162,9 @@ impl Transport {
         &self,
         client: &reqwest::Client,
         mut request: Request,
-        operation: &'static str,
+        operation: &'static Operation,
     ) -> reqwest::Result<Response> {
+        let operation = operation.id;
         let idempotent = matches!(
             *request.method(),
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
@@ -277,8 +180,6 @@ impl Transport {
             let result = client.execute(request).await;
             if let Ok(response) = &result {
                 self.record_rate_limit(response.headers());
-                let _ =
-                    CALL.try_with(|context| context.status.set(Some(response.status().as_u16())));
             }
             let Some(next) = spare else { return result };
             let (wait, reason, response) = match result {
@@ -384,9 +285,16 @@ impl kitelab_api::Middleware for Transport {
         &'a self,
         client: &'a reqwest::Client,
         request: Request,
-        operation: &'static str,
+        operation: &'static Operation,
     ) -> kitelab_api::BoxFuture<'a, reqwest::Result<Response>> {
-        Box::pin(Transport::send(self, client, request, operation))
+        Box::pin(self.send_following(client, request, operation))
+    }
+
+    fn redact<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        match &self.secret {
+            Some(secret) => kitelab_api::redact_secret(text, secret.expose()),
+            None => std::borrow::Cow::Borrowed(text),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::{Error, Result};
 /// and decodes the answer.
 pub(crate) async fn post_multipart<C, T>(
     client: &C,
-    operation: &'static str,
+    operation: &'static crate::Operation,
     segments: &[&str],
     form: Form,
 ) -> Result<T>
@@ -21,12 +21,18 @@ where
     C: ClientInfo<kitelab_api::Hooks>,
     T: DeserializeOwned,
 {
-    let mut url =
-        url::Url::parse(client.baseurl()).map_err(|e| Error::invalid(format!("base URL: {e}")))?;
-    url.path_segments_mut()
-        .map_err(|()| Error::invalid("the base URL cannot have a path"))?
-        .pop_if_empty()
-        .extend(segments);
+    // The same check as every generated path parameter: no segment may leave the route.
+    let mut path = String::new();
+    for segment in segments {
+        let encoded = kitelab_api::path_segment::<()>("path", segment).map_err(|e| match e {
+            kitelab_api::Error::InvalidRequest(message) => Error::invalid(message),
+            other => Error::invalid(other.to_string()),
+        })?;
+        path.push('/');
+        path.push_str(&encoded);
+    }
+    let url = url::Url::parse(&format!("{}{path}", client.baseurl().trim_end_matches('/')))
+        .map_err(|e| Error::invalid(format!("base URL: {e}")))?;
     let request = client
         .client()
         .post(url)
@@ -40,13 +46,23 @@ where
         .map_err(|e| Error::transport(operation, e))?;
     let status = response.status();
     if !status.is_success() {
-        return Err(Error::from_response(operation, response).await);
+        return Err(Error::from_response(operation, response, client.inner()).await);
     }
     let body = response
         .bytes()
         .await
         .map_err(|e| Error::transport(operation, e))?;
-    serde_json::from_slice(&body).map_err(|e| Error::decode(operation, status, &body, &e))
+    serde_json::from_slice(&body).map_err(|e| {
+        let path = crate::error::json_path_at(&body, e.line(), e.column());
+        Error::decode(
+            operation,
+            Some(status),
+            &body,
+            &e.to_string(),
+            path,
+            client.inner(),
+        )
+    })
 }
 
 /// A file part named `field`, streamed from `content`.

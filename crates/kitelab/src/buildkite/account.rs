@@ -5,14 +5,12 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::{Buildkite, Organization};
-use crate::{call, segment, Result};
+use crate::{segment, send, Result};
 
 impl Buildkite {
     /// The user who owns the token (scope `read_user`).
     pub async fn user(&self) -> Result<types::User> {
-        Ok(call("get_user", self.api().get_user().send())
-            .await?
-            .into_inner())
+        Ok(send(self.api().get_user()).await?.into_inner())
     }
 
     /// The API access token this client sends, to inspect or revoke.
@@ -32,9 +30,7 @@ impl Buildkite {
     /// # Ok(()) }
     /// ```
     pub async fn meta(&self) -> Result<types::Meta> {
-        Ok(call("get_meta", self.api().get_meta().send())
-            .await?
-            .into_inner())
+        Ok(send(self.api().get_meta()).await?.into_inner())
     }
 }
 
@@ -56,20 +52,12 @@ pub struct AccessToken {
 impl AccessToken {
     /// The token's UUID, scopes, description, dates and owner.
     pub async fn get(&self) -> Result<types::AccessToken> {
-        Ok(
-            call("get_access_token", self.bk.api().get_access_token().send())
-                .await?
-                .into_inner(),
-        )
+        Ok(send(self.bk.api().get_access_token()).await?.into_inner())
     }
 
     /// Revokes the token. It cannot be used again, by this client or any other.
     pub async fn revoke(&self) -> Result<()> {
-        call(
-            "revoke_access_token",
-            self.bk.api().revoke_access_token().send(),
-        )
-        .await?;
+        send(self.bk.api().revoke_access_token()).await?;
         Ok(())
     }
 }
@@ -82,6 +70,6 @@ impl Organization {
             .api()
             .list_emojis()
             .org_slug(segment("the organization slug", &org)?);
-        Ok(call("list_emojis", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }

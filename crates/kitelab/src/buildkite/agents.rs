@@ -5,7 +5,7 @@ use kitelab_api::buildkite::types;
 
 use super::{Buildkite, Organization};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, List, Page, Result};
+use crate::{segment, send, List, Page, Result};
 
 impl Organization {
     /// The organization's `connected` and `stopping` agents (others are not listed; fetch them
@@ -76,7 +76,7 @@ impl Agent {
     pub async fn get(&self) -> Result<types::Agent> {
         let (org, id) = self.ids()?;
         let op = self.bk.api().get_agent().org_slug(org).agent_id(id);
-        Ok(call("get_agent", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts pausing the agent: it finishes its current job and takes no new ones until
@@ -106,7 +106,7 @@ impl Agent {
             .org_slug(org)
             .agent_id(id)
             .body(types::ResumeAgentRequest::default());
-        call("resume_agent", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 
@@ -158,7 +158,7 @@ impl PauseAgent {
             .org_slug(org)
             .agent_id(id)
             .body(self.body);
-        call("pause_agent", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -190,7 +190,7 @@ impl StopAgent {
             .org_slug(org)
             .agent_id(id)
             .body(types::StopAgentRequest { force: self.force });
-        call("stop_agent", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -272,6 +272,6 @@ impl ListQuery for AgentsQuery {
         if let Some(id) = &self.cluster_queue_id {
             op = op.cluster_queue_id(id.as_str());
         }
-        Ok(at.page_of(call("list_agents", op.send()).await?))
+        at.send(op).await
     }
 }

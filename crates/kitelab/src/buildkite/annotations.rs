@@ -5,7 +5,7 @@ use kitelab_api::buildkite::types;
 
 use super::{Build, Job};
 use crate::pagination::{simple_list, ListQuery, PageAt};
-use crate::{call, segment, Error, List, Page, Result};
+use crate::{segment, send, Error, List, Page, Result};
 
 impl Build {
     /// The build's annotations: build-scoped ones unless `.scope(…)` says otherwise.
@@ -77,7 +77,7 @@ impl Build {
             .pipeline_slug(slug)
             .build_number(self.number)
             .annotation_uuid(uuid);
-        call("delete_annotation", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -113,7 +113,7 @@ impl Job {
             .build_number(self.build.number)
             .job_id(job)
             .annotation_uuid(uuid);
-        call("delete_job_annotation", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -199,7 +199,7 @@ impl CreateAnnotation {
                     .pipeline_slug(slug)
                     .build_number(build.number)
                     .body(body);
-                call("create_annotation", op.send()).await?
+                send(op).await?
             }
             On::Job(job) => {
                 let (org, slug, id) = job.ids()?;
@@ -214,7 +214,7 @@ impl CreateAnnotation {
                     .build_number(job.build.number)
                     .job_id(id)
                     .body(body);
-                call("create_job_annotation", op.send()).await?
+                send(op).await?
             }
         };
         Ok(created.into_inner())
@@ -235,8 +235,7 @@ simple_list!(
             .pipeline_slug(slug)
             .build_number(j.build.number)
             .job_id(id)
-    },
-    "list_job_annotations"
+    }
 );
 
 /// A build's annotations: `build.annotations()`. Set filters with the methods of
@@ -287,6 +286,6 @@ impl ListQuery for AnnotationsQuery {
         if let Some(omit_body) = self.omit_body {
             op = op.omit_body(omit_body);
         }
-        Ok(at.page_of(call("list_annotations", op.send()).await?))
+        at.send(op).await
     }
 }

@@ -5,7 +5,7 @@ use kitelab_api::buildkite::types;
 
 use super::{Build, Job};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, Download, Error, List, Page, Result};
+use crate::{download, segment, send, Download, Error, List, Page, Result};
 
 /// An artifact: `build.artifact(job_id, artifact_id)` or `job.artifact(id)`.
 #[derive(Debug, Clone)]
@@ -38,14 +38,14 @@ impl Artifact {
     /// Fetches the artifact's metadata.
     pub async fn get(&self) -> Result<types::Artifact> {
         let op = artifact_op!(self, self.job.build.pipeline.bk.api(), get_artifact);
-        Ok(call("get_artifact", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the artifact from Buildkite's storage. Artifacts kept in your own S3, Google
     /// Cloud or Artifactory storage are only marked deleted: remove those files yourself.
     pub async fn delete(&self) -> Result<()> {
         let op = artifact_op!(self, self.job.build.pipeline.bk.api(), delete_artifact);
-        call("delete_artifact", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 
@@ -53,30 +53,34 @@ impl Artifact {
     /// object storage; the token is not sent there.
     pub async fn download(&self) -> Result<Download> {
         let op = artifact_op!(self, self.job.build.pipeline.bk.api(), download_artifact);
-        Ok(Download::new(
-            "download_artifact",
-            call("download_artifact", op.send()).await?,
-        ))
+        download(op).await
     }
 
     /// The signed URL Buildkite redirects downloads to, without downloading. It is valid for
     /// about a minute and needs no token.
     pub async fn download_url(&self) -> Result<url::Url> {
-        const OP: &str = "download_artifact";
+        const OP: &kitelab_api::Operation = &kitelab_api::buildkite::operations::DOWNLOAD_ARTIFACT;
         let op = artifact_op!(
             self,
             self.job.build.pipeline.bk.no_redirect(),
             download_artifact
         );
-        let response = match op.send().await {
+        let hooks = kitelab_api::Request::hooks(&op).clone();
+        let response = match kitelab_api::Request::send(op).await {
             Err(kitelab_api::Error::UnexpectedResponse(response))
                 if response.status().is_redirection() =>
             {
                 response
             }
-            Err(other) => return Err(Error::from_generated(OP, other, None).await),
+            Err(other) => {
+                return Err(Error::from_generated::<
+                    kitelab_api::buildkite::builder::DownloadArtifact<'_>,
+                >(other, &hooks)
+                .await)
+            }
             Ok(_) => {
-                return Err(Error::invalid(
+                return Err(Error::unexpected(
+                    OP,
                     "Buildkite served the artifact directly instead of a download URL",
                 ))
             }
@@ -96,8 +100,9 @@ impl Artifact {
                 body.url
             }
         };
-        base.join(&location)
-            .map_err(|e| Error::invalid(format!("Buildkite sent an unusable download URL: {e}")))
+        base.join(&location).map_err(|e| {
+            Error::unexpected(OP, format!("Buildkite sent an unusable download URL: {e}"))
+        })
     }
 }
 
@@ -167,11 +172,7 @@ impl ListQuery for ArtifactsQuery {
                     .build_number(self.build.number)
                     .page(at.page())
                     .per_page(at.per_page());
-                call(
-                    "list_build_artifacts",
-                    with_artifact_filters!(op, &self).send(),
-                )
-                .await?
+                at.send(with_artifact_filters!(op, &self)).await?
             }
             Some(job) => {
                 let op = api
@@ -182,13 +183,9 @@ impl ListQuery for ArtifactsQuery {
                     .job_id(segment("the job id", job)?)
                     .page(at.page())
                     .per_page(at.per_page());
-                call(
-                    "list_job_artifacts",
-                    with_artifact_filters!(op, &self).send(),
-                )
-                .await?
+                at.send(with_artifact_filters!(op, &self)).await?
             }
         };
-        Ok(at.page_of(response))
+        Ok(response)
     }
 }

@@ -8,7 +8,7 @@ use kitelab_api::Timestamp;
 
 use super::{Artifact, ArtifactsQuery, Buildkite, Job, Pipeline};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, call_with_query, List, Page, Result};
+use crate::{send, List, Page, Result};
 
 /// A build, by pipeline and number: `bk.pipeline("acme", "web").build(42)`.
 #[derive(Debug, Clone)]
@@ -38,7 +38,7 @@ impl Build {
             .org_slug(org)
             .pipeline_slug(slug)
             .build_number(self.number);
-        Ok(call("get_build", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Cancels the build (when scheduled, running or failing).
@@ -52,7 +52,7 @@ impl Build {
             .org_slug(org)
             .pipeline_slug(slug)
             .build_number(self.number);
-        Ok(call("cancel_build", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts a new build with this one's commit, branch, environment and pull request; returns
@@ -67,7 +67,7 @@ impl Build {
             .org_slug(org)
             .pipeline_slug(slug)
             .build_number(self.number);
-        Ok(call("rebuild_build", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts retrying the build's failed jobs: every retryable one, or only those that ended
@@ -324,17 +324,18 @@ impl ListQuery for BuildsQuery {
             .iter()
             .map(|(k, v)| (format!("meta_data[{k}]"), v.clone()))
             .collect();
-        let api = self.bk.api();
+        let api = self.bk.api_with_query(extra);
+        let api = &api;
         let response = match &self.scope {
             BuildScope::All => {
                 let op = with_build_filters!(api.list_builds(), &self, &at);
-                call_with_query("list_builds", extra.clone(), op.send()).await?
+                at.send(op).await?
             }
             BuildScope::Organization(org) => {
                 let org = crate::segment("the organization slug", org)?;
                 let op =
                     with_build_filters!(api.list_organization_builds().org_slug(org), &self, &at);
-                call_with_query("list_organization_builds", extra.clone(), op.send()).await?
+                at.send(op).await?
             }
             BuildScope::Pipeline(org, slug) => {
                 let org = crate::segment("the organization slug", org)?;
@@ -344,10 +345,10 @@ impl ListQuery for BuildsQuery {
                     &self,
                     &at
                 );
-                call_with_query("list_pipeline_builds", extra.clone(), op.send()).await?
+                at.send(op).await?
             }
         };
-        Ok(at.page_of(response))
+        Ok(response)
     }
 }
 
@@ -479,7 +480,7 @@ impl CreateBuild {
             .org_slug(org)
             .pipeline_slug(slug)
             .body(body);
-        Ok(call("create_build", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -555,6 +556,6 @@ impl RetryFailedJobs {
             .pipeline_slug(slug)
             .build_number(self.build.number)
             .body(body);
-        Ok(call("retry_failed_jobs", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }

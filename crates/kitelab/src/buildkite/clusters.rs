@@ -6,7 +6,7 @@ use kitelab_api::Timestamp;
 
 use super::Organization;
 use crate::pagination::simple_list;
-use crate::{call, segment, Error, List, Result};
+use crate::{segment, send, Error, List, Result};
 
 /// Clusters.
 impl Organization {
@@ -86,7 +86,7 @@ impl Cluster {
     /// Fetches the cluster.
     pub async fn get(&self) -> Result<types::Cluster> {
         let op = cluster_op!(self, get_cluster);
-        Ok(call("get_cluster", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the cluster; only the fields set change.
@@ -99,7 +99,7 @@ impl Cluster {
 
     /// Deletes the cluster (Buildkite refuses one with queues, agents or pipelines).
     pub async fn delete(&self) -> Result<()> {
-        call("delete_cluster", cluster_op!(self, delete_cluster).send()).await?;
+        send(cluster_op!(self, delete_cluster)).await?;
         Ok(())
     }
 
@@ -278,7 +278,7 @@ impl CreateCluster {
             .create_cluster()
             .org_slug(org)
             .body(self.body);
-        Ok(call("create_cluster", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -308,7 +308,7 @@ impl UpdateCluster {
     /// Updates the cluster and returns it.
     pub async fn send(self) -> Result<types::Cluster> {
         let op = cluster_op!(&self.cluster, update_cluster).body(self.body);
-        Ok(call("update_cluster", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -345,7 +345,7 @@ impl Queue {
     /// Fetches the queue.
     pub async fn get(&self) -> Result<types::ClusterQueue> {
         let op = queue_op!(self, get_cluster_queue);
-        Ok(call("get_cluster_queue", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the queue; only the fields set change.
@@ -359,7 +359,7 @@ impl Queue {
     /// Deletes the queue (Buildkite refuses one with agents connected).
     pub async fn delete(&self) -> Result<()> {
         let op = queue_op!(self, delete_cluster_queue);
-        call("delete_cluster_queue", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 
@@ -372,17 +372,13 @@ impl Queue {
             note: None,
         };
         let op = queue_op!(self, pause_cluster_queue_dispatch).body(body);
-        Ok(call("pause_cluster_queue_dispatch", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Dispatches jobs to the queue's agents again; returns the queue.
     pub async fn resume_dispatch(&self) -> Result<types::ClusterQueue> {
         let op = queue_op!(self, resume_cluster_queue_dispatch);
-        Ok(call("resume_cluster_queue_dispatch", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -413,7 +409,7 @@ impl CreateQueue {
     pub async fn send(self) -> Result<types::ClusterQueue> {
         segment("the queue key", &self.body.key)?;
         let op = cluster_op!(&self.cluster, create_cluster_queue).body(self.body);
-        Ok(call("create_cluster_queue", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -441,7 +437,7 @@ impl UpdateQueue {
     /// Updates the queue and returns it.
     pub async fn send(self) -> Result<types::ClusterQueue> {
         let op = queue_op!(&self.queue, update_cluster_queue).body(self.body);
-        Ok(call("update_cluster_queue", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -469,7 +465,7 @@ impl ClusterToken {
     /// Fetches the token's details (not its value).
     pub async fn get(&self) -> Result<types::ClusterToken> {
         let op = token_op!(self, get_cluster_token);
-        Ok(call("get_cluster_token", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the token; only the fields set change.
@@ -483,7 +479,7 @@ impl ClusterToken {
     /// Revokes the token: agents using it can no longer connect.
     pub async fn revoke(&self) -> Result<()> {
         let op = token_op!(self, revoke_cluster_token);
-        call("revoke_cluster_token", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -523,7 +519,7 @@ impl CreateClusterToken {
     pub async fn send(self) -> Result<types::ClusterToken> {
         segment("the token description", &self.body.description)?;
         let op = cluster_op!(&self.cluster, create_cluster_token).body(self.body);
-        Ok(call("create_cluster_token", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -547,7 +543,7 @@ impl UpdateClusterToken {
     /// Updates the token and returns its details.
     pub async fn send(self) -> Result<types::ClusterToken> {
         let op = token_op!(&self.token, update_cluster_token).body(self.body);
-        Ok(call("update_cluster_token", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -575,7 +571,7 @@ impl ClusterSecret {
     /// Fetches the secret's details (not its value).
     pub async fn get(&self) -> Result<types::ClusterSecret> {
         let op = secret_op!(self, get_cluster_secret);
-        Ok(call("get_cluster_secret", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the secret's description or access policy; only the fields set change.
@@ -592,15 +588,13 @@ impl ClusterSecret {
             value: kitelab_api::SecretString::new(value),
         };
         let op = secret_op!(self, update_cluster_secret_value).body(body);
-        Ok(call("update_cluster_secret_value", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the secret.
     pub async fn delete(&self) -> Result<()> {
         let op = secret_op!(self, delete_cluster_secret);
-        call("delete_cluster_secret", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -648,7 +642,7 @@ impl CreateClusterSecret {
             return Err(Error::invalid("the secret's value is empty"));
         }
         let op = cluster_op!(&self.cluster, create_cluster_secret).body(self.body);
-        Ok(call("create_cluster_secret", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -666,34 +660,30 @@ impl UpdateClusterSecret {
     /// Updates the secret and returns its details.
     pub async fn send(self) -> Result<types::ClusterSecret> {
         let op = secret_op!(&self.secret, update_cluster_secret).body(self.body);
-        Ok(call("update_cluster_secret", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
 simple_list!(
     /// A cluster's secrets: `cluster.secrets()`.
     ClusterSecretsQuery { cluster: Cluster } => types::ClusterSecret,
-    |c| cluster_op!(c, list_cluster_secrets),
-    "list_cluster_secrets"
+    |c| cluster_op!(c, list_cluster_secrets)
 );
 
 simple_list!(
     /// An organization's clusters: `org.clusters()`.
     ClustersQuery { org: Organization } => types::Cluster,
-    |o| o.bk.api().list_clusters().org_slug(o.checked_slug()?),
-    "list_clusters"
+    |o| o.bk.api().list_clusters().org_slug(o.checked_slug()?)
 );
 
 simple_list!(
     /// A cluster's queues: `cluster.queues()`.
     ClusterQueuesQuery { cluster: Cluster } => types::ClusterQueue,
-    |c| cluster_op!(c, list_cluster_queues),
-    "list_cluster_queues"
+    |c| cluster_op!(c, list_cluster_queues)
 );
 
 simple_list!(
     /// A cluster's agent tokens: `cluster.tokens()`.
     ClusterTokensQuery { cluster: Cluster } => types::ClusterToken,
-    |c| cluster_op!(c, list_cluster_tokens),
-    "list_cluster_tokens"
+    |c| cluster_op!(c, list_cluster_tokens)
 );

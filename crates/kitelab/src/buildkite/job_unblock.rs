@@ -6,7 +6,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::Job;
-use crate::{call, segment, Result};
+use crate::{segment, send, Result};
 
 impl Job {
     /// Starts unblocking this block step's job: optionally fill in the step's fields and name the
@@ -77,6 +77,6 @@ impl UnblockJob {
             .build_number(job.build.number)
             .job_id(id)
             .body(types::UnblockJobRequest { fields, unblocker });
-        Ok(call("unblock_job", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }

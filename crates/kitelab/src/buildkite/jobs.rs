@@ -3,11 +3,11 @@
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
-use crate::pagination::{cursor_page, ListQuery, PageAt};
+use crate::pagination::{ListQuery, PageAt};
 use crate::Page;
 
 use super::{Artifact, ArtifactsQuery, Build};
-use crate::{call, segment, Download, List, Result};
+use crate::{download, segment, send, Download, List, Result};
 
 /// A job of a build: `build.job("0190…")`.
 #[derive(Debug, Clone)]
@@ -51,54 +51,49 @@ impl Job {
 
     /// Fetches the job.
     pub async fn get(&self) -> Result<types::Job> {
-        Ok(call("get_job", job_op!(self, get_job).send())
-            .await?
-            .into_inner())
+        Ok(send(job_op!(self, get_job)).await?.into_inner())
     }
 
     /// Changes the job's priority (agents take higher ones first) and returns the job.
     pub async fn reprioritize(&self, priority: i64) -> Result<types::Job> {
         let body = types::ReprioritizeJobRequest { priority };
         let op = job_op!(self, reprioritize_job).body(body);
-        Ok(call("reprioritize_job", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Retries the job (failed or timed out); returns the new attempt.
     pub async fn retry(&self) -> Result<types::Job> {
-        Ok(call("retry_job", job_op!(self, retry_job).send())
-            .await?
-            .into_inner())
+        Ok(send(job_op!(self, retry_job)).await?.into_inner())
     }
 
     /// The job's log as JSON: content, size and header times.
     pub async fn log(&self) -> Result<types::JobLog> {
-        Ok(call("get_job_log", job_op!(self, get_job_log).send())
-            .await?
-            .into_inner())
+        Ok(send(job_op!(self, get_job_log)).await?.into_inner())
     }
 
     /// The job's log as raw bytes, streamed.
     pub async fn log_text(&self) -> Result<Download> {
-        let response = call("get_job_log_text", job_op!(self, get_job_log_text).send()).await?;
-        Ok(Download::new("get_job_log_text", response))
+        download(job_op!(self, get_job_log_text)).await
     }
 
     /// The job's log rendered as HTML (ANSI colours as markup), streamed.
     pub async fn log_html(&self) -> Result<Download> {
-        let response = call("get_job_log_html", job_op!(self, get_job_log_html).send()).await?;
-        Ok(Download::new("get_job_log_html", response))
+        download(job_op!(self, get_job_log_html)).await
     }
 
     /// The size of the job's log in bytes, without downloading it (a `HEAD` request).
     pub async fn log_size(&self) -> Result<u64> {
-        let response = call("get_job_log_size", job_op!(self, get_job_log_size).send()).await?;
+        let response = send(job_op!(self, get_job_log_size)).await?;
         response
             .headers()
             .get(reqwest::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| {
-                crate::Error::invalid("Buildkite sent no Content-Length for the log size")
+                crate::Error::unexpected(
+                    &kitelab_api::buildkite::operations::GET_JOB_LOG_SIZE,
+                    "Buildkite sent no Content-Length for the log size",
+                )
             })
     }
 
@@ -113,18 +108,19 @@ impl Job {
     /// # Ok(()) }
     /// ```
     pub async fn log_tail(&self, bytes: u64) -> Result<Download> {
-        const OP: &str = "get_job_log_text";
         if bytes == 0 {
             return Err(crate::Error::invalid("a log tail needs at least one byte"));
         }
         let op = job_op!(self, get_job_log_text).range(format!("bytes=-{bytes}"));
-        match call(OP, op.send()).await {
-            Ok(response) => Ok(Download::new(OP, response)),
+        match download(op).await {
+            Ok(download) => Ok(download),
             // Buildkite answers 416 when the log is empty: that is an empty tail.
             Err(crate::Error::Api(e))
                 if e.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE =>
             {
-                Ok(Download::empty(OP))
+                Ok(Download::empty(
+                    &kitelab_api::buildkite::operations::GET_JOB_LOG_TEXT,
+                ))
             }
             Err(e) => Err(e),
         }
@@ -132,24 +128,19 @@ impl Job {
 
     /// Deletes the job's log.
     pub async fn delete_log(&self) -> Result<()> {
-        call("delete_job_log", job_op!(self, delete_job_log).send()).await?;
+        send(job_op!(self, delete_job_log)).await?;
         Ok(())
     }
 
     /// The job's environment as `KEY=VALUE` lines, streamed.
     pub async fn env_text(&self) -> Result<Download> {
         let op = job_op!(self, get_job_env_text);
-        Ok(Download::new(
-            "get_job_env_text",
-            call("get_job_env_text", op.send()).await?,
-        ))
+        download(op).await
     }
 
     /// The job's environment variables.
     pub async fn env(&self) -> Result<types::JobEnv> {
-        Ok(call("get_job_env", job_op!(self, get_job_env).send())
-            .await?
-            .into_inner())
+        Ok(send(job_op!(self, get_job_env)).await?.into_inner())
     }
 
     /// The job's artifacts.
@@ -256,7 +247,7 @@ impl ListQuery for BuildJobsQuery {
         if let Some(v) = &self.step_key {
             op = op.step_key(v.clone());
         }
-        let response = call("list_jobs", op.send()).await?;
-        Ok(cursor_page(response, |body| (body.items, body.links.next)))
+        at.send_cursor(op, |body| (body.items, body.links.next))
+            .await
     }
 }

@@ -4,8 +4,8 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::Organization;
-use crate::pagination::{cursor_page, simple_list, ListQuery, PageAt};
-use crate::{call, segment, Error, List, Page, Result};
+use crate::pagination::{simple_list, ListQuery, PageAt};
+use crate::{segment, send, Error, List, Page, Result};
 
 /// Members, invitations and audit events.
 impl Organization {
@@ -86,7 +86,7 @@ impl Organization {
             .get_audit_event()
             .org_slug(org)
             .event_uuid(uuid);
-        Ok(call("get_audit_event", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -115,9 +115,7 @@ impl Member {
     /// Fetches the membership: name, email, role and SSO mode.
     pub async fn get(&self) -> Result<types::OrganizationMember> {
         let op = member_op!(self, get_organization_member);
-        Ok(call("get_organization_member", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts changing the member's role or SSO mode.
@@ -131,7 +129,7 @@ impl Member {
     /// Removes the member from the organization.
     pub async fn remove(&self) -> Result<()> {
         let op = member_op!(self, remove_organization_member);
-        call("remove_organization_member", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -160,9 +158,7 @@ impl UpdateMember {
     /// Updates the member and returns the membership.
     pub async fn send(self) -> Result<types::OrganizationMember> {
         let op = member_op!(&self.member, update_organization_member).body(self.body);
-        Ok(call("update_organization_member", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -191,13 +187,13 @@ impl Invitation {
     /// Fetches the invitation, in any state.
     pub async fn get(&self) -> Result<types::Invitation> {
         let op = invitation_op!(self, get_invitation);
-        Ok(call("get_invitation", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Revokes a pending invitation.
     pub async fn revoke(&self) -> Result<()> {
         let op = invitation_op!(self, revoke_invitation);
-        call("revoke_invitation", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -258,15 +254,14 @@ impl Invite {
             .create_invitations()
             .org_slug(org)
             .body(self.body);
-        Ok(call("create_invitations", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
 simple_list!(
     /// An organization's members: `org.members()`.
     MembersQuery { org: Organization } => types::OrganizationMember,
-    |o| o.bk.api().list_organization_members().org_slug(o.checked_slug()?),
-    "list_organization_members"
+    |o| o.bk.api().list_organization_members().org_slug(o.checked_slug()?)
 );
 
 /// Defines a cursor-paginated organization list (`{"items": [...], "links": {...}}`), read by
@@ -300,8 +295,8 @@ macro_rules! cursor_list {
                 if let Some(after) = at.param("after") {
                     op = op.after(after.to_owned());
                 }
-                let response = call(stringify!($method), op.send()).await?;
-                Ok(cursor_page(response, |body| (body.items, body.links.next)))
+                at.send_cursor(op, |body| (body.items, body.links.next))
+        .await
             }
         }
     };

@@ -75,12 +75,6 @@ pub use pipelines::{Pipeline, PipelinesQuery};
 pub use schedules::{CreateSchedule, Schedule, SchedulesQuery, UpdateSchedule};
 pub use teams::{Team, TeamMembersQuery, TeamPipelinesQuery, TeamsQuery, UpdateTeam};
 
-/// Operations whose bodies are streamed (no total timeout).
-const STREAMING: &[(&str, &str)] = kitelab_api::buildkite::STREAMING_OPERATIONS;
-
-/// Operations that need no token (the egress IP list): the client's token is not sent.
-const ANONYMOUS: &[&str] = &["get_meta"];
-
 /// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
 ///
 /// ```no_run
@@ -175,6 +169,18 @@ impl Buildkite {
         )
     }
 
+    /// The generated client for one call that appends `pairs` to its query (filters the spec
+    /// cannot express, such as `meta_data[key]=value`).
+    pub(crate) fn api_with_query(&self, pairs: Vec<(String, String)>) -> Client {
+        use kitelab_api::ClientInfo;
+        let api = self.api();
+        Client::new_with_client(
+            api.baseurl(),
+            api.client().clone(),
+            api.inner().clone().with_query(pairs),
+        )
+    }
+
     pub(crate) fn per_page(&self) -> u32 {
         self.inner.per_page
     }
@@ -228,7 +234,7 @@ impl BuildkiteBuilder {
         };
         let built =
             self.settings
-                .build(Buildkite::DEFAULT_BASE_URL, "", auth, STREAMING, ANONYMOUS)?;
+                .build(Buildkite::DEFAULT_BASE_URL, "", auth, self.token.clone())?;
         let base = built.base.as_str().trim_end_matches('/').to_owned();
         let api = Client::new_with_client(
             &base,

@@ -5,7 +5,7 @@ use kitelab_api::buildkite::types;
 
 use super::{builds::BuildScope, Buildkite, BuildsQuery, Pipeline, PipelinesQuery};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, List, Page, Result};
+use crate::{segment, send, List, Page, Result};
 
 /// An organization, by slug: `bk.organization("acme")`.
 #[derive(Debug, Clone)]
@@ -32,11 +32,7 @@ impl Organization {
     /// Fetches the organization.
     pub async fn get(&self) -> Result<types::Organization> {
         let slug = segment("the organization slug", &self.slug)?;
-        let response = call(
-            "get_organization",
-            self.bk.api().get_organization().org_slug(slug).send(),
-        )
-        .await?;
+        let response = send(self.bk.api().get_organization().org_slug(slug)).await?;
         Ok(response.into_inner())
     }
 
@@ -46,9 +42,7 @@ impl Organization {
     pub async fn rate_limit(&self) -> Result<types::OrganizationRateLimit> {
         let slug = segment("the organization slug", &self.slug)?;
         let op = self.bk.api().get_organization_rate_limit().org_slug(slug);
-        Ok(call("get_organization_rate_limit", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// The organization's pipelines.
@@ -91,6 +85,6 @@ impl ListQuery for OrganizationsQuery {
             .list_organizations()
             .page(at.page())
             .per_page(at.per_page());
-        Ok(at.page_of(call("list_organizations", op.send()).await?))
+        at.send(op).await
     }
 }

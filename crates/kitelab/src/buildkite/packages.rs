@@ -72,7 +72,7 @@ impl PublishPackage {
         ];
         post_multipart(
             self.organization.bk.api(),
-            "publish_package",
+            &kitelab_api::hand_written::PUBLISH_PACKAGE,
             &segments,
             form,
         )

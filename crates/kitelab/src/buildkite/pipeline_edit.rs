@@ -4,7 +4,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::{Buildkite, Organization, Pipeline};
-use crate::{call, segment, Error, Result};
+use crate::{segment, send, Error, Result};
 
 impl Organization {
     /// Starts creating a pipeline named `name` that builds `repository` (a clone URL). Give it a
@@ -336,7 +336,7 @@ impl CreatePipeline {
             visibility: f.visibility,
         };
         let op = self.bk.api().create_pipeline().org_slug(org).body(body);
-        Ok(call("create_pipeline", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -380,6 +380,6 @@ impl UpdatePipeline {
             .org_slug(org)
             .pipeline_slug(slug)
             .body(self.fields);
-        Ok(call("update_pipeline", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }

@@ -6,7 +6,7 @@ use kitelab_api::buildkite::types;
 use super::builds::{Build, BuildScope, BuildsQuery, CreateBuild};
 use super::Buildkite;
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, List, Page, Result};
+use crate::{segment, send, List, Page, Result};
 
 /// A pipeline: `bk.pipeline("acme", "web")`.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ impl Pipeline {
             .get_pipeline()
             .org_slug(org)
             .pipeline_slug(slug);
-        Ok(call("get_pipeline", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Archives the pipeline: no new builds, hidden from the dashboard.
@@ -49,7 +49,7 @@ impl Pipeline {
             .archive_pipeline()
             .org_slug(org)
             .pipeline_slug(slug);
-        Ok(call("archive_pipeline", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Unarchives the pipeline.
@@ -61,7 +61,7 @@ impl Pipeline {
             .unarchive_pipeline()
             .org_slug(org)
             .pipeline_slug(slug);
-        Ok(call("unarchive_pipeline", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the pipeline.
@@ -73,7 +73,7 @@ impl Pipeline {
             .delete_pipeline()
             .org_slug(org)
             .pipeline_slug(slug);
-        call("delete_pipeline", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 
@@ -169,6 +169,6 @@ impl ListQuery for PipelinesQuery {
         if let Some(repository) = &self.repository {
             op = op.repository(repository.as_str());
         }
-        Ok(at.page_of(call("list_pipelines", op.send()).await?))
+        at.send(op).await
     }
 }

@@ -5,7 +5,7 @@ use kitelab_api::buildkite::types;
 
 use super::Pipeline;
 use crate::pagination::simple_list;
-use crate::{call, segment, List, Result};
+use crate::{segment, send, List, Result};
 
 /// Scheduled builds.
 impl Pipeline {
@@ -98,7 +98,7 @@ impl Schedule {
     /// Fetches the schedule.
     pub async fn get(&self) -> Result<types::PipelineSchedule> {
         let op = schedule_op!(self, get_pipeline_schedule);
-        Ok(call("get_pipeline_schedule", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the schedule; only the fields set change.
@@ -112,7 +112,7 @@ impl Schedule {
     /// Deletes the schedule.
     pub async fn delete(&self) -> Result<()> {
         let op = schedule_op!(self, delete_pipeline_schedule);
-        call("delete_pipeline_schedule", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -183,9 +183,7 @@ impl CreateSchedule {
             .org_slug(org)
             .pipeline_slug(slug)
             .body(self.body);
-        Ok(call("create_pipeline_schedule", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -213,9 +211,7 @@ impl UpdateSchedule {
             segment("the schedule's cronline", cronline)?;
         }
         let op = schedule_op!(&self.schedule, update_pipeline_schedule).body(self.body);
-        Ok(call("update_pipeline_schedule", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -228,6 +224,5 @@ simple_list!(
             .list_pipeline_schedules()
             .org_slug(org)
             .pipeline_slug(slug)
-    },
-    "list_pipeline_schedules"
+    }
 );

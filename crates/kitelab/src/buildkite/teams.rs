@@ -5,7 +5,7 @@ use kitelab_api::buildkite::types;
 
 use super::{Buildkite, Organization};
 use crate::pagination::{simple_list, ListQuery, PageAt};
-use crate::{call, segment, List, Page, Result};
+use crate::{segment, send, List, Page, Result};
 
 impl Organization {
     /// The organization's teams.
@@ -72,7 +72,7 @@ impl ListQuery for TeamsQuery {
         if let Some(user_id) = &self.user_id {
             op = op.user_id(user_id.as_str());
         }
-        Ok(at.page_of(call("list_teams", op.send()).await?))
+        at.send(op).await
     }
 }
 
@@ -123,9 +123,7 @@ impl Team {
 
     /// Fetches the team.
     pub async fn get(&self) -> Result<types::Team> {
-        Ok(call("get_team", team_op!(self, get_team).send())
-            .await?
-            .into_inner())
+        Ok(send(team_op!(self, get_team)).await?.into_inner())
     }
 
     /// Starts updating the team; only the fields set change.
@@ -138,7 +136,7 @@ impl Team {
 
     /// Deletes the team.
     pub async fn delete(&self) -> Result<()> {
-        call("delete_team", team_op!(self, delete_team).send()).await?;
+        send(team_op!(self, delete_team)).await?;
         Ok(())
     }
 
@@ -154,7 +152,7 @@ impl Team {
     pub async fn member(&self, user_uuid: &str) -> Result<types::TeamMember> {
         let user = segment("the user UUID", user_uuid)?;
         let op = team_op!(self, get_team_member).user_uuid(user);
-        Ok(call("get_team_member", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Adds a user (by UUID) to the team with a role; returns the membership.
@@ -168,7 +166,7 @@ impl Team {
             user_id: segment("the user UUID", user_uuid)?.to_owned(),
         };
         let op = team_op!(self, create_team_member).body(body);
-        Ok(call("create_team_member", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Changes a member's role; returns the membership.
@@ -182,14 +180,14 @@ impl Team {
         let op = team_op!(self, update_team_member)
             .user_uuid(user)
             .body(body);
-        Ok(call("update_team_member", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Removes a member from the team.
     pub async fn remove_member(&self, user_uuid: &str) -> Result<()> {
         let user = segment("the user UUID", user_uuid)?;
         let op = team_op!(self, delete_team_member).user_uuid(user);
-        call("delete_team_member", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 
@@ -205,7 +203,7 @@ impl Team {
     pub async fn pipeline(&self, pipeline_uuid: &str) -> Result<types::TeamPipeline> {
         let pipeline = segment("the pipeline UUID", pipeline_uuid)?;
         let op = team_op!(self, get_team_pipeline).pipeline_uuid(pipeline);
-        Ok(call("get_team_pipeline", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Gives the team access to a pipeline (by UUID); returns the access.
@@ -219,7 +217,7 @@ impl Team {
             pipeline_id: segment("the pipeline UUID", pipeline_uuid)?.to_owned(),
         };
         let op = team_op!(self, create_team_pipeline).body(body);
-        Ok(call("create_team_pipeline", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Changes the team's access level to a pipeline; returns the access.
@@ -235,14 +233,14 @@ impl Team {
         let op = team_op!(self, update_team_pipeline)
             .pipeline_uuid(pipeline)
             .body(body);
-        Ok(call("update_team_pipeline", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Takes a pipeline away from the team.
     pub async fn remove_pipeline(&self, pipeline_uuid: &str) -> Result<()> {
         let pipeline = segment("the pipeline UUID", pipeline_uuid)?;
         let op = team_op!(self, delete_team_pipeline).pipeline_uuid(pipeline);
-        call("delete_team_pipeline", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -295,20 +293,18 @@ impl UpdateTeam {
     /// Updates the team and returns it.
     pub async fn send(self) -> Result<types::Team> {
         let op = team_op!(&self.team, update_team).body(self.body);
-        Ok(call("update_team", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
 simple_list!(
     /// A team's members: `team.members()`.
     TeamMembersQuery { team: Team } => types::TeamMember,
-    |t| team_op!(t, list_team_members),
-    "list_team_members"
+    |t| team_op!(t, list_team_members)
 );
 
 simple_list!(
     /// The pipelines a team can reach: `team.pipelines()`.
     TeamPipelinesQuery { team: Team } => types::TeamPipeline,
-    |t| team_op!(t, list_team_pipelines),
-    "list_team_pipelines"
+    |t| team_op!(t, list_team_pipelines)
 );

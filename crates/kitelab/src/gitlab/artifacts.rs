@@ -4,7 +4,7 @@
 use kitelab_api::gitlab::prelude::*;
 
 use super::Project;
-use crate::{call, segment, Download, Result};
+use crate::{download, segment, Download, Result};
 
 /// Artifacts by branch or tag.
 impl Project {
@@ -39,10 +39,7 @@ impl Project {
             .id(id)
             .ref_name(git_ref)
             .job(job);
-        Ok(Download::new(
-            "download_ref_artifacts",
-            call("download_ref_artifacts", op.send()).await?,
-        ))
+        download(op).await
     }
 
     /// One file, streamed, of the artifacts of the job named `job` in the latest successful
@@ -60,9 +57,6 @@ impl Project {
             .ref_name(git_ref)
             .artifact_path(path)
             .job(job);
-        Ok(Download::new(
-            "download_ref_artifact_file",
-            call("download_ref_artifact_file", op.send()).await?,
-        ))
+        download(op).await
     }
 }

@@ -6,7 +6,7 @@ use kitelab_api::gitlab::types;
 
 use super::Project;
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, Error, List, Page, Result};
+use crate::{segment, send, Error, List, Page, Result};
 
 /// CI Lint and commit statuses.
 impl Project {
@@ -138,7 +138,7 @@ impl LintContent {
             .lint_ci_config()
             .id(self.project.id.checked()?)
             .body(self.body);
-        Ok(call("lint_ci_config", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -199,9 +199,7 @@ impl LintProjectConfig {
         if let Some(yes) = self.include_jobs {
             op = op.include_jobs(yes);
         }
-        Ok(call("lint_project_ci_config", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -270,7 +268,7 @@ impl SetCommitStatus {
             .id(self.project.id.checked()?)
             .sha(sha)
             .body(self.body);
-        Ok(call("create_commit_status", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -375,6 +373,6 @@ impl ListQuery for CommitStatusesQuery {
         if let Some(sort) = f.sort {
             op = op.sort(sort);
         }
-        Ok(at.page_of(call("list_commit_statuses", op.send()).await?))
+        at.send(op).await
     }
 }

@@ -7,7 +7,7 @@ use kitelab_api::Timestamp;
 
 use super::Project;
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, Error, List, Page, Result};
+use crate::{segment, send, Error, List, Page, Result};
 
 /// Deployments.
 impl Project {
@@ -131,7 +131,7 @@ impl Deployment {
     /// Fetches the deployment.
     pub async fn get(&self) -> Result<types::Deployment> {
         let op = deployment_op!(self, get_deployment);
-        Ok(call("get_deployment", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Sets the status of a deployment made outside GitLab CI/CD (running, success, failed or
@@ -139,13 +139,13 @@ impl Deployment {
     pub async fn set_status(&self, status: types::DeploymentStatus) -> Result<types::Deployment> {
         let body = types::UpdateDeploymentRequest { status };
         let op = deployment_op!(self, update_deployment).body(body);
-        Ok(call("update_deployment", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the deployment (GitLab refuses the environment's last one, or a running one).
     pub async fn delete(&self) -> Result<()> {
         let op = deployment_op!(self, delete_deployment);
-        call("delete_deployment", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 
@@ -215,7 +215,7 @@ impl CreateDeployment {
             .create_deployment()
             .id(id)
             .body(self.body);
-        Ok(call("create_deployment", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -244,7 +244,7 @@ impl DecideDeployment {
     /// Records the decision and returns it.
     pub async fn send(self) -> Result<types::DeploymentApproval> {
         let op = deployment_op!(&self.deployment, approve_deployment).body(self.body);
-        Ok(call("approve_deployment", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -390,7 +390,7 @@ impl ListQuery for DeploymentsQuery {
         if let Some(status) = f.status {
             op = op.status(status);
         }
-        Ok(at.page_of(call("list_deployments", op.send()).await?))
+        at.send(op).await
     }
 }
 
@@ -422,6 +422,6 @@ impl ListQuery for DeploymentMergeRequestsQuery {
         if let Some(state) = self.state {
             op = op.state(segment("the merge request state", &state)?.to_owned());
         }
-        Ok(at.page_of(call("list_deployment_merge_requests", op.send()).await?))
+        at.send(op).await
     }
 }

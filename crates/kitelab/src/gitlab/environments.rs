@@ -7,7 +7,7 @@ use kitelab_api::Timestamp;
 
 use super::Project;
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, Error, List, Page, Result};
+use crate::{segment, send, Error, List, Page, Result};
 
 /// Environments.
 impl Project {
@@ -90,10 +90,7 @@ impl Project {
             .stop_stale_environments()
             .id(self.id.checked()?)
             .before(before.into());
-        Ok(call("stop_stale_environments", op.send())
-            .await?
-            .into_inner()
-            .message)
+        Ok(send(op).await?.into_inner().message)
     }
 
     /// Starts scheduling the project's stopped review apps for deletion. A dry run unless
@@ -155,7 +152,7 @@ impl Environment {
     /// Fetches the environment, with its last deployment.
     pub async fn get(&self) -> Result<types::Environment> {
         let op = environment_op!(self, get_environment);
-        Ok(call("get_environment", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the environment; only the fields set change (its name cannot).
@@ -169,19 +166,19 @@ impl Environment {
     /// Stops the environment, running its `on_stop` job if it has one; returns it.
     pub async fn stop(&self) -> Result<types::Environment> {
         let op = environment_op!(self, stop_environment);
-        Ok(call("stop_environment", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Stops the environment without running its `on_stop` job; returns it.
     pub async fn force_stop(&self) -> Result<types::Environment> {
         let op = environment_op!(self, stop_environment).force(true);
-        Ok(call("stop_environment", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the environment (GitLab refuses one that is not stopped).
     pub async fn delete(&self) -> Result<()> {
         let op = environment_op!(self, delete_environment);
-        call("delete_environment", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -258,7 +255,7 @@ impl CreateEnvironment {
             .create_environment()
             .id(id)
             .body(self.body);
-        Ok(call("create_environment", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -276,7 +273,7 @@ impl UpdateEnvironment {
     /// Updates the environment and returns it.
     pub async fn send(self) -> Result<types::Environment> {
         let op = environment_op!(&self.environment, update_environment).body(self.body);
-        Ok(call("update_environment", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -331,9 +328,7 @@ impl DeleteStoppedReviewApps {
         if let Some(dry_run) = self.dry_run {
             op = op.dry_run(dry_run);
         }
-        Ok(call("delete_stopped_review_apps", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -400,6 +395,6 @@ impl ListQuery for EnvironmentsQuery {
         if let Some(state) = self.state {
             op = op.states(state);
         }
-        Ok(at.page_of(call("list_environments", op.send()).await?))
+        at.send(op).await
     }
 }

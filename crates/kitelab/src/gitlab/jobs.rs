@@ -9,7 +9,7 @@ use kitelab_api::gitlab::types;
 
 use super::{Pipeline, Project};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, Download, List, Page, Result};
+use crate::{download, send, Download, List, Page, Result};
 
 /// A job of a project: `project.job(42)`.
 #[derive(Debug, Clone)]
@@ -42,23 +42,17 @@ impl Job {
 
     /// Fetches the job.
     pub async fn get(&self) -> Result<types::Job> {
-        Ok(call("get_job", job_op!(self, get_job).send())
-            .await?
-            .into_inner())
+        Ok(send(job_op!(self, get_job)).await?.into_inner())
     }
 
     /// Cancels the job.
     pub async fn cancel(&self) -> Result<types::Job> {
-        Ok(call("cancel_job", job_op!(self, cancel_job).send())
-            .await?
-            .into_inner())
+        Ok(send(job_op!(self, cancel_job)).await?.into_inner())
     }
 
     /// Retries the job; returns the new job.
     pub async fn retry(&self) -> Result<types::Job> {
-        Ok(call("retry_job", job_op!(self, retry_job).send())
-            .await?
-            .into_inner())
+        Ok(send(job_op!(self, retry_job)).await?.into_inner())
     }
 
     /// Starts playing a manual or delayed job: options, then [`send`](PlayJob::send).
@@ -100,56 +94,36 @@ impl Job {
 
     /// Erases the job's artifacts and log.
     pub async fn erase(&self) -> Result<types::Job> {
-        Ok(call("erase_job", job_op!(self, erase_job).send())
-            .await?
-            .into_inner())
+        Ok(send(job_op!(self, erase_job)).await?.into_inner())
     }
 
     /// The job's log (its trace) so far, streamed.
     pub async fn trace(&self) -> Result<Download> {
-        Ok(Download::new(
-            "get_job_trace",
-            call("get_job_trace", job_op!(self, get_job_trace).send()).await?,
-        ))
+        download(job_op!(self, get_job_trace)).await
     }
 
     /// The job's artifacts archive (a zip), streamed; GitLab may redirect to object storage,
     /// where the token is not sent.
     pub async fn artifacts(&self) -> Result<Download> {
         let op = job_op!(self, download_job_artifacts);
-        Ok(Download::new(
-            "download_job_artifacts",
-            call("download_job_artifacts", op.send()).await?,
-        ))
+        download(op).await
     }
 
     /// One file of the job's artifacts archive, by its path in the archive.
     pub async fn artifact(&self, path: &str) -> Result<Download> {
         let path = crate::segment("the artifact path", path)?;
         let op = job_op!(self, download_job_artifact_file).artifact_path(path);
-        Ok(Download::new(
-            "download_job_artifact_file",
-            call("download_job_artifact_file", op.send()).await?,
-        ))
+        download(op).await
     }
 
     /// Keeps the job's artifacts past their expiry.
     pub async fn keep_artifacts(&self) -> Result<types::Job> {
-        Ok(call(
-            "keep_job_artifacts",
-            job_op!(self, keep_job_artifacts).send(),
-        )
-        .await?
-        .into_inner())
+        Ok(send(job_op!(self, keep_job_artifacts)).await?.into_inner())
     }
 
     /// Deletes the job's artifacts.
     pub async fn delete_artifacts(&self) -> Result<()> {
-        call(
-            "delete_job_artifacts",
-            job_op!(self, delete_job_artifacts).send(),
-        )
-        .await?;
+        send(job_op!(self, delete_job_artifacts)).await?;
         Ok(())
     }
 }
@@ -181,7 +155,7 @@ impl PlayJob {
             job_variables_attributes: self.variables,
         };
         let op = job_op!(&self.job, play_job).body(body);
-        Ok(call("play_job", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -333,7 +307,7 @@ impl ListQuery for JobsQuery {
                 if !self.statuses.is_empty() {
                     op = op.scope(self.statuses.clone());
                 }
-                call("list_project_jobs", op.send()).await?
+                at.send(op).await?
             }
             JobsScope::Pipeline(pipeline) => {
                 let mut op = pipeline
@@ -351,9 +325,9 @@ impl ListQuery for JobsQuery {
                 if let Some(v) = self.include_retried {
                     op = op.include_retried(v);
                 }
-                call("list_pipeline_jobs", op.send()).await?
+                at.send(op).await?
             }
         };
-        Ok(at.page_of(response))
+        Ok(response)
     }
 }

@@ -112,11 +112,6 @@ macro_rules! jobs_by_keyset {
 }
 use jobs_by_keyset;
 
-/// Operations whose bodies are streamed (no total timeout).
-const STREAMING: &[(&str, &str)] = kitelab_api::gitlab::STREAMING_OPERATIONS;
-/// Operations authenticated by a token in their body: the client's token is not sent.
-const ANONYMOUS: &[&str] = &["trigger_pipeline"];
-
 /// A GitLab token, by the header it travels in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -131,6 +126,13 @@ pub enum Token {
 }
 
 impl Token {
+    /// The token itself.
+    fn secret(&self) -> &Secret {
+        match self {
+            Token::Personal(secret) | Token::OAuth(secret) | Token::Job(secret) => secret,
+        }
+    }
+
     fn header(&self) -> Result<AuthHeader> {
         match self {
             Token::Personal(secret) | Token::OAuth(secret) => {
@@ -263,11 +265,9 @@ impl GitLab {
     /// ```
     pub async fn current_job(&self) -> Result<types::Job> {
         use kitelab_api::gitlab::prelude::*;
-        Ok(
-            crate::call("get_current_job", self.api().get_current_job().send())
-                .await?
-                .into_inner(),
-        )
+        Ok(crate::send(self.api().get_current_job())
+            .await?
+            .into_inner())
     }
 
     /// The agents for Kubernetes the current job (see [`current_job`](Self::current_job)) may
@@ -275,9 +275,21 @@ impl GitLab {
     pub async fn current_job_allowed_agents(&self) -> Result<types::JobAllowedAgents> {
         use kitelab_api::gitlab::prelude::*;
         let op = self.api().get_job_allowed_agents();
-        Ok(crate::call("get_job_allowed_agents", op.send())
-            .await?
-            .into_inner())
+        Ok(crate::send(op).await?.into_inner())
+    }
+
+    /// The generated client for one call that carries a secret of its own (a trigger token in
+    /// the body): error text that echoes it is redacted like the client's token.
+    pub(crate) fn api_with_secret(&self, secret: &Secret) -> Client {
+        use kitelab_api::ClientInfo;
+        let api = self.api();
+        Client::new_with_client(
+            api.baseurl(),
+            api.client().clone(),
+            api.inner()
+                .clone()
+                .with_secret(kitelab_api::SecretString::new(secret.expose())),
+        )
     }
 
     pub(crate) fn per_page(&self) -> u32 {
@@ -325,8 +337,7 @@ impl GitLabBuilder {
             GitLab::DEFAULT_BASE_URL,
             "/api/v4",
             auth,
-            STREAMING,
-            ANONYMOUS,
+            self.token.as_ref().map(|t| t.secret().clone()),
         )?;
         let base = built.base.as_str().trim_end_matches('/').to_owned();
         let api = Client::new_with_client(

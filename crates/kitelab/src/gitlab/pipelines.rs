@@ -6,7 +6,7 @@ use kitelab_api::Timestamp;
 
 use super::{JobsQuery, Project};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, List, Page, Result};
+use crate::{send, List, Page, Result};
 
 /// A pipeline of a project: `project.pipeline(7)`.
 #[derive(Debug, Clone)]
@@ -39,20 +39,12 @@ impl Pipeline {
 
     /// Fetches the pipeline.
     pub async fn get(&self) -> Result<types::Pipeline> {
-        Ok(
-            call("get_pipeline", pipeline_op!(self, get_pipeline).send())
-                .await?
-                .into_inner(),
-        )
+        Ok(send(pipeline_op!(self, get_pipeline)).await?.into_inner())
     }
 
     /// Retries the pipeline's failed and canceled jobs.
     pub async fn retry(&self) -> Result<types::Pipeline> {
-        Ok(
-            call("retry_pipeline", pipeline_op!(self, retry_pipeline).send())
-                .await?
-                .into_inner(),
-        )
+        Ok(send(pipeline_op!(self, retry_pipeline)).await?.into_inner())
     }
 
     /// Renames the pipeline (the name shown in the pipeline list, as `workflow:name` sets it);
@@ -63,39 +55,27 @@ impl Pipeline {
         crate::segment("the pipeline name", &name)?;
         let body = types::UpdatePipelineMetadataRequest { name };
         let op = pipeline_op!(self, update_pipeline_metadata).body(body);
-        Ok(call("update_pipeline_metadata", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Cancels the pipeline's running and pending jobs.
     pub async fn cancel(&self) -> Result<types::Pipeline> {
-        Ok(call(
-            "cancel_pipeline",
-            pipeline_op!(self, cancel_pipeline).send(),
-        )
-        .await?
-        .into_inner())
+        Ok(send(pipeline_op!(self, cancel_pipeline))
+            .await?
+            .into_inner())
     }
 
     /// Deletes the pipeline with its jobs, logs and artifacts.
     pub async fn delete(&self) -> Result<()> {
-        call(
-            "delete_pipeline",
-            pipeline_op!(self, delete_pipeline).send(),
-        )
-        .await?;
+        send(pipeline_op!(self, delete_pipeline)).await?;
         Ok(())
     }
 
     /// The variables the pipeline was created with.
     pub async fn variables(&self) -> Result<Vec<types::Variable>> {
-        Ok(call(
-            "list_pipeline_variables",
-            pipeline_op!(self, list_pipeline_variables).send(),
-        )
-        .await?
-        .into_inner())
+        Ok(send(pipeline_op!(self, list_pipeline_variables))
+            .await?
+            .into_inner())
     }
 
     /// Polls until the pipeline finishes (success, failed, canceled or skipped; a status this
@@ -317,7 +297,7 @@ impl ListQuery for PipelinesQuery {
         if let Some(v) = self.sort.clone() {
             op = op.sort(v);
         }
-        Ok(at.page_of(call("list_project_pipelines", op.send()).await?))
+        at.send(op).await
     }
 }
 
@@ -376,6 +356,6 @@ impl CreatePipeline {
             variables: self.variables,
         };
         let op = self.project.gl.api().create_pipeline().id(id).body(body);
-        Ok(call("create_pipeline", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }

@@ -7,7 +7,7 @@ use kitelab_api::gitlab::types;
 
 use super::Project;
 use crate::pagination::simple_list;
-use crate::{call, segment, List, Result};
+use crate::{segment, send, List, Result};
 
 /// Job token access, resource groups and merge requests.
 impl Project {
@@ -72,7 +72,7 @@ impl JobTokenAccess {
     /// (`inbound_enabled`).
     pub async fn get(&self) -> Result<types::JobTokenScope> {
         let op = project_op!(&self.project, get_job_token_scope);
-        Ok(call("get_job_token_scope", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Limits job tokens of other projects to the allowlists (`true`), or lets any project's
@@ -80,7 +80,7 @@ impl JobTokenAccess {
     pub async fn set_enabled(&self, enabled: bool) -> Result<()> {
         let body = types::UpdateJobTokenScopeRequest { enabled };
         let op = project_op!(&self.project, update_job_token_scope).body(body);
-        call("update_job_token_scope", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 
@@ -100,16 +100,14 @@ impl JobTokenAccess {
             target_project_id: id,
         };
         let op = project_op!(&self.project, add_job_token_allowlist_project).body(body);
-        Ok(call("add_job_token_allowlist_project", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Takes project `id` off the allowlist.
     pub async fn remove_project(&self, id: i64) -> Result<()> {
         let op =
             project_op!(&self.project, remove_job_token_allowlist_project).target_project_id(id);
-        call("remove_job_token_allowlist_project", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 
@@ -129,16 +127,14 @@ impl JobTokenAccess {
             target_group_id: id,
         };
         let op = project_op!(&self.project, add_job_token_groups_allowlist_group).body(body);
-        Ok(call("add_job_token_groups_allowlist_group", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Takes group `id` off the allowlist.
     pub async fn remove_group(&self, id: i64) -> Result<()> {
         let op =
             project_op!(&self.project, remove_job_token_groups_allowlist_group).target_group_id(id);
-        call("remove_job_token_groups_allowlist_group", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -181,7 +177,7 @@ impl ResourceGroup {
     /// Fetches the resource group.
     pub async fn get(&self) -> Result<types::ResourceGroup> {
         let op = resource_group_op!(self, get_resource_group);
-        Ok(call("get_resource_group", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Sets the order in which waiting jobs take the resource; returns the group.
@@ -193,16 +189,13 @@ impl ResourceGroup {
             process_mode: Some(mode),
         };
         let op = resource_group_op!(self, update_resource_group).body(body);
-        Ok(call("update_resource_group", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// The job holding the resource now, if any.
     pub async fn current_job(&self) -> Result<Option<types::Job>> {
         let op = resource_group_op!(self, get_resource_group_current_job);
-        Ok(call("get_resource_group_current_job", op.send())
-            .await?
-            .into_inner()
-            .0)
+        Ok(send(op).await?.into_inner().0)
     }
 
     /// The jobs waiting for the resource, in the order they will take it.
@@ -245,43 +238,36 @@ impl MergeRequest {
     pub async fn create_pipeline(&self) -> Result<types::Pipeline> {
         let op =
             project_op!(&self.project, create_merge_request_pipeline).merge_request_iid(self.iid);
-        Ok(call("create_merge_request_pipeline", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
 simple_list!(
     /// The projects on a job token allowlist: `access.projects()`.
     JobTokenProjectsQuery { project: Project } => types::BasicProjectDetails,
-    |p| project_op!(p, list_job_token_allowlist),
-    "list_job_token_allowlist"
+    |p| project_op!(p, list_job_token_allowlist)
 );
 
 simple_list!(
     /// The groups on a job token allowlist: `access.groups()`.
     JobTokenGroupsQuery { project: Project } => types::BasicGroupDetails,
-    |p| project_op!(p, list_job_token_groups_allowlist),
-    "list_job_token_groups_allowlist"
+    |p| project_op!(p, list_job_token_groups_allowlist)
 );
 
 simple_list!(
     /// A project's resource groups: `project.resource_groups()`.
     ResourceGroupsQuery { project: Project } => types::ResourceGroup,
-    |p| project_op!(p, list_resource_groups),
-    "list_resource_groups"
+    |p| project_op!(p, list_resource_groups)
 );
 
 simple_list!(
     /// The jobs waiting for a resource group: `group.upcoming_jobs()`.
     UpcomingJobsQuery { group: ResourceGroup } => types::Job,
-    |g| resource_group_op!(g, list_resource_group_upcoming_jobs),
-    "list_resource_group_upcoming_jobs"
+    |g| resource_group_op!(g, list_resource_group_upcoming_jobs)
 );
 
 simple_list!(
     /// A merge request's pipelines: `merge_request.pipelines()`.
     MergeRequestPipelinesQuery { merge_request: MergeRequest } => types::PipelineBasic,
-    |m| project_op!(&m.project, list_merge_request_pipelines).merge_request_iid(m.iid),
-    "list_merge_request_pipelines"
+    |m| project_op!(&m.project, list_merge_request_pipelines).merge_request_iid(m.iid)
 );

@@ -7,7 +7,7 @@ use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
 use super::{CreatePipeline, GitLab, Job, JobsQuery, Pipeline, PipelinesQuery};
-use crate::{call, List, Result, Secret};
+use crate::{send, List, Result, Secret};
 
 /// A project id: a number or a full path (`group/subgroup/project`), passed raw; kitelab
 /// encodes it once.
@@ -180,7 +180,9 @@ impl TriggerPipeline {
             token: self.token.expose().into(),
             variables: self.variables,
         };
-        let op = self.project.gl.api().trigger_pipeline().id(id).body(body);
-        Ok(call("trigger_pipeline", op.send()).await?.into_inner())
+        // The token is the call's own secret: error text the service echoes it in is redacted.
+        let api = self.project.gl.api_with_secret(&self.token);
+        let op = api.trigger_pipeline().id(id).body(body);
+        Ok(send(op).await?.into_inner())
     }
 }

@@ -6,7 +6,7 @@ use kitelab_api::gitlab::types;
 
 use super::{Pipeline, Project, Schedule};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, List, Page, Result};
+use crate::{send, List, Page, Result};
 
 impl Project {
     /// The latest pipeline of the newest commit of a branch or tag (`None`: the default
@@ -16,7 +16,7 @@ impl Project {
         if let Some(git_ref) = git_ref {
             op = op.ref_(crate::segment("the ref", git_ref)?);
         }
-        Ok(call("get_latest_pipeline", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Expires every deletable artifact of the project (GitLab keeps the latest successful
@@ -27,7 +27,7 @@ impl Project {
             .api()
             .delete_project_artifacts()
             .id(self.id.checked()?);
-        call("delete_project_artifacts", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -42,9 +42,7 @@ impl Pipeline {
             .get_pipeline_test_report()
             .id(self.project.id.checked()?)
             .pipeline_id(self.id);
-        Ok(call("get_pipeline_test_report", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// The summary of the pipeline's unit test report.
@@ -56,9 +54,7 @@ impl Pipeline {
             .get_pipeline_test_report_summary()
             .id(self.project.id.checked()?)
             .pipeline_id(self.id);
-        Ok(call("get_pipeline_test_report_summary", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// The pipeline's trigger jobs ("bridges"), with their downstream pipelines.
@@ -120,7 +116,7 @@ impl ListQuery for BridgesQuery {
         if !self.statuses.is_empty() {
             op = op.scope(self.statuses.clone());
         }
-        Ok(at.page_of(call("list_pipeline_bridges", op.send()).await?))
+        at.send(op).await
     }
 }
 
@@ -158,6 +154,6 @@ impl ListQuery for SchedulePipelinesQuery {
         if let Some(status) = self.status.clone() {
             op = op.status(status);
         }
-        Ok(at.page_of(call("list_pipeline_schedule_pipelines", op.send()).await?))
+        at.send(op).await
     }
 }

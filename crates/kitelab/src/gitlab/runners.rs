@@ -6,7 +6,7 @@ use kitelab_api::gitlab::types;
 
 use super::{GitLab, Group, Project};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, Error, List, Page, Result};
+use crate::{segment, send, Error, List, Page, Result};
 
 /// Runners.
 impl GitLab {
@@ -63,7 +63,7 @@ impl Project {
             .assign_project_runner()
             .id(self.id.checked()?)
             .body(body);
-        Ok(call("assign_project_runner", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Stops the project from using a project runner (GitLab refuses the runner's own
@@ -75,7 +75,7 @@ impl Project {
             .unassign_project_runner()
             .id(self.id.checked()?)
             .runner_id(runner_id);
-        call("unassign_project_runner", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -122,9 +122,7 @@ impl Runner {
 
     /// Fetches the runner's details.
     pub async fn get(&self) -> Result<types::RunnerDetails> {
-        Ok(call("get_runner", runner_op!(self, get_runner).send())
-            .await?
-            .into_inner())
+        Ok(send(runner_op!(self, get_runner)).await?.into_inner())
     }
 
     /// Starts changing the runner's settings; only the fields set change.
@@ -147,14 +145,14 @@ impl Runner {
 
     /// Deletes the runner.
     pub async fn delete(&self) -> Result<()> {
-        call("delete_runner", runner_op!(self, delete_runner).send()).await?;
+        send(runner_op!(self, delete_runner)).await?;
         Ok(())
     }
 
     /// The runner's managers: the machines running it, each with its system id.
     pub async fn managers(&self) -> Result<Vec<types::RunnerManager>> {
         let op = runner_op!(self, list_runner_managers);
-        Ok(call("list_runner_managers", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// The jobs the runner ran, newest first, by keyset (no deep-offset limit).
@@ -172,9 +170,7 @@ impl Runner {
     /// Replaces the runner's authentication token; returns the new one (shown once).
     pub async fn reset_authentication_token(&self) -> Result<types::ResetTokenResult> {
         let op = runner_op!(self, reset_runner_authentication_token);
-        Ok(call("reset_runner_authentication_token", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -243,7 +239,7 @@ impl UpdateRunner {
             segment("a runner tag", tag)?;
         }
         let op = runner_op!(&self.runner, update_runner).body(self.body);
-        Ok(call("update_runner", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -387,11 +383,11 @@ impl ListQuery for RunnersQuery {
         let response = match &self.of {
             RunnersOf::Mine(gl) => {
                 let op = scoped!(filtered!(gl.api().list_runners(), f, at), f);
-                call("list_runners", op.send()).await?
+                at.send(op).await?
             }
             RunnersOf::All(gl) => {
                 let op = scoped!(filtered!(gl.api().list_all_runners(), f, at), f);
-                call("list_all_runners", op.send()).await?
+                at.send(op).await?
             }
             RunnersOf::Project(project) => {
                 let op = project
@@ -400,7 +396,7 @@ impl ListQuery for RunnersQuery {
                     .list_project_runners()
                     .id(project.id.checked()?);
                 let op = scoped!(filtered!(op, f, at), f);
-                call("list_project_runners", op.send()).await?
+                at.send(op).await?
             }
             RunnersOf::Group(group) => {
                 if f.scope.is_some() {
@@ -409,10 +405,10 @@ impl ListQuery for RunnersQuery {
                     ));
                 }
                 let op = group.gl.api().list_group_runners().id(group.checked_id()?);
-                call("list_group_runners", filtered!(op, f, at).send()).await?
+                at.send(filtered!(op, f, at)).await?
             }
         };
-        Ok(at.page_of(response))
+        Ok(response)
     }
 }
 
@@ -457,6 +453,6 @@ impl ListQuery for RunnerJobsQuery {
         if let Some(system_id) = &self.system_id {
             op = op.system_id(segment("the runner manager's system id", system_id)?.to_owned());
         }
-        Ok(at.page_of(call("list_runner_jobs", op.send()).await?))
+        at.send(op).await
     }
 }

@@ -5,7 +5,7 @@ use kitelab_api::gitlab::types;
 
 use super::Project;
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, List, Page, Result};
+use crate::{segment, send, List, Page, Result};
 
 /// Pipeline schedules.
 impl Project {
@@ -103,12 +103,9 @@ impl Schedule {
 
     /// Fetches the schedule, with its last pipeline and its variables.
     pub async fn get(&self) -> Result<types::PipelineSchedule> {
-        Ok(call(
-            "get_pipeline_schedule",
-            schedule_op!(self, get_pipeline_schedule).send(),
-        )
-        .await?
-        .into_inner())
+        Ok(send(schedule_op!(self, get_pipeline_schedule))
+            .await?
+            .into_inner())
     }
 
     /// Starts updating the schedule; only the fields set are changed.
@@ -121,34 +118,23 @@ impl Schedule {
 
     /// Deletes the schedule.
     pub async fn delete(&self) -> Result<()> {
-        call(
-            "delete_pipeline_schedule",
-            schedule_op!(self, delete_pipeline_schedule).send(),
-        )
-        .await?;
+        send(schedule_op!(self, delete_pipeline_schedule)).await?;
         Ok(())
     }
 
     /// Runs the schedule now. GitLab starts the pipeline asynchronously and does not say which
     /// it is; the next scheduled run is not affected.
     pub async fn play(&self) -> Result<()> {
-        call(
-            "play_pipeline_schedule",
-            schedule_op!(self, play_pipeline_schedule).send(),
-        )
-        .await?;
+        send(schedule_op!(self, play_pipeline_schedule)).await?;
         Ok(())
     }
 
     /// Makes the caller the schedule's owner (its pipelines then run as the caller); returns the
     /// schedule.
     pub async fn take_ownership(&self) -> Result<types::PipelineSchedule> {
-        Ok(call(
-            "take_ownership_pipeline_schedule",
-            schedule_op!(self, take_ownership_pipeline_schedule).send(),
-        )
-        .await?
-        .into_inner())
+        Ok(send(schedule_op!(self, take_ownership_pipeline_schedule))
+            .await?
+            .into_inner())
     }
 
     /// Starts creating a variable the schedule's pipelines get.
@@ -183,18 +169,14 @@ impl Schedule {
     pub async fn variable(&self, key: &str) -> Result<types::Variable> {
         let key = segment("the variable key", key)?;
         let op = schedule_op!(self, get_pipeline_schedule_variable).key(key);
-        Ok(call("get_pipeline_schedule_variable", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Deletes one of the schedule's variables; returns it as it was.
     pub async fn delete_variable(&self, key: &str) -> Result<types::Variable> {
         let key = segment("the variable key", key)?;
         let op = schedule_op!(self, delete_pipeline_schedule_variable).key(key);
-        Ok(call("delete_pipeline_schedule_variable", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -256,9 +238,7 @@ impl CreateSchedule {
             .create_pipeline_schedule()
             .id(id)
             .body(body);
-        Ok(call("create_pipeline_schedule", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -331,9 +311,7 @@ impl UpdateSchedule {
             segment("the cron schedule", cron)?;
         }
         let op = schedule_op!(&self.schedule, update_pipeline_schedule).body(self.body);
-        Ok(call("update_pipeline_schedule", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -365,9 +343,7 @@ impl CreateScheduleVariable {
             variable_type: self.variable_type,
         };
         let op = schedule_op!(&self.schedule, create_pipeline_schedule_variable).body(body);
-        Ok(call("create_pipeline_schedule_variable", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -400,9 +376,7 @@ impl UpdateScheduleVariable {
         let op = schedule_op!(&self.schedule, update_pipeline_schedule_variable)
             .key(key)
             .body(body);
-        Ok(call("update_pipeline_schedule_variable", op.send())
-            .await?
-            .into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -439,6 +413,6 @@ impl ListQuery for SchedulesQuery {
         if let Some(v) = self.scope.clone() {
             op = op.scope(v);
         }
-        Ok(at.page_of(call("list_pipeline_schedules", op.send()).await?))
+        at.send(op).await
     }
 }

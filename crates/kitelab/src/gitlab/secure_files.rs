@@ -10,7 +10,7 @@ use reqwest::multipart::Form;
 use super::Project;
 use crate::pagination::simple_list;
 use crate::upload::{file_part, post_multipart};
-use crate::{call, segment, Download, List, Result};
+use crate::{download, segment, send, Download, List, Result};
 
 impl Project {
     /// The project's secure files (their details; not their content).
@@ -101,7 +101,7 @@ impl UploadSecureFile {
         }
         post_multipart(
             self.project.gl.api(),
-            "upload_secure_file",
+            &kitelab_api::hand_written::CREATE_SECURE_FILE,
             &["projects", id, "secure_files"],
             form,
         )
@@ -137,22 +137,19 @@ impl SecureFile {
     /// Fetches the secure file's details: name, checksum, expiry, metadata.
     pub async fn get(&self) -> Result<types::SecureFile> {
         let op = secure_file_op!(self, get_secure_file);
-        Ok(call("get_secure_file", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 
     /// Downloads the secure file's content, streamed.
     pub async fn download(&self) -> Result<Download> {
         let op = secure_file_op!(self, download_secure_file);
-        Ok(Download::new(
-            "download_secure_file",
-            call("download_secure_file", op.send()).await?,
-        ))
+        download(op).await
     }
 
     /// Deletes the secure file.
     pub async fn delete(&self) -> Result<()> {
         let op = secure_file_op!(self, delete_secure_file);
-        call("delete_secure_file", op.send()).await?;
+        send(op).await?;
         Ok(())
     }
 }
@@ -160,6 +157,5 @@ impl SecureFile {
 simple_list!(
     /// A project's secure files: `project.secure_files()`.
     SecureFilesQuery { project: Project } => types::SecureFile,
-    |p| p.gl.api().list_secure_files().id(p.id.checked()?),
-    "list_secure_files"
+    |p| p.gl.api().list_secure_files().id(p.id.checked()?)
 );

@@ -7,7 +7,7 @@ use kitelab_api::Timestamp;
 
 use super::Project;
 use crate::pagination::simple_list;
-use crate::{call, List, Result};
+use crate::{send, List, Result};
 
 /// Trigger tokens.
 impl Project {
@@ -88,9 +88,7 @@ impl Trigger {
 
     /// Fetches the trigger token.
     pub async fn get(&self) -> Result<types::Trigger> {
-        Ok(call("get_trigger", trigger_op!(self, get_trigger).send())
-            .await?
-            .into_inner())
+        Ok(send(trigger_op!(self, get_trigger)).await?.into_inner())
     }
 
     /// Starts updating the trigger token (its description).
@@ -103,7 +101,7 @@ impl Trigger {
 
     /// Deletes the trigger token.
     pub async fn delete(&self) -> Result<()> {
-        call("delete_trigger", trigger_op!(self, delete_trigger).send()).await?;
+        send(trigger_op!(self, delete_trigger)).await?;
         Ok(())
     }
 }
@@ -133,7 +131,7 @@ impl CreateTrigger {
             expires_at: self.expires_at,
         };
         let op = self.project.gl.api().create_trigger().id(id).body(body);
-        Ok(call("create_trigger", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -158,13 +156,12 @@ impl UpdateTrigger {
             description: self.description,
         };
         let op = trigger_op!(&self.trigger, update_trigger).body(body);
-        Ok(call("update_trigger", op.send()).await?.into_inner())
+        Ok(send(op).await?.into_inner())
     }
 }
 
 simple_list!(
     /// A project's trigger tokens: `project.triggers()`.
     TriggersQuery { project: Project } => types::Trigger,
-    |p| p.gl.api().list_triggers().id(p.id.checked()?),
-    "list_triggers"
+    |p| p.gl.api().list_triggers().id(p.id.checked()?)
 );

@@ -13,7 +13,7 @@ use kitelab_api::gitlab::types;
 
 use super::{GitLab, Project, ProjectId};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{call, segment, List, Page, Result};
+use crate::{segment, send, List, Page, Result};
 
 /// A group id: a number or a full path (`group/subgroup`), passed raw; kitelab encodes it once.
 /// It is the same type as [`ProjectId`], with the same conversions.
@@ -224,15 +224,15 @@ macro_rules! by_owner {
         match $owner {
             Owner::Project(project) => {
                 let $op = project.gl.api().$project_op().id(project.id.checked()?);
-                call(stringify!($project_op), $finish).await?
+                send($finish).await?
             }
             Owner::Group(group) => {
                 let $op = group.gl.api().$group_op().id(group.checked_id()?);
-                call(stringify!($group_op), $finish).await?
+                send($finish).await?
             }
             Owner::Instance(gl) => {
                 let $instance = gl.api().$instance_op();
-                call(stringify!($instance_op), $instance_finish).await?
+                send($instance_finish).await?
             }
         }
     };
@@ -327,8 +327,8 @@ impl Variable {
         Ok(by_owner!(
             &self.owner,
             get_project_variable / get_group_variable / get_instance_variable,
-            |op| with_scope!(op.key(key), scope).send(),
-            instance: |op| op.key(key).send()
+            |op| with_scope!(op.key(key), scope),
+            instance: |op| op.key(key)
         )
         .into_inner())
     }
@@ -347,8 +347,8 @@ impl Variable {
         by_owner!(
             &self.owner,
             delete_project_variable / delete_group_variable / delete_instance_variable,
-            |op| with_scope!(op.key(key), scope).send(),
-            instance: |op| op.key(key).send()
+            |op| with_scope!(op.key(key), scope),
+            instance: |op| op.key(key)
         );
         Ok(())
     }
@@ -451,8 +451,8 @@ impl CreateVariable {
         Ok(by_owner!(
             &owner,
             create_project_variable / create_group_variable / create_instance_variable,
-            |op| op.body(body).send(),
-            instance: |op| op.body(instance_create(body)).send()
+            |op| op.body(body),
+            instance: |op| op.body(instance_create(body))
         )
         .into_inner())
     }
@@ -498,8 +498,8 @@ impl UpdateVariable {
         Ok(by_owner!(
             &variable.owner,
             update_project_variable / update_group_variable / update_instance_variable,
-            |op| with_scope!(op.key(key), scope).body(body).send(),
-            instance: |op| op.key(key).body(instance_update(body)).send()
+            |op| with_scope!(op.key(key), scope).body(body),
+            instance: |op| op.key(key).body(instance_update(body))
         )
         .into_inner())
     }
@@ -518,12 +518,25 @@ impl ListQuery for VariablesQuery {
     type Item = types::Variable;
 
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let response = by_owner!(
-            &self.owner,
-            list_project_variables / list_group_variables / list_instance_variables,
-            |op| op.page(at.page()).per_page(at.per_page()).send(),
-            instance: |op| op.page(at.page()).per_page(at.per_page()).send()
-        );
-        Ok(at.page_of(response))
+        let (page, per_page) = (at.page(), at.per_page());
+        match &self.owner {
+            Owner::Project(project) => {
+                let op = project.gl.api().list_project_variables();
+                let op = op.id(project.id.checked()?).page(page).per_page(per_page);
+                at.send(op).await
+            }
+            Owner::Group(group) => {
+                let op = group
+                    .gl
+                    .api()
+                    .list_group_variables()
+                    .id(group.checked_id()?);
+                at.send(op.page(page).per_page(per_page)).await
+            }
+            Owner::Instance(gl) => {
+                let op = gl.api().list_instance_variables();
+                at.send(op.page(page).per_page(per_page)).await
+            }
+        }
     }
 }

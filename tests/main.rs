@@ -1,0 +1,12 @@
+//! Every end-to-end test of kitelab, in one test binary: the generated clients are linked once,
+//! and the tests of every module run in parallel.
+
+mod buildkite;
+mod buildkite_resources;
+mod conformance;
+mod conformance_buildkite;
+mod conformance_gitlab;
+mod gitlab;
+mod gitlab_resources;
+mod reliability;
+mod waiting_and_logs;
