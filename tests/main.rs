@@ -9,4 +9,5 @@ mod conformance_gitlab;
 mod gitlab;
 mod gitlab_resources;
 mod reliability;
+mod trust;
 mod waiting_and_logs;

@@ -449,7 +449,7 @@ async fn each_retry_is_a_tracing_event_without_the_token() {
     let retries: Vec<_> = seen.iter().filter(|e| e.contains("retrying")).collect();
     assert_eq!(retries.len(), 2, "{seen:#?}");
     assert!(
-        retries[0].contains("operation=\"get_pipeline\"") && retries[0].contains("status=503"),
+        retries[0].contains("operation=\"getPipeline\"") && retries[0].contains("status=503"),
         "{}",
         retries[0]
     );

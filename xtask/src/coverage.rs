@@ -3,8 +3,8 @@
 //! generated client, not wrapped), or "not supported" with the reason.
 //!
 //! Which `kitelab` method wraps an operation is read from the source: every wrapped operation is
-//! sent through `call("<operation>", …)`, so the functions whose bodies name an operation are its
-//! wrappers; a builder's `send` or a list's `fetch` is shown as the public method that returns the
+//! built by calling the generated client's builder method of that operation (`api.get_build()`),
+//! so the functions whose bodies call it are its wrappers; a builder's `send` or a list's `fetch` is shown as the public method that returns the
 //! builder or the list.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -530,6 +530,28 @@ impl<'ast> Visit<'ast> for LiteralStrings {
     }
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         scan_tokens(mac.tokens.clone(), &mut self.0);
+    }
+    // The generated client's builder methods are named for their operation (`api.get_build()`):
+    // a call of one is the operation's identity, as the generated code gives it.
+    // Only a call on the generated client counts (`self.bk.api().get_build()`, `api.get_build()`),
+    // not a `kitelab` method of the same name (`project.trigger_pipeline(…)`).
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if on_generated_client(&call.receiver) {
+            self.0.insert(call.method.to_string());
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+}
+
+/// Whether `receiver` is the generated client: a call of `api()` (or `api_with_query(…)`,
+/// `api_with_secret(…)`) or a binding named `api`.
+fn on_generated_client(receiver: &syn::Expr) -> bool {
+    match receiver {
+        syn::Expr::MethodCall(inner) => inner.method.to_string().starts_with("api"),
+        syn::Expr::Path(path) => path.path.is_ident("api"),
+        syn::Expr::Paren(inner) => on_generated_client(&inner.expr),
+        syn::Expr::Reference(inner) => on_generated_client(&inner.expr),
+        _ => false,
     }
 }
 

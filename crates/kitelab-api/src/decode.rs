@@ -32,6 +32,14 @@ pub async fn json<T: DeserializeOwned, E>(
     }
 }
 
+/// For a body that failed to decode as `T`: the JSON path of the value at fault. (Placeholder
+/// until the path-tracking decoder lands: the caller falls back to the position of the error.)
+#[doc(hidden)]
+pub fn error_path<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
+    let _ = body;
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,12 +88,4 @@ mod tests {
         };
         assert_eq!(error.line(), 2, "{error}");
     }
-}
-
-/// For a body that failed to decode as `T`: the JSON path of the value at fault. (Placeholder
-/// until the path-tracking decoder lands: the caller falls back to the position of the error.)
-#[doc(hidden)]
-pub fn error_path<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
-    let _ = body;
-    None
 }

@@ -653,7 +653,6 @@ impl<Q: ListQuery> Engine<Q> {
         if let Some(last) = page.last_page() {
             self.last = Some(self.last.map_or(last, |known| known.min(last)));
         }
-        let speculating = self.speculate_from.is_some();
         match next_request(&page, &request, number, self.query.follows_links()) {
             None => {
                 self.next = None;
@@ -661,7 +660,10 @@ impl<Q: ListQuery> Engine<Q> {
                 self.in_flight = FuturesOrdered::new();
             }
             // Already in flight, as the speculation expected.
-            Some(PageRequest::Number(n)) if speculating && n == number + 1 => {
+            Some(PageRequest::Number(n))
+                if n == number.saturating_add(1)
+                    && self.requested.contains(&PageRequest::Number(n)) =>
+            {
                 if page.items.len() < self.per_page as usize {
                     // A short page is the last, or nearly: start nothing more.
                     self.speculate_from = None;
