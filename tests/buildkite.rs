@@ -129,7 +129,7 @@ async fn list_builds_of_an_organization_and_of_every_pipeline_with_all_filters()
         .created_from(t("2025-01-08T23:22:05+00:00"))
         .created_to(t("2025-02-01 00:00:00 UTC"))
         .finished_from(t("2025-01-09T00:00:00Z"))
-        .include_retried_jobs(true)
+        .include_retried(true)
         .exclude_jobs(true)
         .meta_data("release", "1.2")
         .per_page(25)
@@ -367,7 +367,7 @@ async fn job_log_as_json_and_as_a_text_stream_env_retry_and_delete_log() {
     let bk = buildkite(&server);
     let j = bk.pipeline("acme", "web").build(42).job("b63254c0");
     assert!(!j.log().await.expect("json log").content.is_empty());
-    let mut stream = j.log_text().await.expect("text log").into_stream();
+    let mut stream = j.download_log().await.expect("text log").into_stream();
     let mut got = Vec::new();
     while let Some(chunk) = stream.next().await {
         got.extend_from_slice(&chunk.expect("chunk"));

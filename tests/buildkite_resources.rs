@@ -1802,7 +1802,7 @@ async fn keep_cluster_secrets_pause_an_agent_and_read_a_job_s_environment_as_tex
         .pipeline("acme", "web")
         .build(42)
         .job("j1")
-        .env_text()
+        .download_env()
         .await
         .expect("env")
         .text()
@@ -1969,13 +1969,14 @@ async fn manage_a_team_its_members_and_its_pipelines() {
         .await
         .expect("members");
     assert_eq!(members[0].user_name.as_deref(), Some("Severus Snape"));
-    team.member(user).await.expect("member");
+    team.member(user).get().await.expect("member");
     let added = team
         .add_member(user, TeamMemberRole::Maintainer)
         .await
         .expect("added");
     assert_eq!(added.role, Some(TeamMemberRole::Maintainer));
-    team.set_member_role(user, TeamMemberRole::Member)
+    team.member(user)
+        .set_role(TeamMemberRole::Member)
         .await
         .expect("role");
     let pipelines: Vec<types::TeamPipeline> = team
@@ -1985,15 +1986,16 @@ async fn manage_a_team_its_members_and_its_pipelines() {
         .await
         .expect("pipelines");
     assert_eq!(pipelines[0].pipeline_id, pipeline);
-    team.pipeline(pipeline).await.expect("access");
+    team.pipeline(pipeline).get().await.expect("access");
     team.add_pipeline(pipeline, TeamPipelineAccessLevel::BuildAndRead)
         .await
         .expect("given");
-    team.set_pipeline_access(pipeline, TeamPipelineAccessLevel::ReadOnly)
+    team.pipeline(pipeline)
+        .set_access(TeamPipelineAccessLevel::ReadOnly)
         .await
         .expect("changed");
-    team.remove_member(user).await.expect("removed");
-    team.remove_pipeline(pipeline).await.expect("taken away");
+    team.member(user).remove().await.expect("removed");
+    team.pipeline(pipeline).remove().await.expect("taken away");
     team.delete().await.expect("deleted");
     let empty = team
         .add_member("", TeamMemberRole::Member)
@@ -2222,5 +2224,64 @@ async fn manage_members_invite_people_and_read_the_audit_log_by_cursor() {
         &one_event,
     ] {
         m.assert_async().await;
+    }
+}
+
+/// A listed artifact becomes a handle without unwrapping its `job_id`; one that names no job
+/// is refused before anything is sent.
+#[tokio::test]
+async fn a_listed_artifact_becomes_a_handle() {
+    use kitelab_api::buildkite::operations::LIST_BUILD_ARTIFACTS;
+    let server = MockServer::start_async().await;
+    let build = format!("{PIPELINE}/builds/42");
+    let list = kitelab_tests::mock_fixture(
+        &server,
+        &LIST_BUILD_ARTIFACTS,
+        &format!("{build}/artifacts"),
+    )
+    .await;
+    let listed: Vec<types::Artifact> = buildkite(&server)
+        .pipeline("acme", "web")
+        .build(42)
+        .artifacts()
+        .stream()
+        .try_collect()
+        .await
+        .expect("listed");
+    let first = &listed[0];
+    let job = first.job_id.clone().expect("the fixture names its job");
+    let download = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!(
+                    "{build}/jobs/{job}/artifacts/{}/download",
+                    first.id
+                ))
+                .header("authorization", BEARER);
+            then.status(200).body("artifact bytes");
+        })
+        .await;
+    let bk = buildkite(&server);
+    let handle = bk
+        .pipeline("acme", "web")
+        .build(42)
+        .artifact_of(first)
+        .expect("a handle");
+    let bytes = handle
+        .download()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(&bytes[..], b"artifact bytes");
+    list.assert_async().await;
+    download.assert_async().await;
+
+    let mut orphan = first.clone();
+    orphan.job_id = None;
+    match bk.pipeline("acme", "web").build(42).artifact_of(&orphan) {
+        Err(Error::InvalidInput(message)) => assert!(message.contains("job_id"), "{message}"),
+        other => panic!("{other:?}"),
     }
 }

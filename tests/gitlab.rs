@@ -214,7 +214,7 @@ async fn read_a_job_trace_as_a_stream_and_as_text() {
         .await;
     let gl = gitlab(&server);
     let job = gl.project("group/subgroup/project").job(42);
-    let download = job.trace().await.expect("trace");
+    let download = job.download_log().await.expect("trace");
     assert_eq!(download.file_name().as_deref(), Some("42.log"));
     let mut chunks = 0;
     let mut got = Vec::new();
@@ -226,7 +226,7 @@ async fn read_a_job_trace_as_a_stream_and_as_text() {
     assert!(chunks >= 1);
     assert_eq!(got, log.as_bytes());
     assert_eq!(
-        job.trace()
+        job.download_log()
             .await
             .expect("trace")
             .text()
@@ -381,7 +381,7 @@ async fn artifacts_archive_and_one_file_stream_to_disk_with_the_job_token_kept_f
     let dir = std::env::temp_dir().join(format!("kitelab-gl-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("artifacts.zip");
-    let download = job.artifacts().await.expect("archive");
+    let download = job.download_artifacts().await.expect("archive");
     assert_eq!(download.file_name().as_deref(), Some("artifacts.zip"));
     assert_eq!(
         download.write_to(&path).await.expect("written"),
@@ -389,7 +389,7 @@ async fn artifacts_archive_and_one_file_stream_to_disk_with_the_job_token_kept_f
     );
     assert_eq!(std::fs::read(&path).unwrap(), zip);
     assert_eq!(
-        job.artifact("dist/report v1.txt")
+        job.download_artifact("dist/report v1.txt")
             .await
             .expect("file")
             .text()
@@ -428,7 +428,7 @@ async fn a_same_origin_redirect_keeps_the_token() {
     assert_eq!(
         gl.project("group/subgroup/project")
             .job(42)
-            .trace()
+            .download_log()
             .await
             .unwrap()
             .text()

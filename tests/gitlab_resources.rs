@@ -328,7 +328,8 @@ async fn create_update_and_delete_pipeline_schedule_variables_by_key() {
     assert_eq!(created.key, "NEW_VARIABLE");
     assert_eq!(created.variable_type, Some(VariableType::EnvVar));
     let updated = s
-        .update_variable("NEW_VARIABLE", "updated value")
+        .variable("NEW_VARIABLE")
+        .update("updated value")
         .send()
         .await
         .expect("updated");
@@ -337,13 +338,14 @@ async fn create_update_and_delete_pipeline_schedule_variables_by_key() {
         Some("updated value")
     );
     let file = s
-        .update_variable("CONFIG", "a=1")
+        .variable("CONFIG")
+        .update("a=1")
         .variable_type(VariableType::File)
         .send()
         .await
         .expect("file");
     assert_eq!(file.variable_type, Some(VariableType::File));
-    let deleted = s.delete_variable("NEW_VARIABLE").await.expect("deleted");
+    let deleted = s.variable("NEW_VARIABLE").delete().await.expect("deleted");
     assert_eq!(
         deleted.value.as_ref().map(|v| v.expose()),
         Some("updated value")
@@ -892,14 +894,17 @@ async fn empty_keys_crons_refs_and_ids_fail_before_anything_is_sent() {
         "variable key",
     );
     assert_invalid(
-        schedule.update_variable("", "v").send().await,
-        "variable key",
+        schedule.variable("").update("v").send().await,
+        "`key` is empty",
     );
-    assert_invalid(schedule.delete_variable("").await, "variable key");
+    assert_invalid(schedule.variable("").delete().await, "`key` is empty");
     // Artifacts by ref: the ref, the job name and the path.
-    assert_invalid(project.artifacts_by_ref("", "build").await, "ref");
-    assert_invalid(project.artifacts_by_ref("main", "").await, "job name");
-    let file = project.artifact_by_ref("main", "", "build").await;
+    assert_invalid(project.download_artifacts_by_ref("", "build").await, "ref");
+    assert_invalid(
+        project.download_artifacts_by_ref("main", "").await,
+        "job name",
+    );
+    let file = project.download_artifact_by_ref("main", "", "build").await;
     assert_invalid(file, "artifact path");
     // Triggers: the project id.
     let listed = gl
@@ -964,14 +969,14 @@ async fn download_the_latest_artifacts_of_a_branch_with_a_slash_by_job_name() {
     let gl = gitlab(&server);
     let project = gl.project("group/subgroup/project");
     let download = project
-        .artifacts_by_ref("feature/x", "build")
+        .download_artifacts_by_ref("feature/x", "build")
         .await
         .expect("archive");
     assert_eq!(download.file_name().as_deref(), Some("artifacts.zip"));
     assert_eq!(download.bytes().await.expect("bytes").as_ref(), zip);
     assert_eq!(
         project
-            .artifact_by_ref("feature/x", "dist/report v1.txt", "unit tests")
+            .download_artifact_by_ref("feature/x", "dist/report v1.txt", "unit tests")
             .await
             .expect("file")
             .text()
@@ -979,7 +984,10 @@ async fn download_the_latest_artifacts_of_a_branch_with_a_slash_by_job_name() {
             .expect("text"),
         "report"
     );
-    let err = project.artifacts_by_ref("main", "build").await.unwrap_err();
+    let err = project
+        .download_artifacts_by_ref("main", "build")
+        .await
+        .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(err.operation().map(|o| o.id), Some("downloadRefArtifacts"));
     archive.assert_async().await;
@@ -2112,6 +2120,7 @@ async fn name_a_pipeline_read_a_schedule_variable_and_manage_secure_files() {
     let variable = project
         .schedule(13)
         .variable("NEW_VARIABLE")
+        .get()
         .await
         .expect("variable");
     assert_eq!(
@@ -2211,7 +2220,10 @@ async fn bad_lint_status_pipeline_name_and_secure_file_inputs_fail_before_anythi
         .await;
     assert_invalid(listed, "commit SHA");
     assert_invalid(project.pipeline(1).set_name("").await, "pipeline name");
-    assert_invalid(project.schedule(1).variable("").await, "variable key");
+    assert_invalid(
+        project.schedule(1).variable("").get().await,
+        "`key` is empty",
+    );
     assert_invalid(gl.project("").secure_file(1).get().await, "project id");
     assert_eq!(anything.calls_async().await, 0);
 }
@@ -2475,7 +2487,11 @@ async fn serialize_deploys_with_a_resource_group_and_run_merge_request_pipelines
         .await
         .expect("pipelines");
     assert_eq!(pipelines[0].id, 77);
-    let created = merge_request.create_pipeline().await.expect("created");
+    let created = merge_request
+        .create_pipeline()
+        .send()
+        .await
+        .expect("created");
     assert_eq!(created.id, 2);
     assert!(project
         .resource_group("")

@@ -70,7 +70,7 @@ async fn no_token_of_any_kind_follows_a_download_to_another_origin() {
         let body = gl
             .project("group/project")
             .job(1)
-            .artifacts()
+            .download_artifacts()
             .await
             .expect("followed")
             .bytes()
@@ -484,7 +484,7 @@ async fn a_download_that_stalls_fails_within_the_idle_timeout() {
     let err = gl
         .project(1)
         .job(1)
-        .trace()
+        .download_log()
         .await
         .expect("headers came")
         .bytes()
@@ -512,7 +512,7 @@ async fn a_steady_download_longer_than_the_request_timeout_is_not_cut() {
     let body = gl
         .project(1)
         .job(1)
-        .trace()
+        .download_log()
         .await
         .expect("headers")
         .bytes()
@@ -555,7 +555,7 @@ async fn a_cut_download_leaves_no_file_and_keeps_the_old_one() {
     let err = gl
         .project(1)
         .job(1)
-        .artifacts()
+        .download_artifacts()
         .await
         .expect("headers")
         .write_to(&fresh)
@@ -566,7 +566,7 @@ async fn a_cut_download_leaves_no_file_and_keeps_the_old_one() {
     std::fs::write(&old, b"previous version").unwrap();
     gl.project(1)
         .job(1)
-        .artifacts()
+        .download_artifacts()
         .await
         .expect("headers")
         .write_to(&old)
@@ -588,7 +588,7 @@ async fn a_cut_download_leaves_no_file_and_keeps_the_old_one() {
     let err = gl
         .project(1)
         .job(1)
-        .artifacts()
+        .download_artifacts()
         .await
         .expect("headers")
         .write_to(dir.join("missing/dir/file"))

@@ -188,7 +188,7 @@ async fn dot_segments_never_leave_the_route_and_nothing_is_sent() {
             gl.project(value).pipeline(5).delete().await.unwrap_err(),
             gl.project("group/project")
                 .job(3)
-                .artifact(value)
+                .download_artifact(value)
                 .await
                 .unwrap_err(),
         ];
@@ -197,7 +197,7 @@ async fn dot_segments_never_leave_the_route_and_nothing_is_sent() {
         }
         let err = gl
             .project("group/project")
-            .artifacts_by_ref(value, "build")
+            .download_artifacts_by_ref(value, "build")
             .await
             .unwrap_err();
         assert!(matches!(err, Error::InvalidInput(_)), "{value:?}: {err:?}");

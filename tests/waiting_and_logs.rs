@@ -406,14 +406,14 @@ async fn a_buildkite_log_tail_size_and_html() {
         .await;
     let bk = buildkite(&server);
     let j = bk.pipeline("acme", "web").build(42).job("j1");
-    let t = j.log_tail(10).await.expect("tail");
+    let t = j.download_log_tail(10).await.expect("tail");
     assert_eq!(t.status().as_u16(), 206);
     assert_eq!(t.text().await.unwrap(), "last bytes");
     assert_eq!(
         bk.pipeline("acme", "web")
             .build(43)
             .job("j1")
-            .log_tail(10)
+            .download_log_tail(10)
             .await
             .expect("empty tail")
             .bytes()
@@ -424,7 +424,7 @@ async fn a_buildkite_log_tail_size_and_html() {
     );
     assert_eq!(j.log_size().await.expect("size"), 1000);
     assert!(j
-        .log_html()
+        .download_log_html()
         .await
         .expect("html")
         .text()
@@ -432,7 +432,7 @@ async fn a_buildkite_log_tail_size_and_html() {
         .unwrap()
         .contains("term-fg32"));
     assert!(matches!(
-        j.log_tail(0).await.unwrap_err(),
+        j.download_log_tail(0).await.unwrap_err(),
         Error::InvalidInput(_)
     ));
     for m in [&tail, &empty, &size, &html] {

@@ -100,6 +100,37 @@ pub fn fixture_body(service: &str, operation: &str) -> serde_json::Value {
         .body
 }
 
+/// The one-line mock of a route: `operation` answered from its first fixture, with its first
+/// success status, on the exact (percent-encoded) `path` and its method. Checks nothing else of
+/// the request; add `when` conditions with [`MockServer::mock_async`] where a test needs them.
+///
+/// ```ignore
+/// let get = mock_fixture(&server, &gitlab::operations::GET_JOB, "/api/v4/projects/1/jobs/5").await;
+/// ```
+pub async fn mock_fixture<'a>(
+    server: &'a MockServer,
+    operation: &kitelab::Operation,
+    path: &str,
+) -> httpmock::Mock<'a> {
+    let service = match operation.service {
+        kitelab_api::Service::Buildkite => "buildkite",
+        _ => "gitlab",
+    };
+    let body = fixture_body(service, operation.id);
+    let method = httpmock::Method::from(operation.method);
+    let status = operation.success.first().copied().unwrap_or(200);
+    let path = path.to_owned();
+    server
+        .mock_async(move |when, then| {
+            when.method(method)
+                .is_true(move |req: &httpmock::HttpMockRequest| req.uri().path() == path);
+            then.status(status)
+                .header("content-type", "application/json")
+                .json_body(body);
+        })
+        .await
+}
+
 /// A raw TCP server on loopback that misbehaves on purpose (drops connections, stalls, cuts
 /// bodies short), for the failure paths httpmock cannot produce. Every accepted connection runs
 /// `script` once; the returned counter counts connections.

@@ -63,7 +63,7 @@ async fn main() -> kitelab::Result<()> {
     };
     let job = build.job(job.id.clone());
     let size = job.log_size().await?;
-    let tail = job.log_tail(512).await?.text().await?;
+    let tail = job.download_log_tail(512).await?.text().await?;
     println!("log of job {} ({size} bytes), the last lines:", job.id());
     for line in common::last_lines(&tail, 6) {
         println!("  | {line}");

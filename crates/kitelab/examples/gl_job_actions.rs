@@ -71,7 +71,7 @@ async fn main() -> kitelab::Result<()> {
     // job.erase(): its log and artifacts are deleted; the job stays.
     if let Some(j) = &canceled {
         let erased = project.job(j.id).erase().await?;
-        let trace = project.job(j.id).trace().await?.text().await?;
+        let trace = project.job(j.id).download_log().await?.text().await?;
         println!(
             "erased job {} at {}: its log is now {} bytes",
             erased.id,

@@ -76,7 +76,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  copied {copied} bytes to {}", copy.display());
 
     // By branch and job name: the latest successful pipeline's, without knowing the job id.
-    let by_ref = project.artifacts_by_ref(&latest.ref_, &latest.name).await?;
+    let by_ref = project
+        .download_artifacts_by_ref(&latest.ref_, &latest.name)
+        .await?;
     let path = dir.join(format!(
         "{}-{}.zip",
         latest.ref_.replace('/', "-"),
@@ -99,7 +101,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("    | {line}");
             }
             let same = project
-                .artifact_by_ref(&latest.ref_, file, &latest.name)
+                .download_artifact_by_ref(&latest.ref_, file, &latest.name)
                 .await?;
             println!(
                 "  {file} of the latest {} on {}: {} bytes",

@@ -52,7 +52,7 @@ async fn main() -> kitelab::Result<()> {
     // job.trace(): the whole log of the latest failed job (or finished one).
     let failed = finished.iter().find(|j| j.status == JobStatus::Failed);
     if let Some(job) = failed.or(finished.first()) {
-        let trace = project.job(job.id).trace().await?.text().await?;
+        let trace = project.job(job.id).download_log().await?.text().await?;
         println!(
             "trace of job {} ({}, {} bytes), the end:",
             job.id,

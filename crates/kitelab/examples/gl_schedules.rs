@@ -84,7 +84,7 @@ async fn main() -> kitelab::Result<()> {
     // sched.variables.create(...), then change its value.
     let variable = schedule.create_variable("foo", "bar").send().await?;
     println!("added variable {}", variable.key);
-    schedule.update_variable("foo", "new_value").send().await?;
+    schedule.variable("foo").update("new_value").send().await?;
     let read = schedule.get().await?;
     for v in &read.variables {
         println!(
@@ -116,7 +116,7 @@ async fn main() -> kitelab::Result<()> {
     );
 
     // sched.variables.delete("foo"), sched.delete()
-    let deleted = schedule.delete_variable("foo").await?;
+    let deleted = schedule.variable("foo").delete().await?;
     println!("deleted variable {}", deleted.key);
     schedule.delete().await?;
     println!("deleted schedule {}", created.id);

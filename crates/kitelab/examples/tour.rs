@@ -98,8 +98,7 @@ async fn buildkite(
         .await?;
     match artifacts.first() {
         Some(artifact) => {
-            let job = artifact.job_id.clone().unwrap_or_default();
-            let handle = p.build(build.number).artifact(job, artifact.id.clone());
+            let handle = p.build(build.number).artifact_of(artifact)?;
             let path = std::env::temp_dir().join(format!(
                 "kitelab-tour-{}",
                 artifact.filename.as_deref().unwrap_or("artifact")
@@ -167,7 +166,7 @@ async fn gitlab(gl: &GitLab, project_path: &str, example: &common::GitLabExample
         .await?;
     match jobs.first() {
         Some(job) => {
-            let trace = project.job(job.id).trace().await?.text().await?;
+            let trace = project.job(job.id).download_log().await?.text().await?;
             let last = trace.lines().last().unwrap_or("");
             println!(
                 "job {} ({}) trace: {} bytes, last line {:?}",

@@ -13,7 +13,7 @@
 //! # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
 //! let job = gl.project("group/project").job(42);
 //! job.artifacts().await?.write_to("artifacts.zip").await?;
-//! let log = job.trace().await?.text().await?;
+//! let log = job.download_log().await?.text().await?;
 //! # Ok(()) }
 //! ```
 

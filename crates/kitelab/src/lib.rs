@@ -31,7 +31,7 @@
 //! let gl = GitLab::from_env()?;
 //! let project = gl.project("group/subgroup/project");
 //! let pipeline = project.create_pipeline("main").variable("DEPLOY_ZONE", "eu").send().await?;
-//! let log = project.job(42).trace().await?.text().await?;
+//! let log = project.job(42).download_log().await?.text().await?;
 //! # let _ = (build, pipeline, log);
 //! # Ok(()) }
 //! ```

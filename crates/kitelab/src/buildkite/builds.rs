@@ -140,6 +140,32 @@ impl Build {
     pub fn artifact(&self, job: impl Into<String>, id: impl Into<String>) -> Artifact {
         Artifact::new(self.job(job), id.into())
     }
+
+    /// The handle of an artifact a list of this build yielded, without unwrapping its fields.
+    /// Fails with [`Error::InvalidInput`](crate::Error::InvalidInput) when the artifact does not
+    /// name its job (Buildkite always does for a build's artifacts).
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt;
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let build = bk.pipeline("acme", "web").build(42);
+    /// let mut artifacts = build.artifacts().stream();
+    /// while let Some(listed) = artifacts.try_next().await? {
+    ///     let bytes = build.artifact_of(&listed)?.download().await?.bytes().await?;
+    ///     println!("{}: {} bytes", listed.id, bytes.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn artifact_of(&self, listed: &types::Artifact) -> Result<Artifact> {
+        let job = listed.job_id.as_deref().ok_or_else(|| {
+            crate::Error::invalid(format!(
+                "artifact {} does not name its job (`job_id`), so it has no handle",
+                listed.id
+            ))
+        })?;
+        Ok(self.artifact(job, listed.id.clone()))
+    }
 }
 
 /// The state of a build that has not finished; `None` once it has.
@@ -248,8 +274,8 @@ impl List<BuildsQuery> {
         self
     }
 
-    /// Include retried jobs in each build's `jobs`.
-    pub fn include_retried_jobs(mut self, yes: bool) -> Self {
+    /// Include retried jobs in each build's `jobs` (`include_retried_jobs`).
+    pub fn include_retried(mut self, yes: bool) -> Self {
         self.query.include_retried_jobs = Some(yes);
         self
     }

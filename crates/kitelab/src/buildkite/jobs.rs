@@ -72,12 +72,12 @@ impl Job {
     }
 
     /// The job's log as raw bytes, streamed.
-    pub async fn log_text(&self) -> Result<Download> {
+    pub async fn download_log(&self) -> Result<Download> {
         download(job_op!(self, get_job_log_text)).await
     }
 
     /// The job's log rendered as HTML (ANSI colours as markup), streamed.
-    pub async fn log_html(&self) -> Result<Download> {
+    pub async fn download_log_html(&self) -> Result<Download> {
         download(job_op!(self, get_job_log_html)).await
     }
 
@@ -103,11 +103,11 @@ impl Job {
     /// ```no_run
     /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
     /// let job = bk.pipeline("acme", "web").build(42).job("0190-…");
-    /// let tail = job.log_tail(4096).await?.text().await?;
+    /// let tail = job.download_log_tail(4096).await?.text().await?;
     /// println!("{tail}");
     /// # Ok(()) }
     /// ```
-    pub async fn log_tail(&self, bytes: u64) -> Result<Download> {
+    pub async fn download_log_tail(&self, bytes: u64) -> Result<Download> {
         if bytes == 0 {
             return Err(crate::Error::invalid("a log tail needs at least one byte"));
         }
@@ -133,7 +133,7 @@ impl Job {
     }
 
     /// The job's environment as `KEY=VALUE` lines, streamed.
-    pub async fn env_text(&self) -> Result<Download> {
+    pub async fn download_env(&self) -> Result<Download> {
         let op = job_op!(self, get_job_env_text);
         download(op).await
     }
@@ -200,8 +200,8 @@ impl List<BuildJobsQuery> {
         self
     }
 
-    /// Whether to include retried jobs (Buildkite's default here: true).
-    pub fn include_retried_jobs(mut self, yes: bool) -> Self {
+    /// Whether to include retried jobs (`include_retried_jobs`; Buildkite's default here: true).
+    pub fn include_retried(mut self, yes: bool) -> Self {
         self.query.include_retried_jobs = Some(yes);
         self
     }

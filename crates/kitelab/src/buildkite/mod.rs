@@ -73,7 +73,9 @@ pub use packages::PublishPackage;
 pub use pipeline_edit::{CreatePipeline, UpdatePipeline};
 pub use pipelines::{Pipeline, PipelinesQuery};
 pub use schedules::{CreateSchedule, Schedule, SchedulesQuery, UpdateSchedule};
-pub use teams::{Team, TeamMembersQuery, TeamPipelinesQuery, TeamsQuery, UpdateTeam};
+pub use teams::{
+    Team, TeamMember, TeamMembersQuery, TeamPipeline, TeamPipelinesQuery, TeamsQuery, UpdateTeam,
+};
 
 /// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
 ///

@@ -148,11 +148,23 @@ impl Team {
         )
     }
 
-    /// One member of the team, by user UUID.
-    pub async fn member(&self, user_uuid: &str) -> Result<types::TeamMember> {
-        let user = segment("the user UUID", user_uuid)?;
-        let op = team_op!(self, get_team_member).user_uuid(user);
-        Ok(send(op).await?.into_inner())
+    /// One member of the team, by user UUID: a handle, nothing is sent.
+    ///
+    /// ```no_run
+    /// use kitelab::buildkite::types::TeamMemberRole;
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let team = bk.organization("acme").team("0190d8b4-4f8b-7e2b-a1c5-5b3f8c1d2e3f");
+    /// let member = team.member("018a9f63-7c3a-4a3e-9b1f-2d5e6f7a8b9c");
+    /// member.set_role(TeamMemberRole::Maintainer).await?;
+    /// member.remove().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn member(&self, user_uuid: impl Into<String>) -> TeamMember {
+        TeamMember {
+            team: self.clone(),
+            uuid: user_uuid.into(),
+        }
     }
 
     /// Adds a user (by UUID) to the team with a role; returns the membership.
@@ -169,28 +181,6 @@ impl Team {
         Ok(send(op).await?.into_inner())
     }
 
-    /// Changes a member's role; returns the membership.
-    pub async fn set_member_role(
-        &self,
-        user_uuid: &str,
-        role: types::TeamMemberRole,
-    ) -> Result<types::TeamMember> {
-        let user = segment("the user UUID", user_uuid)?;
-        let body = types::UpdateTeamMemberRequest { role };
-        let op = team_op!(self, update_team_member)
-            .user_uuid(user)
-            .body(body);
-        Ok(send(op).await?.into_inner())
-    }
-
-    /// Removes a member from the team.
-    pub async fn remove_member(&self, user_uuid: &str) -> Result<()> {
-        let user = segment("the user UUID", user_uuid)?;
-        let op = team_op!(self, delete_team_member).user_uuid(user);
-        send(op).await?;
-        Ok(())
-    }
-
     /// The pipelines the team can reach, with its access level to each.
     pub fn pipelines(&self) -> List<TeamPipelinesQuery> {
         List::new(
@@ -199,11 +189,12 @@ impl Team {
         )
     }
 
-    /// The team's access to one pipeline, by pipeline UUID.
-    pub async fn pipeline(&self, pipeline_uuid: &str) -> Result<types::TeamPipeline> {
-        let pipeline = segment("the pipeline UUID", pipeline_uuid)?;
-        let op = team_op!(self, get_team_pipeline).pipeline_uuid(pipeline);
-        Ok(send(op).await?.into_inner())
+    /// The team's access to one pipeline, by pipeline UUID: a handle, nothing is sent.
+    pub fn pipeline(&self, pipeline_uuid: impl Into<String>) -> TeamPipeline {
+        TeamPipeline {
+            team: self.clone(),
+            uuid: pipeline_uuid.into(),
+        }
     }
 
     /// Gives the team access to a pipeline (by UUID); returns the access.
@@ -219,28 +210,78 @@ impl Team {
         let op = team_op!(self, create_team_pipeline).body(body);
         Ok(send(op).await?.into_inner())
     }
+}
 
-    /// Changes the team's access level to a pipeline; returns the access.
-    pub async fn set_pipeline_access(
-        &self,
-        pipeline_uuid: &str,
-        access: types::TeamPipelineAccessLevel,
-    ) -> Result<types::TeamPipeline> {
-        let pipeline = segment("the pipeline UUID", pipeline_uuid)?;
-        let body = types::UpdateTeamPipelineRequest {
-            access_level: access,
-        };
-        let op = team_op!(self, update_team_pipeline)
-            .pipeline_uuid(pipeline)
-            .body(body);
+/// One member of a team: `team.member(user_uuid)`. Nothing is sent until a method is called.
+#[derive(Debug, Clone)]
+pub struct TeamMember {
+    team: Team,
+    uuid: String,
+}
+
+impl TeamMember {
+    /// The user's UUID.
+    pub fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    /// Fetches the membership.
+    pub async fn get(&self) -> Result<types::TeamMember> {
+        let op = team_op!(&self.team, get_team_member).user_uuid(&self.uuid);
         Ok(send(op).await?.into_inner())
     }
 
-    /// Takes a pipeline away from the team.
-    pub async fn remove_pipeline(&self, pipeline_uuid: &str) -> Result<()> {
-        let pipeline = segment("the pipeline UUID", pipeline_uuid)?;
-        let op = team_op!(self, delete_team_pipeline).pipeline_uuid(pipeline);
-        send(op).await?;
+    /// Changes the member's role; returns the membership.
+    pub async fn set_role(&self, role: types::TeamMemberRole) -> Result<types::TeamMember> {
+        let op = team_op!(&self.team, update_team_member)
+            .user_uuid(&self.uuid)
+            .body(types::UpdateTeamMemberRequest { role });
+        Ok(send(op).await?.into_inner())
+    }
+
+    /// Removes the member from the team.
+    pub async fn remove(&self) -> Result<()> {
+        send(team_op!(&self.team, delete_team_member).user_uuid(&self.uuid)).await?;
+        Ok(())
+    }
+}
+
+/// A team's access to one pipeline: `team.pipeline(pipeline_uuid)`. Nothing is sent until a
+/// method is called.
+#[derive(Debug, Clone)]
+pub struct TeamPipeline {
+    team: Team,
+    uuid: String,
+}
+
+impl TeamPipeline {
+    /// The pipeline's UUID.
+    pub fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    /// Fetches the team's access to the pipeline.
+    pub async fn get(&self) -> Result<types::TeamPipeline> {
+        let op = team_op!(&self.team, get_team_pipeline).pipeline_uuid(&self.uuid);
+        Ok(send(op).await?.into_inner())
+    }
+
+    /// Changes the team's access level to the pipeline; returns the access.
+    pub async fn set_access(
+        &self,
+        access: types::TeamPipelineAccessLevel,
+    ) -> Result<types::TeamPipeline> {
+        let op = team_op!(&self.team, update_team_pipeline)
+            .pipeline_uuid(&self.uuid)
+            .body(types::UpdateTeamPipelineRequest {
+                access_level: access,
+            });
+        Ok(send(op).await?.into_inner())
+    }
+
+    /// Takes the pipeline away from the team.
+    pub async fn remove(&self) -> Result<()> {
+        send(team_op!(&self.team, delete_team_pipeline).pipeline_uuid(&self.uuid)).await?;
         Ok(())
     }
 }

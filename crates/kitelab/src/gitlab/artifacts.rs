@@ -17,18 +17,18 @@ impl Project {
     /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
     /// let project = gl.project("group/project");
     /// project
-    ///     .artifacts_by_ref("main", "build")
+    ///     .download_artifacts_by_ref("main", "build")
     ///     .await?
     ///     .write_to("artifacts.zip")
     ///     .await?;
     /// let report = project
-    ///     .artifact_by_ref("main", "reports/coverage.txt", "test")
+    ///     .download_artifact_by_ref("main", "reports/coverage.txt", "test")
     ///     .await?
     ///     .text()
     ///     .await?;
     /// # let _ = report; Ok(()) }
     /// ```
-    pub async fn artifacts_by_ref(&self, git_ref: &str, job: &str) -> Result<Download> {
+    pub async fn download_artifacts_by_ref(&self, git_ref: &str, job: &str) -> Result<Download> {
         let id = self.id.checked()?;
         let git_ref = segment("the ref", git_ref)?;
         let job = segment("the job name", job)?;
@@ -44,7 +44,12 @@ impl Project {
 
     /// One file, streamed, of the artifacts of the job named `job` in the latest successful
     /// pipeline of a branch or tag, by its path in the archive (`dist/report.txt`).
-    pub async fn artifact_by_ref(&self, git_ref: &str, path: &str, job: &str) -> Result<Download> {
+    pub async fn download_artifact_by_ref(
+        &self,
+        git_ref: &str,
+        path: &str,
+        job: &str,
+    ) -> Result<Download> {
         let id = self.id.checked()?;
         let git_ref = segment("the ref", git_ref)?;
         let path = segment("the artifact path", path)?;

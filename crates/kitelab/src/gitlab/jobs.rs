@@ -98,19 +98,19 @@ impl Job {
     }
 
     /// The job's log (its trace) so far, streamed.
-    pub async fn trace(&self) -> Result<Download> {
+    pub async fn download_log(&self) -> Result<Download> {
         download(job_op!(self, get_job_trace)).await
     }
 
     /// The job's artifacts archive (a zip), streamed; GitLab may redirect to object storage,
     /// where the token is not sent.
-    pub async fn artifacts(&self) -> Result<Download> {
+    pub async fn download_artifacts(&self) -> Result<Download> {
         let op = job_op!(self, download_job_artifacts);
         download(op).await
     }
 
     /// One file of the job's artifacts archive, by its path in the archive.
-    pub async fn artifact(&self, path: &str) -> Result<Download> {
+    pub async fn download_artifact(&self, path: &str) -> Result<Download> {
         let path = crate::segment("the artifact path", path)?;
         let op = job_op!(self, download_job_artifact_file).artifact_path(path);
         download(op).await
@@ -204,7 +204,12 @@ impl FollowTrace {
                 // The status first: a log read after the job finished is complete.
                 let job = state.job.get().await?;
                 state.done = job_finished(&job);
-                let new = state.job.trace().await?.skip_bytes(state.offset).await?;
+                let new = state
+                    .job
+                    .download_log()
+                    .await?
+                    .skip_bytes(state.offset)
+                    .await?;
                 state.offset += new.len() as u64;
                 if !new.is_empty() {
                     return Ok(Some((new, state)));
@@ -225,109 +230,122 @@ fn job_finished(job: &types::Job) -> bool {
     }
 }
 
+/// A project's jobs: `project.jobs()`, newest first.
 #[derive(Debug, Clone)]
-enum JobsScope {
-    Project(Project),
-    Pipeline(Pipeline),
-}
-
-/// Jobs of a project or a pipeline: `project.jobs()`, `pipeline.jobs()`.
-#[derive(Debug, Clone)]
-pub struct JobsQuery {
-    scope: JobsScope,
+pub struct ProjectJobsQuery {
+    project: Project,
     statuses: Vec<types::JobStatus>,
-    include_retried: Option<bool>,
-    /// Keyset pagination (project jobs only): no deep-offset limit, no totals needed.
+    /// Keyset pagination (the default): no deep-offset limit, no totals needed.
     keyset: bool,
 }
 
-impl JobsQuery {
-    pub(crate) fn project(project: Project) -> Self {
+impl ProjectJobsQuery {
+    pub(crate) fn new(project: Project) -> Self {
         Self {
-            scope: JobsScope::Project(project),
+            project,
             statuses: Vec::new(),
-            include_retried: None,
             keyset: true,
-        }
-    }
-
-    pub(crate) fn pipeline(pipeline: Pipeline) -> Self {
-        Self {
-            scope: JobsScope::Pipeline(pipeline),
-            statuses: Vec::new(),
-            include_retried: None,
-            keyset: false,
         }
     }
 }
 
-/// Job-list filters.
-impl List<JobsQuery> {
+/// Project-job filters.
+impl List<ProjectJobsQuery> {
     /// Only jobs with these statuses (`scope[]`).
     pub fn status(mut self, statuses: impl IntoIterator<Item = types::JobStatus>) -> Self {
         self.query.statuses.extend(statuses);
         self
     }
 
-    /// Read a project's jobs by page number instead of by keyset. Keyset (the default for
-    /// project jobs) follows GitLab's `next` links and has no deep-offset limit; page numbers
-    /// allow [`concurrency`](List::concurrency) when the last page is known, which GitLab never
-    /// says for project jobs.
+    /// Read the jobs by page number instead of by keyset. Keyset (the default) follows
+    /// GitLab's `next` links and has no deep-offset limit; page numbers allow
+    /// [`concurrency`](List::concurrency) and [`start_page`](List::start_page).
     pub fn offset_pagination(mut self) -> Self {
         self.query.keyset = false;
         self
     }
+}
 
-    /// Include retried jobs (pipeline job lists only).
+impl crate::pagination::sealed::Sealed for ProjectJobsQuery {}
+
+impl ListQuery for ProjectJobsQuery {
+    type Item = types::Job;
+
+    fn follows_links(&self) -> bool {
+        self.keyset
+    }
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let op = self
+            .project
+            .gl
+            .api()
+            .list_project_jobs()
+            .id(self.project.id.checked()?)
+            .per_page(at.per_page());
+        let mut op = super::jobs_by_keyset!(op, &at, self.keyset);
+        if !self.statuses.is_empty() {
+            op = op.scope(self.statuses.clone());
+        }
+        at.send(op).await
+    }
+}
+
+/// A pipeline's jobs: `pipeline.jobs()`.
+#[derive(Debug, Clone)]
+pub struct PipelineJobsQuery {
+    pipeline: Pipeline,
+    statuses: Vec<types::JobStatus>,
+    include_retried: Option<bool>,
+}
+
+impl PipelineJobsQuery {
+    pub(crate) fn new(pipeline: Pipeline) -> Self {
+        Self {
+            pipeline,
+            statuses: Vec::new(),
+            include_retried: None,
+        }
+    }
+}
+
+/// Pipeline-job filters.
+impl List<PipelineJobsQuery> {
+    /// Only jobs with these statuses (`scope[]`).
+    pub fn status(mut self, statuses: impl IntoIterator<Item = types::JobStatus>) -> Self {
+        self.query.statuses.extend(statuses);
+        self
+    }
+
+    /// Include retried jobs (`include_retried`); GitLab leaves them out by default.
     pub fn include_retried(mut self, yes: bool) -> Self {
         self.query.include_retried = Some(yes);
         self
     }
 }
 
-impl crate::pagination::sealed::Sealed for JobsQuery {}
+impl crate::pagination::sealed::Sealed for PipelineJobsQuery {}
 
-impl ListQuery for JobsQuery {
+impl ListQuery for PipelineJobsQuery {
     type Item = types::Job;
 
-    fn follows_links(&self) -> bool {
-        self.keyset && matches!(self.scope, JobsScope::Project(_))
-    }
-
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let response = match &self.scope {
-            JobsScope::Project(project) => {
-                let op = project
-                    .gl
-                    .api()
-                    .list_project_jobs()
-                    .id(project.id.checked()?)
-                    .per_page(at.per_page());
-                let mut op = super::jobs_by_keyset!(op, &at, self.keyset);
-                if !self.statuses.is_empty() {
-                    op = op.scope(self.statuses.clone());
-                }
-                at.send(op).await?
-            }
-            JobsScope::Pipeline(pipeline) => {
-                let mut op = pipeline
-                    .project
-                    .gl
-                    .api()
-                    .list_pipeline_jobs()
-                    .id(pipeline.project.id.checked()?)
-                    .pipeline_id(pipeline.id)
-                    .page(at.page())
-                    .per_page(at.per_page());
-                if !self.statuses.is_empty() {
-                    op = op.scope(self.statuses.clone());
-                }
-                if let Some(v) = self.include_retried {
-                    op = op.include_retried(v);
-                }
-                at.send(op).await?
-            }
-        };
-        Ok(response)
+        let pipeline = &self.pipeline;
+        let mut op = pipeline
+            .project
+            .gl
+            .api()
+            .list_pipeline_jobs()
+            .id(pipeline.project.id.checked()?)
+            .pipeline_id(pipeline.id)
+            .page(at.page())
+            .per_page(at.per_page());
+        if !self.statuses.is_empty() {
+            op = op.scope(self.statuses.clone());
+        }
+        if let Some(v) = self.include_retried {
+            op = op.include_retried(v);
+        }
+        at.send(op).await
     }
 }

@@ -58,7 +58,7 @@ pub use deployments::{
 pub use environments::{
     CreateEnvironment, DeleteStoppedReviewApps, Environment, EnvironmentsQuery, UpdateEnvironment,
 };
-pub use jobs::{FollowTrace, Job, JobsQuery, PlayJob};
+pub use jobs::{FollowTrace, Job, PipelineJobsQuery, PlayJob, ProjectJobsQuery};
 pub use kitelab_api::gitlab::types;
 pub use kitelab_api::gitlab::types::ScheduleScope;
 pub use kitelab_api::gitlab::types::{
@@ -66,15 +66,16 @@ pub use kitelab_api::gitlab::types::{
 };
 pub use pipelines::{CreatePipeline, Pipeline, PipelinesQuery};
 pub use project_ci::{
-    JobTokenAccess, JobTokenGroupsQuery, JobTokenProjectsQuery, MergeRequest,
-    MergeRequestPipelinesQuery, ResourceGroup, ResourceGroupsQuery, UpcomingJobsQuery,
+    CreateMergeRequestPipeline, JobTokenAccess, JobTokenGroupsQuery, JobTokenProjectsQuery,
+    MergeRequest, MergeRequestPipelinesQuery, ResourceGroup, ResourceGroupsQuery,
+    UpcomingJobsQuery,
 };
 pub use projects::{Project, ProjectId, TriggerPipeline};
 pub use reports::{BridgesQuery, SchedulePipelinesQuery};
 pub use runners::{Runner, RunnerJobsQuery, RunnersQuery, UpdateRunner};
 pub use schedules::{
-    CreateSchedule, CreateScheduleVariable, Schedule, SchedulesQuery, UpdateSchedule,
-    UpdateScheduleVariable,
+    CreateSchedule, CreateScheduleVariable, Schedule, ScheduleVariable, SchedulesQuery,
+    UpdateSchedule, UpdateScheduleVariable,
 };
 pub use secure_files::{SecureFile, SecureFilesQuery, UploadSecureFile};
 pub use triggers::{CreateTrigger, Trigger, TriggersQuery, UpdateTrigger};

@@ -4,7 +4,7 @@ use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 use kitelab_api::Timestamp;
 
-use super::{JobsQuery, Project};
+use super::{PipelineJobsQuery, Project};
 use crate::pagination::{ListQuery, PageAt};
 use crate::{send, List, Page, Result};
 
@@ -104,9 +104,9 @@ impl Pipeline {
     }
 
     /// The pipeline's jobs.
-    pub fn jobs(&self) -> List<JobsQuery> {
+    pub fn jobs(&self) -> List<PipelineJobsQuery> {
         List::new(
-            JobsQuery::pipeline(self.clone()),
+            PipelineJobsQuery::new(self.clone()),
             self.project.gl.per_page(),
         )
     }

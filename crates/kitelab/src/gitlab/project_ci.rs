@@ -232,12 +232,37 @@ impl MergeRequest {
         )
     }
 
-    /// Runs a merge request pipeline (detached, or on the merged result when the project does
-    /// that) and returns it once GitLab has created it. (GitLab's background creation,
-    /// `async=true`, answers 202 with no body and is left to the generated client.)
-    pub async fn create_pipeline(&self) -> Result<types::Pipeline> {
-        let op =
-            project_op!(&self.project, create_merge_request_pipeline).merge_request_iid(self.iid);
+    /// Starts running a merge request pipeline (detached, or on the merged result when the
+    /// project does that); [`send`](CreateMergeRequestPipeline::send) returns it once GitLab
+    /// has created it. (GitLab's background creation, `async=true`, answers 202 with no body
+    /// and is left to the generated client.)
+    ///
+    /// ```no_run
+    /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+    /// let pipeline = gl.project("group/app").merge_request(7).create_pipeline().send().await?;
+    /// # let _ = pipeline;
+    /// # Ok(()) }
+    /// ```
+    pub fn create_pipeline(&self) -> CreateMergeRequestPipeline {
+        CreateMergeRequestPipeline {
+            merge_request: self.clone(),
+        }
+    }
+}
+
+/// Runs a merge request pipeline: `merge_request.create_pipeline()`, then
+/// [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is created until `.send()`"]
+pub struct CreateMergeRequestPipeline {
+    merge_request: MergeRequest,
+}
+
+impl CreateMergeRequestPipeline {
+    /// Creates the pipeline and returns it.
+    pub async fn send(self) -> Result<types::Pipeline> {
+        let mr = &self.merge_request;
+        let op = project_op!(&mr.project, create_merge_request_pipeline).merge_request_iid(mr.iid);
         Ok(send(op).await?.into_inner())
     }
 }

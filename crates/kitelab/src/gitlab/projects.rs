@@ -6,7 +6,7 @@ use std::fmt;
 use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
-use super::{CreatePipeline, GitLab, Job, JobsQuery, Pipeline, PipelinesQuery};
+use super::{CreatePipeline, GitLab, Job, Pipeline, PipelinesQuery, ProjectJobsQuery};
 use crate::{send, List, Result, Secret};
 
 /// A project id: a number or a full path (`group/subgroup/project`), passed raw; kitelab
@@ -110,8 +110,8 @@ impl Project {
     }
 
     /// The project's jobs, newest first.
-    pub fn jobs(&self) -> List<JobsQuery> {
-        List::new(JobsQuery::project(self.clone()), self.gl.per_page())
+    pub fn jobs(&self) -> List<ProjectJobsQuery> {
+        List::new(ProjectJobsQuery::new(self.clone()), self.gl.per_page())
     }
 
     /// A job, by id.

@@ -151,31 +151,57 @@ impl Schedule {
         }
     }
 
-    /// Starts changing the value of one of the schedule's variables.
-    pub fn update_variable(
-        &self,
-        key: impl Into<String>,
-        value: impl Into<String>,
-    ) -> UpdateScheduleVariable {
-        UpdateScheduleVariable {
+    /// One of the schedule's variables, by key: a handle, nothing is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+    /// let zone = gl.project("group/app").schedule(13).variable("DEPLOY_ZONE");
+    /// zone.update("eu-west1").send().await?;
+    /// let was = zone.delete().await?;
+    /// # let _ = was;
+    /// # Ok(()) }
+    /// ```
+    pub fn variable(&self, key: impl Into<String>) -> ScheduleVariable {
+        ScheduleVariable {
             schedule: self.clone(),
             key: key.into(),
+        }
+    }
+}
+
+/// One variable of a pipeline schedule: `schedule.variable(key)`. Nothing is sent until a method
+/// is called.
+#[derive(Debug, Clone)]
+pub struct ScheduleVariable {
+    schedule: Schedule,
+    key: String,
+}
+
+impl ScheduleVariable {
+    /// The variable's key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Fetches the variable.
+    pub async fn get(&self) -> Result<types::Variable> {
+        let op = schedule_op!(&self.schedule, get_pipeline_schedule_variable).key(&self.key);
+        Ok(send(op).await?.into_inner())
+    }
+
+    /// Starts changing the variable's value (GitLab requires one), options, then
+    /// [`send`](UpdateScheduleVariable::send).
+    pub fn update(&self, value: impl Into<String>) -> UpdateScheduleVariable {
+        UpdateScheduleVariable {
+            variable: self.clone(),
             value: value.into(),
             variable_type: None,
         }
     }
 
-    /// Fetches one of the schedule's variables, by key.
-    pub async fn variable(&self, key: &str) -> Result<types::Variable> {
-        let key = segment("the variable key", key)?;
-        let op = schedule_op!(self, get_pipeline_schedule_variable).key(key);
-        Ok(send(op).await?.into_inner())
-    }
-
-    /// Deletes one of the schedule's variables; returns it as it was.
-    pub async fn delete_variable(&self, key: &str) -> Result<types::Variable> {
-        let key = segment("the variable key", key)?;
-        let op = schedule_op!(self, delete_pipeline_schedule_variable).key(key);
+    /// Deletes the variable; returns it as it was.
+    pub async fn delete(&self) -> Result<types::Variable> {
+        let op = schedule_op!(&self.schedule, delete_pipeline_schedule_variable).key(&self.key);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -347,13 +373,12 @@ impl CreateScheduleVariable {
     }
 }
 
-/// Updates a variable of a pipeline schedule: `schedule.update_variable(key, value)`, options,
+/// Updates a variable of a pipeline schedule: `schedule.variable(key).update(value)`, options,
 /// then [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is updated until `.send()`"]
 pub struct UpdateScheduleVariable {
-    schedule: Schedule,
-    key: String,
+    variable: ScheduleVariable,
     value: String,
     variable_type: Option<types::VariableType>,
 }
@@ -368,13 +393,12 @@ impl UpdateScheduleVariable {
     /// Updates the variable and returns it. An empty key fails with
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent.
     pub async fn send(self) -> Result<types::Variable> {
-        let key = segment("the variable key", &self.key)?;
         let body = types::UpdatePipelineScheduleVariableRequest {
             value: Some(self.value.into()),
             variable_type: self.variable_type,
         };
-        let op = schedule_op!(&self.schedule, update_pipeline_schedule_variable)
-            .key(key)
+        let op = schedule_op!(&self.variable.schedule, update_pipeline_schedule_variable)
+            .key(&self.variable.key)
             .body(body);
         Ok(send(op).await?.into_inner())
     }
