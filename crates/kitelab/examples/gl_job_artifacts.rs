@@ -60,7 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // job.artifacts(streamed=True, action=f.write): the zip, written atomically. GitLab may
     // redirect to object storage; the token is not sent there.
-    let archive = job.artifacts().await?;
+    let archive = job.download_artifacts().await?;
     let name = archive
         .file_name()
         .unwrap_or_else(|| "artifacts.zip".into());
@@ -69,7 +69,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  archive: {bytes} bytes to {}", path.display());
 
     // The same, read as an AsyncRead into a file of our own.
-    let mut reader = job.artifacts().await?.into_async_read();
+    let mut reader = job.download_artifacts().await?.into_async_read();
     let copy = dir.join(format!("job-{}-copy.zip", latest.id));
     let mut file = tokio::fs::File::create(&copy).await?;
     let copied = tokio::io::copy(&mut reader, &mut file).await?;
@@ -95,7 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // job.artifact(path), project.artifacts.raw(ref, path, job): one file of the archive.
     match &example.artifact_path {
         Some(file) => {
-            let text = job.artifact(file).await?.text().await?;
+            let text = job.download_artifact(file).await?.text().await?;
             println!("  {file} of job {}:", latest.id);
             for line in text.lines() {
                 println!("    | {line}");
@@ -130,7 +130,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // job.delete_artifacts(), on the oldest of the jobs found.
     let oldest = with_artifacts.last().unwrap_or(latest);
     project.job(oldest.id).delete_artifacts().await?;
-    match project.job(oldest.id).artifacts().await {
+    match project.job(oldest.id).download_artifacts().await {
         Err(e) if e.is_not_found() => {
             println!("deleted the artifacts of job {}: they are gone", oldest.id)
         }

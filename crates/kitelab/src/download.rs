@@ -12,7 +12,7 @@
 //! ```no_run
 //! # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
 //! let job = gl.project("group/project").job(42);
-//! job.artifacts().await?.write_to("artifacts.zip").await?;
+//! job.download_artifacts().await?.write_to("artifacts.zip").await?;
 //! let log = job.download_log().await?.text().await?;
 //! # Ok(()) }
 //! ```
