@@ -114,7 +114,8 @@ impl Buildkite {
     /// The environment variable [`from_env`](Self::from_env) reads the token from.
     pub const TOKEN_VAR: &'static str = "BUILDKITE_API_TOKEN";
 
-    /// A client for `api.buildkite.com` with an API access token.
+    /// A client for `api.buildkite.com` with an API access token. Fails on a token that is empty
+    /// or holds anything but visible ASCII (see [`BuildkiteBuilder::token`]).
     pub fn new(token: impl Into<Secret>) -> Result<Self> {
         Self::builder().token(token).build()
     }
@@ -209,6 +210,11 @@ impl fmt::Debug for BuildkiteBuilder {
 impl BuildkiteBuilder {
     /// The API access token, sent as `Authorization: Bearer`. Without one, only
     /// unauthenticated endpoints (meta) answer.
+    ///
+    /// A token may only hold visible ASCII characters (`0x21` to `0x7E`): [`build`](Self::build)
+    /// refuses an empty token, or one with a space, a control character (CR, LF, ...) or any
+    /// character outside ASCII (`tökén`), with [`Error::InvalidInput`] naming the position of
+    /// the character, never the token.
     pub fn token(mut self, token: impl Into<Secret>) -> Self {
         self.token = Some(token.into());
         self
@@ -222,8 +228,8 @@ impl BuildkiteBuilder {
 
     common_builder_methods!();
 
-    /// Builds the client. Fails on an empty token, an unusable base URL or a page size out of
-    /// range.
+    /// Builds the client. Fails on a token that is empty or holds anything but visible ASCII
+    /// (see [`token`](Self::token)), an unusable base URL or a page size out of range.
     pub fn build(self) -> Result<Buildkite> {
         let auth = match &self.token {
             Some(token) => {

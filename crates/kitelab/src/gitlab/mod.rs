@@ -113,6 +113,12 @@ macro_rules! jobs_by_keyset {
 use jobs_by_keyset;
 
 /// A GitLab token, by the header it travels in.
+///
+/// Whatever its kind, a token may only hold visible ASCII characters (`0x21` to `0x7E`):
+/// [`GitLabBuilder::build`] refuses an empty token, or one with a space, a control character
+/// (CR, LF, ...) or any character outside ASCII (`tökén`), with
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the position of the character,
+/// never the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Token {
@@ -183,7 +189,8 @@ impl GitLab {
     /// `https://gitlab.com`.
     pub const DEFAULT_BASE_URL: &'static str = "https://gitlab.com";
 
-    /// A client for gitlab.com with a personal, project or group access token.
+    /// A client for gitlab.com with a personal, project or group access token. Fails on a token
+    /// that is empty or holds anything but visible ASCII (see [`Token`]).
     pub fn new(token: impl Into<Secret>) -> Result<Self> {
         Self::builder().token(Token::Personal(token.into())).build()
     }
@@ -233,7 +240,9 @@ impl GitLab {
     }
 
     /// Triggers a pipeline with a trigger token (or a CI job token); the client's own token is not
-    /// sent, so a client without one works.
+    /// sent, so a client without one works. Like every token, the trigger token may only hold
+    /// visible ASCII characters (`0x21` to `0x7E`): `send` refuses any other with
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput), before anything is sent.
     ///
     /// ```no_run
     /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
@@ -314,7 +323,8 @@ impl fmt::Debug for GitLabBuilder {
 }
 
 impl GitLabBuilder {
-    /// The token and its kind.
+    /// The token and its kind. It may only hold visible ASCII characters (`0x21` to `0x7E`);
+    /// see [`Token`].
     pub fn token(mut self, token: Token) -> Self {
         self.token = Some(token);
         self
@@ -329,8 +339,8 @@ impl GitLabBuilder {
 
     common_builder_methods!();
 
-    /// Builds the client. Fails on an empty token, an unusable base URL or a page size out of
-    /// range.
+    /// Builds the client. Fails on a token that is empty or holds anything but visible ASCII
+    /// (see [`Token`]), an unusable base URL or a page size out of range.
     pub fn build(self) -> Result<GitLab> {
         let auth = self.token.as_ref().map(Token::header).transpose()?;
         let built = self.settings.build(
