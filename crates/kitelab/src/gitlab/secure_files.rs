@@ -140,10 +140,12 @@ impl SecureFile {
         Ok(send(op).await?.into_inner())
     }
 
-    /// Downloads the secure file's content, streamed.
+    /// Downloads the secure file's content, streamed. The download is
+    /// [`sensitive`](Download::sensitive): [`write_to`](Download::write_to) creates a new file
+    /// readable by its owner only (`0600` on Unix), and a file it replaces keeps its mode.
     pub async fn download(&self) -> Result<Download> {
         let op = secure_file_op!(self, download_secure_file);
-        download(op).await
+        Ok(download(op).await?.sensitive())
     }
 
     /// Deletes the secure file.
