@@ -188,3 +188,304 @@ async fn from_env_reads_a_base_url_for_each_service() {
     });
     assert_eq!(bk.base_url().as_str(), "https://api.buildkite.com/v2");
 }
+
+const PIPELINE: &str = "/organizations/acme/pipelines/web";
+
+/// A fresh directory under the system's temporary one, removed on drop.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "kitelab-e2e-{name}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    /// Every file below the directory, as relative paths with `/`, sorted.
+    fn files(&self) -> Vec<String> {
+        fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(root, &path, out);
+                } else {
+                    let relative = path.strip_prefix(root).unwrap();
+                    out.push(relative.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.0, &self.0, &mut out);
+        out.sort();
+        out
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn artifact_json(id: &str, job: &str, path: &str, state: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "job_id": job,
+        "url": format!("https://api.buildkite.com/v2{PIPELINE}/builds/42/jobs/{job}/artifacts/{id}"),
+        "path": path,
+        "state": state,
+    })
+}
+
+/// Serves `pages` of the build's artifact list (by `page`, linked by `rel="next"`) and each
+/// artifact's bytes (its id repeated) after `delay`; returns the download mocks.
+async fn serve_artifacts<'a>(
+    server: &'a MockServer,
+    pages: &[Vec<serde_json::Value>],
+    delay: std::time::Duration,
+) -> Vec<httpmock::Mock<'a>> {
+    for (i, page) in pages.iter().enumerate() {
+        let number = (i + 1).to_string();
+        let next = format!(
+            "<{}{PIPELINE}/builds/42/artifacts?page={}&per_page=2>; rel=\"next\"",
+            server.base_url(),
+            i + 2
+        );
+        let last = i + 1 == pages.len();
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(format!("{PIPELINE}/builds/42/artifacts"))
+                    .query_param("page", number.as_str());
+                let then = then
+                    .status(200)
+                    .header("content-type", "application/json");
+                let then = if last {
+                    then
+                } else {
+                    then.header("link", next.as_str())
+                };
+                then.json_body(serde_json::Value::Array(page.clone()));
+            })
+            .await;
+    }
+    let mut downloads = Vec::new();
+    for artifact in pages.iter().flatten() {
+        let (id, job) = (
+            artifact["id"].as_str().unwrap(),
+            artifact["job_id"].as_str().unwrap(),
+        );
+        downloads.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(GET).path(format!(
+                        "{PIPELINE}/builds/42/jobs/{job}/artifacts/{id}/download"
+                    ));
+                    then.status(200)
+                        .header("content-type", "application/octet-stream")
+                        .delay(delay)
+                        .body(id.repeat(3));
+                })
+                .await,
+        );
+    }
+    downloads
+}
+
+#[tokio::test]
+async fn download_every_artifact_of_a_build_into_a_directory_keeping_their_paths() {
+    let server = MockServer::start_async().await;
+    let pages = [
+        vec![
+            artifact_json("a1", "j1", "dist/app.bin", "finished"),
+            artifact_json("a2", "j2", "logs/deep/er/x.log", "finished"),
+        ],
+        vec![
+            artifact_json("a3", "j1", "top.txt", "finished"),
+            artifact_json("a4", "j1", "pending.bin", "new"),
+        ],
+        vec![artifact_json("a5", "j2", "./dist//lib.so", "finished")],
+    ];
+    let downloads = serve_artifacts(&server, &pages, std::time::Duration::ZERO).await;
+    let scratch = Scratch::new("all-artifacts");
+    // The directory itself is created too.
+    let dir = scratch.0.join("out");
+    let done = kitelab_tests::buildkite(&server)
+        .pipeline("acme", "web")
+        .build(42)
+        .artifacts()
+        .per_page(2)
+        .download_all(&dir)
+        .concurrency(3)
+        .send()
+        .await
+        .expect("downloaded");
+    assert_eq!(
+        scratch.files(),
+        [
+            "out/dist/app.bin",
+            "out/dist/lib.so",
+            "out/logs/deep/er/x.log",
+            "out/top.txt"
+        ]
+    );
+    for (path, id) in [
+        ("dist/app.bin", "a1"),
+        ("logs/deep/er/x.log", "a2"),
+        ("top.txt", "a3"),
+        ("dist/lib.so", "a5"),
+    ] {
+        assert_eq!(std::fs::read_to_string(dir.join(path)).unwrap(), id.repeat(3));
+    }
+    let saved: Vec<_> = done.saved.iter().map(|s| s.artifact.id.as_str()).collect();
+    assert_eq!(saved, ["a1", "a2", "a3", "a5"], "in list order");
+    assert!(done.saved.iter().all(|s| s.bytes == 6 && s.path.starts_with(&dir)));
+    let skipped: Vec<_> = done.skipped.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(skipped, ["a4"], "an unfinished artifact has no bytes yet");
+    for (i, download) in downloads.iter().enumerate() {
+        let expected = if i == 3 { 0 } else { 1 };
+        assert_eq!(download.calls_async().await, expected, "artifact {i}");
+    }
+}
+
+#[tokio::test]
+async fn artifact_downloads_run_concurrently_but_never_beyond_the_bound() {
+    let server = MockServer::start_async().await;
+    let artifacts: Vec<_> = (1..=6)
+        .map(|i| artifact_json(&format!("a{i}"), "j1", &format!("f{i}"), "finished"))
+        .collect();
+    let delay = std::time::Duration::from_millis(300);
+    serve_artifacts(&server, &[artifacts], delay).await;
+    let build = kitelab_tests::buildkite(&server)
+        .pipeline("acme", "web")
+        .build(42);
+    let scratch = Scratch::new("bounded");
+    // Two at a time: three rounds at least.
+    let started = std::time::Instant::now();
+    let done = build
+        .download_artifacts(scratch.0.join("two"))
+        .concurrency(2)
+        .send()
+        .await
+        .expect("two at a time");
+    assert_eq!(done.saved.len(), 6);
+    assert!(started.elapsed() >= delay * 3, "{:?}", started.elapsed());
+    // Six at a time: well under the 1.8 s one at a time would take.
+    let started = std::time::Instant::now();
+    build
+        .download_artifacts(scratch.0.join("six"))
+        .concurrency(6)
+        .send()
+        .await
+        .expect("six at a time");
+    assert!(started.elapsed() < delay * 5, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn unsafe_or_clashing_artifact_paths_are_refused_before_anything_is_written() {
+    for (bad, why) in [
+        ("../../outside.txt", "`..`"),
+        ("/tmp/kitelab-absolute.txt", "absolute"),
+        ("..\\outside.txt", "backslash"),
+        ("", "empty"),
+        ("dist/app.bin", "both have the path"),
+    ] {
+        let server = MockServer::start_async().await;
+        let pages = [vec![
+            artifact_json("a1", "j1", "dist/app.bin", "finished"),
+            artifact_json("a2", "j2", bad, "finished"),
+        ]];
+        let downloads = serve_artifacts(&server, &pages, std::time::Duration::ZERO).await;
+        let scratch = Scratch::new("unsafe");
+        let dir = scratch.0.join("out");
+        let err = kitelab_tests::buildkite(&server)
+            .pipeline("acme", "web")
+            .build(42)
+            .download_artifacts(&dir)
+            .send()
+            .await
+            .expect_err("refused");
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("a2") && text.contains(why), "{bad:?}: {text}");
+        for download in &downloads {
+            assert_eq!(download.calls_async().await, 0, "{bad:?}: downloaded");
+        }
+        assert!(scratch.files().is_empty(), "{bad:?}: {:?}", scratch.files());
+        assert!(!scratch.0.join("outside.txt").exists());
+        assert!(!std::path::Path::new("/tmp/kitelab-absolute.txt").exists());
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_secure_file_downloaded_to_a_new_path_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v4/projects/7/secure_files/3/download");
+            then.status(200)
+                .header("content-type", "application/octet-stream")
+                .body("keystore bytes");
+        })
+        .await;
+    let scratch = Scratch::new("secure-file");
+    let path = scratch.0.join("release.keystore");
+    let file = gitlab(&server).project(7).secure_file(3);
+    let download = file.download().await.expect("download");
+    assert!(download.is_sensitive());
+    download.write_to(&path).await.expect("written");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+    // Replacing a file the user opened up keeps its mode.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    file.download()
+        .await
+        .expect("download")
+        .write_to(&path)
+        .await
+        .expect("replaced");
+    assert_eq!(mode(&path), 0o640);
+    assert_eq!(std::fs::read(&path).unwrap(), b"keystore bytes");
+}
+
+#[tokio::test]
+async fn write_to_a_missing_directory_names_it() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/v4/projects/7/secure_files/3/download");
+            then.status(200).body("bytes");
+        })
+        .await;
+    let scratch = Scratch::new("missing");
+    let missing = scratch.0.join("not-yet");
+    let err = gitlab(&server)
+        .project(7)
+        .secure_file(3)
+        .download()
+        .await
+        .expect("download")
+        .write_to(missing.join("file"))
+        .await
+        .expect_err("no directory");
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(&format!(
+            "its directory {} does not exist",
+            missing.display()
+        )),
+        "{err}"
+    );
+    assert!(scratch.files().is_empty());
+}

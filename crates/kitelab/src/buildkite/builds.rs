@@ -6,7 +6,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 use kitelab_api::Timestamp;
 
-use super::{Artifact, ArtifactsQuery, Buildkite, Job, Pipeline};
+use super::{Artifact, ArtifactsQuery, Buildkite, DownloadArtifacts, Job, Pipeline};
 use crate::pagination::{ListQuery, PageAt};
 use crate::{send, List, Page, Result};
 
@@ -139,6 +139,25 @@ impl Build {
     /// An artifact of a job of this build.
     pub fn artifact(&self, job: impl Into<String>, id: impl Into<String>) -> Artifact {
         Artifact::new(self.job(job), id.into())
+    }
+
+    /// Downloads every artifact of the build into `dir`, keeping their paths
+    /// (`dir/dist/app.bin`): every page of the list, a few downloads at a time, the
+    /// directories created as needed, and no file outside `dir` (an unsafe path fails the call
+    /// before anything is written). See [`DownloadArtifacts::send`] for the rules; a filtered
+    /// list downloads with [`download_all`](List::download_all).
+    ///
+    /// ```no_run
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let build = bk.pipeline("my-org", "my-pipeline").build(42);
+    /// let done = build.download_artifacts("artifacts").concurrency(8).send().await?;
+    /// for saved in &done.saved {
+    ///     println!("{} ({} bytes)", saved.path.display(), saved.bytes);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn download_artifacts(&self, dir: impl Into<std::path::PathBuf>) -> DownloadArtifacts {
+        self.artifacts().download_all(dir)
     }
 }
 

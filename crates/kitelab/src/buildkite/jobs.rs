@@ -155,6 +155,15 @@ impl Job {
     pub fn artifact(&self, id: impl Into<String>) -> Artifact {
         Artifact::new(self.clone(), id.into())
     }
+
+    /// Downloads every artifact of this job into `dir`, keeping their paths; see
+    /// [`Build::download_artifacts`].
+    pub fn download_artifacts(
+        &self,
+        dir: impl Into<std::path::PathBuf>,
+    ) -> super::DownloadArtifacts {
+        self.artifacts().download_all(dir)
+    }
 }
 
 impl Build {
