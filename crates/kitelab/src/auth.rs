@@ -152,6 +152,8 @@ mod tests {
     fn every_visible_ascii_character_is_accepted() {
         let all: String = ('\x21'..='\x7e').collect();
         Secret::new(all).validate("the token").unwrap();
-        Secret::new("glpat-AbC_123.x~").validate("the token").unwrap();
+        Secret::new("glpat-AbC_123.x~")
+            .validate("the token")
+            .unwrap();
     }
 }

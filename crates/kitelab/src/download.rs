@@ -518,9 +518,15 @@ mod tests {
             ),
             ("a\r\nb.zip", Some("a__b.zip")),
             ("\u{1b}[31mred.zip", Some("_[31mred.zip")),
-            ("\u{1b}]8;;https://evil.example\u{7}x.zip", Some("evil.example_x.zip")),
+            (
+                "\u{1b}]8;;https://evil.example\u{7}x.zip",
+                Some("evil.example_x.zip"),
+            ),
             ("invoice\u{202E}fdp.exe", Some("invoice_fdp.exe")),
-            ("\u{2066}a\u{2069}\u{200E}\u{200F}\u{061C}.txt", Some("_a____.txt")),
+            (
+                "\u{2066}a\u{2069}\u{200E}\u{200F}\u{061C}.txt",
+                Some("_a____.txt"),
+            ),
             ("line\u{2028}break\u{85}.txt", Some("line_break_.txt")),
             ("tab\tand\u{7f}del.txt", Some("tab_and_del.txt")),
             ("../../etc/passwd", Some("passwd")),
@@ -579,8 +585,7 @@ mod tests {
     }
 
     #[cfg(feature = "gitlab")]
-    const TEST_DOWNLOAD: &crate::Operation =
-        &kitelab_api::gitlab::operations::DOWNLOAD_SECURE_FILE;
+    const TEST_DOWNLOAD: &crate::Operation = &kitelab_api::gitlab::operations::DOWNLOAD_SECURE_FILE;
     #[cfg(not(feature = "gitlab"))]
     const TEST_DOWNLOAD: &crate::Operation = &kitelab_api::buildkite::operations::DOWNLOAD_ARTIFACT;
 
@@ -606,10 +611,8 @@ mod tests {
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
                 .as_nanos();
-            let dir = std::env::temp_dir().join(format!(
-                "kitelab-{name}-{}-{nanos}",
-                std::process::id()
-            ));
+            let dir =
+                std::env::temp_dir().join(format!("kitelab-{name}-{}-{nanos}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
             Self(dir)
         }
@@ -632,7 +635,12 @@ mod tests {
     async fn write_to_keeps_the_mode_of_the_file_it_replaces() {
         use std::os::unix::fs::PermissionsExt;
         let scratch = Scratch::new("keep-mode");
-        for (old, sensitive) in [(0o600, false), (0o640, false), (0o755, false), (0o644, true)] {
+        for (old, sensitive) in [
+            (0o600, false),
+            (0o640, false),
+            (0o755, false),
+            (0o644, true),
+        ] {
             let path = scratch.0.join(format!("keystore-{old:o}-{sensitive}.jks"));
             std::fs::write(&path, b"old").unwrap();
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(old)).unwrap();

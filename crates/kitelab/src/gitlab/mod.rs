@@ -214,16 +214,15 @@ impl GitLab {
         if let Some(url) = var("CI_SERVER_URL").or_else(|| var("GITLAB_URL")) {
             builder = builder.base_url(url);
         }
-        let token = match (var("GITLAB_TOKEN"), var("CI_JOB_TOKEN")) {
-            (Some(token), _) => Token::Personal(token.into()),
-            (None, Some(token)) => Token::Job(token.into()),
-            (None, None) => {
-                return Err(crate::Error::invalid(
+        let token =
+            match (var("GITLAB_TOKEN"), var("CI_JOB_TOKEN")) {
+                (Some(token), _) => Token::Personal(token.into()),
+                (None, Some(token)) => Token::Job(token.into()),
+                (None, None) => return Err(crate::Error::invalid(
                     "neither GITLAB_TOKEN nor CI_JOB_TOKEN is set: from_env needs a token (for \
                      a client without one, use GitLab::builder().anonymous())",
-                ))
-            }
-        };
+                )),
+            };
         builder.token(token).build()
     }
 
