@@ -66,7 +66,11 @@ async fn tokens_outside_visible_ascii_are_refused_by_every_builder_and_the_trigg
             token,
         );
     }
-    assert_eq!(any.calls_async().await, 0, "a refused token reached the wire");
+    assert_eq!(
+        any.calls_async().await,
+        0,
+        "a refused token reached the wire"
+    );
 }
 
 /// Every variable `from_env` reads, so that each case starts from a clean environment.
@@ -109,24 +113,41 @@ fn from_env_without_a_token_fails_for_both_services_and_anonymous_is_asked_for()
         &[("BUILDKITE_REST_URL", "http://127.0.0.1:9")][..],
     ] {
         let (bk, gl) = with_env(vars, || (Buildkite::from_env(), GitLab::from_env()));
-        let bk = bk.expect_err("Buildkite::from_env without a token").to_string();
+        let bk = bk
+            .expect_err("Buildkite::from_env without a token")
+            .to_string();
         assert!(
             bk.contains("BUILDKITE_API_TOKEN is not set") && bk.contains("anonymous()"),
             "{bk}"
         );
-        let gl = gl.expect_err("GitLab::from_env without a token").to_string();
+        let gl = gl
+            .expect_err("GitLab::from_env without a token")
+            .to_string();
         assert!(
-            gl.contains("neither GITLAB_TOKEN nor CI_JOB_TOKEN is set") && gl.contains("anonymous()"),
+            gl.contains("neither GITLAB_TOKEN nor CI_JOB_TOKEN is set")
+                && gl.contains("anonymous()"),
             "{gl}"
         );
     }
     // A builder without a token, too, unless anonymous is asked for.
     let bk = Buildkite::builder().build().unwrap_err().to_string();
-    assert!(bk.contains("no Buildkite token") && bk.contains(".anonymous()"), "{bk}");
+    assert!(
+        bk.contains("no Buildkite token") && bk.contains(".anonymous()"),
+        "{bk}"
+    );
     let gl = GitLab::builder().build().unwrap_err().to_string();
-    assert!(gl.contains("no GitLab token") && gl.contains(".anonymous()"), "{gl}");
-    Buildkite::builder().anonymous().build().expect("anonymous Buildkite");
-    GitLab::builder().anonymous().build().expect("anonymous GitLab");
+    assert!(
+        gl.contains("no GitLab token") && gl.contains(".anonymous()"),
+        "{gl}"
+    );
+    Buildkite::builder()
+        .anonymous()
+        .build()
+        .expect("anonymous Buildkite");
+    GitLab::builder()
+        .anonymous()
+        .build()
+        .expect("anonymous GitLab");
     // `token` after `anonymous` wins, and the other way round.
     assert!(Buildkite::builder().anonymous().token("").build().is_err());
     assert!(GitLab::builder()
@@ -141,9 +162,10 @@ async fn from_env_reads_a_base_url_for_each_service() {
     let server = MockServer::start_async().await;
     let bk_call = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v2/organizations/acme")
-                .header("authorization", format!("Bearer {}", kitelab_tests::BK_TOKEN));
+            when.method(GET).path("/v2/organizations/acme").header(
+                "authorization",
+                format!("Bearer {}", kitelab_tests::BK_TOKEN),
+            );
             then.status(200)
                 .header("content-type", "application/json")
                 .json_body(kitelab_tests::fixture_body("buildkite", "getOrganization"));
@@ -151,9 +173,10 @@ async fn from_env_reads_a_base_url_for_each_service() {
         .await;
     let gl_call = server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/api/v4/projects/7/jobs/1")
-                .header("authorization", format!("Bearer {}", kitelab_tests::GL_TOKEN));
+            when.method(GET).path("/api/v4/projects/7/jobs/1").header(
+                "authorization",
+                format!("Bearer {}", kitelab_tests::GL_TOKEN),
+            );
             then.status(200)
                 .header("content-type", "application/json")
                 .json_body(kitelab_tests::fixture_body("gitlab", "getJob"));
@@ -200,10 +223,8 @@ impl Scratch {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "kitelab-e2e-{name}-{}-{nanos}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("kitelab-e2e-{name}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         Self(dir)
     }
@@ -264,9 +285,7 @@ async fn serve_artifacts<'a>(
                 when.method(GET)
                     .path(format!("{PIPELINE}/builds/42/artifacts"))
                     .query_param("page", number.as_str());
-                let then = then
-                    .status(200)
-                    .header("content-type", "application/json");
+                let then = then.status(200).header("content-type", "application/json");
                 let then = if last {
                     then
                 } else {
@@ -322,7 +341,7 @@ async fn download_every_artifact_of_a_build_into_a_directory_keeping_their_paths
         .build(42)
         .artifacts()
         .per_page(2)
-        .download_all(&dir)
+        .save_all(&dir)
         .concurrency(3)
         .send()
         .await
@@ -342,11 +361,17 @@ async fn download_every_artifact_of_a_build_into_a_directory_keeping_their_paths
         ("top.txt", "a3"),
         ("dist/lib.so", "a5"),
     ] {
-        assert_eq!(std::fs::read_to_string(dir.join(path)).unwrap(), id.repeat(3));
+        assert_eq!(
+            std::fs::read_to_string(dir.join(path)).unwrap(),
+            id.repeat(3)
+        );
     }
     let saved: Vec<_> = done.saved.iter().map(|s| s.artifact.id.as_str()).collect();
     assert_eq!(saved, ["a1", "a2", "a3", "a5"], "in list order");
-    assert!(done.saved.iter().all(|s| s.bytes == 6 && s.path.starts_with(&dir)));
+    assert!(done
+        .saved
+        .iter()
+        .all(|s| s.bytes == 6 && s.path.starts_with(&dir)));
     let skipped: Vec<_> = done.skipped.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(skipped, ["a4"], "an unfinished artifact has no bytes yet");
     for (i, download) in downloads.iter().enumerate() {
@@ -370,7 +395,7 @@ async fn artifact_downloads_run_concurrently_but_never_beyond_the_bound() {
     // Two at a time: three rounds at least.
     let started = std::time::Instant::now();
     let done = build
-        .download_artifacts(scratch.0.join("two"))
+        .save_artifacts(scratch.0.join("two"))
         .concurrency(2)
         .send()
         .await
@@ -380,7 +405,7 @@ async fn artifact_downloads_run_concurrently_but_never_beyond_the_bound() {
     // Six at a time: well under the 1.8 s one at a time would take.
     let started = std::time::Instant::now();
     build
-        .download_artifacts(scratch.0.join("six"))
+        .save_artifacts(scratch.0.join("six"))
         .concurrency(6)
         .send()
         .await
@@ -408,7 +433,7 @@ async fn unsafe_or_clashing_artifact_paths_are_refused_before_anything_is_writte
         let err = kitelab_tests::buildkite(&server)
             .pipeline("acme", "web")
             .build(42)
-            .download_artifacts(&dir)
+            .save_artifacts(&dir)
             .send()
             .await
             .expect_err("refused");

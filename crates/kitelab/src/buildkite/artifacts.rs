@@ -195,30 +195,31 @@ impl ListQuery for ArtifactsQuery {
 /// Downloads of a whole artifact list.
 impl List<ArtifactsQuery> {
     /// Downloads every artifact of this list (with its filters) into `dir`, keeping their
-    /// paths; see [`Build::download_artifacts`].
-    pub fn download_all(self, dir: impl Into<PathBuf>) -> DownloadArtifacts {
-        DownloadArtifacts {
+    /// paths; see [`Build::save_artifacts`].
+    #[doc(alias = "download_all")]
+    pub fn save_all(self, dir: impl Into<PathBuf>) -> SaveArtifacts {
+        SaveArtifacts {
             list: self,
             dir: dir.into(),
-            concurrency: DownloadArtifacts::DEFAULT_CONCURRENCY,
+            concurrency: SaveArtifacts::DEFAULT_CONCURRENCY,
         }
     }
 }
 
 /// Downloads every artifact of a build (or a job, or a filtered list) into a directory, keeping
-/// their paths: [`Build::download_artifacts`], options, then [`send`](Self::send).
+/// their paths: [`Build::save_artifacts`], options, then [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is downloaded until `.send()`"]
-pub struct DownloadArtifacts {
+pub struct SaveArtifacts {
     list: List<ArtifactsQuery>,
     dir: PathBuf,
     concurrency: usize,
 }
 
-/// What [`DownloadArtifacts::send`] did.
+/// What [`SaveArtifacts::send`] did.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct DownloadedArtifacts {
+pub struct SavedArtifacts {
     /// The artifacts written, in list order.
     pub saved: Vec<SavedArtifact>,
     /// The artifacts not downloaded because they are not `finished` (still uploading, failed,
@@ -226,7 +227,7 @@ pub struct DownloadedArtifacts {
     pub skipped: Vec<types::Artifact>,
 }
 
-/// One artifact written by [`DownloadArtifacts::send`].
+/// One artifact written by [`SaveArtifacts::send`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SavedArtifact {
@@ -238,7 +239,7 @@ pub struct SavedArtifact {
     pub bytes: u64,
 }
 
-impl DownloadArtifacts {
+impl SaveArtifacts {
     /// Downloads at once by default.
     pub const DEFAULT_CONCURRENCY: usize = 4;
 
@@ -255,15 +256,15 @@ impl DownloadArtifacts {
     /// - Nothing is written before every path has been checked. A path that is empty,
     ///   absolute, holds a `..` segment, a backslash, a control character or a drive prefix, or
     ///   two artifacts with the same path (parallel jobs often upload the same file: download
-    ///   them per job with [`Job::download_artifacts`]), fail the call with
+    ///   them per job with [`Job::save_artifacts`]), fail the call with
     ///   [`Error::InvalidInput`] naming the artifact, before anything is downloaded. Nothing is
     ///   ever written outside `dir`.
     /// - `dir` and the directories below it that the paths need are created.
     /// - Artifacts that are not `finished` are skipped and listed in
-    ///   [`skipped`](DownloadedArtifacts::skipped).
+    ///   [`skipped`](SavedArtifacts::skipped).
     /// - The first failed download ends the call with its error: downloads in flight are
     ///   cancelled (their temporary files removed), files already written stay.
-    pub async fn send(self) -> Result<DownloadedArtifacts> {
+    pub async fn send(self) -> Result<SavedArtifacts> {
         use futures_util::{StreamExt, TryStreamExt};
 
         let build = self.list.query.build.clone();
@@ -280,14 +281,15 @@ impl DownloadArtifacts {
             if let Some(first) = seen.insert(relative.clone(), artifact.id.clone()) {
                 return Err(Error::invalid(format!(
                     "artifacts {first} and {} both have the path {:?}: download them per job \
-                     (job.download_artifacts)",
+                     (job.save_artifacts)",
                     artifact.id,
                     relative.display()
                 )));
             }
-            let job = artifact.job_id.clone().ok_or_else(|| {
-                Error::invalid(format!("artifact {} names no job", artifact.id))
-            })?;
+            let job = artifact
+                .job_id
+                .clone()
+                .ok_or_else(|| Error::invalid(format!("artifact {} names no job", artifact.id)))?;
             plan.push((artifact, job, self.dir.join(relative)));
         }
         tokio::fs::create_dir_all(&self.dir)
@@ -304,7 +306,10 @@ impl DownloadArtifacts {
                         tokio::fs::create_dir_all(parent)
                             .await
                             .map_err(|source| Error::Io {
-                                context: format!("cannot create the directory {}", parent.display()),
+                                context: format!(
+                                    "cannot create the directory {}",
+                                    parent.display()
+                                ),
                                 source,
                             })?;
                     }
@@ -319,7 +324,7 @@ impl DownloadArtifacts {
             .buffered(self.concurrency)
             .try_collect()
             .await?;
-        Ok(DownloadedArtifacts { saved, skipped })
+        Ok(SavedArtifacts { saved, skipped })
     }
 }
 
@@ -406,7 +411,10 @@ mod tests {
             None,
         ] {
             let err = safe_relative_path(&artifact(path)).unwrap_err().to_string();
-            assert!(err.contains("unsafe path") && err.contains("a1"), "{path:?}: {err}");
+            assert!(
+                err.contains("unsafe path") && err.contains("a1"),
+                "{path:?}: {err}"
+            );
         }
     }
 }

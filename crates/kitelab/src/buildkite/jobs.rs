@@ -157,12 +157,10 @@ impl Job {
     }
 
     /// Downloads every artifact of this job into `dir`, keeping their paths; see
-    /// [`Build::download_artifacts`].
-    pub fn download_artifacts(
-        &self,
-        dir: impl Into<std::path::PathBuf>,
-    ) -> super::DownloadArtifacts {
-        self.artifacts().download_all(dir)
+    /// [`Build::save_artifacts`].
+    #[doc(alias = "download_artifacts")]
+    pub fn save_artifacts(&self, dir: impl Into<std::path::PathBuf>) -> super::SaveArtifacts {
+        self.artifacts().save_all(dir)
     }
 }
 

@@ -52,9 +52,7 @@ use crate::{Error, Result, Secret};
 pub use account::AccessToken;
 pub use agents::{Agent, AgentsQuery, PauseAgent, StopAgent};
 pub use annotations::{AnnotationsQuery, CreateAnnotation, JobAnnotationsQuery};
-pub use artifacts::{
-    Artifact, ArtifactsQuery, DownloadArtifacts, DownloadedArtifacts, SavedArtifact,
-};
+pub use artifacts::{Artifact, ArtifactsQuery, SaveArtifacts, SavedArtifact, SavedArtifacts};
 pub use builds::{Build, BuildsQuery, CreateBuild, FailedState, RetryFailedJobs};
 pub use clusters::{
     Cluster, ClusterQueuesQuery, ClusterSecret, ClusterSecretsQuery, ClusterToken,
