@@ -224,8 +224,9 @@ impl Download {
     ///   Create it first (`tokio::fs::create_dir_all`), as with `std::fs::write`.
     /// - **Permissions** (Unix): a file that is replaced keeps its mode (a `0600` keystore stays
     ///   `0600`). A new file gets the process's default (`0666` less the umask), or `0600` when
-    ///   the download is [`sensitive`](Self::sensitive). The temporary file is `0600` until it
-    ///   is renamed. The owner is the writing user's, whoever owned the old file.
+    ///   the download is [`sensitive`](Self::sensitive); in both of those cases the temporary
+    ///   file is `0600` until it is renamed. The owner is the writing user, whoever owned the
+    ///   old file.
     pub async fn write_to(self, path: impl AsRef<Path>) -> Result<u64> {
         let path = path.as_ref();
         let expected = self.content_length();

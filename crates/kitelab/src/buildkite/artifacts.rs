@@ -257,8 +257,9 @@ impl SaveArtifacts {
     ///   absolute, holds a `..` segment, a backslash, a control character or a drive prefix, or
     ///   two artifacts with the same path (parallel jobs often upload the same file: download
     ///   them per job with [`Job::save_artifacts`]), fail the call with
-    ///   [`Error::InvalidInput`] naming the artifact, before anything is downloaded. Nothing is
-    ///   ever written outside `dir`.
+    ///   [`Error::InvalidInput`] naming the artifact, before anything is downloaded. No path
+    ///   leads outside `dir` (a symbolic link you placed inside `dir` is followed, as by any
+    ///   file write).
     /// - `dir` and the directories below it that the paths need are created.
     /// - Artifacts that are not `finished` are skipped and listed in
     ///   [`skipped`](SavedArtifacts::skipped).
