@@ -73,7 +73,8 @@
 //! - **Lists** are [`List`]s: `.stream()` for items, `.pages()` for [`Page`]s with their headers,
 //!   `.page(n)` for one page; see [`pagination`].
 //! - **Downloads** (artifacts, logs, traces) are a [`Download`]: streamed, or written to a file
-//!   atomically; see [`download`].
+//!   atomically, keeping the mode of the file it replaces; see [`download`]. Every artifact of
+//!   a Buildkite build goes into a directory with `build.save_artifacts(dir)`.
 //! - **Errors** are one [`Error`]: see [`error`]. Tokens never appear in `Debug` output, errors or
 //!   logs, and are never sent to another origin.
 //! - **Retries**: see [`retry`].

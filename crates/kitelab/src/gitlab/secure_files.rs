@@ -29,7 +29,10 @@ impl Project {
     /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
     /// let file = gl.project("group/project").secure_file(3);
     /// let details = file.get().await?;
-    /// file.download().await?.write_to(&details.name).await?;
+    /// // Created 0600: secure-file downloads are sensitive. Choose the path yourself rather
+    /// // than trusting `details.name`, which the project's maintainers pick.
+    /// file.download().await?.write_to("release.keystore").await?;
+    /// # let _ = details;
     /// # Ok(()) }
     /// ```
     pub fn secure_file(&self, id: i64) -> SecureFile {
