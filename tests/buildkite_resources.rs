@@ -467,6 +467,7 @@ async fn meta_needs_no_token_and_no_client_sends_one() {
         })
         .await;
     let anonymous = kitelab::Buildkite::builder()
+        .anonymous()
         .base_url(server.base_url())
         .retry(kitelab_tests::fast_retries())
         .build()

@@ -487,6 +487,7 @@ async fn trigger_a_pipeline_with_a_trigger_token_and_no_user_token() {
     for gl in [
         gitlab(&server),
         kitelab::GitLab::builder()
+            .anonymous()
             .base_url(server.base_url())
             .build()
             .unwrap(),
@@ -633,14 +634,22 @@ async fn clients_come_from_the_environment_gitlab_ci_sets() {
                 .json_body(fixture_body("gitlab", "getJob"));
         })
         .await;
-    // SAFETY of the test: no other test in this binary reads these variables.
-    unsafe {
-        std::env::remove_var("GITLAB_TOKEN");
-        std::env::remove_var("GITLAB_URL");
-        std::env::set_var("CI_SERVER_URL", server.base_url());
-        std::env::set_var("CI_JOB_TOKEN", JOB_TOKEN);
-    }
-    let gl = kitelab::GitLab::from_env().expect("from env");
+    let gl = {
+        let _env = kitelab_tests::env_lock();
+        // SAFETY of the test: the tests that touch the environment hold `env_lock`.
+        unsafe {
+            std::env::remove_var("GITLAB_TOKEN");
+            std::env::remove_var("GITLAB_URL");
+            std::env::set_var("CI_SERVER_URL", server.base_url());
+            std::env::set_var("CI_JOB_TOKEN", JOB_TOKEN);
+        }
+        let gl = kitelab::GitLab::from_env().expect("from env");
+        unsafe {
+            std::env::remove_var("CI_SERVER_URL");
+            std::env::remove_var("CI_JOB_TOKEN");
+        }
+        gl
+    };
     assert_eq!(
         gl.base_url().as_str(),
         format!("{}/api/v4", server.base_url())

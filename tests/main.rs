@@ -6,6 +6,7 @@ mod buildkite_resources;
 mod conformance;
 mod conformance_buildkite;
 mod conformance_gitlab;
+mod files_tokens_env;
 mod gitlab;
 mod gitlab_resources;
 mod reliability;

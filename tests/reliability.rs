@@ -667,7 +667,11 @@ async fn bad_client_settings_are_refused_before_anything_is_sent() {
         ("https://", "not a URL"),
         ("https://gl.example/?x=1", "query"),
     ] {
-        let err = GitLab::builder().base_url(url).build().unwrap_err();
+        let err = GitLab::builder()
+            .anonymous()
+            .base_url(url)
+            .build()
+            .unwrap_err();
         assert!(err.to_string().contains(why), "{url}: {err}");
     }
     for token in [
@@ -679,7 +683,12 @@ async fn bad_client_settings_are_refused_before_anything_is_sent() {
         assert!(matches!(err, Error::InvalidInput(_)), "{err}");
     }
     for per_page in [0, 101] {
-        assert!(GitLab::builder().per_page(per_page).build().is_err());
+        let err = GitLab::builder()
+            .anonymous()
+            .per_page(per_page)
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("per_page"), "{err}");
     }
     // A self-managed host: /api/v4 is added once.
     for url in [
@@ -688,7 +697,7 @@ async fn bad_client_settings_are_refused_before_anything_is_sent() {
         "https://gl.example/api/v4",
         "https://gl.example/gitlab/",
     ] {
-        let gl = GitLab::builder().base_url(url).build().unwrap();
+        let gl = GitLab::builder().anonymous().base_url(url).build().unwrap();
         assert!(
             gl.base_url().path().ends_with("/api/v4") && !gl.base_url().path().contains("v4/api"),
             "{url} → {}",

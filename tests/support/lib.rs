@@ -329,3 +329,10 @@ pub mod conformance {
         };
     }
 }
+
+/// Serializes the tests that set environment variables (`from_env`): they share one process.
+/// Hold the guard only while setting variables and building clients, never across an await.
+pub fn env_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -31,13 +31,29 @@ impl Secret {
         &self.0
     }
 
+    /// Checks that the token can travel in a header as it is: not empty, and only visible ASCII
+    /// (`0x21..=0x7E`; no space, control character or anything beyond ASCII). HTTP would let
+    /// other bytes through, but no service issues such a token, and a typo or a mangled copy
+    /// would otherwise go on the wire. The error names the position, never the token.
     pub(crate) fn validate(&self, what: &str) -> Result<()> {
-        if self.0.trim().is_empty() {
+        if self.0.is_empty() {
             return Err(Error::invalid(format!("{what} is empty")));
         }
-        if self.0.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+        if let Some((position, c)) = self
+            .0
+            .chars()
+            .enumerate()
+            .find(|(_, c)| !matches!(c, '\x21'..='\x7e'))
+        {
+            let kind = match c {
+                ' ' => "a space",
+                c if c.is_control() => "a control character",
+                _ => "a character outside ASCII",
+            };
             return Err(Error::invalid(format!(
-                "{what} contains spaces or control characters"
+                "{what} holds {kind} at character {}: a token may only hold visible ASCII \
+                 characters (0x21 to 0x7E)",
+                position + 1
             )));
         }
         Ok(())
@@ -97,5 +113,47 @@ impl AuthHeader {
 impl fmt::Debug for AuthHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: [redacted]", self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(token: &str) -> String {
+        match Secret::new(token).validate("the token") {
+            Err(Error::InvalidInput(message)) => message,
+            other => panic!("{token:?} was not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tokens_outside_visible_ascii_are_refused_without_being_shown() {
+        for token in [
+            "tökén-über-☃",
+            "bkua_abc\u{7f}",
+            "glpat-\u{a0}nbsp",
+            "bkua abc",
+            "bkua_abc\r\nX-Evil: 1",
+            "\tbkua_abc",
+            "bkua_abc\0",
+            "glpat-\u{202e}",
+        ] {
+            let message = refusal(token);
+            assert!(message.contains("visible ASCII"), "{message}");
+            assert!(!message.contains(token), "{message}");
+            assert!(!message.contains("abc"), "the token leaked: {message}");
+        }
+        assert!(refusal("tökén-über-☃").contains("outside ASCII at character 2"));
+        assert_eq!(refusal(""), "the token is empty");
+    }
+
+    #[test]
+    fn every_visible_ascii_character_is_accepted() {
+        let all: String = ('\x21'..='\x7e').collect();
+        Secret::new(all).validate("the token").unwrap();
+        Secret::new("glpat-AbC_123.x~")
+            .validate("the token")
+            .unwrap();
     }
 }

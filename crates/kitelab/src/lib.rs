@@ -38,14 +38,20 @@
 //!
 //! ## Authentication
 //!
-//! - Buildkite: an API access token, sent as `Authorization: Bearer` ([`Buildkite::new`],
-//!   [`Buildkite::from_env`] reads `BUILDKITE_API_TOKEN`). The egress-IP list (`bk.meta()`)
-//!   needs none, and a client's token is not sent with it.
+//! - Buildkite: an API access token, sent as `Authorization: Bearer` ([`Buildkite::new`];
+//!   [`Buildkite::from_env`] reads `BUILDKITE_API_TOKEN`, and `BUILDKITE_REST_URL` for the
+//!   base URL). The egress-IP list (`bk.meta()`) needs none, and a client's token is not sent
+//!   with it.
 //! - GitLab: a personal, project or group access token or an OAuth token, sent as
 //!   `Authorization: Bearer`; a CI job token, sent as `JOB-TOKEN` ([`gitlab::Token`];
 //!   [`GitLab::from_env`] reads `CI_SERVER_URL` or `GITLAB_URL`, then `GITLAB_TOKEN` or
 //!   `CI_JOB_TOKEN`). Trigger tokens travel in the body of the trigger call only, which sends no
 //!   other credential.
+//! - Both services follow the same rules: `from_env` fails when no token is set, and a builder
+//!   needs a token or `.anonymous()` ([`buildkite::BuildkiteBuilder::anonymous`],
+//!   [`gitlab::GitLabBuilder::anonymous`]): a client without a token is always asked for.
+//! - A token may only hold visible ASCII (`0x21` to `0x7E`); any other is refused when the
+//!   client is built, with an error that names the position, never the token.
 //! - A credential goes only to the client's own origin (scheme, host and port): a download that
 //!   redirects to object storage or a CDN leaves it behind, whatever its kind. Tokens are
 //!   [`Secret`]s: never in `Debug` output, errors or logs; the generated models' secrets (trigger
@@ -67,7 +73,8 @@
 //! - **Lists** are [`List`]s: `.stream()` for items, `.pages()` for [`Page`]s with their headers,
 //!   `.page(n)` for one page; see [`pagination`].
 //! - **Downloads** (artifacts, logs, traces) are a [`Download`]: streamed, or written to a file
-//!   atomically; see [`download`].
+//!   atomically, keeping the mode of the file it replaces; see [`download`]. Every artifact of
+//!   a Buildkite build goes into a directory with `build.save_artifacts(dir)`.
 //! - **Errors** are one [`Error`]: see [`error`]. Tokens never appear in `Debug` output, errors or
 //!   logs, and are never sent to another origin.
 //! - **Retries**: see [`retry`].

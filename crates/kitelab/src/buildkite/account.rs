@@ -19,11 +19,12 @@ impl Buildkite {
     }
 
     /// Buildkite's meta information: the IP addresses it sends webhooks and commit statuses
-    /// from. Needs no token: works with a client built without one, which sends none.
+    /// from. Needs no token: works with an [`anonymous`](super::BuildkiteBuilder::anonymous)
+    /// client, and a client with a token does not send it.
     ///
     /// ```no_run
     /// # async fn run() -> kitelab::Result<()> {
-    /// let anonymous = kitelab::Buildkite::builder().build()?;
+    /// let anonymous = kitelab::Buildkite::builder().anonymous().build()?;
     /// for ip in anonymous.meta().await?.webhook_ips {
     ///     println!("{ip}");
     /// }

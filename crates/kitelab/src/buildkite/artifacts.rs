@@ -3,6 +3,8 @@
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
+use std::path::{Component, Path, PathBuf};
+
 use super::{Build, Job};
 use crate::pagination::{ListQuery, PageAt};
 use crate::{download, segment, send, Download, Error, List, Page, Result};
@@ -187,5 +189,233 @@ impl ListQuery for ArtifactsQuery {
             }
         };
         Ok(response)
+    }
+}
+
+/// Downloads of a whole artifact list.
+impl List<ArtifactsQuery> {
+    /// Downloads every artifact of this list (with its filters) into `dir`, keeping their
+    /// paths; see [`Build::save_artifacts`].
+    #[doc(alias = "download_all")]
+    pub fn save_all(self, dir: impl Into<PathBuf>) -> SaveArtifacts {
+        SaveArtifacts {
+            list: self,
+            dir: dir.into(),
+            concurrency: SaveArtifacts::DEFAULT_CONCURRENCY,
+        }
+    }
+}
+
+/// Downloads every artifact of a build (or a job, or a filtered list) into a directory, keeping
+/// their paths: [`Build::save_artifacts`], options, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is downloaded until `.send()`"]
+pub struct SaveArtifacts {
+    list: List<ArtifactsQuery>,
+    dir: PathBuf,
+    concurrency: usize,
+}
+
+/// What [`SaveArtifacts::send`] did.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct SavedArtifacts {
+    /// The artifacts written, in list order.
+    pub saved: Vec<SavedArtifact>,
+    /// The artifacts not downloaded because they are not `finished` (still uploading, failed,
+    /// deleted or expired): Buildkite has no bytes to give for them.
+    pub skipped: Vec<types::Artifact>,
+}
+
+/// One artifact written by [`SaveArtifacts::send`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SavedArtifact {
+    /// The artifact, as listed.
+    pub artifact: types::Artifact,
+    /// Where it was written: the directory joined with the artifact's path.
+    pub path: PathBuf,
+    /// The number of bytes written.
+    pub bytes: u64,
+}
+
+impl SaveArtifacts {
+    /// Downloads at once by default.
+    pub const DEFAULT_CONCURRENCY: usize = 4;
+
+    /// How many artifacts are downloaded at once (default 4, at least 1).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Lists every artifact (all pages), checks every path, then downloads them, at most
+    /// [`concurrency`](Self::concurrency) at a time, each written with
+    /// [`Download::write_to`] (atomically) to `dir/<artifact path>`.
+    ///
+    /// - Nothing is written before every path has been checked. A path that is empty,
+    ///   absolute, holds a `..` segment, a backslash, a control character or a drive prefix, or
+    ///   two artifacts with the same path (parallel jobs often upload the same file: download
+    ///   them per job with [`Job::save_artifacts`]), fail the call with
+    ///   [`Error::InvalidInput`] naming the artifact, before anything is downloaded. No path
+    ///   leads outside `dir` (a symbolic link you placed inside `dir` is followed, as by any
+    ///   file write).
+    /// - `dir` and the directories below it that the paths need are created.
+    /// - Artifacts that are not `finished` are skipped and listed in
+    ///   [`skipped`](SavedArtifacts::skipped).
+    /// - The first failed download ends the call with its error: downloads in flight are
+    ///   cancelled (their temporary files removed), files already written stay.
+    pub async fn send(self) -> Result<SavedArtifacts> {
+        use futures_util::{StreamExt, TryStreamExt};
+
+        let build = self.list.query.build.clone();
+        let artifacts: Vec<types::Artifact> = self.list.stream().try_collect().await?;
+        let mut plan = Vec::new();
+        let mut skipped = Vec::new();
+        let mut seen = std::collections::HashMap::new();
+        for artifact in artifacts {
+            if !matches!(artifact.state, None | Some(types::ArtifactState::Finished)) {
+                skipped.push(artifact);
+                continue;
+            }
+            let relative = safe_relative_path(&artifact)?;
+            if let Some(first) = seen.insert(relative.clone(), artifact.id.clone()) {
+                return Err(Error::invalid(format!(
+                    "artifacts {first} and {} both have the path {:?}: download them per job \
+                     (job.save_artifacts)",
+                    artifact.id,
+                    relative.display()
+                )));
+            }
+            let job = artifact
+                .job_id
+                .clone()
+                .ok_or_else(|| Error::invalid(format!("artifact {} names no job", artifact.id)))?;
+            plan.push((artifact, job, self.dir.join(relative)));
+        }
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(|source| Error::Io {
+                context: format!("cannot create the directory {}", self.dir.display()),
+                source,
+            })?;
+        let saved = futures_util::stream::iter(plan)
+            .map(|(artifact, job, path)| {
+                let handle = build.artifact(job, artifact.id.clone());
+                async move {
+                    if let Some(parent) = path.parent() {
+                        tokio::fs::create_dir_all(parent)
+                            .await
+                            .map_err(|source| Error::Io {
+                                context: format!(
+                                    "cannot create the directory {}",
+                                    parent.display()
+                                ),
+                                source,
+                            })?;
+                    }
+                    let bytes = handle.download().await?.write_to(&path).await?;
+                    Ok::<_, Error>(SavedArtifact {
+                        artifact,
+                        path,
+                        bytes,
+                    })
+                }
+            })
+            .buffered(self.concurrency)
+            .try_collect()
+            .await?;
+        Ok(SavedArtifacts { saved, skipped })
+    }
+}
+
+/// The artifact's path as a relative path that stays below any directory it is joined to:
+/// only normal components, separated by `/`.
+fn safe_relative_path(artifact: &types::Artifact) -> Result<PathBuf> {
+    let raw = artifact.path.as_deref().unwrap_or("");
+    let refuse = |why: &str| {
+        Err(Error::invalid(format!(
+            "artifact {} has an unsafe path {raw:?} ({why}): nothing was downloaded",
+            artifact.id
+        )))
+    };
+    if raw.chars().any(char::is_control) {
+        return refuse("a control character");
+    }
+    if raw.contains('\\') {
+        return refuse("a backslash");
+    }
+    if raw.starts_with('/') {
+        return refuse("absolute");
+    }
+    let mut relative = PathBuf::new();
+    for segment in raw.split('/') {
+        match segment {
+            "" | "." => continue,
+            ".." => return refuse("a `..` segment"),
+            _ => {}
+        }
+        // What the platform makes of the segment: a drive (`C:`) or a root is not a name.
+        let mut components = Path::new(segment).components();
+        match (components.next(), components.next()) {
+            (Some(Component::Normal(name)), None) if name == segment => relative.push(name),
+            _ => return refuse("not a plain file name"),
+        }
+    }
+    if relative.as_os_str().is_empty() {
+        return refuse("empty");
+    }
+    Ok(relative)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn artifact(path: Option<&str>) -> types::Artifact {
+        serde_json::from_value(serde_json::json!({
+            "id": "a1",
+            "url": "https://api.buildkite.com/v2/x",
+            "path": path,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn artifact_paths_stay_below_the_directory() {
+        for (path, expected) in [
+            ("dist/app.bin", "dist/app.bin"),
+            ("./dist//app.bin", "dist/app.bin"),
+            ("report.xml", "report.xml"),
+            ("a/.../b", "a/.../b"),
+            ("résumé ☃.txt", "résumé ☃.txt"),
+        ] {
+            assert_eq!(
+                safe_relative_path(&artifact(Some(path))).unwrap(),
+                Path::new(expected),
+                "{path}"
+            );
+        }
+        for path in [
+            Some("/etc/passwd"),
+            Some("../outside"),
+            Some("dist/../../outside"),
+            Some("dist/.."),
+            Some("..\\outside"),
+            Some("C:\\Windows\\x"),
+            Some("dist\\..\\..\\x"),
+            Some("evil\0.txt"),
+            Some("a\nb"),
+            Some(""),
+            Some("./"),
+            Some("//"),
+            None,
+        ] {
+            let err = safe_relative_path(&artifact(path)).unwrap_err().to_string();
+            assert!(
+                err.contains("unsafe path") && err.contains("a1"),
+                "{path:?}: {err}"
+            );
+        }
     }
 }

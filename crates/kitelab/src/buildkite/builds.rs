@@ -6,7 +6,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 use kitelab_api::Timestamp;
 
-use super::{Artifact, ArtifactsQuery, Buildkite, Job, Pipeline};
+use super::{Artifact, ArtifactsQuery, Buildkite, Job, Pipeline, SaveArtifacts};
 use crate::pagination::{ListQuery, PageAt};
 use crate::{send, List, Page, Result};
 
@@ -165,6 +165,29 @@ impl Build {
             ))
         })?;
         Ok(self.artifact(job, listed.id.clone()))
+    }
+
+    /// Downloads every artifact of the build into `dir`, keeping their paths
+    /// (`dir/dist/app.bin`): every page of the list, a few downloads at a time, the
+    /// directories created as needed, and no file outside `dir` (an unsafe path fails the call
+    /// before anything is written). See [`SaveArtifacts::send`] for the rules; a filtered
+    /// list is saved with [`save_all`](List::save_all).
+    ///
+    /// It is `save_*`, not `download_*`, because it writes files: a `download*()` method
+    /// always returns one [`Download`](crate::Download) to read.
+    ///
+    /// ```no_run
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let build = bk.pipeline("my-org", "my-pipeline").build(42);
+    /// let done = build.save_artifacts("artifacts").concurrency(8).send().await?;
+    /// for saved in &done.saved {
+    ///     println!("{} ({} bytes)", saved.path.display(), saved.bytes);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[doc(alias = "download_artifacts")]
+    pub fn save_artifacts(&self, dir: impl Into<std::path::PathBuf>) -> SaveArtifacts {
+        self.artifacts().save_all(dir)
     }
 }
 

@@ -155,6 +155,13 @@ impl Job {
     pub fn artifact(&self, id: impl Into<String>) -> Artifact {
         Artifact::new(self.clone(), id.into())
     }
+
+    /// Downloads every artifact of this job into `dir`, keeping their paths; see
+    /// [`Build::save_artifacts`].
+    #[doc(alias = "download_artifacts")]
+    pub fn save_artifacts(&self, dir: impl Into<std::path::PathBuf>) -> super::SaveArtifacts {
+        self.artifacts().save_all(dir)
+    }
 }
 
 impl Build {

@@ -5,7 +5,7 @@
 //! use kitelab::buildkite::BuildState;
 //!
 //! # async fn run() -> kitelab::Result<()> {
-//! let bk = kitelab::Buildkite::from_env()?; // BUILDKITE_API_TOKEN
+//! let bk = kitelab::Buildkite::from_env()?; // BUILDKITE_API_TOKEN (and BUILDKITE_REST_URL)
 //! let org = bk.organization("my-org").get().await?;
 //! let failed: Vec<_> = bk
 //!     .organization("my-org")
@@ -52,7 +52,7 @@ use crate::{Error, Result, Secret};
 pub use account::AccessToken;
 pub use agents::{Agent, AgentsQuery, PauseAgent, StopAgent};
 pub use annotations::{AnnotationsQuery, CreateAnnotation, JobAnnotationsQuery};
-pub use artifacts::{Artifact, ArtifactsQuery};
+pub use artifacts::{Artifact, ArtifactsQuery, SaveArtifacts, SavedArtifact, SavedArtifacts};
 pub use builds::{Build, BuildsQuery, CreateBuild, FailedState, RetryFailedJobs};
 pub use clusters::{
     Cluster, ClusterQueuesQuery, ClusterSecret, ClusterSecretsQuery, ClusterToken,
@@ -116,7 +116,12 @@ impl Buildkite {
     /// The environment variable [`from_env`](Self::from_env) reads the token from.
     pub const TOKEN_VAR: &'static str = "BUILDKITE_API_TOKEN";
 
-    /// A client for `api.buildkite.com` with an API access token.
+    /// The environment variable [`from_env`](Self::from_env) reads the REST API's root from,
+    /// the name Buildkite's Terraform provider reads it by.
+    pub const BASE_URL_VAR: &'static str = "BUILDKITE_REST_URL";
+
+    /// A client for `api.buildkite.com` with an API access token. Fails on a token that is empty
+    /// or holds anything but visible ASCII (see [`BuildkiteBuilder::token`]).
     pub fn new(token: impl Into<Secret>) -> Result<Self> {
         Self::builder().token(token).build()
     }
@@ -126,11 +131,41 @@ impl Buildkite {
         BuildkiteBuilder::default()
     }
 
-    /// A client with the token in `BUILDKITE_API_TOKEN`.
+    /// A client from the environment:
+    ///
+    /// - token: `BUILDKITE_API_TOKEN` ([`TOKEN_VAR`](Self::TOKEN_VAR)), required: unset or
+    ///   blank, this fails with [`Error::InvalidInput`] (a client without a token is
+    ///   [`BuildkiteBuilder::anonymous`], asked for explicitly);
+    /// - base URL: `BUILDKITE_REST_URL` ([`BASE_URL_VAR`](Self::BASE_URL_VAR)) when set, the
+    ///   root of the REST API (`https://api.buildkite.com`, a proxy, a mock); `/v2` is added
+    ///   unless the URL already ends with it. Unset, `https://api.buildkite.com/v2`.
+    ///
+    /// ```no_run
+    /// # fn run() -> kitelab::Result<()> {
+    /// // BUILDKITE_API_TOKEN=bkua_… BUILDKITE_REST_URL=http://127.0.0.1:8080
+    /// let bk = kitelab::Buildkite::from_env()?;
+    /// assert_eq!(bk.base_url().as_str(), "http://127.0.0.1:8080/v2");
+    /// # Ok(()) }
+    /// ```
     pub fn from_env() -> Result<Self> {
-        let token = std::env::var(Self::TOKEN_VAR)
-            .map_err(|_| Error::invalid(format!("{} is not set", Self::TOKEN_VAR)))?;
-        Self::new(token)
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let token = var(Self::TOKEN_VAR).ok_or_else(|| {
+            Error::invalid(format!(
+                "{} is not set: from_env needs a token (for a client without one, use \
+                 Buildkite::builder().anonymous())",
+                Self::TOKEN_VAR
+            ))
+        })?;
+        let mut builder = Self::builder().token(token);
+        if let Some(url) = var(Self::BASE_URL_VAR) {
+            let root = url.trim().trim_end_matches('/');
+            builder = builder.base_url(if root.ends_with("/v2") {
+                root.to_owned()
+            } else {
+                format!("{root}/v2")
+            });
+        }
+        builder.build()
     }
 
     /// The generated low-level client, for operations this crate does not wrap.
@@ -197,6 +232,7 @@ impl Buildkite {
 pub struct BuildkiteBuilder {
     settings: Settings,
     token: Option<Secret>,
+    anonymous: bool,
 }
 
 impl fmt::Debug for BuildkiteBuilder {
@@ -209,10 +245,32 @@ impl fmt::Debug for BuildkiteBuilder {
 }
 
 impl BuildkiteBuilder {
-    /// The API access token, sent as `Authorization: Bearer`. Without one, only
-    /// unauthenticated endpoints (meta) answer.
+    /// The API access token, sent as `Authorization: Bearer`. A builder needs a token or
+    /// [`anonymous`](Self::anonymous).
+    ///
+    /// A token may only hold visible ASCII characters (`0x21` to `0x7E`): [`build`](Self::build)
+    /// refuses an empty token, or one with a space, a control character (CR, LF, ...) or any
+    /// character outside ASCII (`tökén`), with [`Error::InvalidInput`] naming the position of
+    /// the character, never the token.
     pub fn token(mut self, token: impl Into<Secret>) -> Self {
         self.token = Some(token.into());
+        self.anonymous = false;
+        self
+    }
+
+    /// A client without a token, asked for explicitly: only the endpoints that need none
+    /// (`meta`) answer it. Without a token or this, [`build`](Self::build) fails. Undoes
+    /// [`token`](Self::token).
+    ///
+    /// ```no_run
+    /// # async fn run() -> kitelab::Result<()> {
+    /// let bk = kitelab::Buildkite::builder().anonymous().build()?;
+    /// let ips = bk.meta().await?.webhook_ips;
+    /// # let _ = ips; Ok(()) }
+    /// ```
+    pub fn anonymous(mut self) -> Self {
+        self.token = None;
+        self.anonymous = true;
         self
     }
 
@@ -224,15 +282,22 @@ impl BuildkiteBuilder {
 
     common_builder_methods!();
 
-    /// Builds the client. Fails on an empty token, an unusable base URL or a page size out of
-    /// range.
+    /// Builds the client. Fails with neither a token nor [`anonymous`](Self::anonymous), on a
+    /// token that is empty or holds anything but visible ASCII (see [`token`](Self::token)), an
+    /// unusable base URL or a page size out of range.
     pub fn build(self) -> Result<Buildkite> {
         let auth = match &self.token {
             Some(token) => {
                 token.validate("the Buildkite token")?;
                 Some(AuthHeader::bearer(token)?)
             }
-            None => None,
+            None if self.anonymous => None,
+            None => {
+                return Err(Error::invalid(
+                    "no Buildkite token: set one with .token(…), or call .anonymous() for a \
+                     client without one",
+                ))
+            }
         };
         let built =
             self.settings

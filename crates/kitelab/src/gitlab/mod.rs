@@ -114,6 +114,12 @@ macro_rules! jobs_by_keyset {
 use jobs_by_keyset;
 
 /// A GitLab token, by the header it travels in.
+///
+/// Whatever its kind, a token may only hold visible ASCII characters (`0x21` to `0x7E`):
+/// [`GitLabBuilder::build`] refuses an empty token, or one with a space, a control character
+/// (CR, LF, ...) or any character outside ASCII (`tökén`), with
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the position of the character,
+/// never the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Token {
@@ -184,7 +190,8 @@ impl GitLab {
     /// `https://gitlab.com`.
     pub const DEFAULT_BASE_URL: &'static str = "https://gitlab.com";
 
-    /// A client for gitlab.com with a personal, project or group access token.
+    /// A client for gitlab.com with a personal, project or group access token. Fails on a token
+    /// that is empty or holds anything but visible ASCII (see [`Token`]).
     pub fn new(token: impl Into<Secret>) -> Result<Self> {
         Self::builder().token(Token::Personal(token.into())).build()
     }
@@ -196,21 +203,28 @@ impl GitLab {
 
     /// A client from the environment GitLab CI sets, or a user's:
     ///
-    /// - host: `CI_SERVER_URL`, else `GITLAB_URL`, else gitlab.com;
+    /// - host: `CI_SERVER_URL`, else `GITLAB_URL`, else gitlab.com (`/api/v4` is added unless the
+    ///   URL ends with it);
     /// - token: `GITLAB_TOKEN` (sent as a bearer token), else `CI_JOB_TOKEN` (sent as
-    ///   `JOB-TOKEN`); with neither, a client without a token.
+    ///   `JOB-TOKEN`). With neither (unset or blank), this fails with
+    ///   [`Error::InvalidInput`](crate::Error::InvalidInput): a client without a token is
+    ///   [`GitLabBuilder::anonymous`], asked for explicitly.
     pub fn from_env() -> Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let mut builder = Self::builder();
         if let Some(url) = var("CI_SERVER_URL").or_else(|| var("GITLAB_URL")) {
             builder = builder.base_url(url);
         }
-        if let Some(token) = var("GITLAB_TOKEN") {
-            builder = builder.token(Token::Personal(token.into()));
-        } else if let Some(token) = var("CI_JOB_TOKEN") {
-            builder = builder.token(Token::Job(token.into()));
-        }
-        builder.build()
+        let token =
+            match (var("GITLAB_TOKEN"), var("CI_JOB_TOKEN")) {
+                (Some(token), _) => Token::Personal(token.into()),
+                (None, Some(token)) => Token::Job(token.into()),
+                (None, None) => return Err(crate::Error::invalid(
+                    "neither GITLAB_TOKEN nor CI_JOB_TOKEN is set: from_env needs a token (for \
+                     a client without one, use GitLab::builder().anonymous())",
+                )),
+            };
+        builder.token(token).build()
     }
 
     /// The generated low-level client, for operations this crate does not wrap.
@@ -234,7 +248,9 @@ impl GitLab {
     }
 
     /// Triggers a pipeline with a trigger token (or a CI job token); the client's own token is not
-    /// sent, so a client without one works.
+    /// sent, so an [`anonymous`](GitLabBuilder::anonymous) client works. Like every token, the trigger token may only hold
+    /// visible ASCII characters (`0x21` to `0x7E`): `send` refuses any other with
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput), before anything is sent.
     ///
     /// ```no_run
     /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
@@ -303,6 +319,7 @@ impl GitLab {
 pub struct GitLabBuilder {
     settings: Settings,
     token: Option<Token>,
+    anonymous: bool,
 }
 
 impl fmt::Debug for GitLabBuilder {
@@ -315,9 +332,27 @@ impl fmt::Debug for GitLabBuilder {
 }
 
 impl GitLabBuilder {
-    /// The token and its kind.
+    /// The token and its kind. It may only hold visible ASCII characters (`0x21` to `0x7E`);
+    /// see [`Token`].
     pub fn token(mut self, token: Token) -> Self {
         self.token = Some(token);
+        self.anonymous = false;
+        self
+    }
+
+    /// A client without a token, asked for explicitly: public projects, and
+    /// [`GitLab::trigger_pipeline`], which carries its own token. Without a token or this,
+    /// [`build`](Self::build) fails. Undoes [`token`](Self::token).
+    ///
+    /// ```no_run
+    /// # async fn run() -> kitelab::Result<()> {
+    /// let gl = kitelab::GitLab::builder().anonymous().build()?;
+    /// gl.trigger_pipeline("group/project", "main", "glptt-…").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn anonymous(mut self) -> Self {
+        self.token = None;
+        self.anonymous = true;
         self
     }
 
@@ -330,9 +365,16 @@ impl GitLabBuilder {
 
     common_builder_methods!();
 
-    /// Builds the client. Fails on an empty token, an unusable base URL or a page size out of
-    /// range.
+    /// Builds the client. Fails with neither a token nor [`anonymous`](Self::anonymous), on a
+    /// token that is empty or holds anything but visible ASCII (see [`Token`]), an unusable
+    /// base URL or a page size out of range.
     pub fn build(self) -> Result<GitLab> {
+        if self.token.is_none() && !self.anonymous {
+            return Err(crate::Error::invalid(
+                "no GitLab token: set one with .token(…), or call .anonymous() for a client \
+                 without one",
+            ));
+        }
         let auth = self.token.as_ref().map(Token::header).transpose()?;
         let built = self.settings.build(
             GitLab::DEFAULT_BASE_URL,

@@ -29,7 +29,10 @@ impl Project {
     /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
     /// let file = gl.project("group/project").secure_file(3);
     /// let details = file.get().await?;
-    /// file.download().await?.write_to(&details.name).await?;
+    /// // Created 0600: secure-file downloads are sensitive. Choose the path yourself rather
+    /// // than trusting `details.name`, which the project's maintainers pick.
+    /// file.download().await?.write_to("release.keystore").await?;
+    /// # let _ = details;
     /// # Ok(()) }
     /// ```
     pub fn secure_file(&self, id: i64) -> SecureFile {
@@ -140,10 +143,12 @@ impl SecureFile {
         Ok(send(op).await?.into_inner())
     }
 
-    /// Downloads the secure file's content, streamed.
+    /// Downloads the secure file's content, streamed. The download is
+    /// [`sensitive`](Download::sensitive): [`write_to`](Download::write_to) creates a new file
+    /// readable by its owner only (`0600` on Unix), and a file it replaces keeps its mode.
     pub async fn download(&self) -> Result<Download> {
         let op = secure_file_op!(self, download_secure_file);
-        download(op).await
+        Ok(download(op).await?.sensitive())
     }
 
     /// Deletes the secure file.
