@@ -261,7 +261,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub current: ::std::option::Option<i64>,
         ///Details of a validation failure; items are usually objects such as `{"field": "configuration", "code": "..."}`, but their shape is not fixed.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub errors: ::std::vec::Vec<::serde_json::Value>,
         ///On `429`, the number of requests allowed per window.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -300,7 +304,8 @@ pub mod types {
         ///Plan-gated features and whether the plan includes them (keys `api_ip_allow_list`, `inactive_api_token_revocation`), to tell a setting that is off from a feature that is unavailable.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub features: ::std::collections::BTreeMap<::std::string::String, bool>,
         ///Whether only administrators can create API access tokens.
@@ -413,7 +418,11 @@ pub mod types {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         ///Event-specific data; its structure varies by event type (an open map).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///GraphQL ID of the audit event.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -560,7 +569,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub job_state_counts: ::std::option::Option<JobStateCounts>,
         ///Jobs of the build (left out with `exclude_jobs=true`; only the latest attempt of each step unless `include_retried_jobs=true`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub jobs: ::std::vec::Vec<Job>,
         ///Merge queue information if the build belongs to a merge queue, otherwise null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -636,7 +649,11 @@ pub mod types {
             crate::buildkite::types::BuildExportStrategy,
         >,
         ///Strategies accepted by `configureBuildExport`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub supported_strategies: ::std::vec::Vec<
             crate::buildkite::types::BuildExportStrategy,
         >,
@@ -877,10 +894,18 @@ pub mod types {
     )]
     pub struct ClusterMaintainers {
         ///Team maintainers.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub teams: ::std::vec::Vec<ClusterMaintainer>,
         ///User maintainers.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub users: ::std::vec::Vec<ClusterMaintainer>,
     }
 
@@ -1182,7 +1207,8 @@ pub mod types {
         ///Environment variables made available to the build (default `{}`).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub env: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -1197,7 +1223,8 @@ pub mod types {
         ///Meta-data made available to the build (default `{}`).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub meta_data: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -1210,7 +1237,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pull_request_id: ::std::option::Option<i64>,
         ///For a pull request build, the labels of the pull request.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub pull_request_labels: ::std::vec::Vec<::std::string::String>,
         ///For a pull request build, the git repository of the pull request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1275,7 +1306,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub emoji: ::std::option::Option<::std::string::String>,
         ///Users or teams to make maintainers.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub maintainers: ::std::vec::Vec<ClusterMaintainerTarget>,
         ///Name of the cluster (e.g. `Open Source`).
         pub name: ::std::string::String,
@@ -1359,7 +1394,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sso_mode: ::std::option::Option<crate::buildkite::types::SsoMode>,
         ///Team assignments, at most one per team; empty or omitted for none.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub teams: ::std::vec::Vec<InvitationTeamAssignment>,
     }
 
@@ -1385,7 +1424,8 @@ pub mod types {
         ///Map from state (`build_passed`, `build_fixed`, `build_failed`, `build_blocked`, `build_canceled`, `build_failing`, `job_activated`) to whether it notifies.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub build_states: ::std::collections::BTreeMap<::std::string::String, bool>,
         ///User-provided description.
@@ -1397,10 +1437,18 @@ pub mod types {
             crate::buildkite::types::NotificationServiceScope,
         >,
         ///UUIDs of the pipelines, teams or clusters selected by `scope`; omit for `all`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub scope_uuids: ::std::vec::Vec<::std::string::String>,
         ///Provider-specific configuration (an open map). `webhook`: `url` (required), `token`, `token_mode` (`token` or `signature`), `version`, `events`, `tls_verify`. `slack`: `url` (required), `theme` (`text` or `emoji`). `aws_event_bridge`: `aws_region` (required), `aws_account_id` (required, 12-digit string), `include_build_meta_data` when available. `datadog_pipeline_visibility`: `api_key` (required), `datadog_site`, `datadog_tags`. `open_telemetry_tracing`: `endpoint` (required), `service_name`, `headers`, `resource_attributes`, `tracestate` when available (map values must be strings). `event_log_api` (only when enabled for the organization): `events`.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub settings: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
 
@@ -1437,7 +1485,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub oidc_policy: ::std::option::Option<::serde_json::Value>,
         ///UUIDs of the teams given access; listed as required by the docs, but only when the organization has Teams enabled.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub team_ids: ::std::vec::Vec<::std::string::String>,
     }
 
@@ -1497,7 +1549,8 @@ pub mod types {
         ///Visual step pipelines only: pipeline environment variables.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub env: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -1527,18 +1580,31 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
         ///Visual step pipelines: the steps, in order.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub steps: ::std::vec::Vec<Step>,
         ///Tags to add to the pipeline (`:emoji:` syntax allowed).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tags: ::std::vec::Vec<::std::string::String>,
         ///Deprecated (replaced by `teams`): UUIDs of teams to add the pipeline to.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub team_uuids: ::std::vec::Vec<::std::string::String>,
         ///Teams to add the pipeline to, as a map from team UUID to access level. Only available when the organization has Teams enabled; then only administrators can create pipelines without it. Replaces the deprecated `team_uuids`.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub teams: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -1580,7 +1646,8 @@ pub mod types {
         ///Environment variables set on the builds it creates.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub env: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -1834,10 +1901,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub show_api_token: ::std::option::Option<bool>,
         ///UUIDs of the teams to add the suite to; required when the organization has Teams enabled. The docs' property table spells it `teams_ids`, its example `team_ids`; both are declared, set one.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub team_ids: ::std::vec::Vec<::std::string::String>,
         ///The same team UUIDs, under the name the docs' property table uses.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub teams_ids: ::std::vec::Vec<::std::string::String>,
     }
 
@@ -1944,7 +2019,11 @@ pub mod types {
     )]
     pub struct Emoji {
         ///Other names of the same emoji (only present when there are some).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub aliases: ::std::vec::Vec<::std::string::String>,
         ///Name of the emoji, as written between colons.
         pub name: ::std::string::String,
@@ -2025,7 +2104,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub run_url: ::std::option::Option<::std::string::String>,
         ///User-defined tags of the execution, flat with dot-notation keys (e.g. `language.name`); `{}` when none. Tags duplicating other fields are left out.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tags: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///URL of the execution.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2103,7 +2186,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///UUIDs of the teams owning the test.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub ownership_team_ids: ::std::vec::Vec<::std::string::String>,
         ///Scope of the test.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2323,7 +2410,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<crate::buildkite::types::InvitationState>,
         ///Teams included in the invitation.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub teams: ::std::vec::Vec<TeamReference>,
         ///Canonical API URL of the invitation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2611,7 +2702,11 @@ pub mod types {
         ///The log output.
         pub content: ::std::string::String,
         ///Times at which the log's header groups (`---`, `+++`, `~~~` lines) were written, in nanoseconds since the Unix epoch.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub header_times: ::std::vec::Vec<i64>,
         ///Size of the log in bytes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2662,7 +2757,8 @@ pub mod types {
         ///Map from each observed job state (e.g. `passed`) to the number of jobs in it.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub states: ::std::collections::BTreeMap<::std::string::String, i64>,
         ///Number of jobs counted.
@@ -2784,7 +2880,8 @@ pub mod types {
         ///Map from build or job state (`build_passed`, `build_fixed`, `build_failed`, `build_blocked`, `build_canceled`, `build_failing`, `job_activated`) to whether it triggers a notification.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub build_states: ::std::collections::BTreeMap<::std::string::String, bool>,
         ///When the service was created.
@@ -2811,10 +2908,18 @@ pub mod types {
             crate::buildkite::types::NotificationServiceScope,
         >,
         ///UUIDs of the selected pipelines, teams or clusters (by `scope`); empty for `all`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub scope_uuids: ::std::vec::Vec<::std::string::String>,
         ///Provider-specific configuration (an open map; keys per provider are listed in `CreateNotificationServiceRequest.settings`). Secrets follow the interface: webhook `token` values are returned **in full** (treat them as credentials); masked fields (Datadog `api_key`, EventBridge `aws_account_id`) show only their last characters; OAuth credentials, Slack incoming webhook URLs and encrypted OpenTelemetry headers are omitted.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub settings: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Canonical API URL of the notification service.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3009,7 +3114,8 @@ pub mod types {
         ///Digests of the package file by algorithm (e.g. `sha256`, `sha512`).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub digests: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -3111,7 +3217,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
         ///UUIDs of the teams with access to the registry.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub team_ids: ::std::vec::Vec<::std::string::String>,
         ///Canonical API URL of the registry.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4230,7 +4340,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub algorithm: ::std::option::Option<::std::string::String>,
         ///Step fields covered by the signature (e.g. `command`, `env`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub signed_fields: ::std::vec::Vec<::std::string::String>,
         ///The signature (a JWS).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4508,7 +4622,11 @@ pub mod types {
     )]
     pub struct TeamSuite {
         ///Access levels of the team's members (e.g. `["read", "edit"]`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub access_level: ::std::vec::Vec<crate::buildkite::types::TeamSuiteAccessLevel>,
         ///When the team was given access.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4554,7 +4672,8 @@ pub mod types {
         ///Executions by result: `passed` and `failed` always, `skipped`, `pending` and `unknown` when non-zero.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub executions_count_by_result: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -4566,7 +4685,11 @@ pub mod types {
         ///UUID of the test.
         pub id: ::std::string::String,
         ///Labels of the test (e.g. `flaky`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub labels: ::std::vec::Vec<::std::string::String>,
         ///Location of the test (e.g. `./spec/models/user_spec.rb:42`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4739,7 +4862,8 @@ pub mod types {
         ///Values of the block step's fields, by field key (e.g. `{"release-name": "Flying Dolpin"}`).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub fields: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -4965,7 +5089,8 @@ pub mod types {
         ///Map from state to whether it notifies (keys as in `NotificationService.build_states`).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub build_states: ::std::collections::BTreeMap<::std::string::String, bool>,
         ///User-provided description.
@@ -4980,10 +5105,18 @@ pub mod types {
             crate::buildkite::types::NotificationServiceScope,
         >,
         ///UUIDs of the pipelines, teams or clusters selected by `scope`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub scope_uuids: ::std::vec::Vec<::std::string::String>,
         ///Settings to change (an open map, keys as for create). Masked or restricted values sent back unchanged keep the stored secrets.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub settings: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
 
@@ -5102,7 +5235,8 @@ pub mod types {
         ///Visual step pipelines only: pipeline environment variables. Ignored for YAML pipelines (edit the `env` of `configuration` instead).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub env: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -5134,15 +5268,24 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
         ///Visual step pipelines only: replaces the steps. For YAML pipelines it answers `422` when `configuration` is absent and is ignored when it is present.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub steps: ::std::vec::Vec<Step>,
         ///Tags of the pipeline.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tags: ::std::vec::Vec<::std::string::String>,
         ///Map from team UUID to access level (documented on this endpoint, although the docs also say to change a pipeline's teams through GraphQL).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub teams: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -5186,7 +5329,8 @@ pub mod types {
         ///Environment variables set on the builds it creates.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub env: ::std::collections::BTreeMap<
             ::std::string::String,

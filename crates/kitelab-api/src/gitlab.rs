@@ -129,7 +129,11 @@ pub mod types {
     )]
     pub struct AllowedAgentsProject {
         ///The project's group and its ancestors, each as `{id}`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub groups: ::std::vec::Vec<AllowedAgentsId>,
         ///The project ID.
         pub id: i64,
@@ -154,7 +158,11 @@ pub mod types {
         ///The user ID.
         pub id: i64,
         ///The roles the user has in the project, from `guest` up to the highest one (`Gitlab::Access.sym_options_with_owner`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub roles_in_project: ::std::vec::Vec<::std::string::String>,
         ///The username.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -307,10 +315,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub star_count: ::std::option::Option<i64>,
         ///The topics (deprecated name of `topics`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
         ///The topics.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub topics: ::std::vec::Vec<::std::string::String>,
         ///The project's URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -399,7 +415,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         ///The SHAs of the parent commits.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub parent_ids: ::std::vec::Vec<::std::string::String>,
         ///The short commit SHA.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -666,13 +686,21 @@ pub mod types {
     )]
     pub struct CreatePipelineRequest {
         ///Pipeline inputs, name to value (GitLab 17.10+, GA in 18.1); values may be strings, numbers, booleans or arrays.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///The branch or tag to run the pipeline on.
         #[serde(rename = "ref")]
         pub ref_: ::std::string::String,
         ///Variables available in the pipeline (an array, unlike `triggerPipeline`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub variables: ::std::vec::Vec<PipelineVariableInput>,
     }
 
@@ -703,7 +731,11 @@ pub mod types {
         ///The description.
         pub description: ::std::string::String,
         ///Pipeline inputs of the schedule (GA in 18.1).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::std::vec::Vec<PipelineScheduleInput>,
         ///The branch or tag, short (`main`) or full (`refs/heads/main`).
         #[serde(rename = "ref")]
@@ -801,7 +833,11 @@ pub mod types {
         pub run_untagged: ::std::option::Option<bool>,
         pub runner_type: crate::gitlab::types::RunnerType,
         ///The runner's tags.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
     }
 
@@ -869,7 +905,11 @@ pub mod types {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         ///The approvals and rejections (Premium).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub approvals: ::std::vec::Vec<DeploymentApproval>,
         ///When the deployment was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1203,7 +1243,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
         ///The artifact files of the job (builds only).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub artifacts: ::std::vec::Vec<JobArtifact>,
         ///When the artifacts expire (builds only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1264,7 +1308,11 @@ pub mod types {
         ///Whether the ref is a tag.
         pub tag: bool,
         ///The runner tags of the job, sorted (builds only).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
         ///The user who started the job (the fuller `User` entity).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1608,7 +1656,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub context_sha: ::std::option::Option<::std::string::String>,
         ///Extra details such as `job_name`, `project` and `ref` (an open map).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Where the include points.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1667,13 +1719,25 @@ pub mod types {
     )]
     pub struct LintResult {
         ///The errors.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub errors: ::std::vec::Vec<::std::string::String>,
         ///The included files.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub includes: ::std::vec::Vec<LintInclude>,
         ///The jobs the configuration defines (with `include_jobs`): `name`, `stage`, `before_script`, `script`, `after_script`, `tag_list`, `environment`, `when`, `allow_failure`, `only`, `except`, `needs`, kept as open maps.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub jobs: ::std::vec::Vec<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
@@ -1683,7 +1747,11 @@ pub mod types {
         ///Whether the configuration is valid.
         pub valid: bool,
         ///The warnings.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub warnings: ::std::vec::Vec<::std::string::String>,
     }
 
@@ -1707,7 +1775,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assignee: ::std::option::Option<User>,
         ///The assignees.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub assignees: ::std::vec::Vec<User>,
         ///The author.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1750,7 +1822,11 @@ pub mod types {
         ///The merge request IID within its project.
         pub iid: i64,
         ///The label names.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub labels: ::std::vec::Vec<::std::string::String>,
         ///The merge commit SHA, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1782,10 +1858,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reference: ::std::option::Option<::std::string::String>,
         ///The short, relative and full references (an open map).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub references: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///The reviewers.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub reviewers: ::std::vec::Vec<User>,
         ///The head SHA of the source branch.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1815,13 +1899,21 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub target_project_id: ::std::option::Option<i64>,
         ///The task list counts (an open map).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub task_completion_status: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
         >,
         ///The time tracking statistics (an open map).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub time_stats: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///The title.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2111,7 +2203,11 @@ pub mod types {
         ///The schedule ID.
         pub id: i64,
         ///The pipeline inputs of the schedule.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::std::vec::Vec<PipelineScheduleInput>,
         ///The last pipeline the schedule started, or null (details only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2129,7 +2225,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<crate::Timestamp>,
         ///The schedule's variables (details only).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub variables: ::std::vec::Vec<Variable>,
     }
 
@@ -2224,7 +2324,11 @@ pub mod types {
     )]
     pub struct PlayJobRequest {
         ///Variables available to the job (GitLab 14.9+).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub job_variables_attributes: ::std::vec::Vec<JobVariableAttribute>,
     }
 
@@ -2345,7 +2449,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub run_untagged: ::std::option::Option<bool>,
         ///The runner's tags.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
         ///The runner registration token.
         pub token: crate::SecretString,
@@ -2424,10 +2532,18 @@ pub mod types {
     )]
     pub struct ReviewAppsDeletion {
         ///The environments scheduled for deletion (or that would be, in a dry run).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub scheduled_entries: ::std::vec::Vec<EnvironmentBasic>,
         ///The environments that could not be scheduled.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub unprocessable_entries: ::std::vec::Vec<EnvironmentBasic>,
     }
 
@@ -2524,7 +2640,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///The runner's groups the user may see.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub groups: ::std::vec::Vec<BasicGroupDetails>,
         ///The runner ID.
         pub id: i64,
@@ -2561,7 +2681,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub platform: ::std::option::Option<::std::string::String>,
         ///The runner's projects the user may see.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub projects: ::std::vec::Vec<BasicProjectDetails>,
         ///The revision of the most recently seen runner manager (deprecated).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2574,7 +2698,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::gitlab::types::RunnerStatus>,
         ///The runner's tags.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
         ///The version of the most recently seen runner manager (deprecated).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2857,7 +2985,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success_count: ::std::option::Option<i64>,
         ///The test suites, each with its test cases.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub test_suites: ::std::vec::Vec<TestSuite>,
         ///The number of test cases.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2885,7 +3017,11 @@ pub mod types {
     )]
     pub struct TestReportSummary {
         ///The test suites, with the IDs of the jobs that produced them.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub test_suites: ::std::vec::Vec<TestSuite>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<TestReportSummaryTotal>,
@@ -2949,7 +3085,11 @@ pub mod types {
     )]
     pub struct TestSuite {
         ///The IDs of the jobs that produced the suite (summary only).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub build_ids: ::std::vec::Vec<i64>,
         ///The number of test cases in error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2970,7 +3110,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub suite_error: ::std::option::Option<::std::string::String>,
         ///The test cases, sorted by status (test report only; empty when `suite_error` is set).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub test_cases: ::std::vec::Vec<TestCase>,
         ///The number of test cases.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3037,14 +3181,19 @@ pub mod types {
     )]
     pub struct TriggerPipelineForRefRequest {
         ///Pipeline inputs, name to value (any JSON).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///A pipeline trigger token or a CI/CD job token.
         pub token: crate::SecretString,
         ///Pipeline variables as a map of string to string; any other shape answers 400.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub variables: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -3069,7 +3218,11 @@ pub mod types {
     )]
     pub struct TriggerPipelineRequest {
         ///Pipeline inputs, name to value (documented in the 18.x CI trigger docs, not in the `triggers.rb` version read); values may be strings, numbers, booleans or arrays.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///The branch or tag (or commit SHA) to run the pipeline on.
         #[serde(rename = "ref")]
@@ -3079,7 +3232,8 @@ pub mod types {
         ///Pipeline variables as a map of string to string (not the array of `createPipeline`); any other shape answers 400.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub variables: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -3252,7 +3406,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Inputs to add, change or (with `destroy`) delete.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::std::vec::Vec<PipelineScheduleInputUpdate>,
         ///The branch or tag, short or full.
         #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
@@ -3347,7 +3505,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub run_untagged: ::std::option::Option<bool>,
         ///The runner's tags (replaces the list).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
     }
 
