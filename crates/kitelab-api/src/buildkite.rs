@@ -123,6 +123,21 @@ pub mod types {
         ///Operating system of the runner (e.g. `linux`, `darwin`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub os_id: ::std::option::Option<::std::string::String>,
+        ///Whether the agent is paused (takes no new jobs).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused: ::std::option::Option<bool>,
+        ///When the agent was paused, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused_at: ::std::option::Option<crate::Timestamp>,
+        ///Who paused the agent, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused_by: ::std::option::Option<Creator>,
+        ///The note given when pausing, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused_note: ::std::option::Option<::std::string::String>,
+        ///Minutes after which the pause ends on its own, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused_timeout_in_minutes: ::std::option::Option<i64>,
         ///Priority of the agent for job assignment, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<i64>,
@@ -514,6 +529,9 @@ pub mod types {
         ///Name of the author.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///Username of the author at the source provider (responses only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
     }
 
     impl Author {
@@ -532,6 +550,9 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct Build {
+        ///Author of the build's commit: an object (`username`, `name`, `email`) from the source provider, or a plain string on older builds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub author: ::std::option::Option<BuildAuthor>,
         ///Whether the build is blocked waiting on a block step (the `state` then keeps its last value).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub blocked: ::std::option::Option<bool>,
@@ -611,6 +632,9 @@ pub mod types {
         ///Test Engine data of the build, present with `include_test_engine=true` on `getBuild`. Its shape is not documented, so it is kept as a JSON value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub test_engine: ::std::option::Option<::serde_json::Value>,
+        ///The trigger job and build that started this build, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub triggered_from: ::std::option::Option<TriggeredFrom>,
         ///Canonical API URL of the build.
         pub url: ::std::string::String,
         ///URL of the build on Buildkite.
@@ -620,6 +644,27 @@ pub mod types {
     impl Build {
         pub fn builder() -> builder::Build {
             Default::default()
+        }
+    }
+
+    ///The author of a build's commit, as an object or as a plain string.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum BuildAuthor {
+        Author(Author),
+        String(::std::string::String),
+    }
+
+    impl ::std::convert::From<Author> for BuildAuthor {
+        fn from(value: Author) -> Self {
+            Self::Author(value)
         }
     }
 
@@ -2469,7 +2514,7 @@ pub mod types {
         }
     }
 
-    ///A job of a build. Which fields are present depends on the job `type`: command (`script`) jobs carry the command, log and artifact URLs; block (`manual`) jobs the unblock fields; trigger jobs `async` and `triggered_build`. `promised_exit_status` and `promised_exit_status_at` are omitted (not null) unless the job declared a failure early.
+    ///A job of a build. Which fields are present depends on the job `type`: command (`script`) jobs carry the command, log and artifact URLs; block (`manual`) jobs the unblock fields; trigger jobs `async` and `triggered_build`. `promised_exit_status` and `promised_exit_status_at` are omitted (not null) unless the job declared a failure early. Wait (`waiter`) jobs carry no `state`, so only `id` and `type`, which every kind of job sends, are required.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2549,6 +2594,9 @@ pub mod types {
         ///API URL of the job's log (JSON).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub log_url: ::std::option::Option<::std::string::String>,
+        ///API URL of the job's log as go-buildkite's `Job.LogsURL` names it; sent next to `log_url` by some answers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logs_url: ::std::option::Option<::std::string::String>,
         ///Matrix values of a matrix job, or null. Its shape is not documented, so it is kept as a JSON value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub matrix: ::std::option::Option<::serde_json::Value>,
@@ -2611,7 +2659,8 @@ pub mod types {
         ///When an agent started the job.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub started_at: ::std::option::Option<crate::Timestamp>,
-        pub state: crate::buildkite::types::JobState,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<crate::buildkite::types::JobState>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub step: ::std::option::Option<JobStep>,
         ///Key of the job's step, if the pipeline set one.
@@ -3048,17 +3097,19 @@ pub mod types {
         }
     }
 
-    ///An organization's current rate-limit usage (`getOrganizationRateLimit`).
+    ///An organization's current rate-limit usage (`getOrganizationRateLimit`). `scopes` is not required: go-buildkite decodes it as optional, and an empty answer must still decode.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
     pub struct OrganizationRateLimit {
-        pub scopes: RateLimitScopes,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scopes: ::std::option::Option<RateLimitScopes>,
     }
 
     impl OrganizationRateLimit {
@@ -4300,6 +4351,9 @@ pub mod types {
         ///Slug of the pipeline a trigger step triggers (responses).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pipeline: ::std::option::Option<::std::string::String>,
+        ///Plugins of a command step, as the pipeline defined them: an object keyed by plugin (`docker#v5.0.0`) or an array of such objects; kept as a JSON value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plugins: ::std::option::Option<::serde_json::Value>,
         ///Timeout of a command step, in minutes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timeout_in_minutes: ::std::option::Option<i64>,
@@ -4844,6 +4898,34 @@ pub mod types {
 
     impl TriggerStepBuild {
         pub fn builder() -> builder::TriggerStepBuild {
+            Default::default()
+        }
+    }
+
+    ///The trigger step that started a build (go-buildkite `TriggeredFrom`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TriggeredFrom {
+        ///UUID of the triggering build.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_id: ::std::option::Option<::std::string::String>,
+        ///Number of the triggering build.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_number: ::std::option::Option<i64>,
+        ///Slug of the triggering build's pipeline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_pipeline_slug: ::std::option::Option<::std::string::String>,
+    }
+
+    impl TriggeredFrom {
+        pub fn builder() -> builder::TriggeredFrom {
             Default::default()
         }
     }
@@ -5978,6 +6060,26 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            paused: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            paused_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            paused_by: ::std::result::Result<
+                ::std::option::Option<super::Creator>,
+                ::std::string::String,
+            >,
+            paused_note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            paused_timeout_in_minutes: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             priority: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -6027,6 +6129,11 @@ pub mod types {
                     meta_data: Ok(Default::default()),
                     name: Ok(Default::default()),
                     os_id: Ok(Default::default()),
+                    paused: Ok(Default::default()),
+                    paused_at: Ok(Default::default()),
+                    paused_by: Ok(Default::default()),
+                    paused_note: Ok(Default::default()),
+                    paused_timeout_in_minutes: Ok(Default::default()),
                     priority: Ok(Default::default()),
                     queue: Ok(Default::default()),
                     stopped_at: Ok(Default::default()),
@@ -6239,6 +6346,68 @@ pub mod types {
                     });
                 self
             }
+            pub fn paused<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused: {e}")
+                    });
+                self
+            }
+            pub fn paused_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused_at: {e}")
+                    });
+                self
+            }
+            pub fn paused_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Creator>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused_by: {e}")
+                    });
+                self
+            }
+            pub fn paused_note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused_note = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused_note: {e}")
+                    });
+                self
+            }
+            pub fn paused_timeout_in_minutes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused_timeout_in_minutes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for paused_timeout_in_minutes: {e}"
+                        )
+                    });
+                self
+            }
             pub fn priority<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -6347,6 +6516,11 @@ pub mod types {
                     meta_data: value.meta_data?,
                     name: value.name?,
                     os_id: value.os_id?,
+                    paused: value.paused?,
+                    paused_at: value.paused_at?,
+                    paused_by: value.paused_by?,
+                    paused_note: value.paused_note?,
+                    paused_timeout_in_minutes: value.paused_timeout_in_minutes?,
                     priority: value.priority?,
                     queue: value.queue?,
                     stopped_at: value.stopped_at?,
@@ -6377,6 +6551,11 @@ pub mod types {
                     meta_data: Ok(value.meta_data),
                     name: Ok(value.name),
                     os_id: Ok(value.os_id),
+                    paused: Ok(value.paused),
+                    paused_at: Ok(value.paused_at),
+                    paused_by: Ok(value.paused_by),
+                    paused_note: Ok(value.paused_note),
+                    paused_timeout_in_minutes: Ok(value.paused_timeout_in_minutes),
                     priority: Ok(value.priority),
                     queue: Ok(value.queue),
                     stopped_at: Ok(value.stopped_at),
@@ -7822,6 +8001,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
 
         impl ::std::default::Default for Author {
@@ -7829,6 +8012,7 @@ pub mod types {
                 Self {
                     email: Ok(Default::default()),
                     name: Ok(Default::default()),
+                    username: Ok(Default::default()),
                 }
             }
         }
@@ -7858,6 +8042,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
         }
 
         impl ::std::convert::TryFrom<Author> for super::Author {
@@ -7868,6 +8064,7 @@ pub mod types {
                 Ok(Self {
                     email: value.email?,
                     name: value.name?,
+                    username: value.username?,
                 })
             }
         }
@@ -7877,12 +8074,17 @@ pub mod types {
                 Self {
                     email: Ok(value.email),
                     name: Ok(value.name),
+                    username: Ok(value.username),
                 }
             }
         }
 
         #[derive(Clone, Debug)]
         pub struct Build {
+            author: ::std::result::Result<
+                ::std::option::Option<super::BuildAuthor>,
+                ::std::string::String,
+            >,
             blocked: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -7988,6 +8190,10 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
+            triggered_from: ::std::result::Result<
+                ::std::option::Option<super::TriggeredFrom>,
+                ::std::string::String,
+            >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
             web_url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
@@ -7995,6 +8201,7 @@ pub mod types {
         impl ::std::default::Default for Build {
             fn default() -> Self {
                 Self {
+                    author: Ok(Default::default()),
                     blocked: Ok(Default::default()),
                     branch: Ok(Default::default()),
                     cancel_reason: Ok(Default::default()),
@@ -8021,6 +8228,7 @@ pub mod types {
                     started_at: Ok(Default::default()),
                     state: Err("no value supplied for state".to_string()),
                     test_engine: Ok(Default::default()),
+                    triggered_from: Ok(Default::default()),
                     url: Err("no value supplied for url".to_string()),
                     web_url: Err("no value supplied for web_url".to_string()),
                 }
@@ -8028,6 +8236,18 @@ pub mod types {
         }
 
         impl Build {
+            pub fn author<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::BuildAuthor>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author: {e}")
+                    });
+                self
+            }
             pub fn blocked<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -8355,6 +8575,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn triggered_from<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TriggeredFrom>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.triggered_from = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for triggered_from: {e}"
+                        )
+                    });
+                self
+            }
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -8387,6 +8621,7 @@ pub mod types {
                 value: Build,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    author: value.author?,
                     blocked: value.blocked?,
                     branch: value.branch?,
                     cancel_reason: value.cancel_reason?,
@@ -8413,6 +8648,7 @@ pub mod types {
                     started_at: value.started_at?,
                     state: value.state?,
                     test_engine: value.test_engine?,
+                    triggered_from: value.triggered_from?,
                     url: value.url?,
                     web_url: value.web_url?,
                 })
@@ -8422,6 +8658,7 @@ pub mod types {
         impl ::std::convert::From<super::Build> for Build {
             fn from(value: super::Build) -> Self {
                 Self {
+                    author: Ok(value.author),
                     blocked: Ok(value.blocked),
                     branch: Ok(value.branch),
                     cancel_reason: Ok(value.cancel_reason),
@@ -8448,6 +8685,7 @@ pub mod types {
                     started_at: Ok(value.started_at),
                     state: Ok(value.state),
                     test_engine: Ok(value.test_engine),
+                    triggered_from: Ok(value.triggered_from),
                     url: Ok(value.url),
                     web_url: Ok(value.web_url),
                 }
@@ -15837,6 +16075,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            logs_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             matrix: ::std::result::Result<
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
@@ -15922,7 +16164,7 @@ pub mod types {
                 ::std::string::String,
             >,
             state: ::std::result::Result<
-                crate::buildkite::types::JobState,
+                ::std::option::Option<crate::buildkite::types::JobState>,
                 ::std::string::String,
             >,
             step: ::std::result::Result<
@@ -15988,6 +16230,7 @@ pub mod types {
                     id: Err("no value supplied for id".to_string()),
                     label: Ok(Default::default()),
                     log_url: Ok(Default::default()),
+                    logs_url: Ok(Default::default()),
                     matrix: Ok(Default::default()),
                     name: Ok(Default::default()),
                     parallel_group_index: Ok(Default::default()),
@@ -16009,7 +16252,7 @@ pub mod types {
                     signal_reason: Ok(Default::default()),
                     soft_failed: Ok(Default::default()),
                     started_at: Ok(Default::default()),
-                    state: Err("no value supplied for state".to_string()),
+                    state: Ok(Default::default()),
                     step: Ok(Default::default()),
                     step_key: Ok(Default::default()),
                     triggered_build: Ok(Default::default()),
@@ -16300,6 +16543,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn logs_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logs_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for logs_url: {e}")
+                    });
+                self
+            }
             pub fn matrix<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
@@ -16568,7 +16823,9 @@ pub mod types {
             }
             pub fn state<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::buildkite::types::JobState>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::buildkite::types::JobState>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.state = value
@@ -16718,6 +16975,7 @@ pub mod types {
                     id: value.id?,
                     label: value.label?,
                     log_url: value.log_url?,
+                    logs_url: value.logs_url?,
                     matrix: value.matrix?,
                     name: value.name?,
                     parallel_group_index: value.parallel_group_index?,
@@ -16778,6 +17036,7 @@ pub mod types {
                     id: Ok(value.id),
                     label: Ok(value.label),
                     log_url: Ok(value.log_url),
+                    logs_url: Ok(value.logs_url),
                     matrix: Ok(value.matrix),
                     name: Ok(value.name),
                     parallel_group_index: Ok(value.parallel_group_index),
@@ -18143,13 +18402,16 @@ pub mod types {
 
         #[derive(Clone, Debug)]
         pub struct OrganizationRateLimit {
-            scopes: ::std::result::Result<super::RateLimitScopes, ::std::string::String>,
+            scopes: ::std::result::Result<
+                ::std::option::Option<super::RateLimitScopes>,
+                ::std::string::String,
+            >,
         }
 
         impl ::std::default::Default for OrganizationRateLimit {
             fn default() -> Self {
                 Self {
-                    scopes: Err("no value supplied for scopes".to_string()),
+                    scopes: Ok(Default::default()),
                 }
             }
         }
@@ -18157,7 +18419,9 @@ pub mod types {
         impl OrganizationRateLimit {
             pub fn scopes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::RateLimitScopes>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RateLimitScopes>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.scopes = value
@@ -23021,6 +23285,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            plugins: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
             timeout_in_minutes: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -23062,6 +23330,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     parallelism: Ok(Default::default()),
                     pipeline: Ok(Default::default()),
+                    plugins: Ok(Default::default()),
                     timeout_in_minutes: Ok(Default::default()),
                     trigger_async: Ok(Default::default()),
                     trigger_branch: Ok(Default::default()),
@@ -23231,6 +23500,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn plugins<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.plugins = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for plugins: {e}")
+                    });
+                self
+            }
             pub fn timeout_in_minutes<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -23331,6 +23612,7 @@ pub mod types {
                     name: value.name?,
                     parallelism: value.parallelism?,
                     pipeline: value.pipeline?,
+                    plugins: value.plugins?,
                     timeout_in_minutes: value.timeout_in_minutes?,
                     trigger_async: value.trigger_async?,
                     trigger_branch: value.trigger_branch?,
@@ -23356,6 +23638,7 @@ pub mod types {
                     name: Ok(value.name),
                     parallelism: Ok(value.parallelism),
                     pipeline: Ok(value.pipeline),
+                    plugins: Ok(value.plugins),
                     timeout_in_minutes: Ok(value.timeout_in_minutes),
                     trigger_async: Ok(value.trigger_async),
                     trigger_branch: Ok(value.trigger_branch),
@@ -25559,6 +25842,96 @@ pub mod types {
                     commit: Ok(value.commit),
                     env: Ok(value.env),
                     message: Ok(value.message),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct TriggeredFrom {
+            build_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            build_number: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            build_pipeline_slug: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for TriggeredFrom {
+            fn default() -> Self {
+                Self {
+                    build_id: Ok(Default::default()),
+                    build_number: Ok(Default::default()),
+                    build_pipeline_slug: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl TriggeredFrom {
+            pub fn build_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build_id: {e}")
+                    });
+                self
+            }
+            pub fn build_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build_number: {e}")
+                    });
+                self
+            }
+            pub fn build_pipeline_slug<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_pipeline_slug = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for build_pipeline_slug: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<TriggeredFrom> for super::TriggeredFrom {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TriggeredFrom,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    build_id: value.build_id?,
+                    build_number: value.build_number?,
+                    build_pipeline_slug: value.build_pipeline_slug?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::TriggeredFrom> for TriggeredFrom {
+            fn from(value: super::TriggeredFrom) -> Self {
+                Self {
+                    build_id: Ok(value.build_id),
+                    build_number: Ok(value.build_number),
+                    build_pipeline_slug: Ok(value.build_pipeline_slug),
                 }
             }
         }

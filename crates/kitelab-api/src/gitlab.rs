@@ -155,8 +155,14 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct AllowedAgentsUser {
+        ///The avatar URL, or null when there is none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar_url: ::std::option::Option<::std::string::String>,
         ///The user ID.
         pub id: i64,
+        ///The display name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///The roles the user has in the project, from `guest` up to the highest one (`Gitlab::Access.sym_options_with_owner`).
         #[serde(
             default,
@@ -164,9 +170,14 @@ pub mod types {
             deserialize_with = "crate::decode::null_as_default"
         )]
         pub roles_in_project: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<crate::gitlab::types::UserState>,
         ///The username.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
+        ///The user's profile URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub web_url: ::std::option::Option<::std::string::String>,
     }
 
     impl AllowedAgentsUser {
@@ -370,7 +381,7 @@ pub mod types {
         }
     }
 
-    ///A commit (`API::Entities::Commit`).
+    ///A commit (`API::Entities::Commit`). GitLab's own schema (`commit/basic.json`) allows a null `id`, so it is required but nullable.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -409,8 +420,9 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
             >,
         >,
-        ///The full commit SHA.
-        pub id: ::std::string::String,
+        ///The full commit SHA, or null.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub id: ::std::option::Option<::std::string::String>,
         ///The full commit message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -1817,6 +1829,9 @@ pub mod types {
         ///Whether it has merge conflicts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub has_conflicts: ::std::option::Option<bool>,
+        ///The latest pipeline of the source branch, or null (sent by the `MergeRequest` entity of single merge requests; absent in lists).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub head_pipeline: ::std::option::Option<PipelineBasic>,
         ///The merge request ID.
         pub id: i64,
         ///The merge request IID within its project.
@@ -1961,12 +1976,13 @@ pub mod types {
         }
     }
 
-    ///The namespace of a project (`API::Entities::NamespaceBasic`).
+    ///The namespace of a project (`API::Entities::NamespaceBasic`). Nothing is required: GitLab's project schemas do not require the namespace's `id`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -1978,7 +1994,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub full_path: ::std::option::Option<::std::string::String>,
         ///The namespace ID.
-        pub id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
         ///`group` or `user`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub kind: ::std::option::Option<::std::string::String>,
@@ -2129,7 +2146,7 @@ pub mod types {
         }
     }
 
-    ///A pipeline in lists and embedded in other entities (`PipelineBasic`; the project pipeline list uses `PipelineBasicWithMetadata`, which adds `name`). Embedded pipelines in the docs examples carry only some fields, so only `id`, `sha`, `ref` and `status` are required.
+    ///A pipeline in lists and embedded in other entities (`PipelineBasic`; the project pipeline list uses `PipelineBasicWithMetadata`, which adds `name`). Embedded pipelines (a schedule's `last_pipeline`, a merge request's `head_pipeline`) may carry only some fields, so only `id` is required.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2154,13 +2171,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub project_id: ::std::option::Option<i64>,
         ///The branch or tag.
-        #[serde(rename = "ref")]
-        pub ref_: ::std::string::String,
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<::std::string::String>,
         ///The commit SHA.
-        pub sha: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sha: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<crate::gitlab::types::PipelineSource>,
-        pub status: crate::gitlab::types::PipelineStatus,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::gitlab::types::PipelineStatus>,
         ///When the pipeline was last updated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<crate::Timestamp>,
@@ -3580,7 +3599,7 @@ pub mod types {
         }
     }
 
-    ///A user (`API::Entities::UserBasic`: `UserSafe` plus state, avatar and URLs). The job `user` field uses the fuller `API::Entities::User`, which adds the profile fields below (`created_at`, `bio`, ... `local_time`); they are absent elsewhere.
+    ///A user (`API::Entities::UserBasic`: `UserSafe` plus state, avatar and URLs). The job `user` field uses the fuller `API::Entities::User`, which adds the profile fields below (`created_at`, `bio`, ... `local_time`); they are absent elsewhere. GitLab's schema of a schedule `owner` requires none of its fields, so only `id` is required here.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -3638,7 +3657,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locked: ::std::option::Option<bool>,
         ///The display name (redacted for users the caller may not see).
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///The organization (`User` entity).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub organization: ::std::option::Option<::std::string::String>,
@@ -3657,7 +3677,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub twitter: ::std::option::Option<::std::string::String>,
         ///The username.
-        pub username: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
         ///The user's profile URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub web_url: ::std::option::Option<::std::string::String>,
@@ -4123,12 +4144,28 @@ pub mod types {
 
         #[derive(Clone, Debug)]
         pub struct AllowedAgentsUser {
+            avatar_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             roles_in_project: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
+            state: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::UserState>,
+                ::std::string::String,
+            >,
             username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            web_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
@@ -4137,14 +4174,30 @@ pub mod types {
         impl ::std::default::Default for AllowedAgentsUser {
             fn default() -> Self {
                 Self {
+                    avatar_url: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
                     roles_in_project: Ok(Default::default()),
+                    state: Ok(Default::default()),
                     username: Ok(Default::default()),
+                    web_url: Ok(Default::default()),
                 }
             }
         }
 
         impl AllowedAgentsUser {
+            pub fn avatar_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar_url: {e}")
+                    });
+                self
+            }
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -4153,6 +4206,18 @@ pub mod types {
                 self.id = value
                     .try_into()
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn roles_in_project<T>(mut self, value: T) -> Self
@@ -4169,6 +4234,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::UserState>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4181,6 +4260,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn web_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_url: {e}")
+                    });
+                self
+            }
         }
 
         impl ::std::convert::TryFrom<AllowedAgentsUser> for super::AllowedAgentsUser {
@@ -4189,9 +4280,13 @@ pub mod types {
                 value: AllowedAgentsUser,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    avatar_url: value.avatar_url?,
                     id: value.id?,
+                    name: value.name?,
                     roles_in_project: value.roles_in_project?,
+                    state: value.state?,
                     username: value.username?,
+                    web_url: value.web_url?,
                 })
             }
         }
@@ -4199,9 +4294,13 @@ pub mod types {
         impl ::std::convert::From<super::AllowedAgentsUser> for AllowedAgentsUser {
             fn from(value: super::AllowedAgentsUser) -> Self {
                 Self {
+                    avatar_url: Ok(value.avatar_url),
                     id: Ok(value.id),
+                    name: Ok(value.name),
                     roles_in_project: Ok(value.roles_in_project),
+                    state: Ok(value.state),
                     username: Ok(value.username),
+                    web_url: Ok(value.web_url),
                 }
             }
         }
@@ -5051,7 +5150,10 @@ pub mod types {
                 >,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5219,7 +5321,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -10780,6 +10882,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            head_pipeline: ::std::result::Result<
+                ::std::option::Option<super::PipelineBasic>,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<i64, ::std::string::String>,
             iid: ::std::result::Result<i64, ::std::string::String>,
             labels: ::std::result::Result<
@@ -10919,6 +11025,7 @@ pub mod types {
                     draft: Ok(Default::default()),
                     force_remove_source_branch: Ok(Default::default()),
                     has_conflicts: Ok(Default::default()),
+                    head_pipeline: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     iid: Err("no value supplied for iid".to_string()),
                     labels: Ok(Default::default()),
@@ -11128,6 +11235,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for has_conflicts: {e}")
+                    });
+                self
+            }
+            pub fn head_pipeline<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PipelineBasic>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.head_pipeline = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for head_pipeline: {e}")
                     });
                 self
             }
@@ -11551,6 +11670,7 @@ pub mod types {
                     draft: value.draft?,
                     force_remove_source_branch: value.force_remove_source_branch?,
                     has_conflicts: value.has_conflicts?,
+                    head_pipeline: value.head_pipeline?,
                     id: value.id?,
                     iid: value.iid?,
                     labels: value.labels?,
@@ -11605,6 +11725,7 @@ pub mod types {
                     draft: Ok(value.draft),
                     force_remove_source_branch: Ok(value.force_remove_source_branch),
                     has_conflicts: Ok(value.has_conflicts),
+                    head_pipeline: Ok(value.head_pipeline),
                     id: Ok(value.id),
                     iid: Ok(value.iid),
                     labels: Ok(value.labels),
@@ -11693,7 +11814,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<i64, ::std::string::String>,
+            id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             kind: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -11721,7 +11842,7 @@ pub mod types {
                 Self {
                     avatar_url: Ok(Default::default()),
                     full_path: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     kind: Ok(Default::default()),
                     name: Ok(Default::default()),
                     parent_id: Ok(Default::default()),
@@ -11758,7 +11879,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -12574,14 +12695,20 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            ref_: ::std::result::Result<::std::string::String, ::std::string::String>,
-            sha: ::std::result::Result<::std::string::String, ::std::string::String>,
+            ref_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             source: ::std::result::Result<
                 ::std::option::Option<crate::gitlab::types::PipelineSource>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                crate::gitlab::types::PipelineStatus,
+                ::std::option::Option<crate::gitlab::types::PipelineStatus>,
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
@@ -12602,10 +12729,10 @@ pub mod types {
                     iid: Ok(Default::default()),
                     name: Ok(Default::default()),
                     project_id: Ok(Default::default()),
-                    ref_: Err("no value supplied for ref_".to_string()),
-                    sha: Err("no value supplied for sha".to_string()),
+                    ref_: Ok(Default::default()),
+                    sha: Ok(Default::default()),
                     source: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
                     web_url: Ok(Default::default()),
                 }
@@ -12673,7 +12800,7 @@ pub mod types {
             }
             pub fn ref_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ref_ = value
@@ -12685,7 +12812,7 @@ pub mod types {
             }
             pub fn sha<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sha = value
@@ -12711,7 +12838,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::gitlab::types::PipelineStatus>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::PipelineStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -18211,7 +18340,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             organization: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -18237,7 +18369,7 @@ pub mod types {
                 ::std::string::String,
             >,
             username: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             web_url: ::std::result::Result<
@@ -18273,14 +18405,14 @@ pub mod types {
                     local_time: Ok(Default::default()),
                     location: Ok(Default::default()),
                     locked: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
+                    name: Ok(Default::default()),
                     organization: Ok(Default::default()),
                     pronouns: Ok(Default::default()),
                     public_email: Ok(Default::default()),
                     skype: Ok(Default::default()),
                     state: Ok(Default::default()),
                     twitter: Ok(Default::default()),
-                    username: Err("no value supplied for username".to_string()),
+                    username: Ok(Default::default()),
                     web_url: Ok(Default::default()),
                     website_url: Ok(Default::default()),
                     work_information: Ok(Default::default()),
@@ -18481,7 +18613,7 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -18567,7 +18699,7 @@ pub mod types {
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
