@@ -342,10 +342,11 @@ fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
 
 /// Fields that identify an object: a response schema may require them (spec/README.md, the
 /// tolerance policy).
-const IDENTITY: [&str; 5] = ["id", "uuid", "iid", "number", "key"];
+pub const IDENTITY: [&str; 5] = ["id", "uuid", "iid", "number", "key"];
 
 /// The other fields a response schema may require: (spec file name, schema, field, why it is
 /// always sent). Anything else required in a response schema fails the lint.
+#[rustfmt::skip]
 pub const REQUIRABLE: &[(&str, &str, &str, &str)] = &[
     ("buildkite.yaml", "AccessToken", "scopes", "a token always has its scopes; the token endpoint has one shape"),
     ("buildkite.yaml", "Artifact", "url", "the artifact's own API URL, which its download follows"),

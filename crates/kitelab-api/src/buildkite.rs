@@ -3053,6 +3053,9 @@ pub mod types {
         ///API URL of the organization's pipelines.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pipelines_url: ::std::option::Option<::std::string::String>,
+        ///Repository of the organization, as go-buildkite's `Organization.Repository` decodes it (not in the docs examples).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub repository: ::std::option::Option<::std::string::String>,
         ///URL slug of the organization.
         pub slug: ::std::string::String,
         ///Canonical API URL of the organization.
@@ -18095,6 +18098,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            repository: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             slug: ::std::result::Result<::std::string::String, ::std::string::String>,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
             web_url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -18110,6 +18117,7 @@ pub mod types {
                     id: Err("no value supplied for id".to_string()),
                     name: Err("no value supplied for name".to_string()),
                     pipelines_url: Ok(Default::default()),
+                    repository: Ok(Default::default()),
                     slug: Err("no value supplied for slug".to_string()),
                     url: Err("no value supplied for url".to_string()),
                     web_url: Err("no value supplied for web_url".to_string()),
@@ -18200,6 +18208,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn repository<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.repository = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for repository: {e}")
+                    });
+                self
+            }
             pub fn slug<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -18251,6 +18271,7 @@ pub mod types {
                     id: value.id?,
                     name: value.name?,
                     pipelines_url: value.pipelines_url?,
+                    repository: value.repository?,
                     slug: value.slug?,
                     url: value.url?,
                     web_url: value.web_url?,
@@ -18268,6 +18289,7 @@ pub mod types {
                     id: Ok(value.id),
                     name: Ok(value.name),
                     pipelines_url: Ok(value.pipelines_url),
+                    repository: Ok(value.repository),
                     slug: Ok(value.slug),
                     url: Ok(value.url),
                     web_url: Ok(value.web_url),

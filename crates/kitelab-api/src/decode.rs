@@ -166,7 +166,10 @@ mod path_tests {
             error_path::<Vec<Build>>(body).as_deref(),
             Some("[1].jobs[0].state")
         );
-        assert_eq!(error_path::<Build>(br#"{"number": "x"}"#).as_deref(), Some("number"));
+        assert_eq!(
+            error_path::<Build>(br#"{"number": "x"}"#).as_deref(),
+            Some("number")
+        );
         assert_eq!(error_path::<Build>(br#"{}"#).as_deref(), Some("number"));
     }
 

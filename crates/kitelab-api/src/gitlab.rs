@@ -2216,6 +2216,9 @@ pub mod types {
         ///The time zone of the cron schedule.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cron_timezone: ::std::option::Option<::std::string::String>,
+        ///When the schedule was deleted, or null; GitLab's `pipeline_schedule.json` lists it, the docs examples do not.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deleted_at: ::std::option::Option<crate::Timestamp>,
         ///The description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -12933,6 +12936,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            deleted_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -12975,6 +12982,7 @@ pub mod types {
                     created_at: Ok(Default::default()),
                     cron: Ok(Default::default()),
                     cron_timezone: Ok(Default::default()),
+                    deleted_at: Ok(Default::default()),
                     description: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     inputs: Ok(Default::default()),
@@ -13034,6 +13042,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for cron_timezone: {e}")
+                    });
+                self
+            }
+            pub fn deleted_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deleted_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deleted_at: {e}")
                     });
                 self
             }
@@ -13157,6 +13177,7 @@ pub mod types {
                     created_at: value.created_at?,
                     cron: value.cron?,
                     cron_timezone: value.cron_timezone?,
+                    deleted_at: value.deleted_at?,
                     description: value.description?,
                     id: value.id?,
                     inputs: value.inputs?,
@@ -13177,6 +13198,7 @@ pub mod types {
                     created_at: Ok(value.created_at),
                     cron: Ok(value.cron),
                     cron_timezone: Ok(value.cron_timezone),
+                    deleted_at: Ok(value.deleted_at),
                     description: Ok(value.description),
                     id: Ok(value.id),
                     inputs: Ok(value.inputs),
