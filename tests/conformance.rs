@@ -90,8 +90,10 @@ fn the_sparsest_upstream_instance_of_every_object_in_the_fact_table_decodes() {
             .into_iter()
             .collect();
     let buildkite = decoder!(
-        buildkite: Agent, Annotation, Artifact, Author, Build, Creator, Emoji, Job, Organization,
-        OrganizationRateLimit, Pipeline, RateLimitWindow, Step, TriggeredFrom,
+        buildkite: AccessToken, Agent, Annotation, Artifact, Author, Build, Cluster, ClusterQueue,
+        ClusterToken, Creator, Emoji, FlakyTest, Job, Meta, Organization, OrganizationRateLimit,
+        Package, PackageRegistry, Pipeline, PipelineSchedule, PipelineTemplate, RateLimitWindow,
+        Rule, Step, Team, Test, TestRun, TestSuite, TriggeredFrom, User,
     );
     let gitlab = decoder!(
         gitlab: Commit, Job, JobArtifact, Pipeline, PipelineBasic, PipelineSchedule, User,

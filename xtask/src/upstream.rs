@@ -61,6 +61,22 @@ const SOURCES: &[(&str, &str, &str, &str, Kind)] = &[
     ("buildkite", "RateLimitWindow", GO_BUILDKITE, "rate_limits.go", Kind::GoStruct("RateLimitDetails")),
     ("buildkite", "Step", GO_BUILDKITE, "pipelines.go", Kind::GoStruct("Step")),
     ("buildkite", "TriggeredFrom", GO_BUILDKITE, "builds.go", Kind::GoStruct("TriggeredFrom")),
+    ("buildkite", "AccessToken", GO_BUILDKITE, "access_tokens.go", Kind::GoStruct("AccessToken")),
+    ("buildkite", "Cluster", GO_BUILDKITE, "clusters.go", Kind::GoStruct("Cluster")),
+    ("buildkite", "ClusterQueue", GO_BUILDKITE, "cluster_queues.go", Kind::GoStruct("ClusterQueue")),
+    ("buildkite", "ClusterToken", GO_BUILDKITE, "cluster_tokens.go", Kind::GoStruct("ClusterToken")),
+    ("buildkite", "FlakyTest", GO_BUILDKITE, "flaky_tests.go", Kind::GoStruct("FlakyTest")),
+    ("buildkite", "Meta", GO_BUILDKITE, "meta.go", Kind::GoStruct("Meta")),
+    ("buildkite", "Package", GO_BUILDKITE, "packages.go", Kind::GoStruct("Package")),
+    ("buildkite", "PackageRegistry", GO_BUILDKITE, "package_registries.go", Kind::GoStruct("PackageRegistry")),
+    ("buildkite", "PipelineSchedule", GO_BUILDKITE, "pipeline_schedules.go", Kind::GoStruct("PipelineSchedule")),
+    ("buildkite", "PipelineTemplate", GO_BUILDKITE, "pipeline_templates.go", Kind::GoStruct("PipelineTemplate")),
+    ("buildkite", "Rule", GO_BUILDKITE, "rules.go", Kind::GoStruct("Rule")),
+    ("buildkite", "Team", GO_BUILDKITE, "teams.go", Kind::GoStruct("Team")),
+    ("buildkite", "Test", GO_BUILDKITE, "tests.go", Kind::GoStruct("Test")),
+    ("buildkite", "TestRun", GO_BUILDKITE, "test_runs.go", Kind::GoStruct("TestRun")),
+    ("buildkite", "TestSuite", GO_BUILDKITE, "test_suites.go", Kind::GoStruct("TestSuite")),
+    ("buildkite", "User", GO_BUILDKITE, "user.go", Kind::GoStruct("User")),
 ];
 
 /// One row of the fact table.
@@ -339,56 +355,92 @@ fn json_schema_type(property: &Value) -> (String, bool) {
 }
 
 /// The `json`-tagged fields of `type NAME struct { ... }` in Go source: (field, type, nullable,
-/// required). Go has no required fields; a pointer, slice, map or interface decodes `null`.
+/// required). The fields of an inline `struct { ... }` are `parent.child`. Go has no required
+/// fields; a pointer (or an interface) is how go-buildkite marks a value that may be null. A
+/// named type declared in the same file (`type RetryAgentAffinity string`) is read as what it
+/// names.
 fn go_struct_fields(source: &str, name: &str) -> Option<Vec<FieldFacts>> {
     let start = source.find(&format!("type {name} struct {{"))?;
     let body = &source[start..];
     let body = &body[body.find('\n')? + 1..];
     let mut fields = Vec::new();
+    // The fields of the inline structs being read, innermost last.
+    let mut nested: Vec<Vec<FieldFacts>> = Vec::new();
+    let json_name = |tag: &str| {
+        let name = tag.split("json:\"").nth(1)?.split('"').next()?;
+        let name = name.split(',').next().unwrap_or_default();
+        (!name.is_empty() && name != "-").then(|| name.to_owned())
+    };
     for line in body.lines() {
         let line = line.trim();
-        if line == "}" {
-            break;
+        if line.starts_with("//") || line.is_empty() {
+            continue;
+        }
+        if line.starts_with('}') {
+            let Some(inner) = nested.pop() else { break };
+            let Some(parent) = line.split_once('`').and_then(|(_, tag)| json_name(tag)) else {
+                continue;
+            };
+            let out = nested.last_mut().unwrap_or(&mut fields);
+            out.push((parent.clone(), "object".into(), false, false));
+            for (field, ty, nullable, required) in inner {
+                out.push((format!("{parent}.{field}"), ty, nullable, required));
+            }
+            continue;
+        }
+        if line.ends_with("struct {") {
+            nested.push(Vec::new());
+            continue;
         }
         let Some((decl, tag)) = line.split_once('`') else {
             continue;
         };
-        let Some(json) = tag
-            .split("json:\"")
-            .nth(1)
-            .and_then(|t| t.split('"').next())
-        else {
+        let Some(field) = json_name(tag) else {
             continue;
         };
-        let field = json.split(',').next().unwrap_or_default();
-        if field.is_empty() || field == "-" {
-            continue;
-        }
         let mut words = decl.split_whitespace();
         let (Some(_), Some(go_type)) = (words.next(), words.next()) else {
             continue;
         };
         let pointer = go_type.starts_with('*');
-        let base = go_type.trim_start_matches('*');
-        let (ty, nullable) = if base.starts_with("[]") {
-            ("array", true)
-        } else if base.starts_with("map[") {
-            ("object", true)
-        } else {
-            let ty = match base {
-                "string" => "string",
-                "bool" => "boolean",
-                "int" | "int32" | "int64" | "uint" | "uint64" => "integer",
-                "float32" | "float64" => "number",
-                "Timestamp" | "time.Time" => "string",
-                "any" | "interface{}" | "json.RawMessage" => "any",
-                _ => "object",
-            };
-            (ty, pointer || ty == "any")
-        };
-        fields.push((field.to_owned(), ty.to_owned(), nullable, false));
+        let ty = go_type_name(source, go_type.trim_start_matches('*'));
+        let nullable = pointer || ty == "any";
+        nested
+            .last_mut()
+            .unwrap_or(&mut fields)
+            .push((field, ty.to_owned(), nullable, false));
     }
     Some(fields)
+}
+
+/// The JSON type of a Go type.
+fn go_type_name(source: &str, go_type: &str) -> &'static str {
+    if go_type.starts_with("[]") {
+        return "array";
+    }
+    if go_type.starts_with("map[") {
+        return "object";
+    }
+    match go_type {
+        "string" => "string",
+        "bool" => "boolean",
+        "int" | "int32" | "int64" | "uint" | "uint64" => "integer",
+        "float32" | "float64" => "number",
+        "Timestamp" | "time.Time" => "string",
+        "any" | "interface{}" | "json.RawMessage" => "any",
+        named => {
+            // `type Named string` in the same file.
+            let declaration = format!("type {named} ");
+            let underlying = source
+                .lines()
+                .find_map(|line| line.strip_prefix(&declaration))
+                .and_then(|rest| rest.split_whitespace().next());
+            match underlying {
+                Some(basic) if basic != "struct" && basic != named => go_type_name("", basic),
+                _ => "object",
+            }
+        }
+    }
 }
 
 /// A difference: (service, component, field, kind).
@@ -637,7 +689,7 @@ mod tests {
 
     #[test]
     fn go_struct_fields_read_tags_pointers_and_collections() {
-        let source = "type Job struct {\n\tID string `json:\"id,omitempty\"`\n\tState *string `json:\"state\"`\n\t// a comment\n\tTags []string `json:\"tags\"`\n\tEnv map[string]any `json:\"env\"`\n\tSkip string `json:\"-\"`\n\tAgent Agent `json:\"agent\"`\n}\n";
+        let source = "type Kind string\n\ntype Job struct {\n\tID string `json:\"id,omitempty\"`\n\tState *string `json:\"state\"`\n\t// a comment\n\tTags []string `json:\"tags\"`\n\tEnv map[string]any `json:\"env\"`\n\tSkip string `json:\"-\"`\n\tAgent Agent `json:\"agent\"`\n\tKind Kind `json:\"kind\"`\n\tUser struct {\n\t\tName string `json:\"name\"`\n\t} `json:\"user\"`\n\tLast *int `json:\"last\"`\n}\n";
         let fields = go_struct_fields(source, "Job").expect("found");
         let names: Vec<_> = fields
             .iter()
@@ -648,9 +700,13 @@ mod tests {
             [
                 "id:string:false",
                 "state:string:true",
-                "tags:array:true",
-                "env:object:true",
-                "agent:object:false"
+                "tags:array:false",
+                "env:object:false",
+                "agent:object:false",
+                "kind:string:false",
+                "user:object:false",
+                "user.name:string:false",
+                "last:integer:true",
             ]
         );
     }
