@@ -96,7 +96,8 @@ fn the_sparsest_upstream_instance_of_every_object_in_the_fact_table_decodes() {
         Rule, Step, Team, Test, TestRun, TestSuite, TriggeredFrom, User,
     );
     let gitlab = decoder!(
-        gitlab: Commit, Job, JobArtifact, Pipeline, PipelineBasic, PipelineSchedule, User,
+        gitlab: Commit, Deployment, EnvironmentBasic, Job, JobArtifact, Pipeline, PipelineBasic,
+        PipelineSchedule, User,
     );
 
     /// The sparsest object with the fields under `prefix`.

@@ -41,6 +41,8 @@ enum Kind {
 #[rustfmt::skip]
 const SOURCES: &[(&str, &str, &str, &str, Kind)] = &[
     ("gitlab", "Commit", GITLAB, "spec/fixtures/api/schemas/public_api/v4/commit/basic.json", Kind::JsonSchema),
+    ("gitlab", "Deployment", GITLAB, "spec/fixtures/api/schemas/public_api/v4/deployment.json", Kind::JsonSchema),
+    ("gitlab", "EnvironmentBasic", GITLAB, "spec/fixtures/api/schemas/public_api/v4/basic_environment.json", Kind::JsonSchema),
     ("gitlab", "Job", GITLAB, "spec/fixtures/api/schemas/public_api/v4/job.json", Kind::JsonSchema),
     ("gitlab", "JobArtifact", GITLAB, "spec/fixtures/api/schemas/public_api/v4/artifact.json", Kind::JsonSchema),
     ("gitlab", "Pipeline", GITLAB, "spec/fixtures/api/schemas/public_api/v4/pipeline/detail.json", Kind::JsonSchema),
@@ -284,7 +286,16 @@ fn schema_fields(
         }
     }
     for (name, property) in &fields {
-        let (ty, nullable) = json_schema_type(property);
+        // A `$ref` to a type file (`types/nullable_string.json`) is read as that type.
+        let referenced = match property.get("$ref").and_then(Value::as_str) {
+            Some(file) if file.contains("/types/") => {
+                let path = normalize(&dir.join(file));
+                let (text, _) = checkout.read(&path)?;
+                Some(serde_json::from_str::<Value>(&text).map_err(|e| format!("{path}: {e}"))?)
+            }
+            _ => None,
+        };
+        let (ty, nullable) = json_schema_type(referenced.as_ref().unwrap_or(property));
         let field = format!("{prefix}{name}");
         out.push((
             field.clone(),
