@@ -26,6 +26,75 @@ fn builds_page(numbers: &[i64]) -> serde_json::Value {
     )
 }
 
+/// A build whose second job is a `wait` step: Buildkite sends waiter jobs with no `state` (and
+/// `null` for optional lists), which once failed the whole page of builds.
+fn build_with_a_waiter(number: i64) -> serde_json::Value {
+    let mut build = fixture_body("buildkite", "getBuild");
+    build["number"] = json!(number);
+    let script = build["jobs"][0].clone();
+    build["jobs"] = json!([
+        script,
+        {"id": format!("w-{number}"), "graphql_id": "Sm9iLS0t", "type": "waiter", "step_key": null},
+        {"id": format!("w2-{number}"), "type": "waiter", "agent_query_rules": null},
+    ]);
+    build["author"] = json!("Keith Pitt <keith@buildkite.com>");
+    build
+}
+
+#[tokio::test]
+async fn list_builds_whose_waiter_jobs_have_no_state_streams_to_the_end() {
+    let server = MockServer::start_async().await;
+    let next = format!(
+        "<{}{PIPELINE}/builds?page=2&per_page=100>; rel=\"next\"",
+        server.base_url()
+    );
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{PIPELINE}/builds"))
+                .query_param("page", "1");
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("link", next.as_str())
+                .json_body(json!([build_with_a_waiter(4), build_with_a_waiter(3)]));
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{PIPELINE}/builds"))
+                .query_param("page", "2");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!([build_with_a_waiter(2), build_with_a_waiter(1)]));
+        })
+        .await;
+
+    let builds: Vec<_> = buildkite(&server)
+        .pipeline("acme", "web")
+        .builds()
+        .stream()
+        .try_collect()
+        .await
+        .expect("every page decodes");
+
+    assert_eq!(
+        builds.iter().map(|b| b.number).collect::<Vec<_>>(),
+        [4, 3, 2, 1]
+    );
+    for build in &builds {
+        assert_eq!(build.jobs.len(), 3);
+        assert!(build.jobs[0].state.is_some());
+        assert!(build.jobs[1..].iter().all(|j| j.state.is_none()));
+        assert_eq!(
+            build.jobs[1].type_,
+            kitelab::buildkite::types::JobType::Waiter
+        );
+    }
+    first.assert_async().await;
+    second.assert_async().await;
+}
+
 #[tokio::test]
 async fn list_running_and_scheduled_builds_of_a_pipeline_across_pages() {
     let server = MockServer::start_async().await;

@@ -910,7 +910,7 @@ async fn unblock_a_block_step_with_its_fields_and_on_behalf_of_a_user() {
         .send()
         .await
         .expect("unblocked");
-    assert_eq!(unblocked.state, JobState::Unblocked);
+    assert_eq!(unblocked.state, Some(JobState::Unblocked));
     assert_eq!(unblocked.type_, JobType::Manual);
     assert_eq!(
         unblocked.unblocked_by.and_then(|u| u.name).as_deref(),

@@ -421,7 +421,7 @@ async fn artifact_downloads_run_concurrently_but_never_beyond_the_bound() {
     let artifacts: Vec<_> = (1..=6)
         .map(|i| artifact_json(&format!("a{i}"), "j1", &format!("f{i}"), "finished"))
         .collect();
-    serve_listing(&server, &[artifacts.clone()]).await;
+    serve_listing(&server, std::slice::from_ref(&artifacts)).await;
     for artifact in &artifacts {
         let id = artifact["id"].as_str().unwrap().to_owned();
         let location = format!("{storage_url}/{id}");

@@ -261,7 +261,10 @@ async fn list_active_schedules_then_create_get_update_play_take_ownership_and_de
     assert_eq!(updated.cron.as_deref(), Some("0 2 * * *"));
     s.play().await.expect("played");
     let owned = s.take_ownership().await.expect("taken");
-    assert_eq!(owned.owner.map(|o| o.username).as_deref(), Some("maeda"));
+    assert_eq!(
+        owned.owner.and_then(|o| o.username).as_deref(),
+        Some("maeda")
+    );
     s.delete().await.expect("deleted");
     for m in [&list, &create, &get, &update, &play, &take, &delete] {
         m.assert_async().await;

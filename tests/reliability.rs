@@ -599,6 +599,38 @@ async fn a_cut_download_leaves_no_file_and_keeps_the_old_one() {
 }
 
 #[tokio::test]
+async fn a_decode_error_inside_a_list_names_the_item_and_the_exact_field() {
+    let server = MockServer::start_async().await;
+    let build = fixture_body("buildkite", "getBuild");
+    let mut bad = build.clone();
+    let waiter = json!({"id": "w", "type": "waiter", "step_key": "wait"});
+    let mut broken = build["jobs"][0].clone();
+    broken["state"] = json!(7);
+    bad["jobs"] = json!([build["jobs"][0].clone(), waiter, broken]);
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/organizations/acme/pipelines/web/builds");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!([build, bad]));
+        })
+        .await;
+    let err = kitelab_tests::buildkite(&server)
+        .pipeline("acme", "web")
+        .builds()
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    // The waiter job without a `state` decodes; the number where a state belongs does not.
+    assert_eq!(decode.path(), "[1].jobs[2].state", "{err}");
+}
+
+#[tokio::test]
 async fn malformed_json_is_a_decode_error_with_status_path_and_a_short_excerpt() {
     let server = MockServer::start_async().await;
     let mut pipeline = fixture_body("gitlab", "getPipeline");

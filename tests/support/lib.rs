@@ -316,6 +316,68 @@ pub mod conformance {
         assert!(decoded >= 20, "{service}: only {decoded} fixtures decoded");
     }
 
+    /// The response schemas of `spec`'s operations (the types its generated client decodes).
+    pub fn response_schemas(spec: &Value) -> std::collections::BTreeSet<String> {
+        let mut names = std::collections::BTreeSet::new();
+        for item in spec["paths"].as_object().expect("paths").values() {
+            for op in item.as_object().expect("path item").values() {
+                if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                    if let Some((name, _)) = response_schema(spec, id) {
+                        names.insert(name);
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    /// The sparsest instance `schema` allows: every optional field absent, every nullable
+    /// value null, every required value the smallest of its type (an empty array or map, the
+    /// first value of an enum).
+    pub fn sparsest(spec: &Value, schema: &Value) -> Value {
+        if let Some(name) = schema.get("$ref").and_then(Value::as_str) {
+            let pointer = name.strip_prefix('#').expect("a local $ref");
+            return sparsest(spec, spec.pointer(pointer).expect("the $ref target"));
+        }
+        if schema.get("nullable").and_then(Value::as_bool) == Some(true) {
+            return Value::Null;
+        }
+        for combined in ["allOf", "oneOf", "anyOf"] {
+            if let Some(first) = schema.get(combined).and_then(|v| v.get(0)) {
+                return sparsest(spec, first);
+            }
+        }
+        if let Some(first) = schema.get("enum").and_then(|v| v.get(0)) {
+            return first.clone();
+        }
+        match schema.get("type").and_then(Value::as_str) {
+            Some("object") => {
+                let mut object = serde_json::Map::new();
+                for field in schema
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    let property = &schema["properties"][field];
+                    object.insert(field.to_owned(), sparsest(spec, property));
+                }
+                Value::Object(object)
+            }
+            Some("array") => Value::Array(Vec::new()),
+            Some("string") => match schema.get("format").and_then(Value::as_str) {
+                Some("date-time") => "2024-01-01T00:00:00Z".into(),
+                Some("uuid") => "00000000-0000-0000-0000-000000000000".into(),
+                _ => "".into(),
+            },
+            Some("integer") => 0.into(),
+            Some("number") => 0.5.into(),
+            Some("boolean") => false.into(),
+            _ => Value::Null,
+        }
+    }
+
     /// A decoder for a service's schemas: `decoder!(buildkite: Build, Job, ...)`.
     #[macro_export]
     macro_rules! decoder {

@@ -4,6 +4,8 @@
 pub mod coverage;
 pub mod lint;
 mod operations;
+mod tolerance;
+pub mod upstream;
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -134,6 +136,7 @@ pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<Sp
         .map_err(|e| one(None, format!("progenitor emitted invalid Rust: {e}")))?;
     inject_open_enums(&mut file, &enums).map_err(|e| one(None, e))?;
     decode_with_kitelab(&mut file).map_err(|e| one(None, e))?;
+    tolerance::accept_null_collections(&mut file);
     let service = match module {
         "gitlab" => "GitLab",
         _ => "Buildkite",

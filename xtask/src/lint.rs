@@ -125,6 +125,7 @@ pub fn lint(file: &str, doc: &Value) -> Vec<SpecError> {
     }
 
     lint_enums(doc, &mut err);
+    lint_tolerance(file, doc, &mut err);
     let mut dangling = Vec::new();
     walk_objects(doc, "", &mut |pointer, map| {
         if let Some(target) = map.get("$ref").and_then(Value::as_str) {
@@ -337,4 +338,152 @@ fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
         Some(pointer) => doc.pointer(pointer).unwrap_or(value),
         None => value,
     }
+}
+
+/// Fields that identify an object: a response schema may require them (spec/README.md, the
+/// tolerance policy).
+pub const IDENTITY: [&str; 5] = ["id", "uuid", "iid", "number", "key"];
+
+/// The other fields a response schema may require: (spec file name, schema, field, why it is
+/// always sent). Anything else required in a response schema fails the lint.
+#[rustfmt::skip]
+pub const REQUIRABLE: &[(&str, &str, &str, &str)] = &[
+    ("buildkite.yaml", "AccessToken", "scopes", "a token always has its scopes; the token endpoint has one shape"),
+    ("buildkite.yaml", "Artifact", "url", "the artifact's own API URL, which its download follows"),
+    ("buildkite.yaml", "AuditEvent", "type", "the discriminator of the event; every event names its type"),
+    ("buildkite.yaml", "AuditEventList", "items", "the envelope of a cursor page; an empty page is `[]`"),
+    ("buildkite.yaml", "AuditEventList", "links", "the envelope of a cursor page, which carries the cursor"),
+    ("buildkite.yaml", "InvitationList", "items", "the envelope of a cursor page; an empty page is `[]`"),
+    ("buildkite.yaml", "InvitationList", "links", "the envelope of a cursor page, which carries the cursor"),
+    ("buildkite.yaml", "JobList", "items", "the envelope of a cursor page; an empty page is `[]`"),
+    ("buildkite.yaml", "JobList", "links", "the envelope of a cursor page, which carries the cursor"),
+    ("buildkite.yaml", "NotificationServiceList", "items", "the envelope of a cursor page; an empty page is `[]`"),
+    ("buildkite.yaml", "NotificationServiceList", "links", "the envelope of a cursor page, which carries the cursor"),
+    ("buildkite.yaml", "PackageList", "items", "the envelope of a page; an empty page is `[]`"),
+    ("buildkite.yaml", "StepUploadList", "items", "the envelope of a cursor page; an empty page is `[]`"),
+    ("buildkite.yaml", "StepUploadList", "links", "the envelope of a cursor page, which carries the cursor"),
+    ("buildkite.yaml", "Build", "url", "a build is always addressed by its API URL (every docs example, also in webhooks)"),
+    ("buildkite.yaml", "Build", "web_url", "a build always has its page (every docs example)"),
+    ("buildkite.yaml", "Build", "state", "unlike jobs, a build of any kind has a state (every docs example)"),
+    ("buildkite.yaml", "ConnectionRepository", "full_name", "the identity of a repository (`owner/name`)"),
+    ("buildkite.yaml", "Emoji", "name", "the identity of an emoji"),
+    ("buildkite.yaml", "Emoji", "url", "an emoji is its image; the list holds nothing else"),
+    ("buildkite.yaml", "Job", "type", "the discriminator: every kind of job (script, waiter, manual, trigger) sends it"),
+    ("buildkite.yaml", "Step", "type", "the discriminator: every kind of step sends it"),
+    ("buildkite.yaml", "JobEnv", "env", "the whole answer of the job env endpoint"),
+    ("buildkite.yaml", "JobLog", "url", "the log endpoint answers with its own URL and the content"),
+    ("buildkite.yaml", "JobLog", "content", "the whole point of the log endpoint (an empty log is `\"\"`)"),
+    ("buildkite.yaml", "Meta", "webhook_ips", "the whole answer of the meta endpoint"),
+    ("buildkite.yaml", "Organization", "url", "an organization is always addressed by its API URL"),
+    ("buildkite.yaml", "Organization", "web_url", "an organization always has its page"),
+    ("buildkite.yaml", "Organization", "name", "an organization always has a name"),
+    ("buildkite.yaml", "Organization", "slug", "the identity of an organization in every route"),
+    ("buildkite.yaml", "Pipeline", "url", "a pipeline is always addressed by its API URL"),
+    ("buildkite.yaml", "Pipeline", "name", "a pipeline always has a name"),
+    ("buildkite.yaml", "Pipeline", "slug", "the identity of a pipeline in every route"),
+    ("buildkite.yaml", "TeamMember", "user_id", "the identity of a membership"),
+    ("buildkite.yaml", "TeamPipeline", "pipeline_id", "the identity of a team's pipeline access"),
+    ("buildkite.yaml", "TeamSuite", "suite_id", "the identity of a team's suite access"),
+    ("gitlab.yaml", "CommitStatus", "status", "GitLab's commit status entity always exposes the status it was created with"),
+    ("gitlab.yaml", "Environment", "name", "an environment is named in every route and entity (`environment.json` requires it)"),
+    ("gitlab.yaml", "Job", "status", "required by GitLab's `job.json`; bridges (JobBasic) send it too"),
+    ("gitlab.yaml", "Job", "stage", "required by GitLab's `job.json`; bridges (JobBasic) send it too"),
+    ("gitlab.yaml", "Job", "name", "required by GitLab's `job.json`; bridges (JobBasic) send it too"),
+    ("gitlab.yaml", "Job", "ref", "required by GitLab's `job.json`; bridges (JobBasic) send it too"),
+    ("gitlab.yaml", "Job", "tag", "required by GitLab's `job.json`; bridges (JobBasic) send it too"),
+    ("gitlab.yaml", "Job", "created_at", "required by GitLab's `job.json`; bridges (JobBasic) send it too"),
+    ("gitlab.yaml", "JobBasicWithProject", "status", "the JobBasic entity exposes it unconditionally"),
+    ("gitlab.yaml", "JobAllowedAgents", "allowed_agents", "the whole answer of the endpoint (an empty list when none)"),
+    ("gitlab.yaml", "JobArtifact", "file_type", "the identity of an artifact within its job (`artifact.json` requires it)"),
+    ("gitlab.yaml", "JobArtifact", "filename", "required by GitLab's `artifact.json`"),
+    ("gitlab.yaml", "LintResult", "valid", "the whole point of the lint answer"),
+    ("gitlab.yaml", "Message", "message", "the whole answer of the endpoints that reply with a message"),
+    ("gitlab.yaml", "PackagePipeline", "sha", "required by GitLab's `packages/pipelines.json`"),
+    ("gitlab.yaml", "PackagePipeline", "ref", "required by GitLab's `packages/pipelines.json`"),
+    ("gitlab.yaml", "PackagePipeline", "status", "required by GitLab's `packages/pipelines.json`"),
+    ("gitlab.yaml", "Pipeline", "sha", "required by GitLab's `pipeline/detail.json` for a full pipeline"),
+    ("gitlab.yaml", "Pipeline", "ref", "required by GitLab's `pipeline/detail.json` for a full pipeline"),
+    ("gitlab.yaml", "Pipeline", "status", "required by GitLab's `pipeline/detail.json` for a full pipeline"),
+    ("gitlab.yaml", "PipelineScheduleInput", "name", "the identity of an input"),
+    ("gitlab.yaml", "ResetTokenResult", "token", "the whole answer of a token reset"),
+    ("gitlab.yaml", "RunnerRegistrationDetails", "token", "the whole point of registering a runner"),
+    ("gitlab.yaml", "SecureFile", "name", "the identity of a secure file in a project (`secure_file.json` requires it)"),
+    ("gitlab.yaml", "Trigger", "token", "exposed unconditionally (masked for other users) by the Trigger entity"),
+];
+
+/// The tolerance policy (spec/README.md): in the schemas a response can hold, only identity
+/// fields, and the fields of [`REQUIRABLE`] with their reasons, may be `required`.
+fn lint_tolerance(file: &str, doc: &Value, err: &mut impl FnMut(Option<String>, String)) {
+    let base = file.rsplit('/').next().unwrap_or(file);
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    let mut reachable = std::collections::BTreeSet::new();
+    let mut todo: Vec<String> = Vec::new();
+    for item in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for op in item.1.as_object().into_iter().flatten().map(|(_, op)| op) {
+            if let Some(responses) = op.get("responses") {
+                collect_refs(responses, &mut todo);
+            }
+        }
+    }
+    while let Some(name) = todo.pop() {
+        if !reachable.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = schemas.and_then(|s| s.get(&name)) {
+            collect_refs(schema, &mut todo);
+        }
+    }
+    for name in &reachable {
+        let Some(schema) = schemas.and_then(|s| s.get(name)) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        walk_objects(schema, "", &mut |pointer, map| {
+            for field in map
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                found.push((pointer.to_owned(), field.to_owned()));
+            }
+        });
+        for (pointer, field) in found {
+            let allowed = IDENTITY.contains(&field.as_str())
+                || REQUIRABLE
+                    .iter()
+                    .any(|(f, s, n, _)| *f == base && s == name && *n == field);
+            if !allowed {
+                err(
+                    Some(format!("schema {name}{pointer}")),
+                    format!(
+                        "`{field}` is required in a schema that responses hold, but is no identity \
+                         field: make it optional, or add it to `REQUIRABLE` in xtask/src/lint.rs \
+                         with the reason it is always sent (spec/README.md, tolerance policy)"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The component schema names `value` refers to.
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    walk_objects(value, "", &mut |_, map| {
+        if let Some(name) = map
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
+            out.push(name.to_owned());
+        }
+    });
 }

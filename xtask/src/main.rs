@@ -1,4 +1,4 @@
-//! `cargo xtask generate [--check]`, `cargo xtask lint FILE...`.
+//! `cargo xtask generate [--check]`, `cargo xtask lint FILE...`, `cargo xtask upstream`, ...
 
 use std::process::ExitCode;
 
@@ -11,7 +11,13 @@ const USAGE: &str = "usage:
   cargo xtask bench [--runs N]     kitelab against a bare reqwest client on a local server (release
                                    build), and the clean debug build time of kitelab-api
   cargo xtask coverage [--check]   write COVERAGE.md from the specs, spec/upstream/*.tsv and kitelab
-                                   (--check: write nothing, fail when it is stale or incomplete)";
+                                   (--check: write nothing, fail when it is stale or incomplete)
+  cargo xtask upstream [--check]   compare the specs with spec/upstream/facts.tsv: fields stricter
+                                   than upstream, type mismatches, missing fields (--check: fail
+                                   on any outside spec/upstream/allowlist.tsv); works offline
+  cargo xtask upstream derive --gitlab DIR --go-buildkite DIR
+                                   rebuild spec/upstream/facts.tsv from local copies of
+                                   gitlabhq/gitlabhq and buildkite/go-buildkite";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,6 +29,9 @@ fn main() -> ExitCode {
         ["bench", rest @ ..] => bench(rest),
         ["coverage"] => coverage(false),
         ["coverage", "--check"] => coverage(true),
+        ["upstream"] => upstream(false),
+        ["upstream", "--check"] => upstream(true),
+        ["upstream", "derive", "--gitlab", gitlab, "--go-buildkite", go] => derive(gitlab, go),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -118,6 +127,67 @@ fn coverage(check: bool) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn upstream(strict: bool) -> ExitCode {
+    use xtask::upstream;
+    let root = workspace_root();
+    let read = |path: &str| {
+        std::fs::read_to_string(root.join(path)).map_err(|e| format!("cannot read {path}: {e}"))
+    };
+    let run = || -> Result<upstream::Report, String> {
+        let mut specs = std::collections::BTreeMap::new();
+        for service in &SERVICES {
+            let yaml: serde_norway::Value = serde_norway::from_str(&read(service.spec)?)
+                .map_err(|e| format!("{}: {e}", service.spec))?;
+            let json = serde_json::to_value(&yaml).map_err(|e| format!("{}: {e}", service.spec))?;
+            specs.insert(service.module.to_owned(), json);
+        }
+        let facts = upstream::read_facts(&read(upstream::FACTS)?)?;
+        upstream::check(&specs, &facts, &read(upstream::ALLOWLIST)?)
+    };
+    match run() {
+        Ok(report) => {
+            print!("{}", report.text);
+            if strict && !report.is_clean() {
+                eprintln!(
+                    "error: the specs differ from upstream: fix the spec, or add the difference to \
+                     {} with a reason",
+                    upstream::ALLOWLIST
+                );
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn derive(gitlab: &str, go_buildkite: &str) -> ExitCode {
+    use xtask::upstream::{derive, Checkout, FACTS};
+    let (gitlab, go) = (
+        std::path::Path::new(gitlab),
+        std::path::Path::new(go_buildkite),
+    );
+    match derive(&Checkout(gitlab), &Checkout(go)) {
+        Ok(text) => {
+            let path = workspace_root().join(FACTS);
+            if let Err(e) = std::fs::write(&path, text) {
+                eprintln!("error: cannot write {FACTS}: {e}");
+                return ExitCode::FAILURE;
+            }
+            eprintln!("wrote {FACTS}: run `cargo xtask upstream` to see the drift");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -62,6 +62,11 @@ fn each_broken_rule_fails_with_one_line_naming_the_file_and_the_operation() {
             "inline `enum`",
         ),
         (
+            "required-non-identity.yaml",
+            "schema Part",
+            "`state` is required in a schema that responses hold",
+        ),
+        (
             "dangling-ref.yaml",
             "/paths/~1a/get/responses/200",
             "points at nothing",

@@ -123,6 +123,21 @@ pub mod types {
         ///Operating system of the runner (e.g. `linux`, `darwin`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub os_id: ::std::option::Option<::std::string::String>,
+        ///Whether the agent is paused (takes no new jobs).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused: ::std::option::Option<bool>,
+        ///When the agent was paused, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused_at: ::std::option::Option<crate::Timestamp>,
+        ///Who paused the agent, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused_by: ::std::option::Option<Creator>,
+        ///The note given when pausing, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused_note: ::std::option::Option<::std::string::String>,
+        ///Minutes after which the pause ends on its own, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub paused_timeout_in_minutes: ::std::option::Option<i64>,
         ///Priority of the agent for job assignment, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<i64>,
@@ -261,7 +276,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub current: ::std::option::Option<i64>,
         ///Details of a validation failure; items are usually objects such as `{"field": "configuration", "code": "..."}`, but their shape is not fixed.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub errors: ::std::vec::Vec<::serde_json::Value>,
         ///On `429`, the number of requests allowed per window.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -300,7 +319,8 @@ pub mod types {
         ///Plan-gated features and whether the plan includes them (keys `api_ip_allow_list`, `inactive_api_token_revocation`), to tell a setting that is off from a feature that is unavailable.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub features: ::std::collections::BTreeMap<::std::string::String, bool>,
         ///Whether only administrators can create API access tokens.
@@ -413,7 +433,11 @@ pub mod types {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         ///Event-specific data; its structure varies by event type (an open map).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///GraphQL ID of the audit event.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -505,6 +529,9 @@ pub mod types {
         ///Name of the author.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///Username of the author at the source provider (responses only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
     }
 
     impl Author {
@@ -523,6 +550,9 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct Build {
+        ///Author of the build's commit: an object (`username`, `name`, `email`) from the source provider, or a plain string on older builds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub author: ::std::option::Option<BuildAuthor>,
         ///Whether the build is blocked waiting on a block step (the `state` then keeps its last value).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub blocked: ::std::option::Option<bool>,
@@ -560,7 +590,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub job_state_counts: ::std::option::Option<JobStateCounts>,
         ///Jobs of the build (left out with `exclude_jobs=true`; only the latest attempt of each step unless `include_retried_jobs=true`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub jobs: ::std::vec::Vec<Job>,
         ///Merge queue information if the build belongs to a merge queue, otherwise null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -598,6 +632,9 @@ pub mod types {
         ///Test Engine data of the build, present with `include_test_engine=true` on `getBuild`. Its shape is not documented, so it is kept as a JSON value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub test_engine: ::std::option::Option<::serde_json::Value>,
+        ///The trigger job and build that started this build, or null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub triggered_from: ::std::option::Option<TriggeredFrom>,
         ///Canonical API URL of the build.
         pub url: ::std::string::String,
         ///URL of the build on Buildkite.
@@ -607,6 +644,27 @@ pub mod types {
     impl Build {
         pub fn builder() -> builder::Build {
             Default::default()
+        }
+    }
+
+    ///The author of a build's commit, as an object or as a plain string.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum BuildAuthor {
+        Author(Author),
+        String(::std::string::String),
+    }
+
+    impl ::std::convert::From<Author> for BuildAuthor {
+        fn from(value: Author) -> Self {
+            Self::Author(value)
         }
     }
 
@@ -636,7 +694,11 @@ pub mod types {
             crate::buildkite::types::BuildExportStrategy,
         >,
         ///Strategies accepted by `configureBuildExport`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub supported_strategies: ::std::vec::Vec<
             crate::buildkite::types::BuildExportStrategy,
         >,
@@ -877,10 +939,18 @@ pub mod types {
     )]
     pub struct ClusterMaintainers {
         ///Team maintainers.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub teams: ::std::vec::Vec<ClusterMaintainer>,
         ///User maintainers.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub users: ::std::vec::Vec<ClusterMaintainer>,
     }
 
@@ -1182,7 +1252,8 @@ pub mod types {
         ///Environment variables made available to the build (default `{}`).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub env: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -1197,7 +1268,8 @@ pub mod types {
         ///Meta-data made available to the build (default `{}`).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub meta_data: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -1210,7 +1282,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pull_request_id: ::std::option::Option<i64>,
         ///For a pull request build, the labels of the pull request.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub pull_request_labels: ::std::vec::Vec<::std::string::String>,
         ///For a pull request build, the git repository of the pull request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1275,7 +1351,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub emoji: ::std::option::Option<::std::string::String>,
         ///Users or teams to make maintainers.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub maintainers: ::std::vec::Vec<ClusterMaintainerTarget>,
         ///Name of the cluster (e.g. `Open Source`).
         pub name: ::std::string::String,
@@ -1359,7 +1439,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sso_mode: ::std::option::Option<crate::buildkite::types::SsoMode>,
         ///Team assignments, at most one per team; empty or omitted for none.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub teams: ::std::vec::Vec<InvitationTeamAssignment>,
     }
 
@@ -1385,7 +1469,8 @@ pub mod types {
         ///Map from state (`build_passed`, `build_fixed`, `build_failed`, `build_blocked`, `build_canceled`, `build_failing`, `job_activated`) to whether it notifies.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub build_states: ::std::collections::BTreeMap<::std::string::String, bool>,
         ///User-provided description.
@@ -1397,10 +1482,18 @@ pub mod types {
             crate::buildkite::types::NotificationServiceScope,
         >,
         ///UUIDs of the pipelines, teams or clusters selected by `scope`; omit for `all`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub scope_uuids: ::std::vec::Vec<::std::string::String>,
         ///Provider-specific configuration (an open map). `webhook`: `url` (required), `token`, `token_mode` (`token` or `signature`), `version`, `events`, `tls_verify`. `slack`: `url` (required), `theme` (`text` or `emoji`). `aws_event_bridge`: `aws_region` (required), `aws_account_id` (required, 12-digit string), `include_build_meta_data` when available. `datadog_pipeline_visibility`: `api_key` (required), `datadog_site`, `datadog_tags`. `open_telemetry_tracing`: `endpoint` (required), `service_name`, `headers`, `resource_attributes`, `tracestate` when available (map values must be strings). `event_log_api` (only when enabled for the organization): `events`.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub settings: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
 
@@ -1437,7 +1530,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub oidc_policy: ::std::option::Option<::serde_json::Value>,
         ///UUIDs of the teams given access; listed as required by the docs, but only when the organization has Teams enabled.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub team_ids: ::std::vec::Vec<::std::string::String>,
     }
 
@@ -1497,7 +1594,8 @@ pub mod types {
         ///Visual step pipelines only: pipeline environment variables.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub env: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -1527,18 +1625,31 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
         ///Visual step pipelines: the steps, in order.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub steps: ::std::vec::Vec<Step>,
         ///Tags to add to the pipeline (`:emoji:` syntax allowed).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tags: ::std::vec::Vec<::std::string::String>,
         ///Deprecated (replaced by `teams`): UUIDs of teams to add the pipeline to.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub team_uuids: ::std::vec::Vec<::std::string::String>,
         ///Teams to add the pipeline to, as a map from team UUID to access level. Only available when the organization has Teams enabled; then only administrators can create pipelines without it. Replaces the deprecated `team_uuids`.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub teams: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -1580,7 +1691,8 @@ pub mod types {
         ///Environment variables set on the builds it creates.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub env: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -1834,10 +1946,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub show_api_token: ::std::option::Option<bool>,
         ///UUIDs of the teams to add the suite to; required when the organization has Teams enabled. The docs' property table spells it `teams_ids`, its example `team_ids`; both are declared, set one.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub team_ids: ::std::vec::Vec<::std::string::String>,
         ///The same team UUIDs, under the name the docs' property table uses.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub teams_ids: ::std::vec::Vec<::std::string::String>,
     }
 
@@ -1944,7 +2064,11 @@ pub mod types {
     )]
     pub struct Emoji {
         ///Other names of the same emoji (only present when there are some).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub aliases: ::std::vec::Vec<::std::string::String>,
         ///Name of the emoji, as written between colons.
         pub name: ::std::string::String,
@@ -2025,7 +2149,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub run_url: ::std::option::Option<::std::string::String>,
         ///User-defined tags of the execution, flat with dot-notation keys (e.g. `language.name`); `{}` when none. Tags duplicating other fields are left out.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tags: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///URL of the execution.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2103,7 +2231,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///UUIDs of the teams owning the test.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub ownership_team_ids: ::std::vec::Vec<::std::string::String>,
         ///Scope of the test.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2323,7 +2455,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<crate::buildkite::types::InvitationState>,
         ///Teams included in the invitation.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub teams: ::std::vec::Vec<TeamReference>,
         ///Canonical API URL of the invitation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2378,7 +2514,7 @@ pub mod types {
         }
     }
 
-    ///A job of a build. Which fields are present depends on the job `type`: command (`script`) jobs carry the command, log and artifact URLs; block (`manual`) jobs the unblock fields; trigger jobs `async` and `triggered_build`. `promised_exit_status` and `promised_exit_status_at` are omitted (not null) unless the job declared a failure early.
+    ///A job of a build. Which fields are present depends on the job `type`: command (`script`) jobs carry the command, log and artifact URLs; block (`manual`) jobs the unblock fields; trigger jobs `async` and `triggered_build`. `promised_exit_status` and `promised_exit_status_at` are omitted (not null) unless the job declared a failure early. Wait (`waiter`) jobs carry no `state`, so only `id` and `type`, which every kind of job sends, are required.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2458,6 +2594,9 @@ pub mod types {
         ///API URL of the job's log (JSON).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub log_url: ::std::option::Option<::std::string::String>,
+        ///API URL of the job's log as go-buildkite's `Job.LogsURL` names it; sent next to `log_url` by some answers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logs_url: ::std::option::Option<::std::string::String>,
         ///Matrix values of a matrix job, or null. Its shape is not documented, so it is kept as a JSON value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub matrix: ::std::option::Option<::serde_json::Value>,
@@ -2520,7 +2659,8 @@ pub mod types {
         ///When an agent started the job.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub started_at: ::std::option::Option<crate::Timestamp>,
-        pub state: crate::buildkite::types::JobState,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<crate::buildkite::types::JobState>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub step: ::std::option::Option<JobStep>,
         ///Key of the job's step, if the pipeline set one.
@@ -2611,7 +2751,11 @@ pub mod types {
         ///The log output.
         pub content: ::std::string::String,
         ///Times at which the log's header groups (`---`, `+++`, `~~~` lines) were written, in nanoseconds since the Unix epoch.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub header_times: ::std::vec::Vec<i64>,
         ///Size of the log in bytes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2662,7 +2806,8 @@ pub mod types {
         ///Map from each observed job state (e.g. `passed`) to the number of jobs in it.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub states: ::std::collections::BTreeMap<::std::string::String, i64>,
         ///Number of jobs counted.
@@ -2784,7 +2929,8 @@ pub mod types {
         ///Map from build or job state (`build_passed`, `build_fixed`, `build_failed`, `build_blocked`, `build_canceled`, `build_failing`, `job_activated`) to whether it triggers a notification.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub build_states: ::std::collections::BTreeMap<::std::string::String, bool>,
         ///When the service was created.
@@ -2811,10 +2957,18 @@ pub mod types {
             crate::buildkite::types::NotificationServiceScope,
         >,
         ///UUIDs of the selected pipelines, teams or clusters (by `scope`); empty for `all`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub scope_uuids: ::std::vec::Vec<::std::string::String>,
         ///Provider-specific configuration (an open map; keys per provider are listed in `CreateNotificationServiceRequest.settings`). Secrets follow the interface: webhook `token` values are returned **in full** (treat them as credentials); masked fields (Datadog `api_key`, EventBridge `aws_account_id`) show only their last characters; OAuth credentials, Slack incoming webhook URLs and encrypted OpenTelemetry headers are omitted.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub settings: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Canonical API URL of the notification service.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2899,6 +3053,9 @@ pub mod types {
         ///API URL of the organization's pipelines.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pipelines_url: ::std::option::Option<::std::string::String>,
+        ///Repository of the organization, as go-buildkite's `Organization.Repository` decodes it (not in the docs examples).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub repository: ::std::option::Option<::std::string::String>,
         ///URL slug of the organization.
         pub slug: ::std::string::String,
         ///Canonical API URL of the organization.
@@ -2943,17 +3100,19 @@ pub mod types {
         }
     }
 
-    ///An organization's current rate-limit usage (`getOrganizationRateLimit`).
+    ///An organization's current rate-limit usage (`getOrganizationRateLimit`). `scopes` is not required: go-buildkite decodes it as optional, and an empty answer must still decode.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
     pub struct OrganizationRateLimit {
-        pub scopes: RateLimitScopes,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scopes: ::std::option::Option<RateLimitScopes>,
     }
 
     impl OrganizationRateLimit {
@@ -3009,7 +3168,8 @@ pub mod types {
         ///Digests of the package file by algorithm (e.g. `sha256`, `sha512`).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub digests: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -3111,7 +3271,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
         ///UUIDs of the teams with access to the registry.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub team_ids: ::std::vec::Vec<::std::string::String>,
         ///Canonical API URL of the registry.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4190,6 +4354,9 @@ pub mod types {
         ///Slug of the pipeline a trigger step triggers (responses).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pipeline: ::std::option::Option<::std::string::String>,
+        ///Plugins of a command step, as the pipeline defined them: an object keyed by plugin (`docker#v5.0.0`) or an array of such objects; kept as a JSON value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub plugins: ::std::option::Option<::serde_json::Value>,
         ///Timeout of a command step, in minutes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timeout_in_minutes: ::std::option::Option<i64>,
@@ -4230,7 +4397,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub algorithm: ::std::option::Option<::std::string::String>,
         ///Step fields covered by the signature (e.g. `command`, `env`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub signed_fields: ::std::vec::Vec<::std::string::String>,
         ///The signature (a JWS).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4508,7 +4679,11 @@ pub mod types {
     )]
     pub struct TeamSuite {
         ///Access levels of the team's members (e.g. `["read", "edit"]`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub access_level: ::std::vec::Vec<crate::buildkite::types::TeamSuiteAccessLevel>,
         ///When the team was given access.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4554,7 +4729,8 @@ pub mod types {
         ///Executions by result: `passed` and `failed` always, `skipped`, `pending` and `unknown` when non-zero.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub executions_count_by_result: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -4566,7 +4742,11 @@ pub mod types {
         ///UUID of the test.
         pub id: ::std::string::String,
         ///Labels of the test (e.g. `flaky`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub labels: ::std::vec::Vec<::std::string::String>,
         ///Location of the test (e.g. `./spec/models/user_spec.rb:42`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4725,6 +4905,34 @@ pub mod types {
         }
     }
 
+    ///The trigger step that started a build (go-buildkite `TriggeredFrom`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct TriggeredFrom {
+        ///UUID of the triggering build.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_id: ::std::option::Option<::std::string::String>,
+        ///Number of the triggering build.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_number: ::std::option::Option<i64>,
+        ///Slug of the triggering build's pipeline.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_pipeline_slug: ::std::option::Option<::std::string::String>,
+    }
+
+    impl TriggeredFrom {
+        pub fn builder() -> builder::TriggeredFrom {
+            Default::default()
+        }
+    }
+
     ///Body of `unblockJob`; both fields are optional (send `{}` to just unblock).
     #[derive(
         ::serde::Deserialize,
@@ -4739,7 +4947,8 @@ pub mod types {
         ///Values of the block step's fields, by field key (e.g. `{"release-name": "Flying Dolpin"}`).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub fields: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -4965,7 +5174,8 @@ pub mod types {
         ///Map from state to whether it notifies (keys as in `NotificationService.build_states`).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub build_states: ::std::collections::BTreeMap<::std::string::String, bool>,
         ///User-provided description.
@@ -4980,10 +5190,18 @@ pub mod types {
             crate::buildkite::types::NotificationServiceScope,
         >,
         ///UUIDs of the pipelines, teams or clusters selected by `scope`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub scope_uuids: ::std::vec::Vec<::std::string::String>,
         ///Settings to change (an open map, keys as for create). Masked or restricted values sent back unchanged keep the stored secrets.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub settings: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
 
@@ -5102,7 +5320,8 @@ pub mod types {
         ///Visual step pipelines only: pipeline environment variables. Ignored for YAML pipelines (edit the `env` of `configuration` instead).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub env: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -5134,15 +5353,24 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
         ///Visual step pipelines only: replaces the steps. For YAML pipelines it answers `422` when `configuration` is absent and is ignored when it is present.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub steps: ::std::vec::Vec<Step>,
         ///Tags of the pipeline.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tags: ::std::vec::Vec<::std::string::String>,
         ///Map from team UUID to access level (documented on this endpoint, although the docs also say to change a pipeline's teams through GraphQL).
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub teams: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -5186,7 +5414,8 @@ pub mod types {
         ///Environment variables set on the builds it creates.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub env: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -5834,6 +6063,26 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            paused: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            paused_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            paused_by: ::std::result::Result<
+                ::std::option::Option<super::Creator>,
+                ::std::string::String,
+            >,
+            paused_note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            paused_timeout_in_minutes: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             priority: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -5883,6 +6132,11 @@ pub mod types {
                     meta_data: Ok(Default::default()),
                     name: Ok(Default::default()),
                     os_id: Ok(Default::default()),
+                    paused: Ok(Default::default()),
+                    paused_at: Ok(Default::default()),
+                    paused_by: Ok(Default::default()),
+                    paused_note: Ok(Default::default()),
+                    paused_timeout_in_minutes: Ok(Default::default()),
                     priority: Ok(Default::default()),
                     queue: Ok(Default::default()),
                     stopped_at: Ok(Default::default()),
@@ -6095,6 +6349,68 @@ pub mod types {
                     });
                 self
             }
+            pub fn paused<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused: {e}")
+                    });
+                self
+            }
+            pub fn paused_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused_at: {e}")
+                    });
+                self
+            }
+            pub fn paused_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Creator>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused_by: {e}")
+                    });
+                self
+            }
+            pub fn paused_note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused_note = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for paused_note: {e}")
+                    });
+                self
+            }
+            pub fn paused_timeout_in_minutes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.paused_timeout_in_minutes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for paused_timeout_in_minutes: {e}"
+                        )
+                    });
+                self
+            }
             pub fn priority<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -6203,6 +6519,11 @@ pub mod types {
                     meta_data: value.meta_data?,
                     name: value.name?,
                     os_id: value.os_id?,
+                    paused: value.paused?,
+                    paused_at: value.paused_at?,
+                    paused_by: value.paused_by?,
+                    paused_note: value.paused_note?,
+                    paused_timeout_in_minutes: value.paused_timeout_in_minutes?,
                     priority: value.priority?,
                     queue: value.queue?,
                     stopped_at: value.stopped_at?,
@@ -6233,6 +6554,11 @@ pub mod types {
                     meta_data: Ok(value.meta_data),
                     name: Ok(value.name),
                     os_id: Ok(value.os_id),
+                    paused: Ok(value.paused),
+                    paused_at: Ok(value.paused_at),
+                    paused_by: Ok(value.paused_by),
+                    paused_note: Ok(value.paused_note),
+                    paused_timeout_in_minutes: Ok(value.paused_timeout_in_minutes),
                     priority: Ok(value.priority),
                     queue: Ok(value.queue),
                     stopped_at: Ok(value.stopped_at),
@@ -7678,6 +8004,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
 
         impl ::std::default::Default for Author {
@@ -7685,6 +8015,7 @@ pub mod types {
                 Self {
                     email: Ok(Default::default()),
                     name: Ok(Default::default()),
+                    username: Ok(Default::default()),
                 }
             }
         }
@@ -7714,6 +8045,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
         }
 
         impl ::std::convert::TryFrom<Author> for super::Author {
@@ -7724,6 +8067,7 @@ pub mod types {
                 Ok(Self {
                     email: value.email?,
                     name: value.name?,
+                    username: value.username?,
                 })
             }
         }
@@ -7733,12 +8077,17 @@ pub mod types {
                 Self {
                     email: Ok(value.email),
                     name: Ok(value.name),
+                    username: Ok(value.username),
                 }
             }
         }
 
         #[derive(Clone, Debug)]
         pub struct Build {
+            author: ::std::result::Result<
+                ::std::option::Option<super::BuildAuthor>,
+                ::std::string::String,
+            >,
             blocked: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -7844,6 +8193,10 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
+            triggered_from: ::std::result::Result<
+                ::std::option::Option<super::TriggeredFrom>,
+                ::std::string::String,
+            >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
             web_url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
@@ -7851,6 +8204,7 @@ pub mod types {
         impl ::std::default::Default for Build {
             fn default() -> Self {
                 Self {
+                    author: Ok(Default::default()),
                     blocked: Ok(Default::default()),
                     branch: Ok(Default::default()),
                     cancel_reason: Ok(Default::default()),
@@ -7877,6 +8231,7 @@ pub mod types {
                     started_at: Ok(Default::default()),
                     state: Err("no value supplied for state".to_string()),
                     test_engine: Ok(Default::default()),
+                    triggered_from: Ok(Default::default()),
                     url: Err("no value supplied for url".to_string()),
                     web_url: Err("no value supplied for web_url".to_string()),
                 }
@@ -7884,6 +8239,18 @@ pub mod types {
         }
 
         impl Build {
+            pub fn author<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::BuildAuthor>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author: {e}")
+                    });
+                self
+            }
             pub fn blocked<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -8211,6 +8578,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn triggered_from<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TriggeredFrom>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.triggered_from = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for triggered_from: {e}"
+                        )
+                    });
+                self
+            }
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -8243,6 +8624,7 @@ pub mod types {
                 value: Build,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    author: value.author?,
                     blocked: value.blocked?,
                     branch: value.branch?,
                     cancel_reason: value.cancel_reason?,
@@ -8269,6 +8651,7 @@ pub mod types {
                     started_at: value.started_at?,
                     state: value.state?,
                     test_engine: value.test_engine?,
+                    triggered_from: value.triggered_from?,
                     url: value.url?,
                     web_url: value.web_url?,
                 })
@@ -8278,6 +8661,7 @@ pub mod types {
         impl ::std::convert::From<super::Build> for Build {
             fn from(value: super::Build) -> Self {
                 Self {
+                    author: Ok(value.author),
                     blocked: Ok(value.blocked),
                     branch: Ok(value.branch),
                     cancel_reason: Ok(value.cancel_reason),
@@ -8304,6 +8688,7 @@ pub mod types {
                     started_at: Ok(value.started_at),
                     state: Ok(value.state),
                     test_engine: Ok(value.test_engine),
+                    triggered_from: Ok(value.triggered_from),
                     url: Ok(value.url),
                     web_url: Ok(value.web_url),
                 }
@@ -15693,6 +16078,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            logs_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             matrix: ::std::result::Result<
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
@@ -15778,7 +16167,7 @@ pub mod types {
                 ::std::string::String,
             >,
             state: ::std::result::Result<
-                crate::buildkite::types::JobState,
+                ::std::option::Option<crate::buildkite::types::JobState>,
                 ::std::string::String,
             >,
             step: ::std::result::Result<
@@ -15844,6 +16233,7 @@ pub mod types {
                     id: Err("no value supplied for id".to_string()),
                     label: Ok(Default::default()),
                     log_url: Ok(Default::default()),
+                    logs_url: Ok(Default::default()),
                     matrix: Ok(Default::default()),
                     name: Ok(Default::default()),
                     parallel_group_index: Ok(Default::default()),
@@ -15865,7 +16255,7 @@ pub mod types {
                     signal_reason: Ok(Default::default()),
                     soft_failed: Ok(Default::default()),
                     started_at: Ok(Default::default()),
-                    state: Err("no value supplied for state".to_string()),
+                    state: Ok(Default::default()),
                     step: Ok(Default::default()),
                     step_key: Ok(Default::default()),
                     triggered_build: Ok(Default::default()),
@@ -16156,6 +16546,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn logs_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logs_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for logs_url: {e}")
+                    });
+                self
+            }
             pub fn matrix<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
@@ -16424,7 +16826,9 @@ pub mod types {
             }
             pub fn state<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::buildkite::types::JobState>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::buildkite::types::JobState>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.state = value
@@ -16574,6 +16978,7 @@ pub mod types {
                     id: value.id?,
                     label: value.label?,
                     log_url: value.log_url?,
+                    logs_url: value.logs_url?,
                     matrix: value.matrix?,
                     name: value.name?,
                     parallel_group_index: value.parallel_group_index?,
@@ -16634,6 +17039,7 @@ pub mod types {
                     id: Ok(value.id),
                     label: Ok(value.label),
                     log_url: Ok(value.log_url),
+                    logs_url: Ok(value.logs_url),
                     matrix: Ok(value.matrix),
                     name: Ok(value.name),
                     parallel_group_index: Ok(value.parallel_group_index),
@@ -17692,6 +18098,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            repository: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             slug: ::std::result::Result<::std::string::String, ::std::string::String>,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
             web_url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -17707,6 +18117,7 @@ pub mod types {
                     id: Err("no value supplied for id".to_string()),
                     name: Err("no value supplied for name".to_string()),
                     pipelines_url: Ok(Default::default()),
+                    repository: Ok(Default::default()),
                     slug: Err("no value supplied for slug".to_string()),
                     url: Err("no value supplied for url".to_string()),
                     web_url: Err("no value supplied for web_url".to_string()),
@@ -17797,6 +18208,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn repository<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.repository = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for repository: {e}")
+                    });
+                self
+            }
             pub fn slug<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -17848,6 +18271,7 @@ pub mod types {
                     id: value.id?,
                     name: value.name?,
                     pipelines_url: value.pipelines_url?,
+                    repository: value.repository?,
                     slug: value.slug?,
                     url: value.url?,
                     web_url: value.web_url?,
@@ -17865,6 +18289,7 @@ pub mod types {
                     id: Ok(value.id),
                     name: Ok(value.name),
                     pipelines_url: Ok(value.pipelines_url),
+                    repository: Ok(value.repository),
                     slug: Ok(value.slug),
                     url: Ok(value.url),
                     web_url: Ok(value.web_url),
@@ -17999,13 +18424,16 @@ pub mod types {
 
         #[derive(Clone, Debug)]
         pub struct OrganizationRateLimit {
-            scopes: ::std::result::Result<super::RateLimitScopes, ::std::string::String>,
+            scopes: ::std::result::Result<
+                ::std::option::Option<super::RateLimitScopes>,
+                ::std::string::String,
+            >,
         }
 
         impl ::std::default::Default for OrganizationRateLimit {
             fn default() -> Self {
                 Self {
-                    scopes: Err("no value supplied for scopes".to_string()),
+                    scopes: Ok(Default::default()),
                 }
             }
         }
@@ -18013,7 +18441,9 @@ pub mod types {
         impl OrganizationRateLimit {
             pub fn scopes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::RateLimitScopes>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RateLimitScopes>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.scopes = value
@@ -22877,6 +23307,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            plugins: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
             timeout_in_minutes: ::std::result::Result<
                 ::std::option::Option<i64>,
                 ::std::string::String,
@@ -22918,6 +23352,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     parallelism: Ok(Default::default()),
                     pipeline: Ok(Default::default()),
+                    plugins: Ok(Default::default()),
                     timeout_in_minutes: Ok(Default::default()),
                     trigger_async: Ok(Default::default()),
                     trigger_branch: Ok(Default::default()),
@@ -23087,6 +23522,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn plugins<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.plugins = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for plugins: {e}")
+                    });
+                self
+            }
             pub fn timeout_in_minutes<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -23187,6 +23634,7 @@ pub mod types {
                     name: value.name?,
                     parallelism: value.parallelism?,
                     pipeline: value.pipeline?,
+                    plugins: value.plugins?,
                     timeout_in_minutes: value.timeout_in_minutes?,
                     trigger_async: value.trigger_async?,
                     trigger_branch: value.trigger_branch?,
@@ -23212,6 +23660,7 @@ pub mod types {
                     name: Ok(value.name),
                     parallelism: Ok(value.parallelism),
                     pipeline: Ok(value.pipeline),
+                    plugins: Ok(value.plugins),
                     timeout_in_minutes: Ok(value.timeout_in_minutes),
                     trigger_async: Ok(value.trigger_async),
                     trigger_branch: Ok(value.trigger_branch),
@@ -25415,6 +25864,96 @@ pub mod types {
                     commit: Ok(value.commit),
                     env: Ok(value.env),
                     message: Ok(value.message),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct TriggeredFrom {
+            build_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            build_number: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            build_pipeline_slug: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for TriggeredFrom {
+            fn default() -> Self {
+                Self {
+                    build_id: Ok(Default::default()),
+                    build_number: Ok(Default::default()),
+                    build_pipeline_slug: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl TriggeredFrom {
+            pub fn build_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build_id: {e}")
+                    });
+                self
+            }
+            pub fn build_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build_number: {e}")
+                    });
+                self
+            }
+            pub fn build_pipeline_slug<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_pipeline_slug = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for build_pipeline_slug: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<TriggeredFrom> for super::TriggeredFrom {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TriggeredFrom,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    build_id: value.build_id?,
+                    build_number: value.build_number?,
+                    build_pipeline_slug: value.build_pipeline_slug?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::TriggeredFrom> for TriggeredFrom {
+            fn from(value: super::TriggeredFrom) -> Self {
+                Self {
+                    build_id: Ok(value.build_id),
+                    build_number: Ok(value.build_number),
+                    build_pipeline_slug: Ok(value.build_pipeline_slug),
                 }
             }
         }

@@ -129,7 +129,11 @@ pub mod types {
     )]
     pub struct AllowedAgentsProject {
         ///The project's group and its ancestors, each as `{id}`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub groups: ::std::vec::Vec<AllowedAgentsId>,
         ///The project ID.
         pub id: i64,
@@ -151,14 +155,29 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct AllowedAgentsUser {
+        ///The avatar URL, or null when there is none.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar_url: ::std::option::Option<::std::string::String>,
         ///The user ID.
         pub id: i64,
+        ///The display name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///The roles the user has in the project, from `guest` up to the highest one (`Gitlab::Access.sym_options_with_owner`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub roles_in_project: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<crate::gitlab::types::UserState>,
         ///The username.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
+        ///The user's profile URL.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub web_url: ::std::option::Option<::std::string::String>,
     }
 
     impl AllowedAgentsUser {
@@ -307,10 +326,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub star_count: ::std::option::Option<i64>,
         ///The topics (deprecated name of `topics`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
         ///The topics.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub topics: ::std::vec::Vec<::std::string::String>,
         ///The project's URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -354,7 +381,7 @@ pub mod types {
         }
     }
 
-    ///A commit (`API::Entities::Commit`).
+    ///A commit (`API::Entities::Commit`). GitLab's own schema (`commit/basic.json`) allows a null `id`, so it is required but nullable.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -393,13 +420,18 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
             >,
         >,
-        ///The full commit SHA.
-        pub id: ::std::string::String,
+        ///The full commit SHA, or null.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub id: ::std::option::Option<::std::string::String>,
         ///The full commit message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
         ///The SHAs of the parent commits.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub parent_ids: ::std::vec::Vec<::std::string::String>,
         ///The short commit SHA.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -666,13 +698,21 @@ pub mod types {
     )]
     pub struct CreatePipelineRequest {
         ///Pipeline inputs, name to value (GitLab 17.10+, GA in 18.1); values may be strings, numbers, booleans or arrays.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///The branch or tag to run the pipeline on.
         #[serde(rename = "ref")]
         pub ref_: ::std::string::String,
         ///Variables available in the pipeline (an array, unlike `triggerPipeline`).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub variables: ::std::vec::Vec<PipelineVariableInput>,
     }
 
@@ -703,7 +743,11 @@ pub mod types {
         ///The description.
         pub description: ::std::string::String,
         ///Pipeline inputs of the schedule (GA in 18.1).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::std::vec::Vec<PipelineScheduleInput>,
         ///The branch or tag, short (`main`) or full (`refs/heads/main`).
         #[serde(rename = "ref")]
@@ -801,7 +845,11 @@ pub mod types {
         pub run_untagged: ::std::option::Option<bool>,
         pub runner_type: crate::gitlab::types::RunnerType,
         ///The runner's tags.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
     }
 
@@ -869,7 +917,11 @@ pub mod types {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         ///The approvals and rejections (Premium).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub approvals: ::std::vec::Vec<DeploymentApproval>,
         ///When the deployment was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1203,7 +1255,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
         ///The artifact files of the job (builds only).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub artifacts: ::std::vec::Vec<JobArtifact>,
         ///When the artifacts expire (builds only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1264,7 +1320,11 @@ pub mod types {
         ///Whether the ref is a tag.
         pub tag: bool,
         ///The runner tags of the job, sorted (builds only).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
         ///The user who started the job (the fuller `User` entity).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1608,7 +1668,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub context_sha: ::std::option::Option<::std::string::String>,
         ///Extra details such as `job_name`, `project` and `ref` (an open map).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Where the include points.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1667,13 +1731,25 @@ pub mod types {
     )]
     pub struct LintResult {
         ///The errors.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub errors: ::std::vec::Vec<::std::string::String>,
         ///The included files.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub includes: ::std::vec::Vec<LintInclude>,
         ///The jobs the configuration defines (with `include_jobs`): `name`, `stage`, `before_script`, `script`, `after_script`, `tag_list`, `environment`, `when`, `allow_failure`, `only`, `except`, `needs`, kept as open maps.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub jobs: ::std::vec::Vec<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
@@ -1683,7 +1759,11 @@ pub mod types {
         ///Whether the configuration is valid.
         pub valid: bool,
         ///The warnings.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub warnings: ::std::vec::Vec<::std::string::String>,
     }
 
@@ -1707,7 +1787,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assignee: ::std::option::Option<User>,
         ///The assignees.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub assignees: ::std::vec::Vec<User>,
         ///The author.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1745,12 +1829,19 @@ pub mod types {
         ///Whether it has merge conflicts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub has_conflicts: ::std::option::Option<bool>,
+        ///The latest pipeline of the source branch, or null (sent by the `MergeRequest` entity of single merge requests; absent in lists).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub head_pipeline: ::std::option::Option<PipelineBasic>,
         ///The merge request ID.
         pub id: i64,
         ///The merge request IID within its project.
         pub iid: i64,
         ///The label names.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub labels: ::std::vec::Vec<::std::string::String>,
         ///The merge commit SHA, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1782,10 +1873,18 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reference: ::std::option::Option<::std::string::String>,
         ///The short, relative and full references (an open map).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub references: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///The reviewers.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub reviewers: ::std::vec::Vec<User>,
         ///The head SHA of the source branch.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1815,13 +1914,21 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub target_project_id: ::std::option::Option<i64>,
         ///The task list counts (an open map).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub task_completion_status: ::serde_json::Map<
             ::std::string::String,
             ::serde_json::Value,
         >,
         ///The time tracking statistics (an open map).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub time_stats: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///The title.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1869,12 +1976,13 @@ pub mod types {
         }
     }
 
-    ///The namespace of a project (`API::Entities::NamespaceBasic`).
+    ///The namespace of a project (`API::Entities::NamespaceBasic`). Nothing is required: GitLab's project schemas do not require the namespace's `id`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -1886,7 +1994,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub full_path: ::std::option::Option<::std::string::String>,
         ///The namespace ID.
-        pub id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
         ///`group` or `user`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub kind: ::std::option::Option<::std::string::String>,
@@ -2037,7 +2146,7 @@ pub mod types {
         }
     }
 
-    ///A pipeline in lists and embedded in other entities (`PipelineBasic`; the project pipeline list uses `PipelineBasicWithMetadata`, which adds `name`). Embedded pipelines in the docs examples carry only some fields, so only `id`, `sha`, `ref` and `status` are required.
+    ///A pipeline in lists and embedded in other entities (`PipelineBasic`; the project pipeline list uses `PipelineBasicWithMetadata`, which adds `name`). Embedded pipelines (a schedule's `last_pipeline`, a merge request's `head_pipeline`) may carry only some fields, so only `id` is required.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2062,13 +2171,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub project_id: ::std::option::Option<i64>,
         ///The branch or tag.
-        #[serde(rename = "ref")]
-        pub ref_: ::std::string::String,
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<::std::string::String>,
         ///The commit SHA.
-        pub sha: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sha: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<crate::gitlab::types::PipelineSource>,
-        pub status: crate::gitlab::types::PipelineStatus,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::gitlab::types::PipelineStatus>,
         ///When the pipeline was last updated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<crate::Timestamp>,
@@ -2105,13 +2216,20 @@ pub mod types {
         ///The time zone of the cron schedule.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cron_timezone: ::std::option::Option<::std::string::String>,
+        ///When the schedule was deleted, or null; GitLab's `pipeline_schedule.json` lists it, the docs examples do not.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deleted_at: ::std::option::Option<crate::Timestamp>,
         ///The description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///The schedule ID.
         pub id: i64,
         ///The pipeline inputs of the schedule.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::std::vec::Vec<PipelineScheduleInput>,
         ///The last pipeline the schedule started, or null (details only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2129,7 +2247,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<crate::Timestamp>,
         ///The schedule's variables (details only).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub variables: ::std::vec::Vec<Variable>,
     }
 
@@ -2224,7 +2346,11 @@ pub mod types {
     )]
     pub struct PlayJobRequest {
         ///Variables available to the job (GitLab 14.9+).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub job_variables_attributes: ::std::vec::Vec<JobVariableAttribute>,
     }
 
@@ -2345,7 +2471,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub run_untagged: ::std::option::Option<bool>,
         ///The runner's tags.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
         ///The runner registration token.
         pub token: crate::SecretString,
@@ -2424,10 +2554,18 @@ pub mod types {
     )]
     pub struct ReviewAppsDeletion {
         ///The environments scheduled for deletion (or that would be, in a dry run).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub scheduled_entries: ::std::vec::Vec<EnvironmentBasic>,
         ///The environments that could not be scheduled.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub unprocessable_entries: ::std::vec::Vec<EnvironmentBasic>,
     }
 
@@ -2524,7 +2662,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///The runner's groups the user may see.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub groups: ::std::vec::Vec<BasicGroupDetails>,
         ///The runner ID.
         pub id: i64,
@@ -2561,7 +2703,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub platform: ::std::option::Option<::std::string::String>,
         ///The runner's projects the user may see.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub projects: ::std::vec::Vec<BasicProjectDetails>,
         ///The revision of the most recently seen runner manager (deprecated).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2574,7 +2720,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::gitlab::types::RunnerStatus>,
         ///The runner's tags.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
         ///The version of the most recently seen runner manager (deprecated).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2857,7 +3007,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success_count: ::std::option::Option<i64>,
         ///The test suites, each with its test cases.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub test_suites: ::std::vec::Vec<TestSuite>,
         ///The number of test cases.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2885,7 +3039,11 @@ pub mod types {
     )]
     pub struct TestReportSummary {
         ///The test suites, with the IDs of the jobs that produced them.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub test_suites: ::std::vec::Vec<TestSuite>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<TestReportSummaryTotal>,
@@ -2949,7 +3107,11 @@ pub mod types {
     )]
     pub struct TestSuite {
         ///The IDs of the jobs that produced the suite (summary only).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub build_ids: ::std::vec::Vec<i64>,
         ///The number of test cases in error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2970,7 +3132,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub suite_error: ::std::option::Option<::std::string::String>,
         ///The test cases, sorted by status (test report only; empty when `suite_error` is set).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub test_cases: ::std::vec::Vec<TestCase>,
         ///The number of test cases.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3037,14 +3203,19 @@ pub mod types {
     )]
     pub struct TriggerPipelineForRefRequest {
         ///Pipeline inputs, name to value (any JSON).
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///A pipeline trigger token or a CI/CD job token.
         pub token: crate::SecretString,
         ///Pipeline variables as a map of string to string; any other shape answers 400.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub variables: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -3069,7 +3240,11 @@ pub mod types {
     )]
     pub struct TriggerPipelineRequest {
         ///Pipeline inputs, name to value (documented in the 18.x CI trigger docs, not in the `triggers.rb` version read); values may be strings, numbers, booleans or arrays.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///The branch or tag (or commit SHA) to run the pipeline on.
         #[serde(rename = "ref")]
@@ -3079,7 +3254,8 @@ pub mod types {
         ///Pipeline variables as a map of string to string (not the array of `createPipeline`); any other shape answers 400.
         #[serde(
             default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
         )]
         pub variables: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -3252,7 +3428,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Inputs to add, change or (with `destroy`) delete.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub inputs: ::std::vec::Vec<PipelineScheduleInputUpdate>,
         ///The branch or tag, short or full.
         #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
@@ -3347,7 +3527,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub run_untagged: ::std::option::Option<bool>,
         ///The runner's tags (replaces the list).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty",
+            deserialize_with = "crate::decode::null_as_default"
+        )]
         pub tag_list: ::std::vec::Vec<::std::string::String>,
     }
 
@@ -3418,7 +3602,7 @@ pub mod types {
         }
     }
 
-    ///A user (`API::Entities::UserBasic`: `UserSafe` plus state, avatar and URLs). The job `user` field uses the fuller `API::Entities::User`, which adds the profile fields below (`created_at`, `bio`, ... `local_time`); they are absent elsewhere.
+    ///A user (`API::Entities::UserBasic`: `UserSafe` plus state, avatar and URLs). The job `user` field uses the fuller `API::Entities::User`, which adds the profile fields below (`created_at`, `bio`, ... `local_time`); they are absent elsewhere. GitLab's schema of a schedule `owner` requires none of its fields, so only `id` is required here.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -3476,7 +3660,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locked: ::std::option::Option<bool>,
         ///The display name (redacted for users the caller may not see).
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
         ///The organization (`User` entity).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub organization: ::std::option::Option<::std::string::String>,
@@ -3495,7 +3680,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub twitter: ::std::option::Option<::std::string::String>,
         ///The username.
-        pub username: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
         ///The user's profile URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub web_url: ::std::option::Option<::std::string::String>,
@@ -3961,12 +4147,28 @@ pub mod types {
 
         #[derive(Clone, Debug)]
         pub struct AllowedAgentsUser {
+            avatar_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             roles_in_project: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
+            state: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::UserState>,
+                ::std::string::String,
+            >,
             username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            web_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
@@ -3975,14 +4177,30 @@ pub mod types {
         impl ::std::default::Default for AllowedAgentsUser {
             fn default() -> Self {
                 Self {
+                    avatar_url: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
                     roles_in_project: Ok(Default::default()),
+                    state: Ok(Default::default()),
                     username: Ok(Default::default()),
+                    web_url: Ok(Default::default()),
                 }
             }
         }
 
         impl AllowedAgentsUser {
+            pub fn avatar_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar_url: {e}")
+                    });
+                self
+            }
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -3991,6 +4209,18 @@ pub mod types {
                 self.id = value
                     .try_into()
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn roles_in_project<T>(mut self, value: T) -> Self
@@ -4007,6 +4237,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::UserState>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4019,6 +4263,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn web_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_url: {e}")
+                    });
+                self
+            }
         }
 
         impl ::std::convert::TryFrom<AllowedAgentsUser> for super::AllowedAgentsUser {
@@ -4027,9 +4283,13 @@ pub mod types {
                 value: AllowedAgentsUser,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    avatar_url: value.avatar_url?,
                     id: value.id?,
+                    name: value.name?,
                     roles_in_project: value.roles_in_project?,
+                    state: value.state?,
                     username: value.username?,
+                    web_url: value.web_url?,
                 })
             }
         }
@@ -4037,9 +4297,13 @@ pub mod types {
         impl ::std::convert::From<super::AllowedAgentsUser> for AllowedAgentsUser {
             fn from(value: super::AllowedAgentsUser) -> Self {
                 Self {
+                    avatar_url: Ok(value.avatar_url),
                     id: Ok(value.id),
+                    name: Ok(value.name),
                     roles_in_project: Ok(value.roles_in_project),
+                    state: Ok(value.state),
                     username: Ok(value.username),
+                    web_url: Ok(value.web_url),
                 }
             }
         }
@@ -4889,7 +5153,10 @@ pub mod types {
                 >,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5057,7 +5324,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -10618,6 +10885,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            head_pipeline: ::std::result::Result<
+                ::std::option::Option<super::PipelineBasic>,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<i64, ::std::string::String>,
             iid: ::std::result::Result<i64, ::std::string::String>,
             labels: ::std::result::Result<
@@ -10757,6 +11028,7 @@ pub mod types {
                     draft: Ok(Default::default()),
                     force_remove_source_branch: Ok(Default::default()),
                     has_conflicts: Ok(Default::default()),
+                    head_pipeline: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     iid: Err("no value supplied for iid".to_string()),
                     labels: Ok(Default::default()),
@@ -10966,6 +11238,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for has_conflicts: {e}")
+                    });
+                self
+            }
+            pub fn head_pipeline<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PipelineBasic>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.head_pipeline = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for head_pipeline: {e}")
                     });
                 self
             }
@@ -11389,6 +11673,7 @@ pub mod types {
                     draft: value.draft?,
                     force_remove_source_branch: value.force_remove_source_branch?,
                     has_conflicts: value.has_conflicts?,
+                    head_pipeline: value.head_pipeline?,
                     id: value.id?,
                     iid: value.iid?,
                     labels: value.labels?,
@@ -11443,6 +11728,7 @@ pub mod types {
                     draft: Ok(value.draft),
                     force_remove_source_branch: Ok(value.force_remove_source_branch),
                     has_conflicts: Ok(value.has_conflicts),
+                    head_pipeline: Ok(value.head_pipeline),
                     id: Ok(value.id),
                     iid: Ok(value.iid),
                     labels: Ok(value.labels),
@@ -11531,7 +11817,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<i64, ::std::string::String>,
+            id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             kind: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -11559,7 +11845,7 @@ pub mod types {
                 Self {
                     avatar_url: Ok(Default::default()),
                     full_path: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     kind: Ok(Default::default()),
                     name: Ok(Default::default()),
                     parent_id: Ok(Default::default()),
@@ -11596,7 +11882,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -12412,14 +12698,20 @@ pub mod types {
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            ref_: ::std::result::Result<::std::string::String, ::std::string::String>,
-            sha: ::std::result::Result<::std::string::String, ::std::string::String>,
+            ref_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             source: ::std::result::Result<
                 ::std::option::Option<crate::gitlab::types::PipelineSource>,
                 ::std::string::String,
             >,
             status: ::std::result::Result<
-                crate::gitlab::types::PipelineStatus,
+                ::std::option::Option<crate::gitlab::types::PipelineStatus>,
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
@@ -12440,10 +12732,10 @@ pub mod types {
                     iid: Ok(Default::default()),
                     name: Ok(Default::default()),
                     project_id: Ok(Default::default()),
-                    ref_: Err("no value supplied for ref_".to_string()),
-                    sha: Err("no value supplied for sha".to_string()),
+                    ref_: Ok(Default::default()),
+                    sha: Ok(Default::default()),
                     source: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
                     web_url: Ok(Default::default()),
                 }
@@ -12511,7 +12803,7 @@ pub mod types {
             }
             pub fn ref_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ref_ = value
@@ -12523,7 +12815,7 @@ pub mod types {
             }
             pub fn sha<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sha = value
@@ -12549,7 +12841,9 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<crate::gitlab::types::PipelineStatus>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::PipelineStatus>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -12642,6 +12936,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            deleted_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -12684,6 +12982,7 @@ pub mod types {
                     created_at: Ok(Default::default()),
                     cron: Ok(Default::default()),
                     cron_timezone: Ok(Default::default()),
+                    deleted_at: Ok(Default::default()),
                     description: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     inputs: Ok(Default::default()),
@@ -12743,6 +13042,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for cron_timezone: {e}")
+                    });
+                self
+            }
+            pub fn deleted_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deleted_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deleted_at: {e}")
                     });
                 self
             }
@@ -12866,6 +13177,7 @@ pub mod types {
                     created_at: value.created_at?,
                     cron: value.cron?,
                     cron_timezone: value.cron_timezone?,
+                    deleted_at: value.deleted_at?,
                     description: value.description?,
                     id: value.id?,
                     inputs: value.inputs?,
@@ -12886,6 +13198,7 @@ pub mod types {
                     created_at: Ok(value.created_at),
                     cron: Ok(value.cron),
                     cron_timezone: Ok(value.cron_timezone),
+                    deleted_at: Ok(value.deleted_at),
                     description: Ok(value.description),
                     id: Ok(value.id),
                     inputs: Ok(value.inputs),
@@ -18049,7 +18362,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             organization: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -18075,7 +18391,7 @@ pub mod types {
                 ::std::string::String,
             >,
             username: ::std::result::Result<
-                ::std::string::String,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             web_url: ::std::result::Result<
@@ -18111,14 +18427,14 @@ pub mod types {
                     local_time: Ok(Default::default()),
                     location: Ok(Default::default()),
                     locked: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
+                    name: Ok(Default::default()),
                     organization: Ok(Default::default()),
                     pronouns: Ok(Default::default()),
                     public_email: Ok(Default::default()),
                     skype: Ok(Default::default()),
                     state: Ok(Default::default()),
                     twitter: Ok(Default::default()),
-                    username: Err("no value supplied for username".to_string()),
+                    username: Ok(Default::default()),
                     web_url: Ok(Default::default()),
                     website_url: Ok(Default::default()),
                     work_information: Ok(Default::default()),
@@ -18319,7 +18635,7 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -18405,7 +18721,7 @@ pub mod types {
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value

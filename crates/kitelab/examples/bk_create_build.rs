@@ -68,7 +68,7 @@ async fn main() -> kitelab::Result<()> {
         println!(
             "  {:<20} {:<9} exit {}",
             job.name.as_deref().unwrap_or("(unnamed)"),
-            job.state.as_str(),
+            job.state.as_ref().map_or("-", |s| s.as_str()), // waiter jobs have none
             job.exit_status.map_or("-".into(), |s| s.to_string())
         );
     }

@@ -43,7 +43,8 @@ async fn main() -> kitelab::Result<()> {
     let mut latest = project.pipelines().max_items(1).stream();
     if let Some(p) = latest.try_next().await? {
         let jobs: Vec<types::Job> = project.pipeline(p.id).jobs().stream().try_collect().await?;
-        println!("jobs of pipeline {} ({}):", p.id, p.status);
+        let status = p.status.as_ref().map_or("?", |s| s.as_str());
+        println!("jobs of pipeline {} ({status}):", p.id);
         for job in &jobs {
             print_job(job);
         }

@@ -66,7 +66,11 @@ async fn main() -> kitelab::Result<()> {
             pipeline.ref_,
             &pipeline.sha[..8.min(pipeline.sha.len())],
             pipeline.status,
-            pipeline.user.as_ref().map_or("?", |u| u.username.as_str())
+            pipeline
+                .user
+                .as_ref()
+                .and_then(|u| u.username.as_deref())
+                .unwrap_or("?")
         );
         if let Some(url) = &pipeline.web_url {
             println!("  {url}");
@@ -110,8 +114,8 @@ fn print_pipeline(p: &types::PipelineBasic) {
     println!(
         "  {:<5} {:<9} {:<14} {}",
         p.id,
-        p.status.as_str(),
-        p.ref_,
+        p.status.as_ref().map_or("?", |s| s.as_str()),
+        p.ref_.as_deref().unwrap_or("?"),
         p.created_at
             .as_ref()
             .map(|t| t.to_string())

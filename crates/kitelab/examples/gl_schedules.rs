@@ -51,8 +51,15 @@ async fn main() -> kitelab::Result<()> {
         println!(
             "schedule {}: last pipeline {}, owner {}, variables {}",
             schedule.id,
-            last.map_or("none".into(), |p| format!("{} ({})", p.id, p.status)),
-            schedule.owner.as_ref().map_or("?", |u| u.username.as_str()),
+            last.map_or("none".into(), |p| {
+                let status = p.status.as_ref().map_or("?", |s| s.as_str());
+                format!("{} ({status})", p.id)
+            }),
+            schedule
+                .owner
+                .as_ref()
+                .and_then(|u| u.username.as_deref())
+                .unwrap_or("?"),
             keys(&schedule.variables)
         );
     }
@@ -104,7 +111,9 @@ async fn main() -> kitelab::Result<()> {
     if let Some(p) = started.try_next().await? {
         println!(
             "played: the latest scheduled pipeline is {} ({}) on {}",
-            p.id, p.status, p.ref_
+            p.id,
+            p.status.as_ref().map_or("?", |s| s.as_str()),
+            p.ref_.as_deref().unwrap_or("?")
         );
     }
 
@@ -112,7 +121,11 @@ async fn main() -> kitelab::Result<()> {
     let taken = schedule.take_ownership().await?;
     println!(
         "owner now: {}",
-        taken.owner.as_ref().map_or("?", |u| u.username.as_str())
+        taken
+            .owner
+            .as_ref()
+            .and_then(|u| u.username.as_deref())
+            .unwrap_or("?")
     );
 
     // sched.variables.delete("foo"), sched.delete()

@@ -132,8 +132,8 @@ async fn gitlab(gl: &GitLab, project_path: &str, example: &common::GitLabExample
         println!(
             "  {} {} on {} ({})",
             p.id,
-            p.status,
-            p.ref_,
+            p.status.as_ref().map_or("?", |s| s.as_str()),
+            p.ref_.as_deref().unwrap_or("?"),
             p.web_url.as_deref().unwrap_or("")
         );
     }

@@ -462,6 +462,7 @@ impl CreateBuild {
         self.author = Some(types::Author {
             name: Some(name.into()),
             email: Some(email.into()),
+            username: None,
         });
         self
     }

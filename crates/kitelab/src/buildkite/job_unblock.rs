@@ -22,7 +22,9 @@ impl Job {
     ///     .field("release-name", "Flying Dolphin")
     ///     .send()
     ///     .await?;
-    /// println!("{}", job.state);
+    /// if let Some(state) = &job.state {
+    ///     println!("{state}");
+    /// }
     /// # Ok(()) }
     /// ```
     pub fn unblock(&self) -> UnblockJob {
