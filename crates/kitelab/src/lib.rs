@@ -92,6 +92,8 @@ pub mod retry;
 mod transport;
 mod upload;
 pub mod wait;
+#[cfg(feature = "webhooks")]
+pub mod webhook;
 
 #[cfg(feature = "buildkite")]
 pub mod buildkite;
