@@ -111,7 +111,7 @@ impl Verifier {
     }
 
     /// The largest body accepted, in bytes (default
-    /// [`DEFAULT_MAX_BODY_SIZE`](super::DEFAULT_MAX_BODY_SIZE)); a larger one is
+    /// [`DEFAULT_MAX_BODY_SIZE`]); a larger one is
     /// [`Error::BodyTooLarge`] before anything is hashed.
     pub fn max_body_size(mut self, bytes: usize) -> Self {
         self.max_body_size = bytes;
