@@ -49,7 +49,7 @@ use hyper_util::rt::TokioIo;
 use kitelab::api::buildkite::types::{BuildState, JobState};
 use kitelab::webhook::{self, buildkite, gitlab};
 use kitelab::Buildkite;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::net::TcpListener;
 
 /// The largest body the server reads (and the verifiers accept): 1 MiB is plenty for CI events.
@@ -318,7 +318,7 @@ async fn self_test() -> Result<(), Box<dyn std::error::Error>> {
 
     // Build 27 of the mock pipeline failed: its RSpec job did.
     let number = 27;
-    let mut event = fixture("buildkite", "build.finished");
+    let mut event = common::mock::fixture("webhooks/buildkite", "build.finished");
     event["build"]["number"] = json!(number);
     event["build"]["state"] = json!("failed");
     event["build"]["url"] = json!(format!(
@@ -461,7 +461,7 @@ async fn self_test() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // GitLab: the docs' pipeline event, with its token and delivery identifiers.
-    let pipeline = serde_json::to_vec(&fixture("gitlab", "pipeline"))?;
+    let pipeline = serde_json::to_vec(&common::mock::fixture("webhooks/gitlab", "pipeline"))?;
     let gitlab_headers = |token: &str| {
         vec![
             ("X-Gitlab-Event", "Pipeline Hook".to_owned()),
@@ -491,15 +491,4 @@ async fn self_test() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Err("the webhook receiver self-test failed".into())
     }
-}
-
-/// The body of a docs webhook payload saved under `tests/fixtures/webhooks/<service>/`.
-fn fixture(service: &str, name: &str) -> Value {
-    let path = format!(
-        "{}/../../tests/fixtures/webhooks/{service}/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let fixture: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    fixture["body"].clone()
 }

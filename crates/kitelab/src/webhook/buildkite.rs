@@ -371,34 +371,27 @@ impl Event {
 
     /// The build the event is about: build and job events carry one.
     pub fn build(&self) -> Option<&types::Build> {
-        match self {
-            Event::BuildScheduled(e)
-            | Event::BuildRunning(e)
-            | Event::BuildFailing(e)
-            | Event::BuildFinished(e)
-            | Event::BuildSkipped(e) => Some(&e.build),
-            Event::JobScheduled(e)
-            | Event::JobStarted(e)
-            | Event::JobFinished(e)
-            | Event::JobActivated(e)
-            | Event::JobPromisedExitStatus(e) => e.build.as_ref(),
-            _ => None,
-        }
+        self.build_and_pipeline()?.0
     }
 
     /// The pipeline the event is about: build and job events carry one.
     pub fn pipeline(&self) -> Option<&types::Pipeline> {
+        self.build_and_pipeline()?.1
+    }
+
+    /// The build and pipeline of a build or job event.
+    fn build_and_pipeline(&self) -> Option<(Option<&types::Build>, Option<&types::Pipeline>)> {
         match self {
             Event::BuildScheduled(e)
             | Event::BuildRunning(e)
             | Event::BuildFailing(e)
             | Event::BuildFinished(e)
-            | Event::BuildSkipped(e) => e.pipeline.as_ref(),
+            | Event::BuildSkipped(e) => Some((Some(&e.build), e.pipeline.as_ref())),
             Event::JobScheduled(e)
             | Event::JobStarted(e)
             | Event::JobFinished(e)
             | Event::JobActivated(e)
-            | Event::JobPromisedExitStatus(e) => e.pipeline.as_ref(),
+            | Event::JobPromisedExitStatus(e) => Some((e.build.as_ref(), e.pipeline.as_ref())),
             _ => None,
         }
     }

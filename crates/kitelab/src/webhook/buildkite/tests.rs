@@ -396,3 +396,18 @@ fn the_docs_payloads_keep_their_facts() {
     assert!(e.cluster_token.is_some());
     assert_eq!(e.sender.unwrap().id, "8a7693f8-dbae-4783-9137-84090fce9045");
 }
+
+#[test]
+fn build_and_job_events_name_their_build_and_pipeline() {
+    let body = br#"{"job":{"id":"j","type":"script","state":"running"},
+        "build":{"id":"b","url":"u","web_url":"w","number":2,"state":"running"},
+        "pipeline":{"id":"p","url":"u","name":"My Pipeline","slug":"my-pipeline"}}"#;
+    let event = Event::decode("job.started", body).unwrap();
+    assert_eq!(event.build().map(|b| b.number), Some(2));
+    assert_eq!(
+        event.pipeline().map(|p| p.slug.as_str()),
+        Some("my-pipeline")
+    );
+    let ping = Event::decode("ping", br#"{"event":"ping"}"#).unwrap();
+    assert!(ping.build().is_none() && ping.pipeline().is_none());
+}
