@@ -52,8 +52,8 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// The largest body a verifier accepts unless told otherwise: 25 MiB, GitLab's own cap on a
-/// webhook payload; Buildkite's are far smaller.
+/// The largest body a verifier accepts unless told otherwise: 25 MiB, far above any event
+/// either service documents, and a bound on what a forged request can make the receiver hash.
 pub const DEFAULT_MAX_BODY_SIZE: usize = 25 * 1024 * 1024;
 
 /// Why a webhook request was refused. Nothing in it, `Display` or `Debug`, is a secret: a wrong
