@@ -125,7 +125,8 @@ impl Receiver {
             return Ok("GitLab webhooks are not configured (GITLAB_WEBHOOK_TOKEN)\n".into());
         };
         let received = verifier.receive(headers, body)?;
-        let key = received.delivery.key().unwrap_or_else(|| "-".into());
+        // A real receiver would drop a delivery whose Idempotency-Key it has already handled.
+        let key = received.delivery.idempotency_key.as_deref().unwrap_or("-");
         let text = match &received.event {
             gitlab::Event::Pipeline(p) => {
                 let failed: Vec<&str> = p

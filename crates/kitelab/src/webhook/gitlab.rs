@@ -1,8 +1,8 @@
 //! GitLab project and group webhooks: [`Verifier`], [`Delivery`] and [`Event`].
 //!
 //! GitLab sends the webhook's secret token in clear in `X-Gitlab-Token`; it signs nothing and
-//! dates nothing, so a receiver that must not act twice on one event keeps the [`Delivery`]
-//! identifiers GitLab sends with every request and drops what it has already seen.
+//! dates nothing, so a receiver that must not act twice on one delivery keeps the
+//! `Idempotency-Key` of the [`Delivery`] and drops the retries it has already seen.
 //!
 //! The event is named by `X-Gitlab-Event` (`Pipeline Hook`); without that header, or for
 //! `System Hook` deliveries, by the body's `object_kind` (`pipeline`). When both are present
@@ -18,7 +18,7 @@
 //! if let Event::Pipeline(p) = &received.event {
 //!     println!("pipeline {} {:?}", p.object_attributes.id, p.object_attributes.status);
 //! }
-//! println!("delivery {:?}", received.delivery.key());
+//! println!("delivery {:?}", received.delivery.idempotency_key);
 //! # Ok(()) }
 //! ```
 
@@ -34,11 +34,12 @@ use crate::Secret;
 pub const EVENT_HEADER: &str = "X-Gitlab-Event";
 /// `X-Gitlab-Token`: the webhook's secret token, in clear.
 pub const TOKEN_HEADER: &str = "X-Gitlab-Token";
-/// `X-Gitlab-Event-UUID`: the event (shared by the webhooks one event triggers).
+/// `X-Gitlab-Event-UUID`: the event, shared by every webhook it triggers (and by webhooks
+/// triggered in turn by those requests).
 pub const EVENT_UUID_HEADER: &str = "X-Gitlab-Event-UUID";
-/// `X-Gitlab-Webhook-UUID`: the webhook that sent the request.
+/// `X-Gitlab-Webhook-UUID`: this request, a fresh UUID each time (a retry gets a new one).
 pub const WEBHOOK_UUID_HEADER: &str = "X-Gitlab-Webhook-UUID";
-/// `Idempotency-Key`: the delivery, the same across its retries.
+/// `Idempotency-Key`: the delivery, the same across its retries (recent GitLab versions).
 pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";
 /// `X-Gitlab-Instance`: the GitLab host that sent the request.
 pub const INSTANCE_HEADER: &str = "X-Gitlab-Instance";
@@ -125,8 +126,10 @@ pub struct Received {
 }
 
 /// The identifiers GitLab sends with a webhook request (each absent from older GitLab
-/// versions). Retries of a delivery keep its `Idempotency-Key`; one event that triggers
-/// several webhooks shares its `X-Gitlab-Event-UUID` across them.
+/// versions). To act once per delivery, keep `idempotency_key`: GitLab sends the same one with
+/// every retry of a delivery, and a new one for each delivery. `webhook_uuid` is new on every
+/// request, retries included: it correlates logs. `event_uuid` is shared by every webhook one
+/// event triggers.
 ///
 /// ```
 /// use http::HeaderMap;
@@ -136,16 +139,17 @@ pub struct Received {
 /// headers.insert("idempotency-key", "a5461c4d-9c7f".parse().unwrap());
 /// headers.insert("x-gitlab-event-uuid", "9cebe914-4827".parse().unwrap());
 /// let delivery = Delivery::from_headers(&headers);
-/// assert_eq!(delivery.key().as_deref(), Some("a5461c4d-9c7f"));
+/// assert_eq!(delivery.idempotency_key.as_deref(), Some("a5461c4d-9c7f"));
+/// assert_eq!(delivery.webhook_uuid, None);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Delivery {
-    /// `X-Gitlab-Event-UUID`.
+    /// `X-Gitlab-Event-UUID`: the event, shared by the webhooks it triggers.
     pub event_uuid: Option<String>,
-    /// `X-Gitlab-Webhook-UUID`.
+    /// `X-Gitlab-Webhook-UUID`: this request (new on every retry).
     pub webhook_uuid: Option<String>,
-    /// `Idempotency-Key`.
+    /// `Idempotency-Key`: the delivery, the same on every retry.
     pub idempotency_key: Option<String>,
     /// `X-Gitlab-Instance`: the sending GitLab's URL.
     pub instance: Option<String>,
@@ -160,19 +164,6 @@ impl Delivery {
             webhook_uuid: read(WEBHOOK_UUID_HEADER),
             idempotency_key: read(IDEMPOTENCY_KEY_HEADER),
             instance: read(INSTANCE_HEADER),
-        }
-    }
-
-    /// A key that is the same for every retry of this delivery and differs between
-    /// deliveries: the `Idempotency-Key`, else `{webhook_uuid}/{event_uuid}`, else `None`
-    /// (a GitLab too old to send them).
-    pub fn key(&self) -> Option<String> {
-        if let Some(key) = &self.idempotency_key {
-            return Some(key.clone());
-        }
-        match (&self.webhook_uuid, &self.event_uuid) {
-            (Some(webhook), Some(event)) => Some(format!("{webhook}/{event}")),
-            _ => None,
         }
     }
 }
