@@ -219,6 +219,37 @@ pub mod types {
         }
     }
 
+    ///`agent.connected`, `agent.lost`, `agent.disconnected`, `agent.stopping`, `agent.stopped`, `agent.blocked`: an agent changed state. `agent.blocked` also names the blocked IP address and the agent token.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct AgentWebhookEvent {
+        pub agent: Agent,
+        ///`agent.blocked` only: the blocked request IP address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub blocked_ip: ::std::option::Option<::std::string::String>,
+        ///`agent.blocked` only: the agent token the agent registered with.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cluster_token: ::std::option::Option<ClusterToken>,
+        ///The event name, e.g. `agent.lost`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event: ::std::option::Option<::std::string::String>,
+        ///The user who created the webhook.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sender: ::std::option::Option<WebhookSender>,
+    }
+
+    impl AgentWebhookEvent {
+        pub fn builder() -> builder::AgentWebhookEvent {
+            Default::default()
+        }
+    }
+
     ///A snippet of Markdown/HTML attached to a build or job.
     #[derive(
         ::serde::Deserialize,
@@ -738,6 +769,34 @@ pub mod types {
         }
     }
 
+    ///`build.scheduled`, `build.running`, `build.failing`, `build.finished`, `build.skipped`: a build changed state. The build carries no jobs (see the job events); a blocked build finishes with `blocked: true`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct BuildWebhookEvent {
+        pub build: Build,
+        ///The event name, e.g. `build.finished`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event: ::std::option::Option<::std::string::String>,
+        ///The pipeline of the build.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline: ::std::option::Option<Pipeline>,
+        ///The user who created the webhook.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sender: ::std::option::Option<WebhookSender>,
+    }
+
+    impl BuildWebhookEvent {
+        pub fn builder() -> builder::BuildWebhookEvent {
+            Default::default()
+        }
+    }
+
     ///A cache volume of Buildkite hosted agents.
     #[derive(
         ::serde::Deserialize,
@@ -1123,6 +1182,34 @@ pub mod types {
 
     impl ClusterToken {
         pub fn builder() -> builder::ClusterToken {
+            Default::default()
+        }
+    }
+
+    ///`cluster_token.registration_blocked`: an agent registration was refused because its IP address is not in the agent token's allowed addresses.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ClusterTokenWebhookEvent {
+        ///The IP address of the blocked registration request.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub blocked_ip: ::std::option::Option<::std::string::String>,
+        pub cluster_token: ClusterToken,
+        ///The event name, `cluster_token.registration_blocked`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event: ::std::option::Option<::std::string::String>,
+        ///The user who created the webhook.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sender: ::std::option::Option<WebhookSender>,
+    }
+
+    impl ClusterTokenWebhookEvent {
+        pub fn builder() -> builder::ClusterTokenWebhookEvent {
             Default::default()
         }
     }
@@ -2846,6 +2933,40 @@ pub mod types {
         }
     }
 
+    ///`job.scheduled`, `job.started`, `job.finished`, `job.activated`, `job.promised_exit_status`: a job changed state.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct JobWebhookEvent {
+        ///The build of the job.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build: ::std::option::Option<Build>,
+        ///The event name, e.g. `job.finished`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event: ::std::option::Option<::std::string::String>,
+        pub job: Job,
+        ///The pipeline of the build.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline: ::std::option::Option<Pipeline>,
+        ///`job.promised_exit_status` only: why the running job is expected to fail.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub promised_exit_status_reason: ::std::option::Option<::std::string::String>,
+        ///The user who created the webhook.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sender: ::std::option::Option<WebhookSender>,
+    }
+
+    impl JobWebhookEvent {
+        pub fn builder() -> builder::JobWebhookEvent {
+            Default::default()
+        }
+    }
+
     ///Merge queue information of a build.
     #[derive(
         ::serde::Deserialize,
@@ -3371,6 +3492,37 @@ pub mod types {
 
     impl PauseClusterQueueDispatchRequest {
         pub fn builder() -> builder::PauseClusterQueueDispatchRequest {
+            Default::default()
+        }
+    }
+
+    ///`ping`: the webhook notification service's settings have changed.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PingWebhookEvent {
+        ///The event name, `ping`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event: ::std::option::Option<::std::string::String>,
+        ///The organization the service belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub organization: ::std::option::Option<Organization>,
+        ///The user who created the webhook.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sender: ::std::option::Option<WebhookSender>,
+        ///The notification service that sent the event.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub service: ::std::option::Option<WebhookService>,
+    }
+
+    impl PingWebhookEvent {
+        pub fn builder() -> builder::PingWebhookEvent {
             Default::default()
         }
     }
@@ -5785,6 +5937,57 @@ pub mod types {
         }
     }
 
+    ///The user who created the webhook notification service.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookSender {
+        ///UUID of the user.
+        pub id: ::std::string::String,
+        ///Name of the user.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+
+    impl WebhookSender {
+        pub fn builder() -> builder::WebhookSender {
+            Default::default()
+        }
+    }
+
+    ///The notification service that sent a `ping`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookService {
+        ///UUID of the notification service.
+        pub id: ::std::string::String,
+        ///Kind of service (`webhook`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub provider: ::std::option::Option<::std::string::String>,
+        ///The service's settings (`url`, ...).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub settings: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+
+    impl WebhookService {
+        pub fn builder() -> builder::WebhookService {
+            Default::default()
+        }
+    }
+
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
@@ -6826,6 +7029,129 @@ pub mod types {
                     url: Ok(value.url),
                     version: Ok(value.version),
                     web_url: Ok(value.web_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct AgentWebhookEvent {
+            agent: ::std::result::Result<super::Agent, ::std::string::String>,
+            blocked_ip: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cluster_token: ::std::result::Result<
+                ::std::option::Option<super::ClusterToken>,
+                ::std::string::String,
+            >,
+            event: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sender: ::std::result::Result<
+                ::std::option::Option<super::WebhookSender>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for AgentWebhookEvent {
+            fn default() -> Self {
+                Self {
+                    agent: Err("no value supplied for agent".to_string()),
+                    blocked_ip: Ok(Default::default()),
+                    cluster_token: Ok(Default::default()),
+                    event: Ok(Default::default()),
+                    sender: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl AgentWebhookEvent {
+            pub fn agent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Agent>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.agent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for agent: {e}")
+                    });
+                self
+            }
+            pub fn blocked_ip<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.blocked_ip = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for blocked_ip: {e}")
+                    });
+                self
+            }
+            pub fn cluster_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ClusterToken>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cluster_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cluster_token: {e}")
+                    });
+                self
+            }
+            pub fn event<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event: {e}")
+                    });
+                self
+            }
+            pub fn sender<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookSender>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sender: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<AgentWebhookEvent> for super::AgentWebhookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AgentWebhookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    agent: value.agent?,
+                    blocked_ip: value.blocked_ip?,
+                    cluster_token: value.cluster_token?,
+                    event: value.event?,
+                    sender: value.sender?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::AgentWebhookEvent> for AgentWebhookEvent {
+            fn from(value: super::AgentWebhookEvent) -> Self {
+                Self {
+                    agent: Ok(value.agent),
+                    blocked_ip: Ok(value.blocked_ip),
+                    cluster_token: Ok(value.cluster_token),
+                    event: Ok(value.event),
+                    sender: Ok(value.sender),
                 }
             }
         }
@@ -8928,6 +9254,110 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct BuildWebhookEvent {
+            build: ::std::result::Result<super::Build, ::std::string::String>,
+            event: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            pipeline: ::std::result::Result<
+                ::std::option::Option<super::Pipeline>,
+                ::std::string::String,
+            >,
+            sender: ::std::result::Result<
+                ::std::option::Option<super::WebhookSender>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for BuildWebhookEvent {
+            fn default() -> Self {
+                Self {
+                    build: Err("no value supplied for build".to_string()),
+                    event: Ok(Default::default()),
+                    pipeline: Ok(Default::default()),
+                    sender: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl BuildWebhookEvent {
+            pub fn build<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Build>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build: {e}")
+                    });
+                self
+            }
+            pub fn event<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event: {e}")
+                    });
+                self
+            }
+            pub fn pipeline<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Pipeline>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pipeline = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pipeline: {e}")
+                    });
+                self
+            }
+            pub fn sender<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookSender>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sender: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<BuildWebhookEvent> for super::BuildWebhookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BuildWebhookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    build: value.build?,
+                    event: value.event?,
+                    pipeline: value.pipeline?,
+                    sender: value.sender?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::BuildWebhookEvent> for BuildWebhookEvent {
+            fn from(value: super::BuildWebhookEvent) -> Self {
+                Self {
+                    build: Ok(value.build),
+                    event: Ok(value.event),
+                    pipeline: Ok(value.pipeline),
+                    sender: Ok(value.sender),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct CacheVolume {
             attached_at: ::std::result::Result<
                 ::std::option::Option<crate::Timestamp>,
@@ -10622,6 +11052,117 @@ pub mod types {
                     id: Ok(value.id),
                     token: Ok(value.token),
                     url: Ok(value.url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct ClusterTokenWebhookEvent {
+            blocked_ip: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            cluster_token: ::std::result::Result<
+                super::ClusterToken,
+                ::std::string::String,
+            >,
+            event: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sender: ::std::result::Result<
+                ::std::option::Option<super::WebhookSender>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ClusterTokenWebhookEvent {
+            fn default() -> Self {
+                Self {
+                    blocked_ip: Ok(Default::default()),
+                    cluster_token: Err(
+                        "no value supplied for cluster_token".to_string(),
+                    ),
+                    event: Ok(Default::default()),
+                    sender: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ClusterTokenWebhookEvent {
+            pub fn blocked_ip<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.blocked_ip = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for blocked_ip: {e}")
+                    });
+                self
+            }
+            pub fn cluster_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ClusterToken>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cluster_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cluster_token: {e}")
+                    });
+                self
+            }
+            pub fn event<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event: {e}")
+                    });
+                self
+            }
+            pub fn sender<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookSender>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sender: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ClusterTokenWebhookEvent>
+        for super::ClusterTokenWebhookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ClusterTokenWebhookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    blocked_ip: value.blocked_ip?,
+                    cluster_token: value.cluster_token?,
+                    event: value.event?,
+                    sender: value.sender?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ClusterTokenWebhookEvent>
+        for ClusterTokenWebhookEvent {
+            fn from(value: super::ClusterTokenWebhookEvent) -> Self {
+                Self {
+                    blocked_ip: Ok(value.blocked_ip),
+                    cluster_token: Ok(value.cluster_token),
+                    event: Ok(value.event),
+                    sender: Ok(value.sender),
                 }
             }
         }
@@ -17481,6 +18022,150 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct JobWebhookEvent {
+            build: ::std::result::Result<
+                ::std::option::Option<super::Build>,
+                ::std::string::String,
+            >,
+            event: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            job: ::std::result::Result<super::Job, ::std::string::String>,
+            pipeline: ::std::result::Result<
+                ::std::option::Option<super::Pipeline>,
+                ::std::string::String,
+            >,
+            promised_exit_status_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sender: ::std::result::Result<
+                ::std::option::Option<super::WebhookSender>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for JobWebhookEvent {
+            fn default() -> Self {
+                Self {
+                    build: Ok(Default::default()),
+                    event: Ok(Default::default()),
+                    job: Err("no value supplied for job".to_string()),
+                    pipeline: Ok(Default::default()),
+                    promised_exit_status_reason: Ok(Default::default()),
+                    sender: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl JobWebhookEvent {
+            pub fn build<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Build>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build: {e}")
+                    });
+                self
+            }
+            pub fn event<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event: {e}")
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Job>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+            pub fn pipeline<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Pipeline>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pipeline = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pipeline: {e}")
+                    });
+                self
+            }
+            pub fn promised_exit_status_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.promised_exit_status_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for promised_exit_status_reason: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sender<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookSender>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sender: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<JobWebhookEvent> for super::JobWebhookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobWebhookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    build: value.build?,
+                    event: value.event?,
+                    job: value.job?,
+                    pipeline: value.pipeline?,
+                    promised_exit_status_reason: value.promised_exit_status_reason?,
+                    sender: value.sender?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::JobWebhookEvent> for JobWebhookEvent {
+            fn from(value: super::JobWebhookEvent) -> Self {
+                Self {
+                    build: Ok(value.build),
+                    event: Ok(value.event),
+                    job: Ok(value.job),
+                    pipeline: Ok(value.pipeline),
+                    promised_exit_status_reason: Ok(value.promised_exit_status_reason),
+                    sender: Ok(value.sender),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct MergeQueue {
             base_branch: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -19440,6 +20125,113 @@ pub mod types {
                 Self {
                     dispatch_paused_note: Ok(value.dispatch_paused_note),
                     note: Ok(value.note),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct PingWebhookEvent {
+            event: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            organization: ::std::result::Result<
+                ::std::option::Option<super::Organization>,
+                ::std::string::String,
+            >,
+            sender: ::std::result::Result<
+                ::std::option::Option<super::WebhookSender>,
+                ::std::string::String,
+            >,
+            service: ::std::result::Result<
+                ::std::option::Option<super::WebhookService>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for PingWebhookEvent {
+            fn default() -> Self {
+                Self {
+                    event: Ok(Default::default()),
+                    organization: Ok(Default::default()),
+                    sender: Ok(Default::default()),
+                    service: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl PingWebhookEvent {
+            pub fn event<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event: {e}")
+                    });
+                self
+            }
+            pub fn organization<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Organization>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organization = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for organization: {e}")
+                    });
+                self
+            }
+            pub fn sender<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookSender>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sender: {e}")
+                    });
+                self
+            }
+            pub fn service<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookService>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.service = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for service: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<PingWebhookEvent> for super::PingWebhookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PingWebhookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    event: value.event?,
+                    organization: value.organization?,
+                    sender: value.sender?,
+                    service: value.service?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::PingWebhookEvent> for PingWebhookEvent {
+            fn from(value: super::PingWebhookEvent) -> Self {
+                Self {
+                    event: Ok(value.event),
+                    organization: Ok(value.organization),
+                    sender: Ok(value.sender),
+                    service: Ok(value.service),
                 }
             }
         }
@@ -29084,6 +29876,159 @@ pub mod types {
                 Self {
                     password: Ok(value.password),
                     username: Ok(value.username),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct WebhookSender {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for WebhookSender {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl WebhookSender {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<WebhookSender> for super::WebhookSender {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookSender,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    name: value.name?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::WebhookSender> for WebhookSender {
+            fn from(value: super::WebhookSender) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct WebhookService {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            provider: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            settings: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for WebhookService {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    provider: Ok(Default::default()),
+                    settings: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl WebhookService {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn provider<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.provider = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for provider: {e}")
+                    });
+                self
+            }
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for settings: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<WebhookService> for super::WebhookService {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookService,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    provider: value.provider?,
+                    settings: value.settings?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::WebhookService> for WebhookService {
+            fn from(value: super::WebhookService) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    provider: Ok(value.provider),
+                    settings: Ok(value.settings),
                 }
             }
         }

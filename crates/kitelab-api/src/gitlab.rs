@@ -1018,6 +1018,55 @@ pub mod types {
         }
     }
 
+    ///`Deployment Hook` (`object_kind: deployment`): a deployment started, succeeded, failed or was canceled. `deployable_id` is the job that deployed; `deployable_url` is null for deployments made through the API or by trigger jobs.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct DeploymentHookEvent {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub commit_title: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub commit_url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deployable_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deployable_url: ::std::option::Option<::std::string::String>,
+        pub deployment_id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub environment: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub environment_external_url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub environment_slug: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub environment_tier: ::std::option::Option<::std::string::String>,
+        pub object_kind: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<WebhookProject>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub short_sha: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::gitlab::types::DeploymentStatus>,
+        ///When the status changed, as `2021-04-28 21:50:00 +0200`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status_changed_at: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<WebhookUser>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl DeploymentHookEvent {
+        pub fn builder() -> builder::DeploymentHookEvent {
+            Default::default()
+        }
+    }
+
     ///How the UI renders a status (`DetailedStatusEntity`).
     #[derive(
         ::serde::Deserialize,
@@ -1498,6 +1547,114 @@ pub mod types {
         }
     }
 
+    ///The pipeline of a `Job Hook` (`commit`): its `id` is the pipeline's, not a commit's.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct JobHookCommit {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub author_email: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub author_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub finished_at: ::std::option::Option<crate::Timestamp>,
+        ///The pipeline id.
+        pub id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///The pipeline's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sha: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub started_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::gitlab::types::PipelineStatus>,
+    }
+
+    impl JobHookCommit {
+        pub fn builder() -> builder::JobHookCommit {
+            Default::default()
+        }
+    }
+
+    ///`Job Hook` (`object_kind: build`): a job's status changed (trigger jobs excepted).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct JobHookEvent {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before_sha: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_allow_failure: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_created_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_duration: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_failure_reason: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_finished_at: ::std::option::Option<crate::Timestamp>,
+        ///The job id.
+        pub build_id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_queued_duration: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_stage: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_started_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub build_status: ::std::option::Option<crate::gitlab::types::JobStatus>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub commit: ::std::option::Option<JobHookCommit>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub environment: ::std::option::Option<PipelineHookEnvironment>,
+        pub object_kind: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<WebhookProject>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_name: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub retries_count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub runner: ::std::option::Option<WebhookRunner>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sha: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_pipeline: ::std::option::Option<WebhookSourcePipeline>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tag: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<WebhookUser>,
+    }
+
+    impl JobHookEvent {
+        pub fn builder() -> builder::JobHookEvent {
+            Default::default()
+        }
+    }
+
     ///A job (`JobBasic` entity), or the JSON `null` when there is none.
     #[derive(
         ::serde::Deserialize,
@@ -1956,6 +2113,89 @@ pub mod types {
         }
     }
 
+    ///The merge request of a `Merge Request Hook` (`object_attributes`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct MergeRequestHookAttributes {
+        ///What happened: `open`, `close`, `reopen`, `update`, `approval`, `approved`, `unapproval`, `unapproved` or `merge`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub detailed_merge_status: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub draft: ::std::option::Option<bool>,
+        pub id: i64,
+        pub iid: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_commit: ::std::option::Option<WebhookCommit>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merge_commit_sha: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_branch: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_project_id: ::std::option::Option<i64>,
+        ///`opened`, `closed`, `merged` or `locked`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target_branch: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target_project_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl MergeRequestHookAttributes {
+        pub fn builder() -> builder::MergeRequestHookAttributes {
+            Default::default()
+        }
+    }
+
+    ///`Merge Request Hook` (`object_kind: merge_request`): a merge request was created, updated, merged or closed, or a commit was added to its source branch.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct MergeRequestHookEvent {
+        ///What changed, as `{field: {previous, current}}`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub changes: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_type: ::std::option::Option<::std::string::String>,
+        pub object_attributes: MergeRequestHookAttributes,
+        pub object_kind: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<WebhookProject>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<WebhookUser>,
+    }
+
+    impl MergeRequestHookEvent {
+        pub fn builder() -> builder::MergeRequestHookEvent {
+            Default::default()
+        }
+    }
+
     ///A bare message body, such as `{"message": "201 Created"}`.
     #[derive(
         ::serde::Deserialize,
@@ -2190,6 +2430,220 @@ pub mod types {
 
     impl PipelineBasic {
         pub fn builder() -> builder::PipelineBasic {
+            Default::default()
+        }
+    }
+
+    ///The pipeline of a `Pipeline Hook` (`object_attributes`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PipelineHookAttributes {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before_sha: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub detailed_status: ::std::option::Option<::std::string::String>,
+        ///Seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub finished_at: ::std::option::Option<crate::Timestamp>,
+        pub id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub iid: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub queued_duration: ::std::option::Option<f64>,
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sha: ::std::option::Option<::std::string::String>,
+        ///What started the pipeline (`push`, `merge_request_event`, `schedule`, ...).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stages: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::gitlab::types::PipelineStatus>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tag: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub variables: ::std::option::Option<::std::vec::Vec<PipelineHookVariable>>,
+    }
+
+    impl PipelineHookAttributes {
+        pub fn builder() -> builder::PipelineHookAttributes {
+            Default::default()
+        }
+    }
+
+    ///The environment a job of a pipeline deploys to.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PipelineHookEnvironment {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub deployment_tier: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+
+    impl PipelineHookEnvironment {
+        pub fn builder() -> builder::PipelineHookEnvironment {
+            Default::default()
+        }
+    }
+
+    ///`Pipeline Hook` (`object_kind: pipeline`): a pipeline's status changed.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PipelineHookEvent {
+        ///The pipeline's jobs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub builds: ::std::option::Option<::std::vec::Vec<PipelineHookJob>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub commit: ::std::option::Option<WebhookCommit>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub merge_request: ::std::option::Option<PipelineHookMergeRequest>,
+        pub object_attributes: PipelineHookAttributes,
+        pub object_kind: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<WebhookProject>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_pipeline: ::std::option::Option<WebhookSourcePipeline>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<WebhookUser>,
+    }
+
+    impl PipelineHookEvent {
+        pub fn builder() -> builder::PipelineHookEvent {
+            Default::default()
+        }
+    }
+
+    ///A job of the pipeline in a `Pipeline Hook` (`builds`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PipelineHookJob {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub allow_failure: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub environment: ::std::option::Option<PipelineHookEnvironment>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub failure_reason: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub finished_at: ::std::option::Option<crate::Timestamp>,
+        pub id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub manual: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub queued_duration: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub runner: ::std::option::Option<WebhookRunner>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stage: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub started_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::gitlab::types::JobStatus>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user: ::std::option::Option<WebhookUser>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub when: ::std::option::Option<::std::string::String>,
+    }
+
+    impl PipelineHookJob {
+        pub fn builder() -> builder::PipelineHookJob {
+            Default::default()
+        }
+    }
+
+    ///The merge request a merge request pipeline ran for.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PipelineHookMergeRequest {
+        pub id: i64,
+        pub iid: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source_branch: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target_branch: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl PipelineHookMergeRequest {
+        pub fn builder() -> builder::PipelineHookMergeRequest {
+            Default::default()
+        }
+    }
+
+    ///A variable a pipeline was run with.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PipelineHookVariable {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+
+    impl PipelineHookVariable {
+        pub fn builder() -> builder::PipelineHookVariable {
             Default::default()
         }
     }
@@ -2432,6 +2886,53 @@ pub mod types {
         }
     }
 
+    ///`Push Hook` (`object_kind: push`) and `Tag Push Hook` (`object_kind: tag_push`): commits or a tag were pushed. At most the 20 newest commits are listed; `total_commits_count` counts them all.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct PushHookEvent {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub after: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub checkout_sha: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub commits: ::std::option::Option<::std::vec::Vec<WebhookCommit>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_name: ::std::option::Option<::std::string::String>,
+        pub object_kind: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<WebhookProject>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<i64>,
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_protected: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub total_commits_count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_email: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_username: ::std::option::Option<::std::string::String>,
+    }
+
+    impl PushHookEvent {
+        pub fn builder() -> builder::PushHookEvent {
+            Default::default()
+        }
+    }
+
     ///Body of `registerRunner`; `active` and `paused` are mutually exclusive.
     #[derive(
         ::serde::Deserialize,
@@ -2483,6 +2984,51 @@ pub mod types {
 
     impl RegisterRunnerRequest {
         pub fn builder() -> builder::RegisterRunnerRequest {
+            Default::default()
+        }
+    }
+
+    ///`Release Hook` (`object_kind: release`): a release was created, updated or deleted (`action`).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct ReleaseHookEvent {
+        ///`create`, `update` or `delete`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<::std::string::String>,
+        ///The release's links and source archives.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assets: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub commit: ::std::option::Option<WebhookCommit>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        pub object_kind: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<WebhookProject>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub released_at: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tag: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl ReleaseHookEvent {
+        pub fn builder() -> builder::ReleaseHookEvent {
             Default::default()
         }
     }
@@ -3761,6 +4307,191 @@ pub mod types {
 
     impl VerifyRunnerRequest {
         pub fn builder() -> builder::VerifyRunnerRequest {
+            Default::default()
+        }
+    }
+
+    ///A commit in a push, pipeline or merge request event.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookCommit {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub added: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub author: ::std::option::Option<WebhookCommitAuthor>,
+        ///The commit SHA.
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub modified: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub removed: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub timestamp: ::std::option::Option<crate::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl WebhookCommit {
+        pub fn builder() -> builder::WebhookCommit {
+            Default::default()
+        }
+    }
+
+    ///The author of a commit in a webhook event.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookCommitAuthor {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+
+    impl WebhookCommitAuthor {
+        pub fn builder() -> builder::WebhookCommitAuthor {
+            Default::default()
+        }
+    }
+
+    ///The project of a webhook event.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookProject {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar_url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub ci_config_path: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default_branch: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_http_url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub git_ssh_url: ::std::option::Option<::std::string::String>,
+        ///The project id (absent from a merge request's `source` and `target`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub namespace: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path_with_namespace: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub visibility_level: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub web_url: ::std::option::Option<::std::string::String>,
+    }
+
+    impl WebhookProject {
+        pub fn builder() -> builder::WebhookProject {
+            Default::default()
+        }
+    }
+
+    ///The runner of a job in a pipeline or job event.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookRunner {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub active: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_shared: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub runner_type: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    }
+
+    impl WebhookRunner {
+        pub fn builder() -> builder::WebhookRunner {
+            Default::default()
+        }
+    }
+
+    ///The upstream pipeline that triggered a pipeline (multi-project pipelines).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookSourcePipeline {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pipeline_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project: ::std::option::Option<WebhookProject>,
+    }
+
+    impl WebhookSourcePipeline {
+        pub fn builder() -> builder::WebhookSourcePipeline {
+            Default::default()
+        }
+    }
+
+    ///The user who caused a webhook event.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookUser {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar_url: ::std::option::Option<::std::string::String>,
+        ///The public email, or `[REDACTED]`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        pub id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+    }
+
+    impl WebhookUser {
+        pub fn builder() -> builder::WebhookUser {
             Default::default()
         }
     }
@@ -7747,6 +8478,353 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct DeploymentHookEvent {
+            commit_title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            commit_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            deployable_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            deployable_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            deployment_id: ::std::result::Result<i64, ::std::string::String>,
+            environment: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            environment_external_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            environment_slug: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            environment_tier: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            object_kind: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            project: ::std::result::Result<
+                ::std::option::Option<super::WebhookProject>,
+                ::std::string::String,
+            >,
+            short_sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::DeploymentStatus>,
+                ::std::string::String,
+            >,
+            status_changed_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::WebhookUser>,
+                ::std::string::String,
+            >,
+            user_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for DeploymentHookEvent {
+            fn default() -> Self {
+                Self {
+                    commit_title: Ok(Default::default()),
+                    commit_url: Ok(Default::default()),
+                    deployable_id: Ok(Default::default()),
+                    deployable_url: Ok(Default::default()),
+                    deployment_id: Err(
+                        "no value supplied for deployment_id".to_string(),
+                    ),
+                    environment: Ok(Default::default()),
+                    environment_external_url: Ok(Default::default()),
+                    environment_slug: Ok(Default::default()),
+                    environment_tier: Ok(Default::default()),
+                    object_kind: Err("no value supplied for object_kind".to_string()),
+                    project: Ok(Default::default()),
+                    short_sha: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_changed_at: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                    user_url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl DeploymentHookEvent {
+            pub fn commit_title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.commit_title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for commit_title: {e}")
+                    });
+                self
+            }
+            pub fn commit_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.commit_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for commit_url: {e}")
+                    });
+                self
+            }
+            pub fn deployable_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deployable_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deployable_id: {e}")
+                    });
+                self
+            }
+            pub fn deployable_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deployable_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for deployable_url: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn deployment_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deployment_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deployment_id: {e}")
+                    });
+                self
+            }
+            pub fn environment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.environment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for environment: {e}")
+                    });
+                self
+            }
+            pub fn environment_external_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.environment_external_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for environment_external_url: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn environment_slug<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.environment_slug = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for environment_slug: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn environment_tier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.environment_tier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for environment_tier: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn object_kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object_kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object_kind: {e}")
+                    });
+                self
+            }
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookProject>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+            pub fn short_sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.short_sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for short_sha: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::DeploymentStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_changed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_changed_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for status_changed_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookUser>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+            pub fn user_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<DeploymentHookEvent>
+        for super::DeploymentHookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeploymentHookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    commit_title: value.commit_title?,
+                    commit_url: value.commit_url?,
+                    deployable_id: value.deployable_id?,
+                    deployable_url: value.deployable_url?,
+                    deployment_id: value.deployment_id?,
+                    environment: value.environment?,
+                    environment_external_url: value.environment_external_url?,
+                    environment_slug: value.environment_slug?,
+                    environment_tier: value.environment_tier?,
+                    object_kind: value.object_kind?,
+                    project: value.project?,
+                    short_sha: value.short_sha?,
+                    status: value.status?,
+                    status_changed_at: value.status_changed_at?,
+                    user: value.user?,
+                    user_url: value.user_url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::DeploymentHookEvent> for DeploymentHookEvent {
+            fn from(value: super::DeploymentHookEvent) -> Self {
+                Self {
+                    commit_title: Ok(value.commit_title),
+                    commit_url: Ok(value.commit_url),
+                    deployable_id: Ok(value.deployable_id),
+                    deployable_url: Ok(value.deployable_url),
+                    deployment_id: Ok(value.deployment_id),
+                    environment: Ok(value.environment),
+                    environment_external_url: Ok(value.environment_external_url),
+                    environment_slug: Ok(value.environment_slug),
+                    environment_tier: Ok(value.environment_tier),
+                    object_kind: Ok(value.object_kind),
+                    project: Ok(value.project),
+                    short_sha: Ok(value.short_sha),
+                    status: Ok(value.status),
+                    status_changed_at: Ok(value.status_changed_at),
+                    user: Ok(value.user),
+                    user_url: Ok(value.user_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct DetailedStatus {
             action: ::std::result::Result<
                 ::std::option::Option<super::DetailedStatusAction>,
@@ -10069,6 +11147,768 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct JobHookCommit {
+            author_email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            author_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            finished_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            started_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::PipelineStatus>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for JobHookCommit {
+            fn default() -> Self {
+                Self {
+                    author_email: Ok(Default::default()),
+                    author_name: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    finished_at: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    message: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    sha: Ok(Default::default()),
+                    started_at: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl JobHookCommit {
+            pub fn author_email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author_email: {e}")
+                    });
+                self
+            }
+            pub fn author_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author_name: {e}")
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn finished_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.finished_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for finished_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sha: {e}")
+                    });
+                self
+            }
+            pub fn started_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.started_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for started_at: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::PipelineStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<JobHookCommit> for super::JobHookCommit {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobHookCommit,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    author_email: value.author_email?,
+                    author_name: value.author_name?,
+                    duration: value.duration?,
+                    finished_at: value.finished_at?,
+                    id: value.id?,
+                    message: value.message?,
+                    name: value.name?,
+                    sha: value.sha?,
+                    started_at: value.started_at?,
+                    status: value.status?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::JobHookCommit> for JobHookCommit {
+            fn from(value: super::JobHookCommit) -> Self {
+                Self {
+                    author_email: Ok(value.author_email),
+                    author_name: Ok(value.author_name),
+                    duration: Ok(value.duration),
+                    finished_at: Ok(value.finished_at),
+                    id: Ok(value.id),
+                    message: Ok(value.message),
+                    name: Ok(value.name),
+                    sha: Ok(value.sha),
+                    started_at: Ok(value.started_at),
+                    status: Ok(value.status),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct JobHookEvent {
+            before_sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            build_allow_failure: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            build_created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            build_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            build_failure_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            build_finished_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            build_id: ::std::result::Result<i64, ::std::string::String>,
+            build_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            build_queued_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            build_stage: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            build_started_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            build_status: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::JobStatus>,
+                ::std::string::String,
+            >,
+            commit: ::std::result::Result<
+                ::std::option::Option<super::JobHookCommit>,
+                ::std::string::String,
+            >,
+            environment: ::std::result::Result<
+                ::std::option::Option<super::PipelineHookEnvironment>,
+                ::std::string::String,
+            >,
+            object_kind: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            pipeline_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            project: ::std::result::Result<
+                ::std::option::Option<super::WebhookProject>,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            project_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            retries_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            runner: ::std::result::Result<
+                ::std::option::Option<super::WebhookRunner>,
+                ::std::string::String,
+            >,
+            sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source_pipeline: ::std::result::Result<
+                ::std::option::Option<super::WebhookSourcePipeline>,
+                ::std::string::String,
+            >,
+            tag: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::WebhookUser>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for JobHookEvent {
+            fn default() -> Self {
+                Self {
+                    before_sha: Ok(Default::default()),
+                    build_allow_failure: Ok(Default::default()),
+                    build_created_at: Ok(Default::default()),
+                    build_duration: Ok(Default::default()),
+                    build_failure_reason: Ok(Default::default()),
+                    build_finished_at: Ok(Default::default()),
+                    build_id: Err("no value supplied for build_id".to_string()),
+                    build_name: Ok(Default::default()),
+                    build_queued_duration: Ok(Default::default()),
+                    build_stage: Ok(Default::default()),
+                    build_started_at: Ok(Default::default()),
+                    build_status: Ok(Default::default()),
+                    commit: Ok(Default::default()),
+                    environment: Ok(Default::default()),
+                    object_kind: Err("no value supplied for object_kind".to_string()),
+                    pipeline_id: Ok(Default::default()),
+                    project: Ok(Default::default()),
+                    project_id: Ok(Default::default()),
+                    project_name: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
+                    retries_count: Ok(Default::default()),
+                    runner: Ok(Default::default()),
+                    sha: Ok(Default::default()),
+                    source_pipeline: Ok(Default::default()),
+                    tag: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl JobHookEvent {
+            pub fn before_sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.before_sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for before_sha: {e}")
+                    });
+                self
+            }
+            pub fn build_allow_failure<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_allow_failure = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for build_allow_failure: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn build_created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for build_created_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn build_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for build_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn build_failure_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_failure_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for build_failure_reason: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn build_finished_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_finished_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for build_finished_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn build_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build_id: {e}")
+                    });
+                self
+            }
+            pub fn build_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build_name: {e}")
+                    });
+                self
+            }
+            pub fn build_queued_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_queued_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for build_queued_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn build_stage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_stage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build_stage: {e}")
+                    });
+                self
+            }
+            pub fn build_started_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_started_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for build_started_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn build_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::JobStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.build_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for build_status: {e}")
+                    });
+                self
+            }
+            pub fn commit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JobHookCommit>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.commit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for commit: {e}")
+                    });
+                self
+            }
+            pub fn environment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::PipelineHookEnvironment>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.environment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for environment: {e}")
+                    });
+                self
+            }
+            pub fn object_kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object_kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object_kind: {e}")
+                    });
+                self
+            }
+            pub fn pipeline_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pipeline_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pipeline_id: {e}")
+                    });
+                self
+            }
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookProject>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
+                self
+            }
+            pub fn project_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_name: {e}")
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn retries_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.retries_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for retries_count: {e}")
+                    });
+                self
+            }
+            pub fn runner<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookRunner>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.runner = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for runner: {e}")
+                    });
+                self
+            }
+            pub fn sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sha: {e}")
+                    });
+                self
+            }
+            pub fn source_pipeline<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WebhookSourcePipeline>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_pipeline = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for source_pipeline: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn tag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookUser>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<JobHookEvent> for super::JobHookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobHookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    before_sha: value.before_sha?,
+                    build_allow_failure: value.build_allow_failure?,
+                    build_created_at: value.build_created_at?,
+                    build_duration: value.build_duration?,
+                    build_failure_reason: value.build_failure_reason?,
+                    build_finished_at: value.build_finished_at?,
+                    build_id: value.build_id?,
+                    build_name: value.build_name?,
+                    build_queued_duration: value.build_queued_duration?,
+                    build_stage: value.build_stage?,
+                    build_started_at: value.build_started_at?,
+                    build_status: value.build_status?,
+                    commit: value.commit?,
+                    environment: value.environment?,
+                    object_kind: value.object_kind?,
+                    pipeline_id: value.pipeline_id?,
+                    project: value.project?,
+                    project_id: value.project_id?,
+                    project_name: value.project_name?,
+                    ref_: value.ref_?,
+                    retries_count: value.retries_count?,
+                    runner: value.runner?,
+                    sha: value.sha?,
+                    source_pipeline: value.source_pipeline?,
+                    tag: value.tag?,
+                    user: value.user?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::JobHookEvent> for JobHookEvent {
+            fn from(value: super::JobHookEvent) -> Self {
+                Self {
+                    before_sha: Ok(value.before_sha),
+                    build_allow_failure: Ok(value.build_allow_failure),
+                    build_created_at: Ok(value.build_created_at),
+                    build_duration: Ok(value.build_duration),
+                    build_failure_reason: Ok(value.build_failure_reason),
+                    build_finished_at: Ok(value.build_finished_at),
+                    build_id: Ok(value.build_id),
+                    build_name: Ok(value.build_name),
+                    build_queued_duration: Ok(value.build_queued_duration),
+                    build_stage: Ok(value.build_stage),
+                    build_started_at: Ok(value.build_started_at),
+                    build_status: Ok(value.build_status),
+                    commit: Ok(value.commit),
+                    environment: Ok(value.environment),
+                    object_kind: Ok(value.object_kind),
+                    pipeline_id: Ok(value.pipeline_id),
+                    project: Ok(value.project),
+                    project_id: Ok(value.project_id),
+                    project_name: Ok(value.project_name),
+                    ref_: Ok(value.ref_),
+                    retries_count: Ok(value.retries_count),
+                    runner: Ok(value.runner),
+                    sha: Ok(value.sha),
+                    source_pipeline: Ok(value.source_pipeline),
+                    tag: Ok(value.tag),
+                    user: Ok(value.user),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct JobProject {
             ci_job_token_scope_enabled: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -11765,6 +13605,519 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct MergeRequestHookAttributes {
+            action: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            detailed_merge_status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            draft: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            iid: ::std::result::Result<i64, ::std::string::String>,
+            last_commit: ::std::result::Result<
+                ::std::option::Option<super::WebhookCommit>,
+                ::std::string::String,
+            >,
+            merge_commit_sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source_project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            state: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            target_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            target_project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for MergeRequestHookAttributes {
+            fn default() -> Self {
+                Self {
+                    action: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    detailed_merge_status: Ok(Default::default()),
+                    draft: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    iid: Err("no value supplied for iid".to_string()),
+                    last_commit: Ok(Default::default()),
+                    merge_commit_sha: Ok(Default::default()),
+                    source_branch: Ok(Default::default()),
+                    source_project_id: Ok(Default::default()),
+                    state: Ok(Default::default()),
+                    target_branch: Ok(Default::default()),
+                    target_project_id: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    updated_at: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl MergeRequestHookAttributes {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn detailed_merge_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detailed_merge_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for detailed_merge_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn draft<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.draft = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for draft: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn iid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.iid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for iid: {e}")
+                    });
+                self
+            }
+            pub fn last_commit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookCommit>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_commit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_commit: {e}")
+                    });
+                self
+            }
+            pub fn merge_commit_sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merge_commit_sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for merge_commit_sha: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn source_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source_branch: {e}")
+                    });
+                self
+            }
+            pub fn source_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for source_project_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
+            pub fn target_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target_branch: {e}")
+                    });
+                self
+            }
+            pub fn target_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_project_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<MergeRequestHookAttributes>
+        for super::MergeRequestHookAttributes {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MergeRequestHookAttributes,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action: value.action?,
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    detailed_merge_status: value.detailed_merge_status?,
+                    draft: value.draft?,
+                    id: value.id?,
+                    iid: value.iid?,
+                    last_commit: value.last_commit?,
+                    merge_commit_sha: value.merge_commit_sha?,
+                    source_branch: value.source_branch?,
+                    source_project_id: value.source_project_id?,
+                    state: value.state?,
+                    target_branch: value.target_branch?,
+                    target_project_id: value.target_project_id?,
+                    title: value.title?,
+                    updated_at: value.updated_at?,
+                    url: value.url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::MergeRequestHookAttributes>
+        for MergeRequestHookAttributes {
+            fn from(value: super::MergeRequestHookAttributes) -> Self {
+                Self {
+                    action: Ok(value.action),
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    detailed_merge_status: Ok(value.detailed_merge_status),
+                    draft: Ok(value.draft),
+                    id: Ok(value.id),
+                    iid: Ok(value.iid),
+                    last_commit: Ok(value.last_commit),
+                    merge_commit_sha: Ok(value.merge_commit_sha),
+                    source_branch: Ok(value.source_branch),
+                    source_project_id: Ok(value.source_project_id),
+                    state: Ok(value.state),
+                    target_branch: Ok(value.target_branch),
+                    target_project_id: Ok(value.target_project_id),
+                    title: Ok(value.title),
+                    updated_at: Ok(value.updated_at),
+                    url: Ok(value.url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct MergeRequestHookEvent {
+            changes: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            event_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            object_attributes: ::std::result::Result<
+                super::MergeRequestHookAttributes,
+                ::std::string::String,
+            >,
+            object_kind: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            project: ::std::result::Result<
+                ::std::option::Option<super::WebhookProject>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::WebhookUser>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for MergeRequestHookEvent {
+            fn default() -> Self {
+                Self {
+                    changes: Ok(Default::default()),
+                    event_type: Ok(Default::default()),
+                    object_attributes: Err(
+                        "no value supplied for object_attributes".to_string(),
+                    ),
+                    object_kind: Err("no value supplied for object_kind".to_string()),
+                    project: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl MergeRequestHookEvent {
+            pub fn changes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.changes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for changes: {e}")
+                    });
+                self
+            }
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_type: {e}")
+                    });
+                self
+            }
+            pub fn object_attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::MergeRequestHookAttributes>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object_attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for object_attributes: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn object_kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object_kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object_kind: {e}")
+                    });
+                self
+            }
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookProject>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookUser>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<MergeRequestHookEvent>
+        for super::MergeRequestHookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MergeRequestHookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    changes: value.changes?,
+                    event_type: value.event_type?,
+                    object_attributes: value.object_attributes?,
+                    object_kind: value.object_kind?,
+                    project: value.project?,
+                    user: value.user?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::MergeRequestHookEvent>
+        for MergeRequestHookEvent {
+            fn from(value: super::MergeRequestHookEvent) -> Self {
+                Self {
+                    changes: Ok(value.changes),
+                    event_type: Ok(value.event_type),
+                    object_attributes: Ok(value.object_attributes),
+                    object_kind: Ok(value.object_kind),
+                    project: Ok(value.project),
+                    user: Ok(value.user),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct Message {
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
@@ -12919,6 +15272,1220 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct PipelineHookAttributes {
+            before_sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            detailed_status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            finished_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            iid: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            queued_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            stages: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::PipelineStatus>,
+                ::std::string::String,
+            >,
+            tag: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            variables: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::PipelineHookVariable>>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for PipelineHookAttributes {
+            fn default() -> Self {
+                Self {
+                    before_sha: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    detailed_status: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    finished_at: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    iid: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    queued_duration: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
+                    sha: Ok(Default::default()),
+                    source: Ok(Default::default()),
+                    stages: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    tag: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                    variables: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl PipelineHookAttributes {
+            pub fn before_sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.before_sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for before_sha: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn detailed_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detailed_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for detailed_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn finished_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.finished_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for finished_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn iid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.iid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for iid: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn queued_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.queued_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for queued_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sha: {e}")
+                    });
+                self
+            }
+            pub fn source<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source: {e}")
+                    });
+                self
+            }
+            pub fn stages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for stages: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::PipelineStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn variables<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::PipelineHookVariable>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.variables = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for variables: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<PipelineHookAttributes>
+        for super::PipelineHookAttributes {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PipelineHookAttributes,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    before_sha: value.before_sha?,
+                    created_at: value.created_at?,
+                    detailed_status: value.detailed_status?,
+                    duration: value.duration?,
+                    finished_at: value.finished_at?,
+                    id: value.id?,
+                    iid: value.iid?,
+                    name: value.name?,
+                    queued_duration: value.queued_duration?,
+                    ref_: value.ref_?,
+                    sha: value.sha?,
+                    source: value.source?,
+                    stages: value.stages?,
+                    status: value.status?,
+                    tag: value.tag?,
+                    url: value.url?,
+                    variables: value.variables?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::PipelineHookAttributes>
+        for PipelineHookAttributes {
+            fn from(value: super::PipelineHookAttributes) -> Self {
+                Self {
+                    before_sha: Ok(value.before_sha),
+                    created_at: Ok(value.created_at),
+                    detailed_status: Ok(value.detailed_status),
+                    duration: Ok(value.duration),
+                    finished_at: Ok(value.finished_at),
+                    id: Ok(value.id),
+                    iid: Ok(value.iid),
+                    name: Ok(value.name),
+                    queued_duration: Ok(value.queued_duration),
+                    ref_: Ok(value.ref_),
+                    sha: Ok(value.sha),
+                    source: Ok(value.source),
+                    stages: Ok(value.stages),
+                    status: Ok(value.status),
+                    tag: Ok(value.tag),
+                    url: Ok(value.url),
+                    variables: Ok(value.variables),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct PipelineHookEnvironment {
+            action: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            deployment_tier: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for PipelineHookEnvironment {
+            fn default() -> Self {
+                Self {
+                    action: Ok(Default::default()),
+                    deployment_tier: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl PipelineHookEnvironment {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn deployment_tier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deployment_tier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for deployment_tier: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<PipelineHookEnvironment>
+        for super::PipelineHookEnvironment {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PipelineHookEnvironment,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action: value.action?,
+                    deployment_tier: value.deployment_tier?,
+                    name: value.name?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::PipelineHookEnvironment>
+        for PipelineHookEnvironment {
+            fn from(value: super::PipelineHookEnvironment) -> Self {
+                Self {
+                    action: Ok(value.action),
+                    deployment_tier: Ok(value.deployment_tier),
+                    name: Ok(value.name),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct PipelineHookEvent {
+            builds: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::PipelineHookJob>>,
+                ::std::string::String,
+            >,
+            commit: ::std::result::Result<
+                ::std::option::Option<super::WebhookCommit>,
+                ::std::string::String,
+            >,
+            merge_request: ::std::result::Result<
+                ::std::option::Option<super::PipelineHookMergeRequest>,
+                ::std::string::String,
+            >,
+            object_attributes: ::std::result::Result<
+                super::PipelineHookAttributes,
+                ::std::string::String,
+            >,
+            object_kind: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            project: ::std::result::Result<
+                ::std::option::Option<super::WebhookProject>,
+                ::std::string::String,
+            >,
+            source_pipeline: ::std::result::Result<
+                ::std::option::Option<super::WebhookSourcePipeline>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::WebhookUser>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for PipelineHookEvent {
+            fn default() -> Self {
+                Self {
+                    builds: Ok(Default::default()),
+                    commit: Ok(Default::default()),
+                    merge_request: Ok(Default::default()),
+                    object_attributes: Err(
+                        "no value supplied for object_attributes".to_string(),
+                    ),
+                    object_kind: Err("no value supplied for object_kind".to_string()),
+                    project: Ok(Default::default()),
+                    source_pipeline: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl PipelineHookEvent {
+            pub fn builds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::PipelineHookJob>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.builds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for builds: {e}")
+                    });
+                self
+            }
+            pub fn commit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookCommit>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.commit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for commit: {e}")
+                    });
+                self
+            }
+            pub fn merge_request<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::PipelineHookMergeRequest>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.merge_request = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for merge_request: {e}")
+                    });
+                self
+            }
+            pub fn object_attributes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::PipelineHookAttributes>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object_attributes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for object_attributes: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn object_kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object_kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object_kind: {e}")
+                    });
+                self
+            }
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookProject>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+            pub fn source_pipeline<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WebhookSourcePipeline>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_pipeline = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for source_pipeline: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookUser>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<PipelineHookEvent> for super::PipelineHookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PipelineHookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    builds: value.builds?,
+                    commit: value.commit?,
+                    merge_request: value.merge_request?,
+                    object_attributes: value.object_attributes?,
+                    object_kind: value.object_kind?,
+                    project: value.project?,
+                    source_pipeline: value.source_pipeline?,
+                    user: value.user?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::PipelineHookEvent> for PipelineHookEvent {
+            fn from(value: super::PipelineHookEvent) -> Self {
+                Self {
+                    builds: Ok(value.builds),
+                    commit: Ok(value.commit),
+                    merge_request: Ok(value.merge_request),
+                    object_attributes: Ok(value.object_attributes),
+                    object_kind: Ok(value.object_kind),
+                    project: Ok(value.project),
+                    source_pipeline: Ok(value.source_pipeline),
+                    user: Ok(value.user),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct PipelineHookJob {
+            allow_failure: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            environment: ::std::result::Result<
+                ::std::option::Option<super::PipelineHookEnvironment>,
+                ::std::string::String,
+            >,
+            failure_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            finished_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            manual: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            queued_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            runner: ::std::result::Result<
+                ::std::option::Option<super::WebhookRunner>,
+                ::std::string::String,
+            >,
+            stage: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            started_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::gitlab::types::JobStatus>,
+                ::std::string::String,
+            >,
+            user: ::std::result::Result<
+                ::std::option::Option<super::WebhookUser>,
+                ::std::string::String,
+            >,
+            when: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for PipelineHookJob {
+            fn default() -> Self {
+                Self {
+                    allow_failure: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    environment: Ok(Default::default()),
+                    failure_reason: Ok(Default::default()),
+                    finished_at: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    manual: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    queued_duration: Ok(Default::default()),
+                    runner: Ok(Default::default()),
+                    stage: Ok(Default::default()),
+                    started_at: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    user: Ok(Default::default()),
+                    when: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl PipelineHookJob {
+            pub fn allow_failure<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_failure = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for allow_failure: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
+            pub fn environment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::PipelineHookEnvironment>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.environment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for environment: {e}")
+                    });
+                self
+            }
+            pub fn failure_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.failure_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for failure_reason: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn finished_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.finished_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for finished_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn manual<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.manual = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for manual: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn queued_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.queued_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for queued_duration: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn runner<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookRunner>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.runner = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for runner: {e}")
+                    });
+                self
+            }
+            pub fn stage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for stage: {e}")
+                    });
+                self
+            }
+            pub fn started_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.started_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for started_at: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::gitlab::types::JobStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookUser>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user: {e}")
+                    });
+                self
+            }
+            pub fn when<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.when = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for when: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<PipelineHookJob> for super::PipelineHookJob {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PipelineHookJob,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allow_failure: value.allow_failure?,
+                    created_at: value.created_at?,
+                    duration: value.duration?,
+                    environment: value.environment?,
+                    failure_reason: value.failure_reason?,
+                    finished_at: value.finished_at?,
+                    id: value.id?,
+                    manual: value.manual?,
+                    name: value.name?,
+                    queued_duration: value.queued_duration?,
+                    runner: value.runner?,
+                    stage: value.stage?,
+                    started_at: value.started_at?,
+                    status: value.status?,
+                    user: value.user?,
+                    when: value.when?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::PipelineHookJob> for PipelineHookJob {
+            fn from(value: super::PipelineHookJob) -> Self {
+                Self {
+                    allow_failure: Ok(value.allow_failure),
+                    created_at: Ok(value.created_at),
+                    duration: Ok(value.duration),
+                    environment: Ok(value.environment),
+                    failure_reason: Ok(value.failure_reason),
+                    finished_at: Ok(value.finished_at),
+                    id: Ok(value.id),
+                    manual: Ok(value.manual),
+                    name: Ok(value.name),
+                    queued_duration: Ok(value.queued_duration),
+                    runner: Ok(value.runner),
+                    stage: Ok(value.stage),
+                    started_at: Ok(value.started_at),
+                    status: Ok(value.status),
+                    user: Ok(value.user),
+                    when: Ok(value.when),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct PipelineHookMergeRequest {
+            id: ::std::result::Result<i64, ::std::string::String>,
+            iid: ::std::result::Result<i64, ::std::string::String>,
+            source_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            state: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            target_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for PipelineHookMergeRequest {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    iid: Err("no value supplied for iid".to_string()),
+                    source_branch: Ok(Default::default()),
+                    state: Ok(Default::default()),
+                    target_branch: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl PipelineHookMergeRequest {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn iid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.iid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for iid: {e}")
+                    });
+                self
+            }
+            pub fn source_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source_branch: {e}")
+                    });
+                self
+            }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
+            pub fn target_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target_branch: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<PipelineHookMergeRequest>
+        for super::PipelineHookMergeRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PipelineHookMergeRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    iid: value.iid?,
+                    source_branch: value.source_branch?,
+                    state: value.state?,
+                    target_branch: value.target_branch?,
+                    title: value.title?,
+                    url: value.url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::PipelineHookMergeRequest>
+        for PipelineHookMergeRequest {
+            fn from(value: super::PipelineHookMergeRequest) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    iid: Ok(value.iid),
+                    source_branch: Ok(value.source_branch),
+                    state: Ok(value.state),
+                    target_branch: Ok(value.target_branch),
+                    title: Ok(value.title),
+                    url: Ok(value.url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct PipelineHookVariable {
+            key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for PipelineHookVariable {
+            fn default() -> Self {
+                Self {
+                    key: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl PipelineHookVariable {
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<PipelineHookVariable>
+        for super::PipelineHookVariable {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PipelineHookVariable,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    key: value.key?,
+                    value: value.value?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::PipelineHookVariable> for PipelineHookVariable {
+            fn from(value: super::PipelineHookVariable) -> Self {
+                Self {
+                    key: Ok(value.key),
+                    value: Ok(value.value),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct PipelineSchedule {
             active: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -13795,6 +17362,326 @@ pub mod types {
         }
 
         #[derive(Clone, Debug)]
+        pub struct PushHookEvent {
+            after: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            before: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            checkout_sha: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            commits: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::WebhookCommit>>,
+                ::std::string::String,
+            >,
+            event_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            object_kind: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            project: ::std::result::Result<
+                ::std::option::Option<super::WebhookProject>,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            ref_protected: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            total_commits_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            user_email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            user_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for PushHookEvent {
+            fn default() -> Self {
+                Self {
+                    after: Ok(Default::default()),
+                    before: Ok(Default::default()),
+                    checkout_sha: Ok(Default::default()),
+                    commits: Ok(Default::default()),
+                    event_name: Ok(Default::default()),
+                    object_kind: Err("no value supplied for object_kind".to_string()),
+                    project: Ok(Default::default()),
+                    project_id: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
+                    ref_protected: Ok(Default::default()),
+                    total_commits_count: Ok(Default::default()),
+                    user_email: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                    user_name: Ok(Default::default()),
+                    user_username: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl PushHookEvent {
+            pub fn after<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.after = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for after: {e}")
+                    });
+                self
+            }
+            pub fn before<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.before = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for before: {e}")
+                    });
+                self
+            }
+            pub fn checkout_sha<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.checkout_sha = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for checkout_sha: {e}")
+                    });
+                self
+            }
+            pub fn commits<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::WebhookCommit>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.commits = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for commits: {e}")
+                    });
+                self
+            }
+            pub fn event_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_name: {e}")
+                    });
+                self
+            }
+            pub fn object_kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object_kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object_kind: {e}")
+                    });
+                self
+            }
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookProject>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn ref_protected<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_protected = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_protected: {e}")
+                    });
+                self
+            }
+            pub fn total_commits_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_commits_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for total_commits_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn user_email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_email: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+            pub fn user_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_name: {e}")
+                    });
+                self
+            }
+            pub fn user_username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_username: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<PushHookEvent> for super::PushHookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PushHookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    after: value.after?,
+                    before: value.before?,
+                    checkout_sha: value.checkout_sha?,
+                    commits: value.commits?,
+                    event_name: value.event_name?,
+                    object_kind: value.object_kind?,
+                    project: value.project?,
+                    project_id: value.project_id?,
+                    ref_: value.ref_?,
+                    ref_protected: value.ref_protected?,
+                    total_commits_count: value.total_commits_count?,
+                    user_email: value.user_email?,
+                    user_id: value.user_id?,
+                    user_name: value.user_name?,
+                    user_username: value.user_username?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::PushHookEvent> for PushHookEvent {
+            fn from(value: super::PushHookEvent) -> Self {
+                Self {
+                    after: Ok(value.after),
+                    before: Ok(value.before),
+                    checkout_sha: Ok(value.checkout_sha),
+                    commits: Ok(value.commits),
+                    event_name: Ok(value.event_name),
+                    object_kind: Ok(value.object_kind),
+                    project: Ok(value.project),
+                    project_id: Ok(value.project_id),
+                    ref_: Ok(value.ref_),
+                    ref_protected: Ok(value.ref_protected),
+                    total_commits_count: Ok(value.total_commits_count),
+                    user_email: Ok(value.user_email),
+                    user_id: Ok(value.user_id),
+                    user_name: Ok(value.user_name),
+                    user_username: Ok(value.user_username),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct RegisterRunnerRequest {
             access_level: ::std::result::Result<
                 ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
@@ -14056,6 +17943,266 @@ pub mod types {
                     run_untagged: Ok(value.run_untagged),
                     tag_list: Ok(value.tag_list),
                     token: Ok(value.token),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct ReleaseHookEvent {
+            action: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            assets: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            commit: ::std::result::Result<
+                ::std::option::Option<super::WebhookCommit>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            object_kind: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            project: ::std::result::Result<
+                ::std::option::Option<super::WebhookProject>,
+                ::std::string::String,
+            >,
+            released_at: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            tag: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ReleaseHookEvent {
+            fn default() -> Self {
+                Self {
+                    action: Ok(Default::default()),
+                    assets: Ok(Default::default()),
+                    commit: Ok(Default::default()),
+                    created_at: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    object_kind: Err("no value supplied for object_kind".to_string()),
+                    project: Ok(Default::default()),
+                    released_at: Ok(Default::default()),
+                    tag: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ReleaseHookEvent {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn assets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for assets: {e}")
+                    });
+                self
+            }
+            pub fn commit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookCommit>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.commit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for commit: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn object_kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object_kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object_kind: {e}")
+                    });
+                self
+            }
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookProject>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+            pub fn released_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.released_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for released_at: {e}")
+                    });
+                self
+            }
+            pub fn tag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ReleaseHookEvent> for super::ReleaseHookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReleaseHookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action: value.action?,
+                    assets: value.assets?,
+                    commit: value.commit?,
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    id: value.id?,
+                    name: value.name?,
+                    object_kind: value.object_kind?,
+                    project: value.project?,
+                    released_at: value.released_at?,
+                    tag: value.tag?,
+                    url: value.url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ReleaseHookEvent> for ReleaseHookEvent {
+            fn from(value: super::ReleaseHookEvent) -> Self {
+                Self {
+                    action: Ok(value.action),
+                    assets: Ok(value.assets),
+                    commit: Ok(value.commit),
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    object_kind: Ok(value.object_kind),
+                    project: Ok(value.project),
+                    released_at: Ok(value.released_at),
+                    tag: Ok(value.tag),
+                    url: Ok(value.url),
                 }
             }
         }
@@ -19108,6 +23255,896 @@ pub mod types {
                 Self {
                     system_id: Ok(value.system_id),
                     token: Ok(value.token),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct WebhookCommit {
+            added: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            author: ::std::result::Result<
+                ::std::option::Option<super::WebhookCommitAuthor>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            modified: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            removed: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            timestamp: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for WebhookCommit {
+            fn default() -> Self {
+                Self {
+                    added: Ok(Default::default()),
+                    author: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    message: Ok(Default::default()),
+                    modified: Ok(Default::default()),
+                    removed: Ok(Default::default()),
+                    timestamp: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl WebhookCommit {
+            pub fn added<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.added = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for added: {e}")
+                    });
+                self
+            }
+            pub fn author<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WebhookCommitAuthor>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn modified<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.modified = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for modified: {e}")
+                    });
+                self
+            }
+            pub fn removed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.removed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for removed: {e}")
+                    });
+                self
+            }
+            pub fn timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timestamp = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for timestamp: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<WebhookCommit> for super::WebhookCommit {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookCommit,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    added: value.added?,
+                    author: value.author?,
+                    id: value.id?,
+                    message: value.message?,
+                    modified: value.modified?,
+                    removed: value.removed?,
+                    timestamp: value.timestamp?,
+                    title: value.title?,
+                    url: value.url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::WebhookCommit> for WebhookCommit {
+            fn from(value: super::WebhookCommit) -> Self {
+                Self {
+                    added: Ok(value.added),
+                    author: Ok(value.author),
+                    id: Ok(value.id),
+                    message: Ok(value.message),
+                    modified: Ok(value.modified),
+                    removed: Ok(value.removed),
+                    timestamp: Ok(value.timestamp),
+                    title: Ok(value.title),
+                    url: Ok(value.url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct WebhookCommitAuthor {
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for WebhookCommitAuthor {
+            fn default() -> Self {
+                Self {
+                    email: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl WebhookCommitAuthor {
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<WebhookCommitAuthor>
+        for super::WebhookCommitAuthor {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookCommitAuthor,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    email: value.email?,
+                    name: value.name?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::WebhookCommitAuthor> for WebhookCommitAuthor {
+            fn from(value: super::WebhookCommitAuthor) -> Self {
+                Self {
+                    email: Ok(value.email),
+                    name: Ok(value.name),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct WebhookProject {
+            avatar_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            ci_config_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            default_branch: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            git_http_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            git_ssh_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            namespace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            path_with_namespace: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            visibility_level: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            web_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for WebhookProject {
+            fn default() -> Self {
+                Self {
+                    avatar_url: Ok(Default::default()),
+                    ci_config_path: Ok(Default::default()),
+                    default_branch: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    git_http_url: Ok(Default::default()),
+                    git_ssh_url: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    namespace: Ok(Default::default()),
+                    path_with_namespace: Ok(Default::default()),
+                    visibility_level: Ok(Default::default()),
+                    web_url: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl WebhookProject {
+            pub fn avatar_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar_url: {e}")
+                    });
+                self
+            }
+            pub fn ci_config_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ci_config_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ci_config_path: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn default_branch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_branch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_branch: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn git_http_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_http_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for git_http_url: {e}")
+                    });
+                self
+            }
+            pub fn git_ssh_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.git_ssh_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for git_ssh_url: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for namespace: {e}")
+                    });
+                self
+            }
+            pub fn path_with_namespace<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.path_with_namespace = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for path_with_namespace: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn visibility_level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.visibility_level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for visibility_level: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn web_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_url: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<WebhookProject> for super::WebhookProject {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookProject,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar_url: value.avatar_url?,
+                    ci_config_path: value.ci_config_path?,
+                    default_branch: value.default_branch?,
+                    description: value.description?,
+                    git_http_url: value.git_http_url?,
+                    git_ssh_url: value.git_ssh_url?,
+                    id: value.id?,
+                    name: value.name?,
+                    namespace: value.namespace?,
+                    path_with_namespace: value.path_with_namespace?,
+                    visibility_level: value.visibility_level?,
+                    web_url: value.web_url?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::WebhookProject> for WebhookProject {
+            fn from(value: super::WebhookProject) -> Self {
+                Self {
+                    avatar_url: Ok(value.avatar_url),
+                    ci_config_path: Ok(value.ci_config_path),
+                    default_branch: Ok(value.default_branch),
+                    description: Ok(value.description),
+                    git_http_url: Ok(value.git_http_url),
+                    git_ssh_url: Ok(value.git_ssh_url),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    namespace: Ok(value.namespace),
+                    path_with_namespace: Ok(value.path_with_namespace),
+                    visibility_level: Ok(value.visibility_level),
+                    web_url: Ok(value.web_url),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct WebhookRunner {
+            active: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            is_shared: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            runner_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tags: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for WebhookRunner {
+            fn default() -> Self {
+                Self {
+                    active: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    is_shared: Ok(Default::default()),
+                    runner_type: Ok(Default::default()),
+                    tags: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl WebhookRunner {
+            pub fn active<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn is_shared<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_shared = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_shared: {e}")
+                    });
+                self
+            }
+            pub fn runner_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.runner_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for runner_type: {e}")
+                    });
+                self
+            }
+            pub fn tags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tags = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tags: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<WebhookRunner> for super::WebhookRunner {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookRunner,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    active: value.active?,
+                    description: value.description?,
+                    id: value.id?,
+                    is_shared: value.is_shared?,
+                    runner_type: value.runner_type?,
+                    tags: value.tags?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::WebhookRunner> for WebhookRunner {
+            fn from(value: super::WebhookRunner) -> Self {
+                Self {
+                    active: Ok(value.active),
+                    description: Ok(value.description),
+                    id: Ok(value.id),
+                    is_shared: Ok(value.is_shared),
+                    runner_type: Ok(value.runner_type),
+                    tags: Ok(value.tags),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct WebhookSourcePipeline {
+            job_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            pipeline_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            project: ::std::result::Result<
+                ::std::option::Option<super::WebhookProject>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for WebhookSourcePipeline {
+            fn default() -> Self {
+                Self {
+                    job_id: Ok(Default::default()),
+                    pipeline_id: Ok(Default::default()),
+                    project: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl WebhookSourcePipeline {
+            pub fn job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job_id: {e}")
+                    });
+                self
+            }
+            pub fn pipeline_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pipeline_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pipeline_id: {e}")
+                    });
+                self
+            }
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::WebhookProject>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<WebhookSourcePipeline>
+        for super::WebhookSourcePipeline {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookSourcePipeline,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    job_id: value.job_id?,
+                    pipeline_id: value.pipeline_id?,
+                    project: value.project?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::WebhookSourcePipeline>
+        for WebhookSourcePipeline {
+            fn from(value: super::WebhookSourcePipeline) -> Self {
+                Self {
+                    job_id: Ok(value.job_id),
+                    pipeline_id: Ok(value.pipeline_id),
+                    project: Ok(value.project),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct WebhookUser {
+            avatar_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for WebhookUser {
+            fn default() -> Self {
+                Self {
+                    avatar_url: Ok(Default::default()),
+                    email: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Ok(Default::default()),
+                    username: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl WebhookUser {
+            pub fn avatar_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar_url: {e}")
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<WebhookUser> for super::WebhookUser {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookUser,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar_url: value.avatar_url?,
+                    email: value.email?,
+                    id: value.id?,
+                    name: value.name?,
+                    username: value.username?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::WebhookUser> for WebhookUser {
+            fn from(value: super::WebhookUser) -> Self {
+                Self {
+                    avatar_url: Ok(value.avatar_url),
+                    email: Ok(value.email),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    username: Ok(value.username),
                 }
             }
         }

@@ -79,6 +79,9 @@
 //!   logs, and are never sent to another origin.
 //! - **Retries**: see [`retry`].
 //! - **Waiting** for a build or pipeline to finish: `.wait()`, see [`wait`].
+//! - **Webhooks**: verify a Buildkite or GitLab webhook request (tokens, HMAC signatures with a
+//!   replay window) from its headers and body, whatever the web framework, and read its event
+//!   as a typed enum; see [`webhook`] (feature `webhooks`, on by default).
 //! - The generated low-level clients are in [`kitelab_api`], re-exported as [`api`].
 //!
 //! [Buildkite REST API v2]: https://buildkite.com/docs/apis/rest-api
@@ -99,6 +102,8 @@ pub mod retry;
 mod transport;
 mod upload;
 pub mod wait;
+#[cfg(feature = "webhooks")]
+pub mod webhook;
 
 #[cfg(feature = "buildkite")]
 pub mod buildkite;
