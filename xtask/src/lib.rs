@@ -2,6 +2,7 @@
 //! over them and writes the committed client in `crates/kitelab-api/src/`.
 
 pub mod coverage;
+mod exhaustive;
 pub mod lint;
 mod operations;
 mod tolerance;
@@ -137,6 +138,7 @@ pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<Sp
     inject_open_enums(&mut file, &enums).map_err(|e| one(None, e))?;
     decode_with_kitelab(&mut file).map_err(|e| one(None, e))?;
     tolerance::accept_null_collections(&mut file);
+    exhaustive::mark(&mut file).map_err(|e| one(None, e))?;
     let service = match module {
         "gitlab" => "GitLab",
         _ => "Buildkite",

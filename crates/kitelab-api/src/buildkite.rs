@@ -16,6 +16,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AccessToken {
         ///When the token was created. Documented in the form `2025-07-16 06:07:42 UTC` rather than RFC 3339; the timestamp type accepts both.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -50,6 +51,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AccessTokenUser {
         ///Email address of the token's owner.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -74,6 +76,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Agent {
         ///CPU architecture of the runner (e.g. `amd64`, `arm64`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -176,6 +179,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AgentImage {
         ///The Buildkite-managed `FROM` line prepended to the Dockerfile.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -228,6 +232,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AgentWebhookEvent {
         pub agent: Agent,
         ///`agent.blocked` only: the blocked request IP address.
@@ -259,6 +264,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Annotation {
         ///Rendered HTML of the body; omitted with `omit_body=true`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -302,6 +308,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ApiError {
         ///On `429`, the number of requests made in the current window.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -343,6 +350,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ApiSettings {
         ///The IP allowlist as space-separated CIDR ranges (e.g. `192.0.2.0/24 198.51.100.0/24`), or null when none is configured.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -380,6 +388,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Artifact {
         ///Path of the artifact without the filename.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -434,6 +443,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ArtifactDownloadUrl {
         ///Signed download URL, valid for about 60 seconds (unless the artifact is in your own S3 bucket). Fetch it without the Buildkite token.
         pub url: ::std::string::String,
@@ -454,6 +464,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AuditEvent {
         ///What triggered the event; null for system-generated events.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -504,6 +515,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AuditEventEntity {
         ///Name of the entity.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -531,6 +543,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AuditEventList {
         ///The audit events of this page.
         pub items: ::std::vec::Vec<AuditEvent>,
@@ -580,6 +593,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Build {
         ///Author of the build's commit: an object (`username`, `name`, `email`) from the source provider, or a plain string on older builds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -688,6 +702,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum BuildAuthor {
         Author(Author),
         String(::std::string::String),
@@ -709,6 +724,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BuildExportSettings {
         ///Whether the billing plan includes build data export.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -750,6 +766,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BuildReference {
         ///UUID of the build.
         pub id: ::std::string::String,
@@ -778,6 +795,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BuildWebhookEvent {
         pub build: Build,
         ///The event name, e.g. `build.finished`.
@@ -807,6 +825,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct CacheVolume {
         ///When the volume was last attached to an agent.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -846,6 +865,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Cluster {
         ///Color hex code of the cluster.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -910,6 +930,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ClusterMaintainer {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub actor: ::std::option::Option<ClusterMaintainerActor>,
@@ -933,6 +954,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ClusterMaintainerActor {
         ///Email address (users).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -996,6 +1018,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ClusterMaintainers {
         ///Team maintainers.
         #[serde(
@@ -1028,6 +1051,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ClusterQueue {
         ///API URL of the queue's cluster.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1093,6 +1117,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ClusterSecret {
         ///API URL of the secret's cluster.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1148,6 +1173,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ClusterToken {
         ///CIDR ranges agents must connect from to use the token. The data model calls it a list, but every example (and the Go client) has one string (e.g. `202.144.0.0/24`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1195,6 +1221,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ClusterTokenWebhookEvent {
         ///The IP address of the blocked registration request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1244,6 +1271,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ConnectionRepository {
         ///HTTPS clone URL.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2063,6 +2091,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Creator {
         ///URL of the user's avatar image.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2099,6 +2128,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct CursorLinks {
         ///URL of the first page, when given.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2149,6 +2179,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Emoji {
         ///Other names of the same emoji (only present when there are some).
         #[serde(
@@ -2204,6 +2235,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct FailedExecution {
         ///Branch.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2293,6 +2325,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct FlakyTest {
         ///File of the test.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2348,6 +2381,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct GithubWebhookProcessing {
         ///When processing was disabled, or null when enabled.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2379,6 +2413,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct HostedAgentInstanceShape {
         ///CPU architecture (e.g. `amd64`, `arm64`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2413,6 +2448,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct HostedAgentsLinuxSettings {
         ///Custom image URL of the queue's agents, or null for the default image.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2435,6 +2471,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct HostedAgentsPlatformSettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub linux: ::std::option::Option<HostedAgentsLinuxSettings>,
@@ -2483,6 +2520,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct HostedAgentsSettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub instance_shape: ::std::option::Option<HostedAgentInstanceShape>,
@@ -2505,6 +2543,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Invitation {
         ///When the invitation was accepted, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2568,6 +2607,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct InvitationList {
         ///The invitations of this page.
         pub items: ::std::vec::Vec<Invitation>,
@@ -2610,6 +2650,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Job {
         ///Agent that ran the job, or null. Embedded agents may carry only `id`, `url` and `name`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2790,6 +2831,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobEnv {
         ///Map from variable name to value.
         pub env: ::std::collections::BTreeMap<
@@ -2813,6 +2855,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobList {
         ///The jobs of this page.
         pub items: ::std::vec::Vec<Job>,
@@ -2834,6 +2877,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobLog {
         ///The log output.
         pub content: ::std::string::String,
@@ -2867,6 +2911,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobPriority {
         ///The priority value (default 0).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2889,6 +2934,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobStateCounts {
         ///Map from each observed job state (e.g. `passed`) to the number of jobs in it.
         #[serde(
@@ -2918,6 +2964,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobStep {
         ///ID of the step.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2942,6 +2989,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobWebhookEvent {
         ///The build of the job.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2977,6 +3025,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct MergeQueue {
         ///The branch the merge queue build is queued against.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2998,6 +3047,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Meta {
         ///IP addresses (CIDR notation or bare addresses) Buildkite uses to send outbound traffic such as webhooks and commit statuses. Subject to change; check daily.
         pub webhook_ips: ::std::vec::Vec<::std::string::String>,
@@ -3019,6 +3069,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct NetworkRange {
         ///The range in CIDR notation (e.g. `203.0.113.0/29`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3043,6 +3094,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct NotificationService {
         ///Branch filter pattern; an empty string means all branches.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3111,6 +3163,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct NotificationServiceList {
         ///The notification services of this page.
         pub items: ::std::vec::Vec<NotificationService>,
@@ -3132,6 +3185,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct NotificationServiceProvider {
         pub id: crate::buildkite::types::NotificationServiceProviderId,
         ///Display name (e.g. `Webhook`).
@@ -3154,6 +3208,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Organization {
         ///API URL of the organization's agents.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3200,6 +3255,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct OrganizationMember {
         ///Email address of the user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3231,6 +3287,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct OrganizationRateLimit {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scopes: ::std::option::Option<RateLimitScopes>,
@@ -3252,6 +3309,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct OrganizationReference {
         ///UUID of the organization.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3282,6 +3340,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Package {
         ///When the package was created (list items).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3339,6 +3398,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PackageList {
         ///The packages.
         pub items: ::std::vec::Vec<Package>,
@@ -3361,6 +3421,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PackageRegistry {
         ///Color hex code of the registry.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3422,6 +3483,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PackageRegistryReference {
         ///GraphQL ID of the registry.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3506,6 +3568,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PingWebhookEvent {
         ///The event name, `ping`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3536,6 +3599,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Pipeline {
         ///Whether rebuilds are allowed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3670,6 +3734,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineReference {
         ///UUID of the pipeline.
         pub id: ::std::string::String,
@@ -3696,6 +3761,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineSchedule {
         ///Branch of the builds the schedule creates (default the pipeline's default branch).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3763,6 +3829,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineSettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub advanced_queue_metrics: ::std::option::Option<PipelineSettingsFeature>,
@@ -3810,6 +3877,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineSettingsFeature {
         ///Advanced queue metrics only: whether the API can disable the feature (always `false`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3840,6 +3908,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineTemplate {
         ///Whether non-admins can assign the template to pipelines (default `false`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3893,6 +3962,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Portal {
         ///Allowed IP addresses, space-separated CIDR ranges, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3943,6 +4013,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Provider {
         ///Provider identifier (e.g. `github`).
         pub id: ::std::string::String,
@@ -4008,6 +4079,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PullRequest {
         ///The base branch of the pull request.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4036,6 +4108,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RateLimitScopes {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub graphql: ::std::option::Option<RateLimitWindow>,
@@ -4059,6 +4132,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RateLimitWindow {
         ///Requests or complexity points used in the current window.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4092,6 +4166,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RegistryToken {
         ///When the token was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4135,6 +4210,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RemoteAccessSession {
         ///Short-lived access token for the endpoint.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4169,6 +4245,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RepositoryConnection {
         ///Human-readable name of the connection.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4209,6 +4286,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RepositoryConnectionHost {
         ///Authentication strategy, for providers that have one (type not documented).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4246,6 +4324,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RepositoryConnectionRateLimit {
         ///Requests allowed per window.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4277,6 +4356,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RepositoryConnectionServiceAccount {
         ///Login of the account on the provider.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4359,6 +4439,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RetrySource {
         ///UUID of the job that was retried.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4382,6 +4463,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Rule {
         ///Action the rule governs (e.g. `trigger_build`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4438,6 +4520,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct SshCredentials {
         ///SSH private key.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4544,6 +4627,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct StepSignature {
         ///Signing algorithm (e.g. `EdDSA`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4575,6 +4659,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct StepUpload {
         ///When the upload was received.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4637,6 +4722,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct StepUploadList {
         ///The step uploads of this page.
         pub items: ::std::vec::Vec<StepUpload>,
@@ -4680,6 +4766,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Team {
         ///When the team was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4745,6 +4832,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TeamMember {
         ///When the user joined the team.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4773,6 +4861,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TeamPipeline {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_level: ::std::option::Option<
@@ -4803,6 +4892,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TeamReference {
         ///GraphQL ID of the team.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4829,6 +4919,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TeamSuite {
         ///Access levels of the team's members (e.g. `["read", "edit"]`).
         #[serde(
@@ -4862,6 +4953,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Test {
         ///Average execution duration in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4935,6 +5027,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TestRun {
         ///Branch of the run.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4977,6 +5070,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TestSuite {
         ///The suite's API token (used by test collectors), only with `show_api_token`. Decoded as a redacting secret.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5067,6 +5161,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TriggeredFrom {
         ///UUID of the triggering build.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5886,6 +5981,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct User {
         ///URL of the user's avatar image.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5922,6 +6018,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct VncCredentials {
         ///VNC password.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5946,6 +6043,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WebhookSender {
         ///UUID of the user.
         pub id: ::std::string::String,
@@ -5969,6 +6067,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WebhookService {
         ///UUID of the notification service.
         pub id: ::std::string::String,

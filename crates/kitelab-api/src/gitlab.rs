@@ -56,6 +56,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AllowedAgent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub config_project: ::std::option::Option<ProjectIdentity>,
@@ -84,6 +85,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AllowedAgentsEnvironment {
         ///The environment slug.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -107,6 +109,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AllowedAgentsId {
         ///The ID.
         pub id: i64,
@@ -127,6 +130,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AllowedAgentsProject {
         ///The project's group and its ancestors, each as `{id}`.
         #[serde(
@@ -154,6 +158,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AllowedAgentsUser {
         ///The avatar URL, or null when there is none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -196,6 +201,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ApiError {
         ///A Grape or OAuth error text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -246,6 +252,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BasicGroupDetails {
         ///The group ID.
         pub id: i64,
@@ -272,6 +279,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct BasicProjectDetails {
         ///The avatar URL, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -359,6 +367,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ClusterAgent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub config_project: ::std::option::Option<ProjectIdentity>,
@@ -390,6 +399,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Commit {
         ///The author email.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -464,6 +474,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct CommitStatus {
         ///Whether it may fail without failing the pipeline.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -522,6 +533,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum Coverage {
         String(::std::string::String),
         Number(f64),
@@ -910,6 +922,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Deployment {
         ///The approval rules and their approvals (Premium, multiple approval rules; an open map).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -971,6 +984,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct DeploymentApproval {
         ///The comment, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1027,6 +1041,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct DeploymentHookEvent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub commit_title: ::std::option::Option<::std::string::String>,
@@ -1077,6 +1092,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct DetailedStatus {
         ///The action the status offers (sent only when there is one).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1126,6 +1142,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct DetailedStatusAction {
         ///The button title.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1160,6 +1177,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct DetailedStatusIllustration {
         ///The explanatory text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1190,6 +1208,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Environment {
         ///When the environment stops automatically, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1261,6 +1280,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct EnvironmentBasic {
         ///When the environment was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1296,6 +1316,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Job {
         ///Whether the job may fail without failing the pipeline.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1398,6 +1419,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobAllowedAgents {
         ///The agents the job may use.
         pub allowed_agents: ::std::vec::Vec<AllowedAgent>,
@@ -1428,6 +1450,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobArtifact {
         ///The storage format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1458,6 +1481,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobArtifactFile {
         ///The archive's file name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1482,6 +1506,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobBasicWithProject {
         ///Whether the job may fail without failing the pipeline.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1556,6 +1581,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobHookCommit {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub author_email: ::std::option::Option<::std::string::String>,
@@ -1595,6 +1621,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobHookEvent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub before_sha: ::std::option::Option<::std::string::String>,
@@ -1665,6 +1692,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct JobOrNull(pub ::std::option::Option<Job>);
     impl ::std::ops::Deref for JobOrNull {
         type Target = ::std::option::Option<Job>;
@@ -1695,6 +1723,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobProject {
         ///Whether the project's outbound CI job token scope is enabled.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1717,6 +1746,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobTokenGroupScopeLink {
         ///The project whose allowlist holds the entry.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1742,6 +1772,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobTokenProjectScopeLink {
         ///The project whose allowlist holds the entry.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1767,6 +1798,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct JobTokenScope {
         ///Whether **Limit access to this project** is on (only allowlisted projects and groups).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1814,6 +1846,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct LintInclude {
         ///The URL of the file's blob, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1886,6 +1919,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct LintResult {
         ///The errors.
         #[serde(
@@ -1939,6 +1973,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct MergeRequestBasic {
         ///The first assignee (deprecated).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2122,6 +2157,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct MergeRequestHookAttributes {
         ///What happened: `open`, `close`, `reopen`, `update`, `approval`, `approved`, `unapproval`, `unapproved` or `merge`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2174,6 +2210,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct MergeRequestHookEvent {
         ///What changed, as `{field: {previous, current}}`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2205,6 +2242,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Message {
         ///The message.
         pub message: ::std::string::String,
@@ -2226,6 +2264,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct NamespaceBasic {
         ///The avatar URL, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2268,6 +2307,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PackagePipeline {
         ///When the pipeline was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2314,6 +2354,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Pipeline {
         ///Whether the pipeline is archived (recent GitLab only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2395,6 +2436,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineBasic {
         ///When the pipeline was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2443,6 +2485,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineHookAttributes {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub before_sha: ::std::option::Option<::std::string::String>,
@@ -2498,6 +2541,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineHookEnvironment {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
@@ -2522,6 +2566,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineHookEvent {
         ///The pipeline's jobs.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2555,6 +2600,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineHookJob {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub allow_failure: ::std::option::Option<bool>,
@@ -2604,6 +2650,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineHookMergeRequest {
         pub id: i64,
         pub iid: i64,
@@ -2635,6 +2682,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineHookVariable {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub key: ::std::option::Option<::std::string::String>,
@@ -2657,6 +2705,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PipelineSchedule {
         ///Whether the schedule is active.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2823,6 +2872,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ProjectIdentity {
         ///When the project was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2862,6 +2912,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ProjectLicense {
         ///A page about the license.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2895,6 +2946,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PushHookEvent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub after: ::std::option::Option<::std::string::String>,
@@ -2997,6 +3049,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ReleaseHookEvent {
         ///`create`, `update` or `delete`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3042,6 +3095,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ResetTokenResult {
         ///The new token.
         pub token: crate::SecretString,
@@ -3065,6 +3119,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ResourceGroup {
         ///When it was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3098,6 +3153,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ReviewAppsDeletion {
         ///The environments scheduled for deletion (or that would be, in a dry run).
         #[serde(
@@ -3130,6 +3186,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Runner {
         ///Whether the runner is active (deprecated in favour of `paused`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3186,6 +3243,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RunnerDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_level: ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
@@ -3326,6 +3384,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RunnerManager {
         ///The architecture, for example `amd64`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3377,6 +3436,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RunnerRegistrationDetails {
         ///The runner ID.
         pub id: i64,
@@ -3422,6 +3482,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct SecureFile {
         ///The checksum of the content.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3469,6 +3530,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TestCase {
         ///The URL of the test's attachment (a screenshot), sent only when there is one.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3514,6 +3576,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TestCaseRecentFailures {
         ///The branch the failures were counted on.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3539,6 +3602,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TestReport {
         ///The number of test cases in error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3583,6 +3647,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TestReportSummary {
         ///The test suites, with the IDs of the jobs that produced them.
         #[serde(
@@ -3611,6 +3676,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TestReportSummaryTotal {
         ///The number of test cases.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3651,6 +3717,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct TestSuite {
         ///The IDs of the jobs that produced the suite (summary only).
         #[serde(
@@ -3707,6 +3774,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Trigger {
         ///When the trigger was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4157,6 +4225,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct User {
         ///The avatar path, sent only when the request asked for paths only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4254,6 +4323,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Variable {
         ///The description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4320,6 +4390,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WebhookCommit {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub added: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -4357,6 +4428,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WebhookCommitAuthor {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -4380,6 +4452,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WebhookProject {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub avatar_url: ::std::option::Option<::std::string::String>,
@@ -4423,6 +4496,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WebhookRunner {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -4453,6 +4527,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WebhookSourcePipeline {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub job_id: ::std::option::Option<i64>,
@@ -4477,6 +4552,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct WebhookUser {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub avatar_url: ::std::option::Option<::std::string::String>,

@@ -24,6 +24,31 @@
 //! once rather than string by string; progenitor's own decoder is swapped out at generation). Errors are not declared per operation in the specs,
 //! so every error status comes back as [`Error::UnexpectedResponse`] with the whole response.
 //!
+//! # Which models may change without a breaking release
+//!
+//! - A model a caller only **reads** (what a response or a webhook carries, and what it holds)
+//!   is `#[non_exhaustive]`: a property added to the spec is a minor release. To make one (in a
+//!   test, a fake), decode it from JSON or use its generated builder:
+//!
+//!   ```
+//!   # #[cfg(feature = "buildkite")] {
+//!   use kitelab_api::buildkite::types::{Build, Team};
+//!
+//!   let team: Team = serde_json::from_value(serde_json::json!({
+//!       "id": "c5e09619-8648-4896-a936-9d0b8b7b3fe9", "name": "Fearless Frontenders",
+//!   })).unwrap();
+//!   let built = Team::builder().id(team.id.clone()).name(Some("Fearless Frontenders".into()));
+//!   let team = Team::try_from(built).unwrap();
+//!   # let _ = (team, std::any::type_name::<Build>()); }
+//!   ```
+//! - A model a caller **sends** (a request body, and every model one holds) stays exhaustive, so
+//!   a struct literal builds it; a property added there is a breaking change, and CHANGELOG.md
+//!   says so.
+//! - Every enum is `#[non_exhaustive]`: the services add values, which decode as
+//!   `Unrecognized(text)` until the spec names them; naming one is a minor release.
+//!
+//! `cargo xtask generate` applies this policy to every model (`xtask/src/exhaustive.rs`).
+//!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
 #![deny(missing_docs)]
