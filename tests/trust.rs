@@ -387,3 +387,90 @@ async fn every_reader_sees_an_empty_list_the_same_way() {
     }
     assert!(list().page(1).await.unwrap().items().is_empty());
 }
+
+/// Drains a list that must end in an error, within a bound; returns the items seen and the error.
+async fn drain_to_error<T>(
+    mut list: futures_util::stream::BoxStream<'static, kitelab::Result<T>>,
+) -> (usize, Error) {
+    let mut items = 0;
+    let err = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match list.try_next().await {
+                Ok(Some(_)) => items += 1,
+                Ok(None) => panic!("the list ended without an error"),
+                Err(e) => break e,
+            }
+        }
+    })
+    .await
+    .expect("the cycle looped");
+    (items, err)
+}
+
+/// A Buildkite cursor list (a build's jobs) handed cursors A → B → A ends with an error.
+#[tokio::test]
+async fn a_buildkite_cursor_cycle_ends_with_an_error_naming_the_operation() {
+    let server = MockServer::start_async().await;
+    let job = fixture_body("buildkite", "getJob");
+    let path = "/organizations/acme/pipelines/web/builds/42/jobs";
+    let link = |cursor: &str| format!("{}{path}?after={cursor}&per_page=2", server.base_url());
+    for (asked, next) in [(None, "A"), (Some("A"), "B"), (Some("B"), "A")] {
+        let body = json!({"items": [job.clone()], "links": {"self": "x", "next": link(next)}});
+        server
+            .mock_async(|when, then| {
+                let when = when.method(GET).path(path);
+                match asked {
+                    Some(cursor) => when.query_param("after", cursor),
+                    None => when.query_param_missing("after"),
+                };
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body(body);
+            })
+            .await;
+    }
+    let list = buildkite(&server)
+        .pipeline("acme", "web")
+        .build(42)
+        .jobs()
+        .per_page(2)
+        .stream();
+    let (items, err) = drain_to_error(list).await;
+    assert_eq!(items, 3, "first page, A and B");
+    assert!(matches!(err, Error::UnexpectedResponse(_)), "{err:?}");
+    assert_eq!(err.operation().map(|o| o.id), Some("listJobs"), "{err:?}");
+}
+
+/// A page-numbered list whose page 2 names page 1 as the next ends with an error, on the
+/// sequential path and with concurrency.
+#[tokio::test]
+async fn a_numbered_page_cycle_ends_with_an_error() {
+    let server = MockServer::start_async().await;
+    let pipeline = fixture_body("gitlab", "getPipeline");
+    let path = "/api/v4/projects/1/pipelines";
+    for (page, next) in [("1", "2"), ("2", "1")] {
+        let body = json!([pipeline.clone()]);
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path(path).query_param("page", page);
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .header("x-next-page", next)
+                    .json_body(body);
+            })
+            .await;
+    }
+    let gl = gitlab(&server);
+    for concurrency in [1, 4] {
+        let list = gl
+            .project(1)
+            .pipelines()
+            .per_page(1)
+            .concurrency(concurrency)
+            .stream();
+        let (items, err) = drain_to_error(list).await;
+        assert_eq!(items, 2, "pages 1 and 2 (concurrency {concurrency})");
+        assert!(matches!(err, Error::UnexpectedResponse(_)), "{err:?}");
+        assert_eq!(err.operation().map(|o| o.id), Some("listProjectPipelines"));
+    }
+}
