@@ -99,6 +99,8 @@ pub mod pagination;
 mod properties;
 mod rate_limit;
 pub mod retry;
+#[doc = include_str!("../docs/shape.md")]
+pub mod shape {}
 mod transport;
 mod upload;
 pub mod wait;
