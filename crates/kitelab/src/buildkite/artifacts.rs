@@ -70,12 +70,9 @@ impl Artifact {
     /// about a minute and needs no token.
     pub async fn download_url(&self) -> Result<url::Url> {
         const OP: &kitelab_api::Operation = &kitelab_api::buildkite::operations::DOWNLOAD_ARTIFACT;
-        let op = self
-            .job
-            .build
-            .pipeline
-            .bk
-            .no_redirect()
+        // The client that does not follow redirects: the answer is the redirect itself.
+        let api = self.job.build.pipeline.bk.no_redirect();
+        let op = api
             .download_artifact()
             .org_slug(&self.job.build.pipeline.org)
             .pipeline_slug(&self.job.build.pipeline.slug)
