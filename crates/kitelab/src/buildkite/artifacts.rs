@@ -157,20 +157,6 @@ impl List<ArtifactsQuery> {
 
 impl crate::pagination::sealed::Sealed for ArtifactsQuery {}
 
-/// Applies the filters both artifact lists share to a generated list builder.
-macro_rules! with_artifact_filters {
-    ($op:expr, $q:expr) => {{
-        let (mut op, q) = ($op, $q);
-        if let Some(state) = &q.state {
-            op = op.state(state.clone());
-        }
-        if let Some(path) = &q.path {
-            op = op.path(path.as_str());
-        }
-        op
-    }};
-}
-
 impl ListQuery for ArtifactsQuery {
     type Item = types::Artifact;
 
@@ -179,17 +165,23 @@ impl ListQuery for ArtifactsQuery {
         let api = self.build.pipeline.bk.api();
         let response = match &self.job {
             None => {
-                let op = api
+                let mut op = api
                     .list_build_artifacts()
                     .org_slug(org)
                     .pipeline_slug(slug)
                     .build_number(self.build.number)
                     .page(at.page())
                     .per_page(at.per_page());
-                at.send(with_artifact_filters!(op, &self)).await?
+                if let Some(state) = &self.state {
+                    op = op.state(state.clone());
+                }
+                if let Some(path) = &self.path {
+                    op = op.path(path.as_str());
+                }
+                at.send(op).await?
             }
             Some(job) => {
-                let op = api
+                let mut op = api
                     .list_job_artifacts()
                     .org_slug(org)
                     .pipeline_slug(slug)
@@ -197,7 +189,13 @@ impl ListQuery for ArtifactsQuery {
                     .job_id(job)
                     .page(at.page())
                     .per_page(at.per_page());
-                at.send(with_artifact_filters!(op, &self)).await?
+                if let Some(state) = &self.state {
+                    op = op.state(state.clone());
+                }
+                if let Some(path) = &self.path {
+                    op = op.path(path.as_str());
+                }
+                at.send(op).await?
             }
         };
         Ok(response)

@@ -212,29 +212,6 @@ impl Cluster {
     }
 }
 
-/// Sets the optional looks shared by the cluster create and update bodies.
-macro_rules! cluster_looks {
-    () => {
-        /// A description.
-        pub fn description(mut self, description: impl Into<String>) -> Self {
-            self.body.description = Some(description.into());
-            self
-        }
-
-        /// An emoji, `:technologist:` or a character.
-        pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
-            self.body.emoji = Some(emoji.into());
-            self
-        }
-
-        /// A color, as hex (`#FFE0F1`).
-        pub fn color(mut self, color: impl Into<String>) -> Self {
-            self.body.color = Some(color.into());
-            self
-        }
-    };
-}
-
 /// Creates a cluster: `org.create_cluster(name)`, options, then [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is created until `.send()`"]
@@ -244,7 +221,23 @@ pub struct CreateCluster {
 }
 
 impl CreateCluster {
-    cluster_looks!();
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// An emoji, `:technologist:` or a character.
+    pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
+        self.body.emoji = Some(emoji.into());
+        self
+    }
+
+    /// A color, as hex (`#FFE0F1`).
+    pub fn color(mut self, color: impl Into<String>) -> Self {
+        self.body.color = Some(color.into());
+        self
+    }
 
     /// Makes this team a maintainer of the cluster, by UUID.
     pub fn maintainer_team(mut self, team_uuid: impl Into<String>) -> Self {
@@ -289,7 +282,23 @@ pub struct UpdateCluster {
 }
 
 impl UpdateCluster {
-    cluster_looks!();
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// An emoji, `:technologist:` or a character.
+    pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
+        self.body.emoji = Some(emoji.into());
+        self
+    }
+
+    /// A color, as hex (`#FFE0F1`).
+    pub fn color(mut self, color: impl Into<String>) -> Self {
+        self.body.color = Some(color.into());
+        self
+    }
 
     /// The new name.
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -523,24 +532,6 @@ impl ClusterToken {
     }
 }
 
-/// Sets the optional fields shared by the token create and update bodies.
-macro_rules! token_fields {
-    () => {
-        /// The IP ranges agents may connect from with this token, in CIDR notation,
-        /// space-separated (`192.0.2.0/24 198.51.100.12/32`).
-        pub fn allowed_ip_addresses(mut self, cidrs: impl Into<String>) -> Self {
-            self.body.allowed_ip_addresses = Some(cidrs.into());
-            self
-        }
-
-        /// When the token expires.
-        pub fn expires_at(mut self, time: impl Into<Timestamp>) -> Self {
-            self.body.expires_at = Some(time.into());
-            self
-        }
-    };
-}
-
 /// Creates an agent token: `cluster.create_token(description)`, options, then
 /// [`send`](Self::send).
 #[derive(Debug, Clone)]
@@ -551,7 +542,18 @@ pub struct CreateClusterToken {
 }
 
 impl CreateClusterToken {
-    token_fields!();
+    /// The IP ranges agents may connect from with this token, in CIDR notation,
+    /// space-separated (`192.0.2.0/24 198.51.100.12/32`).
+    pub fn allowed_ip_addresses(mut self, cidrs: impl Into<String>) -> Self {
+        self.body.allowed_ip_addresses = Some(cidrs.into());
+        self
+    }
+
+    /// When the token expires.
+    pub fn expires_at(mut self, time: impl Into<Timestamp>) -> Self {
+        self.body.expires_at = Some(time.into());
+        self
+    }
 
     /// Creates the token and returns it, value included (shown this once). An empty
     /// description fails with [`Error::InvalidInput`] before anything is sent.
@@ -577,7 +579,18 @@ pub struct UpdateClusterToken {
 }
 
 impl UpdateClusterToken {
-    token_fields!();
+    /// The IP ranges agents may connect from with this token, in CIDR notation,
+    /// space-separated (`192.0.2.0/24 198.51.100.12/32`).
+    pub fn allowed_ip_addresses(mut self, cidrs: impl Into<String>) -> Self {
+        self.body.allowed_ip_addresses = Some(cidrs.into());
+        self
+    }
+
+    /// When the token expires.
+    pub fn expires_at(mut self, time: impl Into<Timestamp>) -> Self {
+        self.body.expires_at = Some(time.into());
+        self
+    }
 
     /// The new description.
     pub fn description(mut self, description: impl Into<String>) -> Self {
@@ -663,24 +676,6 @@ impl ClusterSecret {
     }
 }
 
-/// Sets the optional fields shared by the secret create and update bodies.
-macro_rules! secret_fields {
-    () => {
-        /// A description.
-        pub fn description(mut self, description: impl Into<String>) -> Self {
-            self.body.description = Some(description.into());
-            self
-        }
-
-        /// The access policy, as YAML: which pipelines and branches may read the secret (see
-        /// Buildkite's secrets docs). Without one, every job of the cluster may.
-        pub fn policy(mut self, policy_yaml: impl Into<String>) -> Self {
-            self.body.policy = Some(policy_yaml.into());
-            self
-        }
-    };
-}
-
 /// Creates a cluster secret: `cluster.create_secret(key, value)`, options, then
 /// [`send`](Self::send).
 #[derive(Debug, Clone)]
@@ -691,7 +686,18 @@ pub struct CreateClusterSecret {
 }
 
 impl CreateClusterSecret {
-    secret_fields!();
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// The access policy, as YAML: which pipelines and branches may read the secret (see
+    /// Buildkite's secrets docs). Without one, every job of the cluster may.
+    pub fn policy(mut self, policy_yaml: impl Into<String>) -> Self {
+        self.body.policy = Some(policy_yaml.into());
+        self
+    }
 
     /// Creates the secret and returns its details. An empty key or value fails with
     /// [`Error::InvalidInput`] before anything is sent.
@@ -725,7 +731,18 @@ pub struct UpdateClusterSecret {
 }
 
 impl UpdateClusterSecret {
-    secret_fields!();
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// The access policy, as YAML: which pipelines and branches may read the secret (see
+    /// Buildkite's secrets docs). Without one, every job of the cluster may.
+    pub fn policy(mut self, policy_yaml: impl Into<String>) -> Self {
+        self.body.policy = Some(policy_yaml.into());
+        self
+    }
 
     /// Updates the secret and returns its details.
     pub async fn send(self) -> Result<types::ClusterSecret> {
