@@ -91,13 +91,12 @@ impl Cluster {
 
     /// Deletes the cluster (Buildkite refuses one with queues, agents or pipelines).
     pub async fn delete(&self) -> Result<()> {
-        send(
-            self.api()
-                .delete_cluster()
-                .org_slug(&self.org.slug)
-                .cluster_id(&self.id),
-        )
-        .await?;
+        let op = self
+            .api()
+            .delete_cluster()
+            .org_slug(&self.org.slug)
+            .cluster_id(&self.id);
+        send(op).await?;
         Ok(())
     }
 

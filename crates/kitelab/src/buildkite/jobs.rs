@@ -38,16 +38,14 @@ impl Job {
 
     /// Fetches the job.
     pub async fn get(&self) -> Result<types::Job> {
-        Ok(send(
-            self.api()
-                .get_job()
-                .org_slug(&self.build.pipeline.org)
-                .pipeline_slug(&self.build.pipeline.slug)
-                .build_number(self.build.number)
-                .job_id(&self.id),
-        )
-        .await?
-        .into_inner())
+        let op = self
+            .api()
+            .get_job()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Changes the job's priority (agents take higher ones first) and returns the job.
@@ -66,69 +64,62 @@ impl Job {
 
     /// Retries the job (failed or timed out); returns the new attempt.
     pub async fn retry(&self) -> Result<types::Job> {
-        Ok(send(
-            self.api()
-                .retry_job()
-                .org_slug(&self.build.pipeline.org)
-                .pipeline_slug(&self.build.pipeline.slug)
-                .build_number(self.build.number)
-                .job_id(&self.id),
-        )
-        .await?
-        .into_inner())
+        let op = self
+            .api()
+            .retry_job()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// The job's log as JSON: content, size and header times.
     pub async fn log(&self) -> Result<types::JobLog> {
-        Ok(send(
-            self.api()
-                .get_job_log()
-                .org_slug(&self.build.pipeline.org)
-                .pipeline_slug(&self.build.pipeline.slug)
-                .build_number(self.build.number)
-                .job_id(&self.id),
-        )
-        .await?
-        .into_inner())
+        let op = self
+            .api()
+            .get_job_log()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// The job's log as raw bytes, streamed.
     pub async fn download_log(&self) -> Result<Download> {
-        download(
-            self.api()
-                .get_job_log_text()
-                .org_slug(&self.build.pipeline.org)
-                .pipeline_slug(&self.build.pipeline.slug)
-                .build_number(self.build.number)
-                .job_id(&self.id),
-        )
-        .await
+        let op = self
+            .api()
+            .get_job_log_text()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        download(op).await
     }
 
     /// The job's log rendered as HTML (ANSI colours as markup), streamed.
     pub async fn download_log_html(&self) -> Result<Download> {
-        download(
-            self.api()
-                .get_job_log_html()
-                .org_slug(&self.build.pipeline.org)
-                .pipeline_slug(&self.build.pipeline.slug)
-                .build_number(self.build.number)
-                .job_id(&self.id),
-        )
-        .await
+        let op = self
+            .api()
+            .get_job_log_html()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        download(op).await
     }
 
     /// The size of the job's log in bytes, without downloading it (a `HEAD` request).
     pub async fn log_size(&self) -> Result<u64> {
-        let response = send(
-            self.api()
-                .get_job_log_size()
-                .org_slug(&self.build.pipeline.org)
-                .pipeline_slug(&self.build.pipeline.slug)
-                .build_number(self.build.number)
-                .job_id(&self.id),
-        )
-        .await?;
+        let op = self
+            .api()
+            .get_job_log_size()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        let response = send(op).await?;
         response
             .headers()
             .get(reqwest::header::CONTENT_LENGTH)
@@ -180,15 +171,14 @@ impl Job {
 
     /// Deletes the job's log.
     pub async fn delete_log(&self) -> Result<()> {
-        send(
-            self.api()
-                .delete_job_log()
-                .org_slug(&self.build.pipeline.org)
-                .pipeline_slug(&self.build.pipeline.slug)
-                .build_number(self.build.number)
-                .job_id(&self.id),
-        )
-        .await?;
+        let op = self
+            .api()
+            .delete_job_log()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        send(op).await?;
         Ok(())
     }
 
@@ -206,16 +196,14 @@ impl Job {
 
     /// The job's environment variables.
     pub async fn env(&self) -> Result<types::JobEnv> {
-        Ok(send(
-            self.api()
-                .get_job_env()
-                .org_slug(&self.build.pipeline.org)
-                .pipeline_slug(&self.build.pipeline.slug)
-                .build_number(self.build.number)
-                .job_id(&self.id),
-        )
-        .await?
-        .into_inner())
+        let op = self
+            .api()
+            .get_job_env()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// The job's artifacts.

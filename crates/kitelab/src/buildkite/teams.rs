@@ -118,14 +118,12 @@ impl Team {
 
     /// Fetches the team.
     pub async fn get(&self) -> Result<types::Team> {
-        Ok(send(
-            self.api()
-                .get_team()
-                .org_slug(&self.org.slug)
-                .team_uuid(&self.uuid),
-        )
-        .await?
-        .into_inner())
+        let op = self
+            .api()
+            .get_team()
+            .org_slug(&self.org.slug)
+            .team_uuid(&self.uuid);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the team; only the fields set change.
@@ -138,13 +136,12 @@ impl Team {
 
     /// Deletes the team.
     pub async fn delete(&self) -> Result<()> {
-        send(
-            self.api()
-                .delete_team()
-                .org_slug(&self.org.slug)
-                .team_uuid(&self.uuid),
-        )
-        .await?;
+        let op = self
+            .api()
+            .delete_team()
+            .org_slug(&self.org.slug)
+            .team_uuid(&self.uuid);
+        send(op).await?;
         Ok(())
     }
 

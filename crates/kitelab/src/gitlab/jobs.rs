@@ -111,13 +111,12 @@ impl Job {
 
     /// The job's log (its trace) so far, streamed.
     pub async fn download_log(&self) -> Result<Download> {
-        download(
-            self.api()
-                .get_job_trace()
-                .id(self.project.id.as_str())
-                .job_id(self.id),
-        )
-        .await
+        let op = self
+            .api()
+            .get_job_trace()
+            .id(self.project.id.as_str())
+            .job_id(self.id);
+        download(op).await
     }
 
     /// The job's artifacts archive (a zip), streamed; GitLab may redirect to object storage,
@@ -155,13 +154,12 @@ impl Job {
 
     /// Deletes the job's artifacts.
     pub async fn delete_artifacts(&self) -> Result<()> {
-        send(
-            self.api()
-                .delete_job_artifacts()
-                .id(self.project.id.as_str())
-                .job_id(self.id),
-        )
-        .await?;
+        let op = self
+            .api()
+            .delete_job_artifacts()
+            .id(self.project.id.as_str())
+            .job_id(self.id);
+        send(op).await?;
         Ok(())
     }
 }

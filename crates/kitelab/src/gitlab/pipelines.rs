@@ -67,14 +67,12 @@ impl Pipeline {
 
     /// Cancels the pipeline's running and pending jobs.
     pub async fn cancel(&self) -> Result<types::Pipeline> {
-        Ok(send(
-            self.api()
-                .cancel_pipeline()
-                .id(self.project.id.as_str())
-                .pipeline_id(self.id),
-        )
-        .await?
-        .into_inner())
+        let op = self
+            .api()
+            .cancel_pipeline()
+            .id(self.project.id.as_str())
+            .pipeline_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the pipeline with its jobs, logs and artifacts.
@@ -90,14 +88,12 @@ impl Pipeline {
 
     /// The variables the pipeline was created with.
     pub async fn variables(&self) -> Result<Vec<types::Variable>> {
-        Ok(send(
-            self.api()
-                .list_pipeline_variables()
-                .id(self.project.id.as_str())
-                .pipeline_id(self.id),
-        )
-        .await?
-        .into_inner())
+        let op = self
+            .api()
+            .list_pipeline_variables()
+            .id(self.project.id.as_str())
+            .pipeline_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Polls until the pipeline finishes (success, failed, canceled or skipped; a status this

@@ -95,14 +95,12 @@ impl Schedule {
 
     /// Fetches the schedule, with its last pipeline and its variables.
     pub async fn get(&self) -> Result<types::PipelineSchedule> {
-        Ok(send(
-            self.api()
-                .get_pipeline_schedule()
-                .id(self.project.id.as_str())
-                .pipeline_schedule_id(self.id),
-        )
-        .await?
-        .into_inner())
+        let op = self
+            .api()
+            .get_pipeline_schedule()
+            .id(self.project.id.as_str())
+            .pipeline_schedule_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the schedule; only the fields set are changed.
@@ -139,14 +137,12 @@ impl Schedule {
     /// Makes the caller the schedule's owner (its pipelines then run as the caller); returns the
     /// schedule.
     pub async fn take_ownership(&self) -> Result<types::PipelineSchedule> {
-        Ok(send(
-            self.api()
-                .take_ownership_pipeline_schedule()
-                .id(self.project.id.as_str())
-                .pipeline_schedule_id(self.id),
-        )
-        .await?
-        .into_inner())
+        let op = self
+            .api()
+            .take_ownership_pipeline_schedule()
+            .id(self.project.id.as_str())
+            .pipeline_schedule_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts creating a variable the schedule's pipelines get.
