@@ -97,6 +97,10 @@ pub struct Member {
 }
 
 impl Member {
+    fn api(&self) -> &kitelab_api::buildkite::Client {
+        self.org.bk.api()
+    }
+
     /// The member's user UUID.
     pub fn uuid(&self) -> &str {
         &self.uuid
@@ -105,8 +109,6 @@ impl Member {
     /// Fetches the membership: name, email, role and SSO mode.
     pub async fn get(&self) -> Result<types::OrganizationMember> {
         let op = self
-            .org
-            .bk
             .api()
             .get_organization_member()
             .org_slug(&self.org.slug)
@@ -125,8 +127,6 @@ impl Member {
     /// Removes the member from the organization.
     pub async fn remove(&self) -> Result<()> {
         let op = self
-            .org
-            .bk
             .api()
             .remove_organization_member()
             .org_slug(&self.org.slug)
@@ -161,8 +161,6 @@ impl UpdateMember {
     pub async fn send(self) -> Result<types::OrganizationMember> {
         let op = self
             .member
-            .org
-            .bk
             .api()
             .update_organization_member()
             .org_slug(&self.member.org.slug)
@@ -180,6 +178,10 @@ pub struct Invitation {
 }
 
 impl Invitation {
+    fn api(&self) -> &kitelab_api::buildkite::Client {
+        self.org.bk.api()
+    }
+
     /// The invitation's UUID.
     pub fn uuid(&self) -> &str {
         &self.uuid
@@ -188,8 +190,6 @@ impl Invitation {
     /// Fetches the invitation, in any state.
     pub async fn get(&self) -> Result<types::Invitation> {
         let op = self
-            .org
-            .bk
             .api()
             .get_invitation()
             .org_slug(&self.org.slug)
@@ -200,8 +200,6 @@ impl Invitation {
     /// Revokes a pending invitation.
     pub async fn revoke(&self) -> Result<()> {
         let op = self
-            .org
-            .bk
             .api()
             .revoke_invitation()
             .org_slug(&self.org.slug)
