@@ -754,8 +754,12 @@ async fn bad_input_fails_before_anything_is_sent() {
             "{err}"
         );
     }
-    let err = bk.pipeline("acme", " ").get().await.unwrap_err();
-    assert!(err.to_string().contains("pipeline slug is empty"), "{err}");
+    let err = bk.pipeline("acme", "").get().await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the path parameter `pipeline_slug` is empty"),
+        "{err}"
+    );
     assert!(kitelab::Buildkite::new("")
         .unwrap_err()
         .to_string()

@@ -242,8 +242,8 @@ async fn empty_ids_fail_before_anything_is_sent() {
     };
 
     invalid(
-        bk.organization("acme").agent(" ").get().await.unwrap_err(),
-        "agent id is empty",
+        bk.organization("acme").agent("").get().await.unwrap_err(),
+        "the path parameter `agent_id` is empty",
     );
     invalid(
         bk.organization("acme")
@@ -252,7 +252,7 @@ async fn empty_ids_fail_before_anything_is_sent() {
             .send()
             .await
             .unwrap_err(),
-        "agent id is empty",
+        "the path parameter `agent_id` is empty",
     );
     invalid(
         bk.organization("")
@@ -261,20 +261,20 @@ async fn empty_ids_fail_before_anything_is_sent() {
             .try_next()
             .await
             .unwrap_err(),
-        "organization slug is empty",
+        "the path parameter `org_slug` is empty",
     );
     invalid(
-        bk.organization(" ")
+        bk.organization("")
             .teams()
             .stream()
             .try_next()
             .await
             .unwrap_err(),
-        "organization slug is empty",
+        "the path parameter `org_slug` is empty",
     );
     invalid(
         bk.organization("").emojis().await.unwrap_err(),
-        "organization slug is empty",
+        "the path parameter `org_slug` is empty",
     );
     invalid(
         bk.pipeline("acme", "")
@@ -284,26 +284,26 @@ async fn empty_ids_fail_before_anything_is_sent() {
             .try_next()
             .await
             .unwrap_err(),
-        "pipeline slug is empty",
+        "the path parameter `pipeline_slug` is empty",
     );
     invalid(
         bk.pipeline("acme", "web")
             .build(1)
-            .job(" ")
+            .job("")
             .unblock()
             .send()
             .await
             .unwrap_err(),
-        "job id is empty",
+        "the path parameter `job_id` is empty",
     );
     invalid(
-        bk.pipeline("acme", " ")
+        bk.pipeline("acme", "")
             .update()
             .description("x")
             .send()
             .await
             .unwrap_err(),
-        "pipeline slug is empty",
+        "the path parameter `pipeline_slug` is empty",
     );
     invalid(
         bk.organization("")
@@ -313,7 +313,7 @@ async fn empty_ids_fail_before_anything_is_sent() {
             .send()
             .await
             .unwrap_err(),
-        "organization slug is empty",
+        "the path parameter `org_slug` is empty",
     );
     assert_eq!(any.calls_async().await, 0);
 }
@@ -1105,7 +1105,7 @@ async fn bad_annotations_fail_before_anything_is_sent() {
                 .annotate("x")
                 .send()
                 .await,
-            "job id",
+            "`job_id` is empty",
         ),
     ];
     for (result, what) in cases {
@@ -1115,7 +1115,10 @@ async fn bad_annotations_fail_before_anything_is_sent() {
         }
     }
     let deleted = build.delete_annotation("").await.unwrap_err();
-    assert!(deleted.to_string().contains("annotation uuid"), "{deleted}");
+    assert!(
+        deleted.to_string().contains("`annotation_uuid` is empty"),
+        "{deleted}"
+    );
     assert_eq!(any.calls_async().await, 0);
 }
 
@@ -1503,7 +1506,10 @@ async fn bad_cluster_inputs_fail_before_anything_is_sent() {
             org.create_cluster(" ").send().await.map(|_| ()),
             "cluster name",
         ),
-        (org.cluster("").get().await.map(|_| ()), "cluster id"),
+        (
+            org.cluster("").get().await.map(|_| ()),
+            "`cluster_id` is empty",
+        ),
         (
             org.cluster(CLUSTER)
                 .create_queue("")
@@ -1518,7 +1524,7 @@ async fn bad_cluster_inputs_fail_before_anything_is_sent() {
                 .resume_dispatch()
                 .await
                 .map(|_| ()),
-            "queue id",
+            "`queue_id` is empty",
         ),
         (
             org.cluster(CLUSTER)
@@ -1528,10 +1534,13 @@ async fn bad_cluster_inputs_fail_before_anything_is_sent() {
                 .map(|_| ()),
             "token description",
         ),
-        (org.cluster(CLUSTER).token(" ").revoke().await, "token id"),
+        (
+            org.cluster(CLUSTER).token("").revoke().await,
+            "`token_id` is empty",
+        ),
         (
             bk.organization("").clusters().page(1).await.map(|_| ()),
-            "organization slug",
+            "`org_slug` is empty",
         ),
     ];
     for (result, what) in cases {
@@ -1662,7 +1671,7 @@ async fn schedule_nightly_builds_then_pause_and_delete_the_schedule_and_read_the
     let bad = schedule.update().cronline("").send().await.unwrap_err();
     assert!(matches!(bad, Error::InvalidInput(_)), "{bad}");
     let bad = pipeline.schedule("").delete().await.unwrap_err();
-    assert!(bad.to_string().contains("schedule id"), "{bad}");
+    assert!(bad.to_string().contains("`schedule_id` is empty"), "{bad}");
     for m in [&list, &create, &get, &update, &delete, &rate] {
         m.assert_async().await;
     }
@@ -2003,8 +2012,11 @@ async fn manage_a_team_its_members_and_its_pipelines() {
         .await
         .unwrap_err();
     assert!(empty.to_string().contains("user UUID"), "{empty}");
-    let no_team = bk.organization("acme").team(" ").get().await.unwrap_err();
-    assert!(no_team.to_string().contains("team UUID"), "{no_team}");
+    let no_team = bk.organization("acme").team("").get().await.unwrap_err();
+    assert!(
+        no_team.to_string().contains("`team_uuid` is empty"),
+        "{no_team}"
+    );
     for m in &mocks {
         m.assert_async().await;
     }
@@ -2202,8 +2214,11 @@ async fn manage_members_invite_people_and_read_the_audit_log_by_cursor() {
                 .map(|_| ()),
             "given twice",
         ),
-        (org.member("").remove().await, "user UUID"),
-        (org.audit_event(" ").await.map(|_| ()), "audit event UUID"),
+        (org.member("").remove().await, "`user_uuid` is empty"),
+        (
+            org.audit_event("").await.map(|_| ()),
+            "`event_uuid` is empty",
+        ),
     ] {
         match result {
             Err(Error::InvalidInput(message)) => assert!(message.contains(what), "{message}"),

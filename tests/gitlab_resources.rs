@@ -875,14 +875,14 @@ async fn empty_keys_crons_refs_and_ids_fail_before_anything_is_sent() {
     assert_invalid(created, "variable key");
     let created = gl.group("group").create_variable("", "v").send().await;
     assert_invalid(created, "variable key");
-    assert_invalid(gl.group("").variable("K").get().await, "group id");
+    assert_invalid(gl.group("").variable("K").get().await, "`id` is empty");
     let listed = gl
-        .group(" ")
+        .group("")
         .variables()
         .stream()
         .try_collect::<Vec<_>>()
         .await;
-    assert_invalid(listed, "group id");
+    assert_invalid(listed, "`id` is empty");
     // Schedules: the cron and ref, and the variable keys.
     let created = project.create_schedule("Nightly", "main", "").send().await;
     assert_invalid(created, "cron");
@@ -909,15 +909,18 @@ async fn empty_keys_crons_refs_and_ids_fail_before_anything_is_sent() {
     );
     let file = project.download_artifact_by_ref("main", "", "build").await;
     assert_invalid(file, "artifact path");
-    // Triggers: the project id.
+    // Triggers: the project id (the generated code names the path parameter, `id`).
     let listed = gl
         .project("")
         .triggers()
         .stream()
         .try_collect::<Vec<_>>()
         .await;
-    assert_invalid(listed, "project id");
-    assert_invalid(gl.project("").trigger(10).get().await, "project id");
+    assert_invalid(listed, "`id` is empty");
+    assert_invalid(
+        gl.project("").trigger(10).get().await,
+        "the path parameter `id` is empty",
+    );
     assert_eq!(anything.calls_async().await, 0);
 }
 
@@ -1299,7 +1302,10 @@ async fn bad_environment_inputs_fail_before_anything_is_sent() {
             .await;
         assert_invalid(deleted, &format!("not {limit}"));
     }
-    assert_invalid(gl.project("").environment(1).get().await, "project id");
+    assert_invalid(
+        gl.project("").environment(1).get().await,
+        "the path parameter `id` is empty",
+    );
     assert_eq!(anything.calls_async().await, 0);
 }
 
@@ -1910,7 +1916,10 @@ async fn bad_runner_inputs_fail_before_anything_is_sent() {
         .try_collect::<Vec<_>>()
         .await;
     assert_invalid(jobs, "system id");
-    assert_invalid(gl.project("").assign_runner(9).await, "project id");
+    assert_invalid(
+        gl.project("").assign_runner(9).await,
+        "the path parameter `id` is empty",
+    );
     assert_eq!(anything.calls_async().await, 0);
 }
 
@@ -2227,7 +2236,10 @@ async fn bad_lint_status_pipeline_name_and_secure_file_inputs_fail_before_anythi
         project.schedule(1).variable("").get().await,
         "`key` is empty",
     );
-    assert_invalid(gl.project("").secure_file(1).get().await, "project id");
+    assert_invalid(
+        gl.project("").secure_file(1).get().await,
+        "the path parameter `id` is empty",
+    );
     assert_eq!(anything.calls_async().await, 0);
 }
 
@@ -2502,7 +2514,7 @@ async fn serialize_deploys_with_a_resource_group_and_run_merge_request_pipelines
         .await
         .unwrap_err()
         .to_string()
-        .contains("resource group key"));
+        .contains("the path parameter `key` is empty"));
     for m in &mocks {
         m.assert_async().await;
     }

@@ -180,7 +180,7 @@ async fn dot_segments_never_leave_the_route_and_nothing_is_sent() {
         .await;
     let bk = buildkite(&server);
     let gl = gitlab(&server);
-    for value in ["", ".", ".."] {
+    for value in ["", " ", "\t", ".", ".."] {
         let errors = [
             bk.organization(value).get().await.unwrap_err(),
             bk.pipeline("acme", value).delete().await.unwrap_err(),

@@ -101,26 +101,27 @@ pub trait Request: Sized + Send {
 }
 
 /// A path parameter, checked and percent-encoded: the generated builders call this for every
-/// path parameter. An empty value, `.` or `..` would make the URL name another route than the
+/// path parameter. An empty or blank value, `.` or `..` would make the URL name another route than the
 /// one the caller asked for (`/organizations/..` is `/`), so it is refused with
 /// [`Error::InvalidRequest`] before anything is sent.
 ///
 /// ```
 /// assert_eq!(kitelab_api::path_segment::<()>("id", "group/project").unwrap(), "group%2Fproject");
 /// assert!(kitelab_api::path_segment::<()>("org_slug", "..").is_err());
+/// assert!(kitelab_api::path_segment::<()>("org_slug", "  ").is_err());
 /// assert_eq!(kitelab_api::path_segment::<()>("path", "..\\x").unwrap(), "..%5Cx");
 /// ```
 // The error type is the generated client's own, returned by every `send`.
 #[allow(clippy::result_large_err)]
 pub fn path_segment<E>(name: &str, value: &str) -> Result<String, Error<E>> {
     match value {
-        "" | "." | ".." => Err(Error::InvalidRequest(format!(
-            "the path parameter `{name}` is {}: it would leave the route, so nothing was sent",
-            if value.is_empty() {
-                "empty".to_owned()
-            } else {
-                format!("`{value}`")
-            }
+        "." | ".." => Err(Error::InvalidRequest(format!(
+            "the path parameter `{name}` is `{value}`: it would leave the route, so nothing was sent"
+        ))),
+        // Blank is never an id, a slug or a key: it only ever finds a 404 or another route.
+        _ if value.trim().is_empty() => Err(Error::InvalidRequest(format!(
+            "the path parameter `{name}` is {}, so nothing was sent",
+            if value.is_empty() { "empty" } else { "blank" }
         ))),
         // A backslash is a path separator to URL parsers for http(s) (`..\\x` is `../x`).
         _ => Ok(progenitor_client::encode_path(value).replace('\\', "%5C")),

@@ -154,9 +154,11 @@ where
     Ok(Download::new(R::OPERATION, send(request).await?))
 }
 
-/// Checks a value the caller must supply, a path segment (an organization slug, a project path,
-/// a key) or a required text (a name, a cronline): an empty or blank one fails with
-/// [`Error::InvalidInput`] saying "`what` is empty" before anything is sent.
+/// Checks a value the caller must supply: a required text (a name, a cronline, a key in a body),
+/// a segment of a hand-written upload's path, or a path value whose blank form a handle refuses
+/// by name (a variable key, a ref, a commit SHA). An empty or blank one fails with
+/// [`Error::InvalidInput`] saying "`what` is empty" before anything is sent. (Other path
+/// parameters need no check here: the generated `send` refuses an empty, `.` or `..` one.)
 pub(crate) fn segment<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     if value.trim().is_empty() {
         return Err(Error::invalid(format!("{what} is empty")));

@@ -718,7 +718,8 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
 
 /// Defines a list whose fetch is one generated operation on a handle, page by page:
 /// `simple_list!(/// docs  TriggersQuery { project: Project } => types::Trigger,
-/// |p| <the generated builder, from handle `p`>)`. The builder expression may use `?`.
+/// |p| <the generated builder, from handle `p`>)`. The builder expression names the operation
+/// and sets its path: it has no `?` (the generated code checks the path parameters).
 macro_rules! simple_list {
     ($(#[$doc:meta])* $query:ident { $field:ident: $handle:ty } => $item:ty, |$q:ident| $op:expr) => {
         $(#[$doc])*

@@ -5,7 +5,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::{Buildkite, Organization};
-use crate::{segment, send, Result};
+use crate::{send, Result};
 
 impl Buildkite {
     /// The user who owns the token (scope `read_user`).
@@ -66,11 +66,7 @@ impl AccessToken {
 impl Organization {
     /// Every emoji of the organization, custom ones and aliases included (not paginated).
     pub async fn emojis(&self) -> Result<Vec<types::Emoji>> {
-        let (bk, org) = (self.bk.clone(), self.slug.clone());
-        let op = bk
-            .api()
-            .list_emojis()
-            .org_slug(segment("the organization slug", &org)?);
+        let op = self.bk.api().list_emojis().org_slug(&self.slug);
         Ok(send(op).await?.into_inner())
     }
 }

@@ -5,7 +5,7 @@ use kitelab_api::buildkite::types;
 
 use super::{Buildkite, Organization};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{segment, send, List, Page, Result};
+use crate::{send, List, Page, Result};
 
 impl Organization {
     /// The organization's `connected` and `stopping` agents (others are not listed; fetch them
@@ -65,16 +65,14 @@ impl Agent {
         &self.id
     }
 
-    fn ids(&self) -> Result<(&str, &str)> {
-        Ok((
-            segment("the organization slug", &self.org)?,
-            segment("the agent id", &self.id)?,
-        ))
+    /// The organization slug and the agent id: the path of an agent operation.
+    fn ids(&self) -> (&str, &str) {
+        (&self.org, &self.id)
     }
 
     /// Fetches the agent, in any connection state.
     pub async fn get(&self) -> Result<types::Agent> {
-        let (org, id) = self.ids()?;
+        let (org, id) = self.ids();
         let op = self.bk.api().get_agent().org_slug(org).agent_id(id);
         Ok(send(op).await?.into_inner())
     }
@@ -98,7 +96,7 @@ impl Agent {
 
     /// Resumes a paused agent.
     pub async fn resume(&self) -> Result<()> {
-        let (org, id) = self.ids()?;
+        let (org, id) = self.ids();
         let op = self
             .bk
             .api()
@@ -149,7 +147,7 @@ impl PauseAgent {
                 "a pause's timeout is at least one minute",
             ));
         }
-        let (org, id) = self.agent.ids()?;
+        let (org, id) = self.agent.ids();
         let op = self
             .agent
             .bk
@@ -181,7 +179,7 @@ impl StopAgent {
 
     /// Tells the agent to stop. Buildkite answers `400` for an agent that is not connected.
     pub async fn send(self) -> Result<()> {
-        let (org, id) = self.agent.ids()?;
+        let (org, id) = self.agent.ids();
         let op = self
             .agent
             .bk
@@ -257,7 +255,7 @@ impl ListQuery for AgentsQuery {
             .bk
             .api()
             .list_agents()
-            .org_slug(segment("the organization slug", &self.org)?)
+            .org_slug(&self.org)
             .page(at.page())
             .per_page(at.per_page());
         if let Some(name) = &self.name {

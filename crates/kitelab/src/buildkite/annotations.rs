@@ -66,8 +66,7 @@ impl Build {
 
     /// Deletes one of the build's annotations, by its uuid.
     pub async fn delete_annotation(&self, uuid: &str) -> Result<()> {
-        let (org, slug) = self.pipeline.ids()?;
-        let uuid = segment("the annotation uuid", uuid)?;
+        let (org, slug) = self.pipeline.ids();
         let op = self
             .pipeline
             .bk
@@ -100,8 +99,7 @@ impl Job {
 
     /// Deletes one of the job's annotations, by its uuid.
     pub async fn delete_annotation(&self, uuid: &str) -> Result<()> {
-        let (org, slug, job) = self.ids()?;
-        let uuid = segment("the annotation uuid", uuid)?;
+        let (org, slug, job) = self.ids();
         let op = self
             .build
             .pipeline
@@ -189,7 +187,7 @@ impl CreateAnnotation {
         }
         let created = match on {
             On::Build(build) => {
-                let (org, slug) = build.pipeline.ids()?;
+                let (org, slug) = build.pipeline.ids();
                 let op = build
                     .pipeline
                     .bk
@@ -202,7 +200,7 @@ impl CreateAnnotation {
                 send(op).await?
             }
             On::Job(job) => {
-                let (org, slug, id) = job.ids()?;
+                let (org, slug, id) = job.ids();
                 let op = job
                     .build
                     .pipeline
@@ -225,7 +223,7 @@ simple_list!(
     /// A job's annotations: `job.annotations()`.
     JobAnnotationsQuery { job: Job } => types::Annotation,
     |j| {
-        let (org, slug, id) = j.ids()?;
+        let (org, slug, id) = j.ids();
         j.build
             .pipeline
             .bk
@@ -268,7 +266,7 @@ impl ListQuery for AnnotationsQuery {
     type Item = types::Annotation;
 
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let (org, slug) = self.build.pipeline.ids()?;
+        let (org, slug) = self.build.pipeline.ids();
         let mut op = self
             .build
             .pipeline

@@ -7,29 +7,13 @@ use std::path::{Component, Path, PathBuf};
 
 use super::{Build, Job};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{download, segment, send, Download, Error, List, Page, Result};
+use crate::{download, send, Download, Error, List, Page, Result};
 
 /// An artifact: `build.artifact(job_id, artifact_id)` or `job.artifact(id)`.
 #[derive(Debug, Clone)]
 pub struct Artifact {
     job: Job,
     id: String,
-}
-
-macro_rules! artifact_op {
-    ($artifact:expr, $client:expr, $method:ident) => {{
-        let a = $artifact;
-        let (org, slug) = a.job.build.pipeline.ids()?;
-        let job = segment("the job id", &a.job.id)?;
-        let id = segment("the artifact id", &a.id)?;
-        $client
-            .$method()
-            .org_slug(org)
-            .pipeline_slug(slug)
-            .build_number(a.job.build.number)
-            .job_id(job)
-            .artifact_id(id)
-    }};
 }
 
 impl Artifact {
@@ -39,14 +23,30 @@ impl Artifact {
 
     /// Fetches the artifact's metadata.
     pub async fn get(&self) -> Result<types::Artifact> {
-        let op = artifact_op!(self, self.job.build.pipeline.bk.api(), get_artifact);
+        let op = self
+            .job
+            .api()
+            .get_artifact()
+            .org_slug(&self.job.build.pipeline.org)
+            .pipeline_slug(&self.job.build.pipeline.slug)
+            .build_number(self.job.build.number)
+            .job_id(&self.job.id)
+            .artifact_id(&self.id);
         Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the artifact from Buildkite's storage. Artifacts kept in your own S3, Google
     /// Cloud or Artifactory storage are only marked deleted: remove those files yourself.
     pub async fn delete(&self) -> Result<()> {
-        let op = artifact_op!(self, self.job.build.pipeline.bk.api(), delete_artifact);
+        let op = self
+            .job
+            .api()
+            .delete_artifact()
+            .org_slug(&self.job.build.pipeline.org)
+            .pipeline_slug(&self.job.build.pipeline.slug)
+            .build_number(self.job.build.number)
+            .job_id(&self.job.id)
+            .artifact_id(&self.id);
         send(op).await?;
         Ok(())
     }
@@ -54,7 +54,15 @@ impl Artifact {
     /// Downloads the artifact, streamed. Buildkite answers with a redirect to a signed URL in
     /// object storage; the token is not sent there.
     pub async fn download(&self) -> Result<Download> {
-        let op = artifact_op!(self, self.job.build.pipeline.bk.api(), download_artifact);
+        let op = self
+            .job
+            .api()
+            .download_artifact()
+            .org_slug(&self.job.build.pipeline.org)
+            .pipeline_slug(&self.job.build.pipeline.slug)
+            .build_number(self.job.build.number)
+            .job_id(&self.job.id)
+            .artifact_id(&self.id);
         download(op).await
     }
 
@@ -62,11 +70,15 @@ impl Artifact {
     /// about a minute and needs no token.
     pub async fn download_url(&self) -> Result<url::Url> {
         const OP: &kitelab_api::Operation = &kitelab_api::buildkite::operations::DOWNLOAD_ARTIFACT;
-        let op = artifact_op!(
-            self,
-            self.job.build.pipeline.bk.no_redirect(),
-            download_artifact
-        );
+        // The client that does not follow redirects: the answer is the redirect itself.
+        let api = self.job.build.pipeline.bk.no_redirect();
+        let op = api
+            .download_artifact()
+            .org_slug(&self.job.build.pipeline.org)
+            .pipeline_slug(&self.job.build.pipeline.slug)
+            .build_number(self.job.build.number)
+            .job_id(&self.job.id)
+            .artifact_id(&self.id);
         let hooks = kitelab_api::Request::hooks(&op).clone();
         let response = match kitelab_api::Request::send(op).await {
             Err(kitelab_api::Error::UnexpectedResponse(response))
@@ -145,47 +157,45 @@ impl List<ArtifactsQuery> {
 
 impl crate::pagination::sealed::Sealed for ArtifactsQuery {}
 
-/// Applies the filters both artifact lists share to a generated list builder.
-macro_rules! with_artifact_filters {
-    ($op:expr, $q:expr) => {{
-        let (mut op, q) = ($op, $q);
-        if let Some(state) = &q.state {
-            op = op.state(state.clone());
-        }
-        if let Some(path) = &q.path {
-            op = op.path(path.as_str());
-        }
-        op
-    }};
-}
-
 impl ListQuery for ArtifactsQuery {
     type Item = types::Artifact;
 
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let (org, slug) = self.build.pipeline.ids()?;
+        let (org, slug) = self.build.pipeline.ids();
         let api = self.build.pipeline.bk.api();
         let response = match &self.job {
             None => {
-                let op = api
+                let mut op = api
                     .list_build_artifacts()
                     .org_slug(org)
                     .pipeline_slug(slug)
                     .build_number(self.build.number)
                     .page(at.page())
                     .per_page(at.per_page());
-                at.send(with_artifact_filters!(op, &self)).await?
+                if let Some(state) = &self.state {
+                    op = op.state(state.clone());
+                }
+                if let Some(path) = &self.path {
+                    op = op.path(path.as_str());
+                }
+                at.send(op).await?
             }
             Some(job) => {
-                let op = api
+                let mut op = api
                     .list_job_artifacts()
                     .org_slug(org)
                     .pipeline_slug(slug)
                     .build_number(self.build.number)
-                    .job_id(segment("the job id", job)?)
+                    .job_id(job)
                     .page(at.page())
                     .per_page(at.per_page());
-                at.send(with_artifact_filters!(op, &self)).await?
+                if let Some(state) = &self.state {
+                    op = op.state(state.clone());
+                }
+                if let Some(path) = &self.path {
+                    op = op.path(path.as_str());
+                }
+                at.send(op).await?
             }
         };
         Ok(response)

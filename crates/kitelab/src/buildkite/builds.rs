@@ -29,7 +29,7 @@ impl Build {
 
     /// Fetches the build, with its jobs.
     pub async fn get(&self) -> Result<types::Build> {
-        let (org, slug) = self.pipeline.ids()?;
+        let (org, slug) = self.pipeline.ids();
         let op = self
             .pipeline
             .bk
@@ -43,7 +43,7 @@ impl Build {
 
     /// Cancels the build (when scheduled, running or failing).
     pub async fn cancel(&self) -> Result<types::Build> {
-        let (org, slug) = self.pipeline.ids()?;
+        let (org, slug) = self.pipeline.ids();
         let op = self
             .pipeline
             .bk
@@ -58,7 +58,7 @@ impl Build {
     /// Starts a new build with this one's commit, branch, environment and pull request; returns
     /// the new build.
     pub async fn rebuild(&self) -> Result<types::Build> {
-        let (org, slug) = self.pipeline.ids()?;
+        let (org, slug) = self.pipeline.ids();
         let op = self
             .pipeline
             .bk
@@ -381,14 +381,11 @@ impl ListQuery for BuildsQuery {
                 at.send(op).await?
             }
             BuildScope::Organization(org) => {
-                let org = crate::segment("the organization slug", org)?;
                 let op =
                     with_build_filters!(api.list_organization_builds().org_slug(org), &self, &at);
                 at.send(op).await?
             }
             BuildScope::Pipeline(org, slug) => {
-                let org = crate::segment("the organization slug", org)?;
-                let slug = crate::segment("the pipeline slug", slug)?;
                 let op = with_build_filters!(
                     api.list_pipeline_builds().org_slug(org).pipeline_slug(slug),
                     &self,
@@ -504,7 +501,7 @@ impl CreateBuild {
 
     /// Creates the build and returns it.
     pub async fn send(self) -> Result<types::Build> {
-        let (org, slug) = self.pipeline.ids()?;
+        let (org, slug) = self.pipeline.ids();
         if self.commit.trim().is_empty() || self.branch.trim().is_empty() {
             return Err(crate::Error::invalid("a build needs a commit and a branch"));
         }
@@ -585,7 +582,7 @@ impl RetryFailedJobs {
 
     /// Queues the retries; returns the build (`retried_jobs_count` says how many).
     pub async fn send(self) -> Result<types::Build> {
-        let (org, slug) = self.build.pipeline.ids()?;
+        let (org, slug) = self.build.pipeline.ids();
         // Buildkite takes the states as one comma-separated string.
         let states = self
             .states

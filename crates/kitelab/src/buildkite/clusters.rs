@@ -61,31 +61,23 @@ pub struct Cluster {
     id: String,
 }
 
-/// A generated builder for a cluster operation, with the organization and cluster set.
-macro_rules! cluster_op {
-    ($cluster:expr, $method:ident) => {{
-        let c = $cluster;
-        let (org, id) = c.ids()?;
-        c.org.bk.api().$method().org_slug(org).cluster_id(id)
-    }};
-}
-
 impl Cluster {
     /// The cluster's id.
     pub fn id(&self) -> &str {
         &self.id
     }
 
-    fn ids(&self) -> Result<(&str, &str)> {
-        Ok((
-            self.org.checked_slug()?,
-            segment("the cluster id", &self.id)?,
-        ))
+    fn api(&self) -> &kitelab_api::buildkite::Client {
+        self.org.bk.api()
     }
 
     /// Fetches the cluster.
     pub async fn get(&self) -> Result<types::Cluster> {
-        let op = cluster_op!(self, get_cluster);
+        let op = self
+            .api()
+            .get_cluster()
+            .org_slug(&self.org.slug)
+            .cluster_id(&self.id);
         Ok(send(op).await?.into_inner())
     }
 
@@ -99,7 +91,12 @@ impl Cluster {
 
     /// Deletes the cluster (Buildkite refuses one with queues, agents or pipelines).
     pub async fn delete(&self) -> Result<()> {
-        send(cluster_op!(self, delete_cluster)).await?;
+        let op = self
+            .api()
+            .delete_cluster()
+            .org_slug(&self.org.slug)
+            .cluster_id(&self.id);
+        send(op).await?;
         Ok(())
     }
 
@@ -214,29 +211,6 @@ impl Cluster {
     }
 }
 
-/// Sets the optional looks shared by the cluster create and update bodies.
-macro_rules! cluster_looks {
-    () => {
-        /// A description.
-        pub fn description(mut self, description: impl Into<String>) -> Self {
-            self.body.description = Some(description.into());
-            self
-        }
-
-        /// An emoji, `:technologist:` or a character.
-        pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
-            self.body.emoji = Some(emoji.into());
-            self
-        }
-
-        /// A color, as hex (`#FFE0F1`).
-        pub fn color(mut self, color: impl Into<String>) -> Self {
-            self.body.color = Some(color.into());
-            self
-        }
-    };
-}
-
 /// Creates a cluster: `org.create_cluster(name)`, options, then [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is created until `.send()`"]
@@ -246,7 +220,23 @@ pub struct CreateCluster {
 }
 
 impl CreateCluster {
-    cluster_looks!();
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// An emoji, `:technologist:` or a character.
+    pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
+        self.body.emoji = Some(emoji.into());
+        self
+    }
+
+    /// A color, as hex (`#FFE0F1`).
+    pub fn color(mut self, color: impl Into<String>) -> Self {
+        self.body.color = Some(color.into());
+        self
+    }
 
     /// Makes this team a maintainer of the cluster, by UUID.
     pub fn maintainer_team(mut self, team_uuid: impl Into<String>) -> Self {
@@ -269,7 +259,7 @@ impl CreateCluster {
     /// Creates the cluster and returns it. An empty name fails with [`Error::InvalidInput`]
     /// before anything is sent.
     pub async fn send(self) -> Result<types::Cluster> {
-        let org = self.org.checked_slug()?;
+        let org = self.org.slug.as_str();
         segment("the cluster name", &self.body.name)?;
         let op = self
             .org
@@ -291,7 +281,23 @@ pub struct UpdateCluster {
 }
 
 impl UpdateCluster {
-    cluster_looks!();
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// An emoji, `:technologist:` or a character.
+    pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
+        self.body.emoji = Some(emoji.into());
+        self
+    }
+
+    /// A color, as hex (`#FFE0F1`).
+    pub fn color(mut self, color: impl Into<String>) -> Self {
+        self.body.color = Some(color.into());
+        self
+    }
 
     /// The new name.
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -307,7 +313,13 @@ impl UpdateCluster {
 
     /// Updates the cluster and returns it.
     pub async fn send(self) -> Result<types::Cluster> {
-        let op = cluster_op!(&self.cluster, update_cluster).body(self.body);
+        let op = self
+            .cluster
+            .api()
+            .update_cluster()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -328,14 +340,6 @@ pub struct Queue {
     id: String,
 }
 
-macro_rules! queue_op {
-    ($queue:expr, $method:ident) => {{
-        let q = $queue;
-        let id = segment("the queue id", &q.id)?;
-        cluster_op!(&q.cluster, $method).queue_id(id)
-    }};
-}
-
 impl Queue {
     /// The queue's id.
     pub fn id(&self) -> &str {
@@ -344,7 +348,13 @@ impl Queue {
 
     /// Fetches the queue.
     pub async fn get(&self) -> Result<types::ClusterQueue> {
-        let op = queue_op!(self, get_cluster_queue);
+        let op = self
+            .cluster
+            .api()
+            .get_cluster_queue()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .queue_id(&self.id);
         Ok(send(op).await?.into_inner())
     }
 
@@ -358,7 +368,13 @@ impl Queue {
 
     /// Deletes the queue (Buildkite refuses one with agents connected).
     pub async fn delete(&self) -> Result<()> {
-        let op = queue_op!(self, delete_cluster_queue);
+        let op = self
+            .cluster
+            .api()
+            .delete_cluster_queue()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .queue_id(&self.id);
         send(op).await?;
         Ok(())
     }
@@ -371,13 +387,26 @@ impl Queue {
             dispatch_paused_note: note.map(str::to_owned),
             note: None,
         };
-        let op = queue_op!(self, pause_cluster_queue_dispatch).body(body);
+        let op = self
+            .cluster
+            .api()
+            .pause_cluster_queue_dispatch()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .queue_id(&self.id)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 
     /// Dispatches jobs to the queue's agents again; returns the queue.
     pub async fn resume_dispatch(&self) -> Result<types::ClusterQueue> {
-        let op = queue_op!(self, resume_cluster_queue_dispatch);
+        let op = self
+            .cluster
+            .api()
+            .resume_cluster_queue_dispatch()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .queue_id(&self.id);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -408,7 +437,13 @@ impl CreateQueue {
     /// before anything is sent.
     pub async fn send(self) -> Result<types::ClusterQueue> {
         segment("the queue key", &self.body.key)?;
-        let op = cluster_op!(&self.cluster, create_cluster_queue).body(self.body);
+        let op = self
+            .cluster
+            .api()
+            .create_cluster_queue()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -436,7 +471,15 @@ impl UpdateQueue {
 
     /// Updates the queue and returns it.
     pub async fn send(self) -> Result<types::ClusterQueue> {
-        let op = queue_op!(&self.queue, update_cluster_queue).body(self.body);
+        let op = self
+            .queue
+            .cluster
+            .api()
+            .update_cluster_queue()
+            .org_slug(&self.queue.cluster.org.slug)
+            .cluster_id(&self.queue.cluster.id)
+            .queue_id(&self.queue.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -448,14 +491,6 @@ pub struct ClusterToken {
     id: String,
 }
 
-macro_rules! token_op {
-    ($token:expr, $method:ident) => {{
-        let t = $token;
-        let id = segment("the token id", &t.id)?;
-        cluster_op!(&t.cluster, $method).token_id(id)
-    }};
-}
-
 impl ClusterToken {
     /// The token's id.
     pub fn id(&self) -> &str {
@@ -464,7 +499,13 @@ impl ClusterToken {
 
     /// Fetches the token's details (not its value).
     pub async fn get(&self) -> Result<types::ClusterToken> {
-        let op = token_op!(self, get_cluster_token);
+        let op = self
+            .cluster
+            .api()
+            .get_cluster_token()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .token_id(&self.id);
         Ok(send(op).await?.into_inner())
     }
 
@@ -478,28 +519,16 @@ impl ClusterToken {
 
     /// Revokes the token: agents using it can no longer connect.
     pub async fn revoke(&self) -> Result<()> {
-        let op = token_op!(self, revoke_cluster_token);
+        let op = self
+            .cluster
+            .api()
+            .revoke_cluster_token()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .token_id(&self.id);
         send(op).await?;
         Ok(())
     }
-}
-
-/// Sets the optional fields shared by the token create and update bodies.
-macro_rules! token_fields {
-    () => {
-        /// The IP ranges agents may connect from with this token, in CIDR notation,
-        /// space-separated (`192.0.2.0/24 198.51.100.12/32`).
-        pub fn allowed_ip_addresses(mut self, cidrs: impl Into<String>) -> Self {
-            self.body.allowed_ip_addresses = Some(cidrs.into());
-            self
-        }
-
-        /// When the token expires.
-        pub fn expires_at(mut self, time: impl Into<Timestamp>) -> Self {
-            self.body.expires_at = Some(time.into());
-            self
-        }
-    };
 }
 
 /// Creates an agent token: `cluster.create_token(description)`, options, then
@@ -512,13 +541,30 @@ pub struct CreateClusterToken {
 }
 
 impl CreateClusterToken {
-    token_fields!();
+    /// The IP ranges agents may connect from with this token, in CIDR notation,
+    /// space-separated (`192.0.2.0/24 198.51.100.12/32`).
+    pub fn allowed_ip_addresses(mut self, cidrs: impl Into<String>) -> Self {
+        self.body.allowed_ip_addresses = Some(cidrs.into());
+        self
+    }
+
+    /// When the token expires.
+    pub fn expires_at(mut self, time: impl Into<Timestamp>) -> Self {
+        self.body.expires_at = Some(time.into());
+        self
+    }
 
     /// Creates the token and returns it, value included (shown this once). An empty
     /// description fails with [`Error::InvalidInput`] before anything is sent.
     pub async fn send(self) -> Result<types::ClusterToken> {
         segment("the token description", &self.body.description)?;
-        let op = cluster_op!(&self.cluster, create_cluster_token).body(self.body);
+        let op = self
+            .cluster
+            .api()
+            .create_cluster_token()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -532,7 +578,18 @@ pub struct UpdateClusterToken {
 }
 
 impl UpdateClusterToken {
-    token_fields!();
+    /// The IP ranges agents may connect from with this token, in CIDR notation,
+    /// space-separated (`192.0.2.0/24 198.51.100.12/32`).
+    pub fn allowed_ip_addresses(mut self, cidrs: impl Into<String>) -> Self {
+        self.body.allowed_ip_addresses = Some(cidrs.into());
+        self
+    }
+
+    /// When the token expires.
+    pub fn expires_at(mut self, time: impl Into<Timestamp>) -> Self {
+        self.body.expires_at = Some(time.into());
+        self
+    }
 
     /// The new description.
     pub fn description(mut self, description: impl Into<String>) -> Self {
@@ -542,7 +599,15 @@ impl UpdateClusterToken {
 
     /// Updates the token and returns its details.
     pub async fn send(self) -> Result<types::ClusterToken> {
-        let op = token_op!(&self.token, update_cluster_token).body(self.body);
+        let op = self
+            .token
+            .cluster
+            .api()
+            .update_cluster_token()
+            .org_slug(&self.token.cluster.org.slug)
+            .cluster_id(&self.token.cluster.id)
+            .token_id(&self.token.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -554,14 +619,6 @@ pub struct ClusterSecret {
     id: String,
 }
 
-macro_rules! secret_op {
-    ($secret:expr, $method:ident) => {{
-        let s = $secret;
-        let id = segment("the secret id", &s.id)?;
-        cluster_op!(&s.cluster, $method).secret_id(id)
-    }};
-}
-
 impl ClusterSecret {
     /// The secret's id.
     pub fn id(&self) -> &str {
@@ -570,7 +627,13 @@ impl ClusterSecret {
 
     /// Fetches the secret's details (not its value).
     pub async fn get(&self) -> Result<types::ClusterSecret> {
-        let op = secret_op!(self, get_cluster_secret);
+        let op = self
+            .cluster
+            .api()
+            .get_cluster_secret()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .secret_id(&self.id);
         Ok(send(op).await?.into_inner())
     }
 
@@ -587,34 +650,29 @@ impl ClusterSecret {
         let body = types::UpdateClusterSecretValueRequest {
             value: kitelab_api::SecretString::new(value),
         };
-        let op = secret_op!(self, update_cluster_secret_value).body(body);
+        let op = self
+            .cluster
+            .api()
+            .update_cluster_secret_value()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .secret_id(&self.id)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the secret.
     pub async fn delete(&self) -> Result<()> {
-        let op = secret_op!(self, delete_cluster_secret);
+        let op = self
+            .cluster
+            .api()
+            .delete_cluster_secret()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .secret_id(&self.id);
         send(op).await?;
         Ok(())
     }
-}
-
-/// Sets the optional fields shared by the secret create and update bodies.
-macro_rules! secret_fields {
-    () => {
-        /// A description.
-        pub fn description(mut self, description: impl Into<String>) -> Self {
-            self.body.description = Some(description.into());
-            self
-        }
-
-        /// The access policy, as YAML: which pipelines and branches may read the secret (see
-        /// Buildkite's secrets docs). Without one, every job of the cluster may.
-        pub fn policy(mut self, policy_yaml: impl Into<String>) -> Self {
-            self.body.policy = Some(policy_yaml.into());
-            self
-        }
-    };
 }
 
 /// Creates a cluster secret: `cluster.create_secret(key, value)`, options, then
@@ -627,7 +685,18 @@ pub struct CreateClusterSecret {
 }
 
 impl CreateClusterSecret {
-    secret_fields!();
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// The access policy, as YAML: which pipelines and branches may read the secret (see
+    /// Buildkite's secrets docs). Without one, every job of the cluster may.
+    pub fn policy(mut self, policy_yaml: impl Into<String>) -> Self {
+        self.body.policy = Some(policy_yaml.into());
+        self
+    }
 
     /// Creates the secret and returns its details. An empty key or value fails with
     /// [`Error::InvalidInput`] before anything is sent.
@@ -641,7 +710,13 @@ impl CreateClusterSecret {
         {
             return Err(Error::invalid("the secret's value is empty"));
         }
-        let op = cluster_op!(&self.cluster, create_cluster_secret).body(self.body);
+        let op = self
+            .cluster
+            .api()
+            .create_cluster_secret()
+            .org_slug(&self.cluster.org.slug)
+            .cluster_id(&self.cluster.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -655,11 +730,30 @@ pub struct UpdateClusterSecret {
 }
 
 impl UpdateClusterSecret {
-    secret_fields!();
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+
+    /// The access policy, as YAML: which pipelines and branches may read the secret (see
+    /// Buildkite's secrets docs). Without one, every job of the cluster may.
+    pub fn policy(mut self, policy_yaml: impl Into<String>) -> Self {
+        self.body.policy = Some(policy_yaml.into());
+        self
+    }
 
     /// Updates the secret and returns its details.
     pub async fn send(self) -> Result<types::ClusterSecret> {
-        let op = secret_op!(&self.secret, update_cluster_secret).body(self.body);
+        let op = self
+            .secret
+            .cluster
+            .api()
+            .update_cluster_secret()
+            .org_slug(&self.secret.cluster.org.slug)
+            .cluster_id(&self.secret.cluster.id)
+            .secret_id(&self.secret.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -667,23 +761,23 @@ impl UpdateClusterSecret {
 simple_list!(
     /// A cluster's secrets: `cluster.secrets()`.
     ClusterSecretsQuery { cluster: Cluster } => types::ClusterSecret,
-    |c| cluster_op!(c, list_cluster_secrets)
+    |c| c.api().list_cluster_secrets().org_slug(&c.org.slug).cluster_id(&c.id)
 );
 
 simple_list!(
     /// An organization's clusters: `org.clusters()`.
     ClustersQuery { org: Organization } => types::Cluster,
-    |o| o.bk.api().list_clusters().org_slug(o.checked_slug()?)
+    |o| o.bk.api().list_clusters().org_slug(&o.slug)
 );
 
 simple_list!(
     /// A cluster's queues: `cluster.queues()`.
     ClusterQueuesQuery { cluster: Cluster } => types::ClusterQueue,
-    |c| cluster_op!(c, list_cluster_queues)
+    |c| c.api().list_cluster_queues().org_slug(&c.org.slug).cluster_id(&c.id)
 );
 
 simple_list!(
     /// A cluster's agent tokens: `cluster.tokens()`.
     ClusterTokensQuery { cluster: Cluster } => types::ClusterToken,
-    |c| cluster_op!(c, list_cluster_tokens)
+    |c| c.api().list_cluster_tokens().org_slug(&c.org.slug).cluster_id(&c.id)
 );

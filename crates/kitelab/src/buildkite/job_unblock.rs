@@ -6,7 +6,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::Job;
-use crate::{segment, send, Result};
+use crate::{send, Result};
 
 impl Job {
     /// Starts unblocking this block step's job: optionally fill in the step's fields and name the
@@ -66,8 +66,8 @@ impl UnblockJob {
             unblocker,
             fields,
         } = self;
-        let (org, slug) = job.build.pipeline.ids()?;
-        let id = segment("the job id", &job.id)?;
+        let (org, slug) = job.build.pipeline.ids();
+        let id = job.id.as_str();
         let op = job
             .build
             .pipeline

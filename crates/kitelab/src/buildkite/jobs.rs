@@ -7,30 +7,13 @@ use crate::pagination::{ListQuery, PageAt};
 use crate::Page;
 
 use super::{Artifact, ArtifactsQuery, Build};
-use crate::{download, segment, send, Download, List, Result};
+use crate::{download, send, Download, List, Result};
 
 /// A job of a build: `build.job("0190…")`.
 #[derive(Debug, Clone)]
 pub struct Job {
     pub(crate) build: Build,
     pub(crate) id: String,
-}
-
-/// The path parameters of a job operation, validated.
-macro_rules! job_op {
-    ($job:expr, $method:ident) => {{
-        let job = $job;
-        let (org, slug, id) = job.ids()?;
-        job.build
-            .pipeline
-            .bk
-            .api()
-            .$method()
-            .org_slug(org)
-            .pipeline_slug(slug)
-            .build_number(job.build.number)
-            .job_id(id)
-    }};
 }
 
 impl Job {
@@ -43,47 +26,100 @@ impl Job {
         &self.id
     }
 
-    /// The organization, pipeline and job ids, checked.
-    pub(crate) fn ids(&self) -> Result<(&str, &str, &str)> {
-        let (org, slug) = self.build.pipeline.ids()?;
-        Ok((org, slug, segment("the job id", &self.id)?))
+    /// The organization slug, the pipeline slug and the job id: the path of a job operation.
+    pub(crate) fn ids(&self) -> (&str, &str, &str) {
+        let (org, slug) = self.build.pipeline.ids();
+        (org, slug, &self.id)
+    }
+
+    pub(crate) fn api(&self) -> &kitelab_api::buildkite::Client {
+        self.build.pipeline.bk.api()
     }
 
     /// Fetches the job.
     pub async fn get(&self) -> Result<types::Job> {
-        Ok(send(job_op!(self, get_job)).await?.into_inner())
+        let op = self
+            .api()
+            .get_job()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Changes the job's priority (agents take higher ones first) and returns the job.
     pub async fn reprioritize(&self, priority: i64) -> Result<types::Job> {
         let body = types::ReprioritizeJobRequest { priority };
-        let op = job_op!(self, reprioritize_job).body(body);
+        let op = self
+            .api()
+            .reprioritize_job()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 
     /// Retries the job (failed or timed out); returns the new attempt.
     pub async fn retry(&self) -> Result<types::Job> {
-        Ok(send(job_op!(self, retry_job)).await?.into_inner())
+        let op = self
+            .api()
+            .retry_job()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// The job's log as JSON: content, size and header times.
     pub async fn log(&self) -> Result<types::JobLog> {
-        Ok(send(job_op!(self, get_job_log)).await?.into_inner())
+        let op = self
+            .api()
+            .get_job_log()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// The job's log as raw bytes, streamed.
     pub async fn download_log(&self) -> Result<Download> {
-        download(job_op!(self, get_job_log_text)).await
+        let op = self
+            .api()
+            .get_job_log_text()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        download(op).await
     }
 
     /// The job's log rendered as HTML (ANSI colours as markup), streamed.
     pub async fn download_log_html(&self) -> Result<Download> {
-        download(job_op!(self, get_job_log_html)).await
+        let op = self
+            .api()
+            .get_job_log_html()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        download(op).await
     }
 
     /// The size of the job's log in bytes, without downloading it (a `HEAD` request).
     pub async fn log_size(&self) -> Result<u64> {
-        let response = send(job_op!(self, get_job_log_size)).await?;
+        let op = self
+            .api()
+            .get_job_log_size()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        let response = send(op).await?;
         response
             .headers()
             .get(reqwest::header::CONTENT_LENGTH)
@@ -111,7 +147,14 @@ impl Job {
         if bytes == 0 {
             return Err(crate::Error::invalid("a log tail needs at least one byte"));
         }
-        let op = job_op!(self, get_job_log_text).range(format!("bytes=-{bytes}"));
+        let op = self
+            .api()
+            .get_job_log_text()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id)
+            .range(format!("bytes=-{bytes}"));
         match download(op).await {
             Ok(download) => Ok(download),
             // Buildkite answers 416 when the log is empty: that is an empty tail.
@@ -128,19 +171,39 @@ impl Job {
 
     /// Deletes the job's log.
     pub async fn delete_log(&self) -> Result<()> {
-        send(job_op!(self, delete_job_log)).await?;
+        let op = self
+            .api()
+            .delete_job_log()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        send(op).await?;
         Ok(())
     }
 
     /// The job's environment as `KEY=VALUE` lines, streamed.
     pub async fn download_env(&self) -> Result<Download> {
-        let op = job_op!(self, get_job_env_text);
+        let op = self
+            .api()
+            .get_job_env_text()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
         download(op).await
     }
 
     /// The job's environment variables.
     pub async fn env(&self) -> Result<types::JobEnv> {
-        Ok(send(job_op!(self, get_job_env)).await?.into_inner())
+        let op = self
+            .api()
+            .get_job_env()
+            .org_slug(&self.build.pipeline.org)
+            .pipeline_slug(&self.build.pipeline.slug)
+            .build_number(self.build.number)
+            .job_id(&self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// The job's artifacts.
@@ -230,7 +293,7 @@ impl ListQuery for BuildJobsQuery {
     }
 
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let (org, slug) = self.build.pipeline.ids()?;
+        let (org, slug) = self.build.pipeline.ids();
         let mut op = self
             .build
             .pipeline

@@ -78,8 +78,7 @@ impl Organization {
 
     /// One audit event, by UUID.
     pub async fn audit_event(&self, uuid: &str) -> Result<types::AuditEvent> {
-        let org = self.checked_slug()?;
-        let uuid = segment("the audit event UUID", uuid)?;
+        let org = self.slug.as_str();
         let op = self
             .bk
             .api()
@@ -97,16 +96,11 @@ pub struct Member {
     uuid: String,
 }
 
-macro_rules! member_op {
-    ($member:expr, $method:ident) => {{
-        let m = $member;
-        let org = m.org.checked_slug()?;
-        let uuid = segment("the user UUID", &m.uuid)?;
-        m.org.bk.api().$method().org_slug(org).user_uuid(uuid)
-    }};
-}
-
 impl Member {
+    fn api(&self) -> &kitelab_api::buildkite::Client {
+        self.org.bk.api()
+    }
+
     /// The member's user UUID.
     pub fn uuid(&self) -> &str {
         &self.uuid
@@ -114,7 +108,11 @@ impl Member {
 
     /// Fetches the membership: name, email, role and SSO mode.
     pub async fn get(&self) -> Result<types::OrganizationMember> {
-        let op = member_op!(self, get_organization_member);
+        let op = self
+            .api()
+            .get_organization_member()
+            .org_slug(&self.org.slug)
+            .user_uuid(&self.uuid);
         Ok(send(op).await?.into_inner())
     }
 
@@ -128,7 +126,11 @@ impl Member {
 
     /// Removes the member from the organization.
     pub async fn remove(&self) -> Result<()> {
-        let op = member_op!(self, remove_organization_member);
+        let op = self
+            .api()
+            .remove_organization_member()
+            .org_slug(&self.org.slug)
+            .user_uuid(&self.uuid);
         send(op).await?;
         Ok(())
     }
@@ -157,7 +159,13 @@ impl UpdateMember {
 
     /// Updates the member and returns the membership.
     pub async fn send(self) -> Result<types::OrganizationMember> {
-        let op = member_op!(&self.member, update_organization_member).body(self.body);
+        let op = self
+            .member
+            .api()
+            .update_organization_member()
+            .org_slug(&self.member.org.slug)
+            .user_uuid(&self.member.uuid)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -169,16 +177,11 @@ pub struct Invitation {
     uuid: String,
 }
 
-macro_rules! invitation_op {
-    ($invitation:expr, $method:ident) => {{
-        let i = $invitation;
-        let org = i.org.checked_slug()?;
-        let uuid = segment("the invitation UUID", &i.uuid)?;
-        i.org.bk.api().$method().org_slug(org).invitation_uuid(uuid)
-    }};
-}
-
 impl Invitation {
+    fn api(&self) -> &kitelab_api::buildkite::Client {
+        self.org.bk.api()
+    }
+
     /// The invitation's UUID.
     pub fn uuid(&self) -> &str {
         &self.uuid
@@ -186,13 +189,21 @@ impl Invitation {
 
     /// Fetches the invitation, in any state.
     pub async fn get(&self) -> Result<types::Invitation> {
-        let op = invitation_op!(self, get_invitation);
+        let op = self
+            .api()
+            .get_invitation()
+            .org_slug(&self.org.slug)
+            .invitation_uuid(&self.uuid);
         Ok(send(op).await?.into_inner())
     }
 
     /// Revokes a pending invitation.
     pub async fn revoke(&self) -> Result<()> {
-        let op = invitation_op!(self, revoke_invitation);
+        let op = self
+            .api()
+            .revoke_invitation()
+            .org_slug(&self.org.slug)
+            .invitation_uuid(&self.uuid);
         send(op).await?;
         Ok(())
     }
@@ -246,7 +257,7 @@ impl Invite {
                 )));
             }
         }
-        let org = self.org.checked_slug()?;
+        let org = self.org.slug.as_str();
         let op = self
             .org
             .bk
@@ -261,7 +272,7 @@ impl Invite {
 simple_list!(
     /// An organization's members: `org.members()`.
     MembersQuery { org: Organization } => types::OrganizationMember,
-    |o| o.bk.api().list_organization_members().org_slug(o.checked_slug()?)
+    |o| o.bk.api().list_organization_members().org_slug(&o.slug)
 );
 
 /// Defines a cursor-paginated organization list (`{"items": [...], "links": {...}}`), read by
@@ -289,7 +300,7 @@ macro_rules! cursor_list {
                     .bk
                     .api()
                     .$method()
-                    .org_slug(self.org.checked_slug()?)
+                    .org_slug(self.org.slug.as_str())
                     .per_page(at.per_page());
                 // The first page has no cursor; later ones carry the `after` of the `next` link.
                 if let Some(after) = at.param("after") {

@@ -5,7 +5,7 @@ use kitelab_api::buildkite::types;
 
 use super::{builds::BuildScope, Buildkite, BuildsQuery, Pipeline, PipelinesQuery};
 use crate::pagination::{ListQuery, PageAt};
-use crate::{segment, send, List, Page, Result};
+use crate::{send, List, Page, Result};
 
 /// An organization, by slug: `bk.organization("acme")`.
 #[derive(Debug, Clone)]
@@ -24,14 +24,9 @@ impl Organization {
         &self.slug
     }
 
-    /// The slug, checked: an empty one fails before anything is sent.
-    pub(crate) fn checked_slug(&self) -> Result<&str> {
-        segment("the organization slug", &self.slug)
-    }
-
     /// Fetches the organization.
     pub async fn get(&self) -> Result<types::Organization> {
-        let slug = segment("the organization slug", &self.slug)?;
+        let slug = self.slug.as_str();
         let response = send(self.bk.api().get_organization().org_slug(slug)).await?;
         Ok(response.into_inner())
     }
@@ -40,7 +35,7 @@ impl Organization {
     /// left and when it resets. (Every answer's headers say the same of the last call:
     /// [`Buildkite::rate_limit`].)
     pub async fn rate_limit(&self) -> Result<types::OrganizationRateLimit> {
-        let slug = segment("the organization slug", &self.slug)?;
+        let slug = self.slug.as_str();
         let op = self.bk.api().get_organization_rate_limit().org_slug(slug);
         Ok(send(op).await?.into_inner())
     }

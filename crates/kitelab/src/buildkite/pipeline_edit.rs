@@ -4,7 +4,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::{Buildkite, Organization, Pipeline};
-use crate::{segment, send, Error, Result};
+use crate::{send, Error, Result};
 
 impl Organization {
     /// Starts creating a pipeline named `name` that builds `repository` (a clone URL). Give it a
@@ -276,7 +276,7 @@ impl CreatePipeline {
 
     /// Creates the pipeline and returns it.
     pub async fn send(self) -> Result<types::Pipeline> {
-        let org = segment("the organization slug", &self.org)?;
+        let org = self.org.as_str();
         if self.name.trim().is_empty() || self.repository.trim().is_empty() {
             return Err(Error::invalid("a pipeline needs a name and a repository"));
         }
@@ -371,7 +371,7 @@ impl UpdatePipeline {
     /// Updates the pipeline and returns it. If it was renamed, later calls need a handle with
     /// the new slug.
     pub async fn send(self) -> Result<types::Pipeline> {
-        let (org, slug) = self.pipeline.ids()?;
+        let (org, slug) = self.pipeline.ids();
         let op = self
             .pipeline
             .bk

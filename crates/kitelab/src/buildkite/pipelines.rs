@@ -6,7 +6,7 @@ use kitelab_api::buildkite::types;
 use super::builds::{Build, BuildScope, BuildsQuery, CreateBuild};
 use super::Buildkite;
 use crate::pagination::{ListQuery, PageAt};
-use crate::{segment, send, List, Page, Result};
+use crate::{send, List, Page, Result};
 
 /// A pipeline: `bk.pipeline("acme", "web")`.
 #[derive(Debug, Clone)]
@@ -21,16 +21,14 @@ impl Pipeline {
         Self { bk, org, slug }
     }
 
-    pub(crate) fn ids(&self) -> Result<(&str, &str)> {
-        Ok((
-            segment("the organization slug", &self.org)?,
-            segment("the pipeline slug", &self.slug)?,
-        ))
+    /// The organization and pipeline slugs: the path of a pipeline operation.
+    pub(crate) fn ids(&self) -> (&str, &str) {
+        (&self.org, &self.slug)
     }
 
     /// Fetches the pipeline.
     pub async fn get(&self) -> Result<types::Pipeline> {
-        let (org, slug) = self.ids()?;
+        let (org, slug) = self.ids();
         let op = self
             .bk
             .api()
@@ -42,7 +40,7 @@ impl Pipeline {
 
     /// Archives the pipeline: no new builds, hidden from the dashboard.
     pub async fn archive(&self) -> Result<types::Pipeline> {
-        let (org, slug) = self.ids()?;
+        let (org, slug) = self.ids();
         let op = self
             .bk
             .api()
@@ -54,7 +52,7 @@ impl Pipeline {
 
     /// Unarchives the pipeline.
     pub async fn unarchive(&self) -> Result<types::Pipeline> {
-        let (org, slug) = self.ids()?;
+        let (org, slug) = self.ids();
         let op = self
             .bk
             .api()
@@ -66,7 +64,7 @@ impl Pipeline {
 
     /// Deletes the pipeline.
     pub async fn delete(&self) -> Result<()> {
-        let (org, slug) = self.ids()?;
+        let (org, slug) = self.ids();
         let op = self
             .bk
             .api()
@@ -160,7 +158,7 @@ impl ListQuery for PipelinesQuery {
             .bk
             .api()
             .list_pipelines()
-            .org_slug(segment("the organization slug", &self.org)?)
+            .org_slug(&self.org)
             .page(at.page())
             .per_page(at.per_page());
         if let Some(name) = &self.name {

@@ -74,22 +74,11 @@ pub struct Schedule {
     id: String,
 }
 
-macro_rules! schedule_op {
-    ($schedule:expr, $method:ident) => {{
-        let s = $schedule;
-        let (org, slug) = s.pipeline.ids()?;
-        let id = segment("the schedule id", &s.id)?;
-        s.pipeline
-            .bk
-            .api()
-            .$method()
-            .org_slug(org)
-            .pipeline_slug(slug)
-            .schedule_id(id)
-    }};
-}
-
 impl Schedule {
+    fn api(&self) -> &kitelab_api::buildkite::Client {
+        self.pipeline.bk.api()
+    }
+
     /// The schedule's id.
     pub fn id(&self) -> &str {
         &self.id
@@ -97,7 +86,12 @@ impl Schedule {
 
     /// Fetches the schedule.
     pub async fn get(&self) -> Result<types::PipelineSchedule> {
-        let op = schedule_op!(self, get_pipeline_schedule);
+        let op = self
+            .api()
+            .get_pipeline_schedule()
+            .org_slug(&self.pipeline.org)
+            .pipeline_slug(&self.pipeline.slug)
+            .schedule_id(&self.id);
         Ok(send(op).await?.into_inner())
     }
 
@@ -111,7 +105,12 @@ impl Schedule {
 
     /// Deletes the schedule.
     pub async fn delete(&self) -> Result<()> {
-        let op = schedule_op!(self, delete_pipeline_schedule);
+        let op = self
+            .api()
+            .delete_pipeline_schedule()
+            .org_slug(&self.pipeline.org)
+            .pipeline_slug(&self.pipeline.slug)
+            .schedule_id(&self.id);
         send(op).await?;
         Ok(())
     }
@@ -174,7 +173,7 @@ impl CreateSchedule {
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent; Buildkite checks the rest.
     pub async fn send(self) -> Result<types::PipelineSchedule> {
         segment("the schedule's cronline", &self.body.cronline)?;
-        let (org, slug) = self.pipeline.ids()?;
+        let (org, slug) = self.pipeline.ids();
         let op = self
             .pipeline
             .bk
@@ -210,7 +209,14 @@ impl UpdateSchedule {
         if let Some(cronline) = &self.body.cronline {
             segment("the schedule's cronline", cronline)?;
         }
-        let op = schedule_op!(&self.schedule, update_pipeline_schedule).body(self.body);
+        let op = self
+            .schedule
+            .api()
+            .update_pipeline_schedule()
+            .org_slug(&self.schedule.pipeline.org)
+            .pipeline_slug(&self.schedule.pipeline.slug)
+            .schedule_id(&self.schedule.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -219,7 +225,7 @@ simple_list!(
     /// A pipeline's build schedules: `pipeline.schedules()`.
     SchedulesQuery { pipeline: Pipeline } => types::PipelineSchedule,
     |p| {
-        let (org, slug) = p.ids()?;
+        let (org, slug) = p.ids();
         p.bk.api()
             .list_pipeline_schedules()
             .org_slug(org)

@@ -66,7 +66,7 @@ impl ListQuery for TeamsQuery {
             .bk
             .api()
             .list_teams()
-            .org_slug(segment("the organization slug", &self.org)?)
+            .org_slug(&self.org)
             .page(at.page())
             .per_page(at.per_page());
         if let Some(user_id) = &self.user_id {
@@ -106,16 +106,11 @@ pub struct Team {
     uuid: String,
 }
 
-macro_rules! team_op {
-    ($team:expr, $method:ident) => {{
-        let t = $team;
-        let org = segment("the organization slug", &t.org.slug)?;
-        let uuid = segment("the team UUID", &t.uuid)?;
-        t.org.bk.api().$method().org_slug(org).team_uuid(uuid)
-    }};
-}
-
 impl Team {
+    fn api(&self) -> &kitelab_api::buildkite::Client {
+        self.org.bk.api()
+    }
+
     /// The team's UUID.
     pub fn uuid(&self) -> &str {
         &self.uuid
@@ -123,7 +118,12 @@ impl Team {
 
     /// Fetches the team.
     pub async fn get(&self) -> Result<types::Team> {
-        Ok(send(team_op!(self, get_team)).await?.into_inner())
+        let op = self
+            .api()
+            .get_team()
+            .org_slug(&self.org.slug)
+            .team_uuid(&self.uuid);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the team; only the fields set change.
@@ -136,7 +136,12 @@ impl Team {
 
     /// Deletes the team.
     pub async fn delete(&self) -> Result<()> {
-        send(team_op!(self, delete_team)).await?;
+        let op = self
+            .api()
+            .delete_team()
+            .org_slug(&self.org.slug)
+            .team_uuid(&self.uuid);
+        send(op).await?;
         Ok(())
     }
 
@@ -177,7 +182,12 @@ impl Team {
             role,
             user_id: segment("the user UUID", user_uuid)?.to_owned(),
         };
-        let op = team_op!(self, create_team_member).body(body);
+        let op = self
+            .api()
+            .create_team_member()
+            .org_slug(&self.org.slug)
+            .team_uuid(&self.uuid)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 
@@ -207,7 +217,12 @@ impl Team {
             access_level: access,
             pipeline_id: segment("the pipeline UUID", pipeline_uuid)?.to_owned(),
         };
-        let op = team_op!(self, create_team_pipeline).body(body);
+        let op = self
+            .api()
+            .create_team_pipeline()
+            .org_slug(&self.org.slug)
+            .team_uuid(&self.uuid)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -227,13 +242,24 @@ impl TeamMember {
 
     /// Fetches the membership.
     pub async fn get(&self) -> Result<types::TeamMember> {
-        let op = team_op!(&self.team, get_team_member).user_uuid(&self.uuid);
+        let op = self
+            .team
+            .api()
+            .get_team_member()
+            .org_slug(&self.team.org.slug)
+            .team_uuid(&self.team.uuid)
+            .user_uuid(&self.uuid);
         Ok(send(op).await?.into_inner())
     }
 
     /// Changes the member's role; returns the membership.
     pub async fn set_role(&self, role: types::TeamMemberRole) -> Result<types::TeamMember> {
-        let op = team_op!(&self.team, update_team_member)
+        let op = self
+            .team
+            .api()
+            .update_team_member()
+            .org_slug(&self.team.org.slug)
+            .team_uuid(&self.team.uuid)
             .user_uuid(&self.uuid)
             .body(types::UpdateTeamMemberRequest { role });
         Ok(send(op).await?.into_inner())
@@ -241,7 +267,15 @@ impl TeamMember {
 
     /// Removes the member from the team.
     pub async fn remove(&self) -> Result<()> {
-        send(team_op!(&self.team, delete_team_member).user_uuid(&self.uuid)).await?;
+        send(
+            self.team
+                .api()
+                .delete_team_member()
+                .org_slug(&self.team.org.slug)
+                .team_uuid(&self.team.uuid)
+                .user_uuid(&self.uuid),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -262,7 +296,13 @@ impl TeamPipeline {
 
     /// Fetches the team's access to the pipeline.
     pub async fn get(&self) -> Result<types::TeamPipeline> {
-        let op = team_op!(&self.team, get_team_pipeline).pipeline_uuid(&self.uuid);
+        let op = self
+            .team
+            .api()
+            .get_team_pipeline()
+            .org_slug(&self.team.org.slug)
+            .team_uuid(&self.team.uuid)
+            .pipeline_uuid(&self.uuid);
         Ok(send(op).await?.into_inner())
     }
 
@@ -271,7 +311,12 @@ impl TeamPipeline {
         &self,
         access: types::TeamPipelineAccessLevel,
     ) -> Result<types::TeamPipeline> {
-        let op = team_op!(&self.team, update_team_pipeline)
+        let op = self
+            .team
+            .api()
+            .update_team_pipeline()
+            .org_slug(&self.team.org.slug)
+            .team_uuid(&self.team.uuid)
             .pipeline_uuid(&self.uuid)
             .body(types::UpdateTeamPipelineRequest {
                 access_level: access,
@@ -281,7 +326,15 @@ impl TeamPipeline {
 
     /// Takes the pipeline away from the team.
     pub async fn remove(&self) -> Result<()> {
-        send(team_op!(&self.team, delete_team_pipeline).pipeline_uuid(&self.uuid)).await?;
+        send(
+            self.team
+                .api()
+                .delete_team_pipeline()
+                .org_slug(&self.team.org.slug)
+                .team_uuid(&self.team.uuid)
+                .pipeline_uuid(&self.uuid),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -333,7 +386,13 @@ impl UpdateTeam {
 
     /// Updates the team and returns it.
     pub async fn send(self) -> Result<types::Team> {
-        let op = team_op!(&self.team, update_team).body(self.body);
+        let op = self
+            .team
+            .api()
+            .update_team()
+            .org_slug(&self.team.org.slug)
+            .team_uuid(&self.team.uuid)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -341,11 +400,11 @@ impl UpdateTeam {
 simple_list!(
     /// A team's members: `team.members()`.
     TeamMembersQuery { team: Team } => types::TeamMember,
-    |t| team_op!(t, list_team_members)
+    |t| t.api().list_team_members().org_slug(&t.org.slug).team_uuid(&t.uuid)
 );
 
 simple_list!(
     /// The pipelines a team can reach: `team.pipelines()`.
     TeamPipelinesQuery { team: Team } => types::TeamPipeline,
-    |t| team_op!(t, list_team_pipelines)
+    |t| t.api().list_team_pipelines().org_slug(&t.org.slug).team_uuid(&t.uuid)
 );

@@ -29,7 +29,7 @@ impl Project {
     /// # let _ = report; Ok(()) }
     /// ```
     pub async fn download_artifacts_by_ref(&self, git_ref: &str, job: &str) -> Result<Download> {
-        let id = self.id.checked()?;
+        let id = self.id.as_str();
         let git_ref = segment("the ref", git_ref)?;
         let job = segment("the job name", job)?;
         let op = self
@@ -50,7 +50,7 @@ impl Project {
         path: &str,
         job: &str,
     ) -> Result<Download> {
-        let id = self.id.checked()?;
+        let id = self.id.as_str();
         let git_ref = segment("the ref", git_ref)?;
         let path = segment("the artifact path", path)?;
         let job = segment("the job name", job)?;

@@ -136,7 +136,7 @@ impl LintContent {
             .gl
             .api()
             .lint_ci_config()
-            .id(self.project.id.checked()?)
+            .id(self.project.id.as_str())
             .body(self.body);
         Ok(send(op).await?.into_inner())
     }
@@ -186,7 +186,7 @@ impl LintProjectConfig {
             .gl
             .api()
             .lint_project_ci_config()
-            .id(self.project.id.checked()?);
+            .id(self.project.id.as_str());
         if let Some(git_ref) = &self.content_ref {
             op = op.content_ref(segment("the content ref", git_ref)?.to_owned());
         }
@@ -265,7 +265,7 @@ impl SetCommitStatus {
             .gl
             .api()
             .create_commit_status()
-            .id(self.project.id.checked()?)
+            .id(self.project.id.as_str())
             .sha(sha)
             .body(self.body);
         Ok(send(op).await?.into_inner())
@@ -348,7 +348,7 @@ impl ListQuery for CommitStatusesQuery {
             .gl
             .api()
             .list_commit_statuses()
-            .id(self.project.id.checked()?)
+            .id(self.project.id.as_str())
             .sha(segment("the commit SHA", &self.sha)?)
             .page(at.page())
             .per_page(at.per_page());

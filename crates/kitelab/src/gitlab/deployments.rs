@@ -110,19 +110,11 @@ pub struct Deployment {
     id: i64,
 }
 
-macro_rules! deployment_op {
-    ($deployment:expr, $method:ident) => {{
-        let d = $deployment;
-        d.project
-            .gl
-            .api()
-            .$method()
-            .id(d.project.id.checked()?)
-            .deployment_id(d.id)
-    }};
-}
-
 impl Deployment {
+    fn api(&self) -> &kitelab_api::gitlab::Client {
+        self.project.gl.api()
+    }
+
     /// The deployment's id.
     pub fn id(&self) -> i64 {
         self.id
@@ -130,7 +122,11 @@ impl Deployment {
 
     /// Fetches the deployment.
     pub async fn get(&self) -> Result<types::Deployment> {
-        let op = deployment_op!(self, get_deployment);
+        let op = self
+            .api()
+            .get_deployment()
+            .id(self.project.id.as_str())
+            .deployment_id(self.id);
         Ok(send(op).await?.into_inner())
     }
 
@@ -138,13 +134,22 @@ impl Deployment {
     /// canceled); returns the deployment.
     pub async fn set_status(&self, status: types::DeploymentStatus) -> Result<types::Deployment> {
         let body = types::UpdateDeploymentRequest { status };
-        let op = deployment_op!(self, update_deployment).body(body);
+        let op = self
+            .api()
+            .update_deployment()
+            .id(self.project.id.as_str())
+            .deployment_id(self.id)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the deployment (GitLab refuses the environment's last one, or a running one).
     pub async fn delete(&self) -> Result<()> {
-        let op = deployment_op!(self, delete_deployment);
+        let op = self
+            .api()
+            .delete_deployment()
+            .id(self.project.id.as_str())
+            .deployment_id(self.id);
         send(op).await?;
         Ok(())
     }
@@ -200,7 +205,7 @@ impl CreateDeployment {
     /// Creates the deployment and returns it. An empty environment, SHA or ref fails with
     /// [`Error::InvalidInput`] before anything is sent.
     pub async fn send(self) -> Result<types::Deployment> {
-        let id = self.project.id.checked()?;
+        let id = self.project.id.as_str();
         for (what, value) in [
             ("the environment name", &self.body.environment),
             ("the deployed SHA", &self.body.sha),
@@ -243,7 +248,13 @@ impl DecideDeployment {
 
     /// Records the decision and returns it.
     pub async fn send(self) -> Result<types::DeploymentApproval> {
-        let op = deployment_op!(&self.deployment, approve_deployment).body(self.body);
+        let op = self
+            .deployment
+            .api()
+            .approve_deployment()
+            .id(self.deployment.project.id.as_str())
+            .deployment_id(self.deployment.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -363,7 +374,7 @@ impl ListQuery for DeploymentsQuery {
             .gl
             .api()
             .list_deployments()
-            .id(self.project.id.checked()?)
+            .id(self.project.id.as_str())
             .page(at.page())
             .per_page(at.per_page());
         if let Some(order_by) = f.order_by {
@@ -416,7 +427,12 @@ impl ListQuery for DeploymentMergeRequestsQuery {
     type Item = types::MergeRequestBasic;
 
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let mut op = deployment_op!(&self.deployment, list_deployment_merge_requests)
+        let mut op = self
+            .deployment
+            .api()
+            .list_deployment_merge_requests()
+            .id(self.deployment.project.id.as_str())
+            .deployment_id(self.deployment.id)
             .page(at.page())
             .per_page(at.per_page());
         if let Some(state) = self.state {

@@ -88,7 +88,7 @@ impl Project {
             .gl
             .api()
             .stop_stale_environments()
-            .id(self.id.checked()?)
+            .id(self.id.as_str())
             .before(before.into());
         Ok(send(op).await?.into_inner().message)
     }
@@ -131,19 +131,11 @@ pub struct Environment {
     id: i64,
 }
 
-macro_rules! environment_op {
-    ($environment:expr, $method:ident) => {{
-        let e = $environment;
-        e.project
-            .gl
-            .api()
-            .$method()
-            .id(e.project.id.checked()?)
-            .environment_id(e.id)
-    }};
-}
-
 impl Environment {
+    fn api(&self) -> &kitelab_api::gitlab::Client {
+        self.project.gl.api()
+    }
+
     /// The environment's id.
     pub fn id(&self) -> i64 {
         self.id
@@ -151,7 +143,11 @@ impl Environment {
 
     /// Fetches the environment, with its last deployment.
     pub async fn get(&self) -> Result<types::Environment> {
-        let op = environment_op!(self, get_environment);
+        let op = self
+            .api()
+            .get_environment()
+            .id(self.project.id.as_str())
+            .environment_id(self.id);
         Ok(send(op).await?.into_inner())
     }
 
@@ -165,19 +161,32 @@ impl Environment {
 
     /// Stops the environment, running its `on_stop` job if it has one; returns it.
     pub async fn stop(&self) -> Result<types::Environment> {
-        let op = environment_op!(self, stop_environment);
+        let op = self
+            .api()
+            .stop_environment()
+            .id(self.project.id.as_str())
+            .environment_id(self.id);
         Ok(send(op).await?.into_inner())
     }
 
     /// Stops the environment without running its `on_stop` job; returns it.
     pub async fn force_stop(&self) -> Result<types::Environment> {
-        let op = environment_op!(self, stop_environment).force(true);
+        let op = self
+            .api()
+            .stop_environment()
+            .id(self.project.id.as_str())
+            .environment_id(self.id)
+            .force(true);
         Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the environment (GitLab refuses one that is not stopped).
     pub async fn delete(&self) -> Result<()> {
-        let op = environment_op!(self, delete_environment);
+        let op = self
+            .api()
+            .delete_environment()
+            .id(self.project.id.as_str())
+            .environment_id(self.id);
         send(op).await?;
         Ok(())
     }
@@ -246,7 +255,7 @@ impl CreateEnvironment {
     /// Creates the environment and returns it. An empty name fails with
     /// [`Error::InvalidInput`] before anything is sent.
     pub async fn send(self) -> Result<types::Environment> {
-        let id = self.project.id.checked()?;
+        let id = self.project.id.as_str();
         segment("the environment name", &self.body.name)?;
         let op = self
             .project
@@ -272,7 +281,13 @@ impl UpdateEnvironment {
 
     /// Updates the environment and returns it.
     pub async fn send(self) -> Result<types::Environment> {
-        let op = environment_op!(&self.environment, update_environment).body(self.body);
+        let op = self
+            .environment
+            .api()
+            .update_environment()
+            .id(self.environment.project.id.as_str())
+            .environment_id(self.environment.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -312,7 +327,7 @@ impl DeleteStoppedReviewApps {
     /// [`Error::InvalidInput`] before anything is sent; GitLab answers 400 when nothing is
     /// deletable.
     pub async fn send(self) -> Result<types::ReviewAppsDeletion> {
-        let id = self.project.id.checked()?;
+        let id = self.project.id.as_str();
         let mut op = self.project.gl.api().delete_stopped_review_apps().id(id);
         if let Some(limit) = self.limit {
             let limit = std::num::NonZeroU32::new(limit)
@@ -374,7 +389,7 @@ impl ListQuery for EnvironmentsQuery {
             .gl
             .api()
             .list_environments()
-            .id(self.project.id.checked()?)
+            .id(self.project.id.as_str())
             .page(at.page())
             .per_page(at.per_page());
         match (self.name, self.search) {

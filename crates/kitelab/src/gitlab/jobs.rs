@@ -18,18 +18,6 @@ pub struct Job {
     pub(crate) id: i64,
 }
 
-macro_rules! job_op {
-    ($job:expr, $method:ident) => {{
-        let j = $job;
-        j.project
-            .gl
-            .api()
-            .$method()
-            .id(j.project.id.checked()?)
-            .job_id(j.id)
-    }};
-}
-
 impl Job {
     pub(crate) fn new(project: Project, id: i64) -> Self {
         Self { project, id }
@@ -40,19 +28,38 @@ impl Job {
         self.id
     }
 
+    fn api(&self) -> &kitelab_api::gitlab::Client {
+        self.project.gl.api()
+    }
+
     /// Fetches the job.
     pub async fn get(&self) -> Result<types::Job> {
-        Ok(send(job_op!(self, get_job)).await?.into_inner())
+        let op = self
+            .api()
+            .get_job()
+            .id(self.project.id.as_str())
+            .job_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Cancels the job.
     pub async fn cancel(&self) -> Result<types::Job> {
-        Ok(send(job_op!(self, cancel_job)).await?.into_inner())
+        let op = self
+            .api()
+            .cancel_job()
+            .id(self.project.id.as_str())
+            .job_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Retries the job; returns the new job.
     pub async fn retry(&self) -> Result<types::Job> {
-        Ok(send(job_op!(self, retry_job)).await?.into_inner())
+        let op = self
+            .api()
+            .retry_job()
+            .id(self.project.id.as_str())
+            .job_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts playing a manual or delayed job: options, then [`send`](PlayJob::send).
@@ -94,36 +101,65 @@ impl Job {
 
     /// Erases the job's artifacts and log.
     pub async fn erase(&self) -> Result<types::Job> {
-        Ok(send(job_op!(self, erase_job)).await?.into_inner())
+        let op = self
+            .api()
+            .erase_job()
+            .id(self.project.id.as_str())
+            .job_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// The job's log (its trace) so far, streamed.
     pub async fn download_log(&self) -> Result<Download> {
-        download(job_op!(self, get_job_trace)).await
+        let op = self
+            .api()
+            .get_job_trace()
+            .id(self.project.id.as_str())
+            .job_id(self.id);
+        download(op).await
     }
 
     /// The job's artifacts archive (a zip), streamed; GitLab may redirect to object storage,
     /// where the token is not sent.
     pub async fn download_artifacts(&self) -> Result<Download> {
-        let op = job_op!(self, download_job_artifacts);
+        let op = self
+            .api()
+            .download_job_artifacts()
+            .id(self.project.id.as_str())
+            .job_id(self.id);
         download(op).await
     }
 
     /// One file of the job's artifacts archive, by its path in the archive.
     pub async fn download_artifact(&self, path: &str) -> Result<Download> {
         let path = crate::segment("the artifact path", path)?;
-        let op = job_op!(self, download_job_artifact_file).artifact_path(path);
+        let op = self
+            .api()
+            .download_job_artifact_file()
+            .id(self.project.id.as_str())
+            .job_id(self.id)
+            .artifact_path(path);
         download(op).await
     }
 
     /// Keeps the job's artifacts past their expiry.
     pub async fn keep_artifacts(&self) -> Result<types::Job> {
-        Ok(send(job_op!(self, keep_job_artifacts)).await?.into_inner())
+        let op = self
+            .api()
+            .keep_job_artifacts()
+            .id(self.project.id.as_str())
+            .job_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the job's artifacts.
     pub async fn delete_artifacts(&self) -> Result<()> {
-        send(job_op!(self, delete_job_artifacts)).await?;
+        let op = self
+            .api()
+            .delete_job_artifacts()
+            .id(self.project.id.as_str())
+            .job_id(self.id);
+        send(op).await?;
         Ok(())
     }
 }
@@ -154,7 +190,13 @@ impl PlayJob {
         let body = types::PlayJobRequest {
             job_variables_attributes: self.variables,
         };
-        let op = job_op!(&self.job, play_job).body(body);
+        let op = self
+            .job
+            .api()
+            .play_job()
+            .id(self.job.project.id.as_str())
+            .job_id(self.job.id)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -281,7 +323,7 @@ impl ListQuery for ProjectJobsQuery {
             .gl
             .api()
             .list_project_jobs()
-            .id(self.project.id.checked()?)
+            .id(self.project.id.as_str())
             .per_page(at.per_page());
         let mut op = super::jobs_by_keyset!(op, &at, self.keyset);
         if !self.statuses.is_empty() {
@@ -336,7 +378,7 @@ impl ListQuery for PipelineJobsQuery {
             .gl
             .api()
             .list_pipeline_jobs()
-            .id(pipeline.project.id.checked()?)
+            .id(pipeline.project.id.as_str())
             .pipeline_id(pipeline.id)
             .page(at.page())
             .per_page(at.per_page());

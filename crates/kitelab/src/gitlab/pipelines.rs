@@ -15,19 +15,11 @@ pub struct Pipeline {
     pub(crate) id: i64,
 }
 
-macro_rules! pipeline_op {
-    ($pipeline:expr, $method:ident) => {{
-        let p = $pipeline;
-        p.project
-            .gl
-            .api()
-            .$method()
-            .id(p.project.id.checked()?)
-            .pipeline_id(p.id)
-    }};
-}
-
 impl Pipeline {
+    fn api(&self) -> &kitelab_api::gitlab::Client {
+        self.project.gl.api()
+    }
+
     pub(crate) fn new(project: Project, id: i64) -> Self {
         Self { project, id }
     }
@@ -39,12 +31,22 @@ impl Pipeline {
 
     /// Fetches the pipeline.
     pub async fn get(&self) -> Result<types::Pipeline> {
-        Ok(send(pipeline_op!(self, get_pipeline)).await?.into_inner())
+        let op = self
+            .api()
+            .get_pipeline()
+            .id(self.project.id.as_str())
+            .pipeline_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Retries the pipeline's failed and canceled jobs.
     pub async fn retry(&self) -> Result<types::Pipeline> {
-        Ok(send(pipeline_op!(self, retry_pipeline)).await?.into_inner())
+        let op = self
+            .api()
+            .retry_pipeline()
+            .id(self.project.id.as_str())
+            .pipeline_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Renames the pipeline (the name shown in the pipeline list, as `workflow:name` sets it);
@@ -54,28 +56,44 @@ impl Pipeline {
         let name = name.into();
         crate::segment("the pipeline name", &name)?;
         let body = types::UpdatePipelineMetadataRequest { name };
-        let op = pipeline_op!(self, update_pipeline_metadata).body(body);
+        let op = self
+            .api()
+            .update_pipeline_metadata()
+            .id(self.project.id.as_str())
+            .pipeline_id(self.id)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 
     /// Cancels the pipeline's running and pending jobs.
     pub async fn cancel(&self) -> Result<types::Pipeline> {
-        Ok(send(pipeline_op!(self, cancel_pipeline))
-            .await?
-            .into_inner())
+        let op = self
+            .api()
+            .cancel_pipeline()
+            .id(self.project.id.as_str())
+            .pipeline_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Deletes the pipeline with its jobs, logs and artifacts.
     pub async fn delete(&self) -> Result<()> {
-        send(pipeline_op!(self, delete_pipeline)).await?;
+        let op = self
+            .api()
+            .delete_pipeline()
+            .id(self.project.id.as_str())
+            .pipeline_id(self.id);
+        send(op).await?;
         Ok(())
     }
 
     /// The variables the pipeline was created with.
     pub async fn variables(&self) -> Result<Vec<types::Variable>> {
-        Ok(send(pipeline_op!(self, list_pipeline_variables))
-            .await?
-            .into_inner())
+        let op = self
+            .api()
+            .list_pipeline_variables()
+            .id(self.project.id.as_str())
+            .pipeline_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Polls until the pipeline finishes (success, failed, canceled or skipped; a status this
@@ -255,7 +273,7 @@ impl ListQuery for PipelinesQuery {
             .gl
             .api()
             .list_project_pipelines()
-            .id(self.project.id.checked()?)
+            .id(self.project.id.as_str())
             .page(at.page())
             .per_page(at.per_page());
         if let Some(v) = self.scope.clone() {
@@ -349,7 +367,7 @@ impl CreatePipeline {
 
     /// Creates the pipeline and returns it.
     pub async fn send(self) -> Result<types::Pipeline> {
-        let id = self.project.id.checked()?;
+        let id = self.project.id.as_str();
         let body = types::CreatePipelineRequest {
             inputs: self.inputs,
             ref_: self.git_ref,

@@ -7,7 +7,7 @@ use kitelab_api::gitlab::types;
 
 use super::Project;
 use crate::pagination::simple_list;
-use crate::{segment, send, List, Result};
+use crate::{send, List, Result};
 
 /// Job token access, resource groups and merge requests.
 impl Project {
@@ -60,18 +60,16 @@ pub struct JobTokenAccess {
     project: Project,
 }
 
-macro_rules! project_op {
-    ($project:expr, $method:ident) => {{
-        let p = $project;
-        p.gl.api().$method().id(p.id.checked()?)
-    }};
-}
-
 impl JobTokenAccess {
     /// Whether job tokens of other projects are limited to the allowlists
     /// (`inbound_enabled`).
     pub async fn get(&self) -> Result<types::JobTokenScope> {
-        let op = project_op!(&self.project, get_job_token_scope);
+        let op = self
+            .project
+            .gl
+            .api()
+            .get_job_token_scope()
+            .id(self.project.id.as_str());
         Ok(send(op).await?.into_inner())
     }
 
@@ -79,7 +77,13 @@ impl JobTokenAccess {
     /// job token in (`false`, which GitLab advises against).
     pub async fn set_enabled(&self, enabled: bool) -> Result<()> {
         let body = types::UpdateJobTokenScopeRequest { enabled };
-        let op = project_op!(&self.project, update_job_token_scope).body(body);
+        let op = self
+            .project
+            .gl
+            .api()
+            .update_job_token_scope()
+            .id(self.project.id.as_str())
+            .body(body);
         send(op).await?;
         Ok(())
     }
@@ -99,14 +103,25 @@ impl JobTokenAccess {
         let body = types::AddJobTokenAllowlistProjectRequest {
             target_project_id: id,
         };
-        let op = project_op!(&self.project, add_job_token_allowlist_project).body(body);
+        let op = self
+            .project
+            .gl
+            .api()
+            .add_job_token_allowlist_project()
+            .id(self.project.id.as_str())
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 
     /// Takes project `id` off the allowlist.
     pub async fn remove_project(&self, id: i64) -> Result<()> {
-        let op =
-            project_op!(&self.project, remove_job_token_allowlist_project).target_project_id(id);
+        let op = self
+            .project
+            .gl
+            .api()
+            .remove_job_token_allowlist_project()
+            .id(self.project.id.as_str())
+            .target_project_id(id);
         send(op).await?;
         Ok(())
     }
@@ -126,14 +141,25 @@ impl JobTokenAccess {
         let body = types::AddJobTokenGroupsAllowlistGroupRequest {
             target_group_id: id,
         };
-        let op = project_op!(&self.project, add_job_token_groups_allowlist_group).body(body);
+        let op = self
+            .project
+            .gl
+            .api()
+            .add_job_token_groups_allowlist_group()
+            .id(self.project.id.as_str())
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 
     /// Takes group `id` off the allowlist.
     pub async fn remove_group(&self, id: i64) -> Result<()> {
-        let op =
-            project_op!(&self.project, remove_job_token_groups_allowlist_group).target_group_id(id);
+        let op = self
+            .project
+            .gl
+            .api()
+            .remove_job_token_groups_allowlist_group()
+            .id(self.project.id.as_str())
+            .target_group_id(id);
         send(op).await?;
         Ok(())
     }
@@ -160,14 +186,6 @@ pub struct ResourceGroup {
     key: String,
 }
 
-macro_rules! resource_group_op {
-    ($group:expr, $method:ident) => {{
-        let g = $group;
-        let key = segment("the resource group key", &g.key)?;
-        project_op!(&g.project, $method).key(key)
-    }};
-}
-
 impl ResourceGroup {
     /// The resource group's key.
     pub fn key(&self) -> &str {
@@ -176,7 +194,13 @@ impl ResourceGroup {
 
     /// Fetches the resource group.
     pub async fn get(&self) -> Result<types::ResourceGroup> {
-        let op = resource_group_op!(self, get_resource_group);
+        let op = self
+            .project
+            .gl
+            .api()
+            .get_resource_group()
+            .id(self.project.id.as_str())
+            .key(&self.key);
         Ok(send(op).await?.into_inner())
     }
 
@@ -188,13 +212,26 @@ impl ResourceGroup {
         let body = types::UpdateResourceGroupRequest {
             process_mode: Some(mode),
         };
-        let op = resource_group_op!(self, update_resource_group).body(body);
+        let op = self
+            .project
+            .gl
+            .api()
+            .update_resource_group()
+            .id(self.project.id.as_str())
+            .key(&self.key)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 
     /// The job holding the resource now, if any.
     pub async fn current_job(&self) -> Result<Option<types::Job>> {
-        let op = resource_group_op!(self, get_resource_group_current_job);
+        let op = self
+            .project
+            .gl
+            .api()
+            .get_resource_group_current_job()
+            .id(self.project.id.as_str())
+            .key(&self.key);
         Ok(send(op).await?.into_inner().0)
     }
 
@@ -262,7 +299,13 @@ impl CreateMergeRequestPipeline {
     /// Creates the pipeline and returns it.
     pub async fn send(self) -> Result<types::Pipeline> {
         let mr = &self.merge_request;
-        let op = project_op!(&mr.project, create_merge_request_pipeline).merge_request_iid(mr.iid);
+        let op = mr
+            .project
+            .gl
+            .api()
+            .create_merge_request_pipeline()
+            .id(mr.project.id.as_str())
+            .merge_request_iid(mr.iid);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -270,29 +313,29 @@ impl CreateMergeRequestPipeline {
 simple_list!(
     /// The projects on a job token allowlist: `access.projects()`.
     JobTokenProjectsQuery { project: Project } => types::BasicProjectDetails,
-    |p| project_op!(p, list_job_token_allowlist)
+    |p| p.gl.api().list_job_token_allowlist().id(p.id.as_str())
 );
 
 simple_list!(
     /// The groups on a job token allowlist: `access.groups()`.
     JobTokenGroupsQuery { project: Project } => types::BasicGroupDetails,
-    |p| project_op!(p, list_job_token_groups_allowlist)
+    |p| p.gl.api().list_job_token_groups_allowlist().id(p.id.as_str())
 );
 
 simple_list!(
     /// A project's resource groups: `project.resource_groups()`.
     ResourceGroupsQuery { project: Project } => types::ResourceGroup,
-    |p| project_op!(p, list_resource_groups)
+    |p| p.gl.api().list_resource_groups().id(p.id.as_str())
 );
 
 simple_list!(
     /// The jobs waiting for a resource group: `group.upcoming_jobs()`.
     UpcomingJobsQuery { group: ResourceGroup } => types::Job,
-    |g| resource_group_op!(g, list_resource_group_upcoming_jobs)
+    |g| g.project.gl.api().list_resource_group_upcoming_jobs().id(g.project.id.as_str()).key(&g.key)
 );
 
 simple_list!(
     /// A merge request's pipelines: `merge_request.pipelines()`.
     MergeRequestPipelinesQuery { merge_request: MergeRequest } => types::PipelineBasic,
-    |m| project_op!(&m.project, list_merge_request_pipelines).merge_request_iid(m.iid)
+    |m| m.project.gl.api().list_merge_request_pipelines().id(m.project.id.as_str()).merge_request_iid(m.iid)
 );

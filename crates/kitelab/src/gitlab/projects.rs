@@ -172,7 +172,7 @@ impl TriggerPipeline {
 
     /// Triggers the pipeline and returns it.
     pub async fn send(self) -> Result<types::Pipeline> {
-        let id = self.project.id.checked()?;
+        let id = self.project.id.as_str();
         self.token.validate("the trigger token")?;
         let body = types::TriggerPipelineRequest {
             inputs: self.inputs,

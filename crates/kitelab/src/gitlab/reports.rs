@@ -12,7 +12,7 @@ impl Project {
     /// The latest pipeline of the newest commit of a branch or tag (`None`: the default
     /// branch). GitLab answers 403 when there is none.
     pub async fn latest_pipeline(&self, git_ref: Option<&str>) -> Result<types::Pipeline> {
-        let mut op = self.gl.api().get_latest_pipeline().id(self.id.checked()?);
+        let mut op = self.gl.api().get_latest_pipeline().id(self.id.as_str());
         if let Some(git_ref) = git_ref {
             op = op.ref_(crate::segment("the ref", git_ref)?);
         }
@@ -26,7 +26,7 @@ impl Project {
             .gl
             .api()
             .delete_project_artifacts()
-            .id(self.id.checked()?);
+            .id(self.id.as_str());
         send(op).await?;
         Ok(())
     }
@@ -40,7 +40,7 @@ impl Pipeline {
             .gl
             .api()
             .get_pipeline_test_report()
-            .id(self.project.id.checked()?)
+            .id(self.project.id.as_str())
             .pipeline_id(self.id);
         Ok(send(op).await?.into_inner())
     }
@@ -52,7 +52,7 @@ impl Pipeline {
             .gl
             .api()
             .get_pipeline_test_report_summary()
-            .id(self.project.id.checked()?)
+            .id(self.project.id.as_str())
             .pipeline_id(self.id);
         Ok(send(op).await?.into_inner())
     }
@@ -109,7 +109,7 @@ impl ListQuery for BridgesQuery {
             .gl
             .api()
             .list_pipeline_bridges()
-            .id(project.id.checked()?)
+            .id(project.id.as_str())
             .pipeline_id(self.pipeline.id)
             .page(at.page())
             .per_page(at.per_page());
@@ -147,7 +147,7 @@ impl ListQuery for SchedulePipelinesQuery {
             .gl
             .api()
             .list_pipeline_schedule_pipelines()
-            .id(project.id.checked()?)
+            .id(project.id.as_str())
             .pipeline_schedule_id(self.schedule.id)
             .page(at.page())
             .per_page(at.per_page());

@@ -61,7 +61,7 @@ impl Project {
             .gl
             .api()
             .assign_project_runner()
-            .id(self.id.checked()?)
+            .id(self.id.as_str())
             .body(body);
         Ok(send(op).await?.into_inner())
     }
@@ -73,7 +73,7 @@ impl Project {
             .gl
             .api()
             .unassign_project_runner()
-            .id(self.id.checked()?)
+            .id(self.id.as_str())
             .runner_id(runner_id);
         send(op).await?;
         Ok(())
@@ -107,13 +107,6 @@ pub struct Runner {
     id: i64,
 }
 
-macro_rules! runner_op {
-    ($runner:expr, $method:ident) => {{
-        let r = $runner;
-        r.gl.api().$method().runner_id(r.id)
-    }};
-}
-
 impl Runner {
     /// The runner's id.
     pub fn id(&self) -> i64 {
@@ -122,7 +115,9 @@ impl Runner {
 
     /// Fetches the runner's details.
     pub async fn get(&self) -> Result<types::RunnerDetails> {
-        Ok(send(runner_op!(self, get_runner)).await?.into_inner())
+        Ok(send(self.gl.api().get_runner().runner_id(self.id))
+            .await?
+            .into_inner())
     }
 
     /// Starts changing the runner's settings; only the fields set change.
@@ -145,13 +140,13 @@ impl Runner {
 
     /// Deletes the runner.
     pub async fn delete(&self) -> Result<()> {
-        send(runner_op!(self, delete_runner)).await?;
+        send(self.gl.api().delete_runner().runner_id(self.id)).await?;
         Ok(())
     }
 
     /// The runner's managers: the machines running it, each with its system id.
     pub async fn managers(&self) -> Result<Vec<types::RunnerManager>> {
-        let op = runner_op!(self, list_runner_managers);
+        let op = self.gl.api().list_runner_managers().runner_id(self.id);
         Ok(send(op).await?.into_inner())
     }
 
@@ -169,7 +164,11 @@ impl Runner {
 
     /// Replaces the runner's authentication token; returns the new one (shown once).
     pub async fn reset_authentication_token(&self) -> Result<types::ResetTokenResult> {
-        let op = runner_op!(self, reset_runner_authentication_token);
+        let op = self
+            .gl
+            .api()
+            .reset_runner_authentication_token()
+            .runner_id(self.id);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -238,7 +237,13 @@ impl UpdateRunner {
         for tag in &self.body.tag_list {
             segment("a runner tag", tag)?;
         }
-        let op = runner_op!(&self.runner, update_runner).body(self.body);
+        let op = self
+            .runner
+            .gl
+            .api()
+            .update_runner()
+            .runner_id(self.runner.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -355,17 +360,6 @@ macro_rules! filtered {
     }};
 }
 
-/// Adds the `scope` filter, which every list but a group's has.
-macro_rules! scoped {
-    ($op:expr, $f:expr) => {{
-        let op = $op;
-        match &$f.scope {
-            Some(scope) => op.scope(scope.clone()),
-            None => op,
-        }
-    }};
-}
-
 impl crate::pagination::sealed::Sealed for RunnersQuery {}
 
 impl ListQuery for RunnersQuery {
@@ -382,11 +376,17 @@ impl ListQuery for RunnersQuery {
         }
         let response = match &self.of {
             RunnersOf::Mine(gl) => {
-                let op = scoped!(filtered!(gl.api().list_runners(), f, at), f);
+                let mut op = filtered!(gl.api().list_runners(), f, at);
+                if let Some(scope) = &f.scope {
+                    op = op.scope(scope.clone());
+                }
                 at.send(op).await?
             }
             RunnersOf::All(gl) => {
-                let op = scoped!(filtered!(gl.api().list_all_runners(), f, at), f);
+                let mut op = filtered!(gl.api().list_all_runners(), f, at);
+                if let Some(scope) = &f.scope {
+                    op = op.scope(scope.clone());
+                }
                 at.send(op).await?
             }
             RunnersOf::Project(project) => {
@@ -394,8 +394,11 @@ impl ListQuery for RunnersQuery {
                     .gl
                     .api()
                     .list_project_runners()
-                    .id(project.id.checked()?);
-                let op = scoped!(filtered!(op, f, at), f);
+                    .id(project.id.as_str());
+                let mut op = filtered!(op, f, at);
+                if let Some(scope) = &f.scope {
+                    op = op.scope(scope.clone());
+                }
                 at.send(op).await?
             }
             RunnersOf::Group(group) => {
@@ -404,7 +407,7 @@ impl ListQuery for RunnersQuery {
                         "group runners have no scope filter: use runner_type, status or paused",
                     ));
                 }
-                let op = group.gl.api().list_group_runners().id(group.checked_id()?);
+                let op = group.gl.api().list_group_runners().id(group.id().as_str());
                 at.send(filtered!(op, f, at)).await?
             }
         };
@@ -445,7 +448,13 @@ impl ListQuery for RunnerJobsQuery {
     }
 
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let op = runner_op!(&self.runner, list_runner_jobs).per_page(at.per_page());
+        let op = self
+            .runner
+            .gl
+            .api()
+            .list_runner_jobs()
+            .runner_id(self.runner.id)
+            .per_page(at.per_page());
         let mut op = super::jobs_by_keyset!(op, &at, true);
         if let Some(status) = &self.status {
             op = op.status(status.clone());

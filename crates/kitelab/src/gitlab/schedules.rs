@@ -83,19 +83,11 @@ pub struct Schedule {
     pub(crate) id: i64,
 }
 
-macro_rules! schedule_op {
-    ($schedule:expr, $method:ident) => {{
-        let s = $schedule;
-        s.project
-            .gl
-            .api()
-            .$method()
-            .id(s.project.id.checked()?)
-            .pipeline_schedule_id(s.id)
-    }};
-}
-
 impl Schedule {
+    fn api(&self) -> &kitelab_api::gitlab::Client {
+        self.project.gl.api()
+    }
+
     /// The schedule's id.
     pub fn id(&self) -> i64 {
         self.id
@@ -103,9 +95,12 @@ impl Schedule {
 
     /// Fetches the schedule, with its last pipeline and its variables.
     pub async fn get(&self) -> Result<types::PipelineSchedule> {
-        Ok(send(schedule_op!(self, get_pipeline_schedule))
-            .await?
-            .into_inner())
+        let op = self
+            .api()
+            .get_pipeline_schedule()
+            .id(self.project.id.as_str())
+            .pipeline_schedule_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the schedule; only the fields set are changed.
@@ -118,23 +113,36 @@ impl Schedule {
 
     /// Deletes the schedule.
     pub async fn delete(&self) -> Result<()> {
-        send(schedule_op!(self, delete_pipeline_schedule)).await?;
+        let op = self
+            .api()
+            .delete_pipeline_schedule()
+            .id(self.project.id.as_str())
+            .pipeline_schedule_id(self.id);
+        send(op).await?;
         Ok(())
     }
 
     /// Runs the schedule now. GitLab starts the pipeline asynchronously and does not say which
     /// it is; the next scheduled run is not affected.
     pub async fn play(&self) -> Result<()> {
-        send(schedule_op!(self, play_pipeline_schedule)).await?;
+        let op = self
+            .api()
+            .play_pipeline_schedule()
+            .id(self.project.id.as_str())
+            .pipeline_schedule_id(self.id);
+        send(op).await?;
         Ok(())
     }
 
     /// Makes the caller the schedule's owner (its pipelines then run as the caller); returns the
     /// schedule.
     pub async fn take_ownership(&self) -> Result<types::PipelineSchedule> {
-        Ok(send(schedule_op!(self, take_ownership_pipeline_schedule))
-            .await?
-            .into_inner())
+        let op = self
+            .api()
+            .take_ownership_pipeline_schedule()
+            .id(self.project.id.as_str())
+            .pipeline_schedule_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts creating a variable the schedule's pipelines get.
@@ -185,7 +193,13 @@ impl ScheduleVariable {
 
     /// Fetches the variable.
     pub async fn get(&self) -> Result<types::Variable> {
-        let op = schedule_op!(&self.schedule, get_pipeline_schedule_variable).key(&self.key);
+        let op = self
+            .schedule
+            .api()
+            .get_pipeline_schedule_variable()
+            .id(self.schedule.project.id.as_str())
+            .pipeline_schedule_id(self.schedule.id)
+            .key(&self.key);
         Ok(send(op).await?.into_inner())
     }
 
@@ -201,7 +215,13 @@ impl ScheduleVariable {
 
     /// Deletes the variable; returns it as it was.
     pub async fn delete(&self) -> Result<types::Variable> {
-        let op = schedule_op!(&self.schedule, delete_pipeline_schedule_variable).key(&self.key);
+        let op = self
+            .schedule
+            .api()
+            .delete_pipeline_schedule_variable()
+            .id(self.schedule.project.id.as_str())
+            .pipeline_schedule_id(self.schedule.id)
+            .key(&self.key);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -246,7 +266,7 @@ impl CreateSchedule {
     /// Creates the schedule and returns it. An empty ref or cron fails with
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent.
     pub async fn send(self) -> Result<types::PipelineSchedule> {
-        let id = self.project.id.checked()?;
+        let id = self.project.id.as_str();
         segment("the schedule's ref", &self.git_ref)?;
         segment("the cron schedule", &self.cron)?;
         let body = types::CreatePipelineScheduleRequest {
@@ -336,7 +356,13 @@ impl UpdateSchedule {
         if let Some(cron) = &self.body.cron {
             segment("the cron schedule", cron)?;
         }
-        let op = schedule_op!(&self.schedule, update_pipeline_schedule).body(self.body);
+        let op = self
+            .schedule
+            .api()
+            .update_pipeline_schedule()
+            .id(self.schedule.project.id.as_str())
+            .pipeline_schedule_id(self.schedule.id)
+            .body(self.body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -368,7 +394,13 @@ impl CreateScheduleVariable {
             value: self.value.into(),
             variable_type: self.variable_type,
         };
-        let op = schedule_op!(&self.schedule, create_pipeline_schedule_variable).body(body);
+        let op = self
+            .schedule
+            .api()
+            .create_pipeline_schedule_variable()
+            .id(self.schedule.project.id.as_str())
+            .pipeline_schedule_id(self.schedule.id)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -397,7 +429,13 @@ impl UpdateScheduleVariable {
             value: Some(self.value.into()),
             variable_type: self.variable_type,
         };
-        let op = schedule_op!(&self.variable.schedule, update_pipeline_schedule_variable)
+        let op = self
+            .variable
+            .schedule
+            .api()
+            .update_pipeline_schedule_variable()
+            .id(self.variable.schedule.project.id.as_str())
+            .pipeline_schedule_id(self.variable.schedule.id)
             .key(&self.variable.key)
             .body(body);
         Ok(send(op).await?.into_inner())
@@ -431,7 +469,7 @@ impl ListQuery for SchedulesQuery {
             .gl
             .api()
             .list_pipeline_schedules()
-            .id(self.project.id.checked()?)
+            .id(self.project.id.as_str())
             .page(at.page())
             .per_page(at.per_page());
         if let Some(v) = self.scope.clone() {

@@ -119,19 +119,11 @@ pub struct SecureFile {
     id: i64,
 }
 
-macro_rules! secure_file_op {
-    ($file:expr, $method:ident) => {{
-        let f = $file;
-        f.project
-            .gl
-            .api()
-            .$method()
-            .id(f.project.id.checked()?)
-            .secure_file_id(f.id)
-    }};
-}
-
 impl SecureFile {
+    fn api(&self) -> &kitelab_api::gitlab::Client {
+        self.project.gl.api()
+    }
+
     /// The secure file's id.
     pub fn id(&self) -> i64 {
         self.id
@@ -139,7 +131,11 @@ impl SecureFile {
 
     /// Fetches the secure file's details: name, checksum, expiry, metadata.
     pub async fn get(&self) -> Result<types::SecureFile> {
-        let op = secure_file_op!(self, get_secure_file);
+        let op = self
+            .api()
+            .get_secure_file()
+            .id(self.project.id.as_str())
+            .secure_file_id(self.id);
         Ok(send(op).await?.into_inner())
     }
 
@@ -147,13 +143,21 @@ impl SecureFile {
     /// [`sensitive`](Download::sensitive): [`write_to`](Download::write_to) creates a new file
     /// readable by its owner only (`0600` on Unix), and a file it replaces keeps its mode.
     pub async fn download(&self) -> Result<Download> {
-        let op = secure_file_op!(self, download_secure_file);
+        let op = self
+            .api()
+            .download_secure_file()
+            .id(self.project.id.as_str())
+            .secure_file_id(self.id);
         Ok(download(op).await?.sensitive())
     }
 
     /// Deletes the secure file.
     pub async fn delete(&self) -> Result<()> {
-        let op = secure_file_op!(self, delete_secure_file);
+        let op = self
+            .api()
+            .delete_secure_file()
+            .id(self.project.id.as_str())
+            .secure_file_id(self.id);
         send(op).await?;
         Ok(())
     }
@@ -162,5 +166,5 @@ impl SecureFile {
 simple_list!(
     /// A project's secure files: `project.secure_files()`.
     SecureFilesQuery { project: Project } => types::SecureFile,
-    |p| p.gl.api().list_secure_files().id(p.id.checked()?)
+    |p| p.gl.api().list_secure_files().id(p.id.as_str())
 );

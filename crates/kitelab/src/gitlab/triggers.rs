@@ -68,19 +68,11 @@ pub struct Trigger {
     id: i64,
 }
 
-macro_rules! trigger_op {
-    ($trigger:expr, $method:ident) => {{
-        let t = $trigger;
-        t.project
-            .gl
-            .api()
-            .$method()
-            .id(t.project.id.checked()?)
-            .trigger_id(t.id)
-    }};
-}
-
 impl Trigger {
+    fn api(&self) -> &kitelab_api::gitlab::Client {
+        self.project.gl.api()
+    }
+
     /// The trigger token's id.
     pub fn id(&self) -> i64 {
         self.id
@@ -88,7 +80,12 @@ impl Trigger {
 
     /// Fetches the trigger token.
     pub async fn get(&self) -> Result<types::Trigger> {
-        Ok(send(trigger_op!(self, get_trigger)).await?.into_inner())
+        let op = self
+            .api()
+            .get_trigger()
+            .id(self.project.id.as_str())
+            .trigger_id(self.id);
+        Ok(send(op).await?.into_inner())
     }
 
     /// Starts updating the trigger token (its description).
@@ -101,7 +98,12 @@ impl Trigger {
 
     /// Deletes the trigger token.
     pub async fn delete(&self) -> Result<()> {
-        send(trigger_op!(self, delete_trigger)).await?;
+        let op = self
+            .api()
+            .delete_trigger()
+            .id(self.project.id.as_str())
+            .trigger_id(self.id);
+        send(op).await?;
         Ok(())
     }
 }
@@ -125,7 +127,7 @@ impl CreateTrigger {
 
     /// Creates the trigger token and returns it, token in full.
     pub async fn send(self) -> Result<types::Trigger> {
-        let id = self.project.id.checked()?;
+        let id = self.project.id.as_str();
         let body = types::CreateTriggerRequest {
             description: self.description,
             expires_at: self.expires_at,
@@ -155,7 +157,13 @@ impl UpdateTrigger {
         let body = types::UpdateTriggerRequest {
             description: self.description,
         };
-        let op = trigger_op!(&self.trigger, update_trigger).body(body);
+        let op = self
+            .trigger
+            .api()
+            .update_trigger()
+            .id(self.trigger.project.id.as_str())
+            .trigger_id(self.trigger.id)
+            .body(body);
         Ok(send(op).await?.into_inner())
     }
 }
@@ -163,5 +171,5 @@ impl UpdateTrigger {
 simple_list!(
     /// A project's trigger tokens: `project.triggers()`.
     TriggersQuery { project: Project } => types::Trigger,
-    |p| p.gl.api().list_triggers().id(p.id.checked()?)
+    |p| p.gl.api().list_triggers().id(p.id.as_str())
 );

@@ -124,10 +124,6 @@ impl Group {
     ) -> CreateVariable {
         Owner::Group(self.clone()).create_variable(key.into(), value.into())
     }
-
-    pub(crate) fn checked_id(&self) -> Result<&str> {
-        segment("the group id", self.id.as_str())
-    }
 }
 
 /// Project CI/CD variables.
@@ -210,34 +206,6 @@ impl Owner {
     }
 }
 
-/// Runs the project, group or instance form of a variable operation and converts its error:
-/// `$op` is the generated builder (with the owner's id set, for a project or a group), and
-/// `$finish` completes and sends it. The instance builders have no environment-scope filter, so
-/// they have their own `$instance_finish`.
-macro_rules! by_owner {
-    (
-        $owner:expr,
-        $project_op:ident / $group_op:ident / $instance_op:ident,
-        |$op:ident| $finish:expr,
-        instance: |$instance:ident| $instance_finish:expr
-    ) => {
-        match $owner {
-            Owner::Project(project) => {
-                let $op = project.gl.api().$project_op().id(project.id.checked()?);
-                send($finish).await?
-            }
-            Owner::Group(group) => {
-                let $op = group.gl.api().$group_op().id(group.checked_id()?);
-                send($finish).await?
-            }
-            Owner::Instance(gl) => {
-                let $instance = gl.api().$instance_op();
-                send($instance_finish).await?
-            }
-        }
-    };
-}
-
 /// Refuses an option instance variables do not have, when it is `asked` of one.
 fn not_for_the_instance(owner: &Owner, asked: bool, what: &str) -> Result<()> {
     match owner {
@@ -271,17 +239,6 @@ fn instance_update(body: types::UpdateVariableRequest) -> types::UpdateInstanceV
         value: body.value,
         variable_type: body.variable_type,
     }
-}
-
-/// Adds `filter[environment_scope]` to a generated builder when a scope is selected.
-macro_rules! with_scope {
-    ($op:expr, $scope:expr) => {{
-        let op = $op;
-        match $scope {
-            Some(scope) => op.filter_environment_scope(scope),
-            None => op,
-        }
-    }};
 }
 
 /// A CI/CD variable of a project, a group or the instance: `project.variable("KEY")`,
@@ -324,13 +281,26 @@ impl Variable {
     /// Fetches the variable.
     pub async fn get(&self) -> Result<types::Variable> {
         let (key, scope) = self.checked()?;
-        Ok(by_owner!(
-            &self.owner,
-            get_project_variable / get_group_variable / get_instance_variable,
-            |op| with_scope!(op.key(key), scope),
-            instance: |op| op.key(key)
-        )
-        .into_inner())
+        let variable = match &self.owner {
+            Owner::Project(project) => {
+                let api = project.gl.api();
+                let mut op = api.get_project_variable().id(project.id.as_str()).key(key);
+                if let Some(scope) = scope {
+                    op = op.filter_environment_scope(scope);
+                }
+                send(op).await?
+            }
+            Owner::Group(group) => {
+                let api = group.gl.api();
+                let mut op = api.get_group_variable().id(group.id.as_str()).key(key);
+                if let Some(scope) = scope {
+                    op = op.filter_environment_scope(scope);
+                }
+                send(op).await?
+            }
+            Owner::Instance(gl) => send(gl.api().get_instance_variable().key(key)).await?,
+        };
+        Ok(variable.into_inner())
     }
 
     /// Starts updating the variable; only the fields set are changed.
@@ -344,12 +314,30 @@ impl Variable {
     /// Deletes the variable.
     pub async fn delete(&self) -> Result<()> {
         let (key, scope) = self.checked()?;
-        by_owner!(
-            &self.owner,
-            delete_project_variable / delete_group_variable / delete_instance_variable,
-            |op| with_scope!(op.key(key), scope),
-            instance: |op| op.key(key)
-        );
+        match &self.owner {
+            Owner::Project(project) => {
+                let api = project.gl.api();
+                let mut op = api
+                    .delete_project_variable()
+                    .id(project.id.as_str())
+                    .key(key);
+                if let Some(scope) = scope {
+                    op = op.filter_environment_scope(scope);
+                }
+                send(op).await?;
+            }
+            Owner::Group(group) => {
+                let api = group.gl.api();
+                let mut op = api.delete_group_variable().id(group.id.as_str()).key(key);
+                if let Some(scope) = scope {
+                    op = op.filter_environment_scope(scope);
+                }
+                send(op).await?;
+            }
+            Owner::Instance(gl) => {
+                send(gl.api().delete_instance_variable().key(key)).await?;
+            }
+        }
         Ok(())
     }
 
@@ -448,13 +436,23 @@ impl CreateVariable {
             body.masked_and_hidden == Some(true),
             "hidden values",
         )?;
-        Ok(by_owner!(
-            &owner,
-            create_project_variable / create_group_variable / create_instance_variable,
-            |op| op.body(body),
-            instance: |op| op.body(instance_create(body))
-        )
-        .into_inner())
+        let variable = match &owner {
+            Owner::Project(project) => {
+                let api = project.gl.api();
+                let op = api.create_project_variable().id(project.id.as_str());
+                send(op.body(body)).await?
+            }
+            Owner::Group(group) => {
+                let api = group.gl.api();
+                let op = api.create_group_variable().id(group.id.as_str());
+                send(op.body(body)).await?
+            }
+            Owner::Instance(gl) => {
+                let op = gl.api().create_instance_variable();
+                send(op.body(instance_create(body))).await?
+            }
+        };
+        Ok(variable.into_inner())
     }
 }
 
@@ -495,13 +493,32 @@ impl UpdateVariable {
             body.environment_scope.is_some(),
             "environment scope",
         )?;
-        Ok(by_owner!(
-            &variable.owner,
-            update_project_variable / update_group_variable / update_instance_variable,
-            |op| with_scope!(op.key(key), scope).body(body),
-            instance: |op| op.key(key).body(instance_update(body))
-        )
-        .into_inner())
+        let updated = match &variable.owner {
+            Owner::Project(project) => {
+                let api = project.gl.api();
+                let mut op = api
+                    .update_project_variable()
+                    .id(project.id.as_str())
+                    .key(key);
+                if let Some(scope) = scope {
+                    op = op.filter_environment_scope(scope);
+                }
+                send(op.body(body)).await?
+            }
+            Owner::Group(group) => {
+                let api = group.gl.api();
+                let mut op = api.update_group_variable().id(group.id.as_str()).key(key);
+                if let Some(scope) = scope {
+                    op = op.filter_environment_scope(scope);
+                }
+                send(op.body(body)).await?
+            }
+            Owner::Instance(gl) => {
+                let op = gl.api().update_instance_variable().key(key);
+                send(op.body(instance_update(body))).await?
+            }
+        };
+        Ok(updated.into_inner())
     }
 }
 
@@ -522,15 +539,11 @@ impl ListQuery for VariablesQuery {
         match &self.owner {
             Owner::Project(project) => {
                 let op = project.gl.api().list_project_variables();
-                let op = op.id(project.id.checked()?).page(page).per_page(per_page);
+                let op = op.id(project.id.as_str()).page(page).per_page(per_page);
                 at.send(op).await
             }
             Owner::Group(group) => {
-                let op = group
-                    .gl
-                    .api()
-                    .list_group_variables()
-                    .id(group.checked_id()?);
+                let op = group.gl.api().list_group_variables().id(group.id.as_str());
                 at.send(op.page(page).per_page(per_page)).await
             }
             Owner::Instance(gl) => {
