@@ -75,7 +75,12 @@ async fn main() -> kitelab::Result<()> {
         if let Some(url) = &pipeline.web_url {
             println!("  {url}");
         }
-        let variables = project.pipeline(p.id).variables().await?;
+        let variables: Vec<_> = project
+            .pipeline(p.id)
+            .variables()
+            .stream()
+            .try_collect()
+            .await?;
         println!("  {} variables: {}", variables.len(), keys(&variables));
     }
 
@@ -94,7 +99,7 @@ async fn main() -> kitelab::Result<()> {
         created.id, created.status, created.ref_
     );
     let pipeline = project.pipeline(created.id);
-    let variables = pipeline.variables().await?;
+    let variables: Vec<_> = pipeline.variables().stream().try_collect().await?;
     println!("  with variables {}", keys(&variables));
     // pipeline.retry(), pipeline.cancel(), pipeline.delete()
     let retried = pipeline.retry().await?;

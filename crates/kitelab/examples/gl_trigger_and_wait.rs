@@ -86,7 +86,12 @@ async fn main() -> kitelab::Result<()> {
         finished.status,
         started.elapsed()
     );
-    let variables = project.pipeline(finished.id).variables().await?;
+    let variables: Vec<_> = project
+        .pipeline(finished.id)
+        .variables()
+        .stream()
+        .try_collect()
+        .await?;
     for v in &variables {
         println!(
             "  {}={}",

@@ -337,6 +337,25 @@ impl PageAt {
         Ok(self.page_of(R::OPERATION, response))
     }
 
+    /// Sends `request`, a generated operation whose answer is the whole list at once (the
+    /// service does not paginate it): page 1 holds every item, and a later page is empty
+    /// without a request.
+    pub(crate) async fn send_whole<R, T>(&self, request: R) -> Result<Page<T>>
+    where
+        R: kitelab_api::Request<Output = Vec<T>>,
+    {
+        if self.number() > 1 {
+            return Ok(Page::new(
+                Vec::new(),
+                Some(self.number()),
+                HeaderMap::new(),
+                R::OPERATION,
+                StatusCode::OK,
+            ));
+        }
+        self.send(request).await
+    }
+
     /// Sends `request`, a generated operation of a cursor list
     /// (`{"items": [...], "links": {"next": ...}}`), with `split` taking the items and the next
     /// link out of the body; a `Link` header's `next` wins over the body's.

@@ -64,7 +64,7 @@ pub use kitelab_api::gitlab::types::ScheduleScope;
 pub use kitelab_api::gitlab::types::{
     JobStatus, PipelineScope, PipelineSource, PipelineStatus, VariableType,
 };
-pub use pipelines::{CreatePipeline, Pipeline, PipelinesQuery};
+pub use pipelines::{CreatePipeline, Pipeline, PipelineVariablesQuery, PipelinesQuery};
 pub use project_ci::{
     CreateMergeRequestPipeline, JobTokenAccess, JobTokenGroupsQuery, JobTokenProjectsQuery,
     MergeRequest, MergeRequestPipelinesQuery, ResourceGroup, ResourceGroupsQuery,

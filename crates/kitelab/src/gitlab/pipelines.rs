@@ -86,14 +86,25 @@ impl Pipeline {
         Ok(())
     }
 
-    /// The variables the pipeline was created with.
-    pub async fn variables(&self) -> Result<Vec<types::Variable>> {
-        let op = self
-            .api()
-            .list_pipeline_variables()
-            .id(self.project.id.as_str())
-            .pipeline_id(self.id);
-        Ok(send(op).await?.into_inner())
+    /// The variables the pipeline was created with. GitLab answers them all at once (the list
+    /// has one page; `per_page` does not apply).
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt;
+    ///
+    /// # async fn run(gl: kitelab::GitLab) -> kitelab::Result<()> {
+    /// let pipeline = gl.project("group/app").pipeline(46);
+    /// let variables: Vec<_> = pipeline.variables().stream().try_collect().await?;
+    /// # let _ = variables;
+    /// # Ok(()) }
+    /// ```
+    pub fn variables(&self) -> List<PipelineVariablesQuery> {
+        List::new(
+            PipelineVariablesQuery {
+                pipeline: self.clone(),
+            },
+            self.project.gl.per_page(),
+        )
     }
 
     /// Polls until the pipeline finishes (success, failed, canceled or skipped; a status this
@@ -375,5 +386,27 @@ impl CreatePipeline {
         };
         let op = self.project.gl.api().create_pipeline().id(id).body(body);
         Ok(send(op).await?.into_inner())
+    }
+}
+
+/// The variables a pipeline was created with: `pipeline.variables()`.
+#[derive(Debug, Clone)]
+pub struct PipelineVariablesQuery {
+    pipeline: Pipeline,
+}
+
+impl crate::pagination::sealed::Sealed for PipelineVariablesQuery {}
+
+impl ListQuery for PipelineVariablesQuery {
+    type Item = types::Variable;
+
+    async fn fetch(self, at: crate::pagination::PageAt) -> Result<crate::Page<Self::Item>> {
+        let p = &self.pipeline;
+        let op = p
+            .api()
+            .list_pipeline_variables()
+            .id(p.project.id.as_str())
+            .pipeline_id(p.id);
+        at.send_whole(op).await
     }
 }
