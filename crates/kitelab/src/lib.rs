@@ -69,7 +69,8 @@
 //!   variables (project, group, instance), schedules, trigger tokens, environments,
 //!   deployments, runners, CI Lint, commit statuses, secure files, job token access, resource
 //!   groups and merge request pipelines. `COVERAGE.md` maps every operation of both APIs to its
-//!   method, and the rest are one call away on [`Buildkite::api`] and [`GitLab::api`].
+//!   method, and the rest are one call away on [`Buildkite::api`] and [`GitLab::api`], with the
+//!   service's prelude in scope (`use kitelab::api::buildkite::prelude::*;`, or `gitlab`).
 //! - **Lists** are [`List`]s: `.stream()` for items, `.pages()` for [`Page`]s with their headers,
 //!   `.page(n)` for one page; see [`pagination`].
 //! - **Downloads** (artifacts, logs, traces) are a [`Download`]: streamed, or written to a file
