@@ -320,7 +320,14 @@ fn resolve<'a>(doc: &'a Value, p: &'a Value) -> Option<&'a Value> {
 }
 
 /// The query parameters a list's paging sets (page, size, cursor), which no filter setter names.
-const PAGING: [&str; 6] = ["page", "per_page", "pagination", "cursor", "after", "before"];
+const PAGING: [&str; 6] = [
+    "page",
+    "per_page",
+    "pagination",
+    "cursor",
+    "after",
+    "before",
+];
 
 fn read_upstream(path: &Path) -> Result<Vec<UpstreamOp>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -896,7 +903,10 @@ mod tests {
     fn a_query_parameter_s_setter_is_its_snake_case_name() {
         assert_eq!(setter("state[]"), "state");
         assert_eq!(setter("include_paused"), "include_paused");
-        assert_eq!(setter("filter[environment_scope]"), "filter_environment_scope");
+        assert_eq!(
+            setter("filter[environment_scope]"),
+            "filter_environment_scope"
+        );
         assert_eq!(setter("ref"), "ref_");
         assert_eq!(setter("type"), "type_");
     }
@@ -928,9 +938,16 @@ mod tests {
             path: "/builds".into(),
             id: "listBuilds".into(),
             snake: "list_builds".into(),
-            query: ["state[]", "creator", "ref", "include_paused", "page", "per_page"]
-                .map(String::from)
-                .to_vec(),
+            query: [
+                "state[]",
+                "creator",
+                "ref",
+                "include_paused",
+                "page",
+                "per_page",
+            ]
+            .map(String::from)
+            .to_vec(),
         };
         let unexposed = unexposed(&dir, &[op]);
         let _ = std::fs::remove_dir_all(&dir);

@@ -85,6 +85,14 @@
 //!   as a typed enum; see [`webhook`] (feature `webhooks`, on by default).
 //! - The generated low-level clients are in [`kitelab_api`], re-exported as [`api`].
 //!
+//! ## Features
+//!
+//! `buildkite` and `gitlab` (the two clients), `rustls` (TLS) and `webhooks` are on by default.
+//! TLS is chosen separately from the services: with `default-features = false`, name one of
+//! `rustls` or `native-tls` (`features = ["gitlab", "rustls"]`). A client built for an https
+//! base URL without either fails with [`Error::InvalidInput`] naming them, rather than on its
+//! first call.
+//!
 //! [Buildkite REST API v2]: https://buildkite.com/docs/apis/rest-api
 //! [GitLab CI REST API v4]: https://docs.gitlab.com/api/rest/
 
