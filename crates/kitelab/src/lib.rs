@@ -171,7 +171,8 @@ pub(crate) fn segment<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     Ok(value)
 }
 
-/// The README's examples, compiled as doctests so that they stay true.
+/// The README's examples, compiled as doctests so that they stay true. `README.md` in the crate
+/// links to the workspace's, and is a plain file in the packaged crate.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
