@@ -39,6 +39,7 @@ async fn list_project_pipelines_with_filters_across_pages_by_path() {
                 .header("authorization", BEARER)
                 .query_param("status", "failed")
                 .query_param("ref", "main")
+                .query_param("yaml_errors", "true")
                 .query_param("updated_after", "2025-01-01T00:00:00Z")
                 .query_param("page", "1")
                 .query_param("per_page", "2");
@@ -68,6 +69,7 @@ async fn list_project_pipelines_with_filters_across_pages_by_path() {
         .pipelines()
         .status(PipelineStatus::Failed)
         .git_ref("main")
+        .yaml_errors(true)
         .updated_after(kitelab::Timestamp::parse("2025-01-01T00:00:00Z").unwrap())
         .per_page(2)
         .stream()

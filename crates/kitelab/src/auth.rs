@@ -94,6 +94,8 @@ impl AuthHeader {
         Self::new(AUTHORIZATION, &format!("Bearer {}", token.expose()))
     }
 
+    /// A credential in a header of its own (GitLab's `JOB-TOKEN`).
+    #[cfg(feature = "gitlab")]
     pub(crate) fn custom(name: &'static str, token: &Secret) -> Result<Self> {
         Self::new(HeaderName::from_static(name), token.expose())
     }

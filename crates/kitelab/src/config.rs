@@ -50,6 +50,8 @@ pub(crate) struct Built {
     pub(crate) base: Url,
     pub(crate) http: reqwest::Client,
     pub(crate) transport: Arc<Transport>,
+    /// The transport that answers redirects (Buildkite's signed artifact URLs).
+    #[cfg(feature = "buildkite")]
     pub(crate) no_redirect: Arc<Transport>,
     pub(crate) per_page: u32,
 }
@@ -70,6 +72,15 @@ impl Settings {
         if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
             return Err(Error::invalid(format!(
                 "base URL `{raw}` must be an http or https URL with a host"
+            )));
+        }
+        // Without a TLS feature reqwest cannot speak https, and would only say so, as "invalid
+        // URL, scheme is not http", on the first call.
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        if base.scheme() == "https" && self.http.is_none() {
+            return Err(Error::invalid(format!(
+                "base URL `{raw}` is https, but kitelab was built without TLS: enable its \
+                 `rustls` feature (or `native-tls`)"
             )));
         }
         if base.query().is_some() || base.fragment().is_some() {
@@ -112,11 +123,13 @@ impl Settings {
             self.request_timeout,
             secret,
         );
+        #[cfg(feature = "buildkite")]
         let no_redirect = Arc::new(transport.not_following_redirects());
         Ok(Built {
             base,
             http,
             transport: Arc::new(transport),
+            #[cfg(feature = "buildkite")]
             no_redirect,
             per_page: self.per_page,
         })
@@ -175,3 +188,37 @@ macro_rules! common_builder_methods {
     };
 }
 pub(crate) use common_builder_methods;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run by `.ci/run` with `--no-default-features --features buildkite,gitlab`.
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    #[test]
+    fn an_https_client_without_tls_names_the_missing_feature() {
+        let err = Settings::default()
+            .build("https://api.buildkite.com/v2", "", None, None)
+            .err()
+            .expect("https without TLS is refused");
+        match err {
+            Error::InvalidInput(message) => {
+                assert!(message.contains("`rustls` feature"), "{message}");
+                assert!(message.contains("`native-tls`"), "{message}");
+            }
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+        // http still works (a local mock, a proxy).
+        assert!(Settings::default()
+            .build("http://127.0.0.1:9/v2", "", None, None)
+            .is_ok());
+    }
+
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[test]
+    fn an_https_client_with_tls_builds() {
+        assert!(Settings::default()
+            .build("https://api.buildkite.com/v2", "", None, None)
+            .is_ok());
+    }
+}

@@ -72,6 +72,7 @@ impl Download {
     }
 
     /// A download with no bytes (what an empty log's tail is).
+    #[cfg(feature = "buildkite")]
     pub(crate) fn empty(operation: &'static crate::Operation) -> Self {
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -194,6 +195,7 @@ impl Download {
     }
 
     /// The bytes after the first `offset`, collected (following a log that grows).
+    #[cfg(feature = "gitlab")]
     pub(crate) async fn skip_bytes(self, offset: u64) -> Result<Bytes> {
         let mut skipped: u64 = 0;
         let mut out = Vec::new();

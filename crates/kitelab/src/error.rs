@@ -149,6 +149,7 @@ impl Error {
     }
 
     /// An answer of `operation` that is not what it should be, as `message` says.
+    #[cfg(feature = "buildkite")]
     pub(crate) fn unexpected(operation: &'static Operation, message: impl Into<String>) -> Self {
         Error::UnexpectedResponse(Box::new(ApiError {
             operation,

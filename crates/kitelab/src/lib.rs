@@ -69,7 +69,8 @@
 //!   variables (project, group, instance), schedules, trigger tokens, environments,
 //!   deployments, runners, CI Lint, commit statuses, secure files, job token access, resource
 //!   groups and merge request pipelines. `COVERAGE.md` maps every operation of both APIs to its
-//!   method, and the rest are one call away on [`Buildkite::api`] and [`GitLab::api`].
+//!   method, and the rest are one call away on [`Buildkite::api`] and [`GitLab::api`], with the
+//!   service's prelude in scope (`use kitelab::api::buildkite::prelude::*;`, or `gitlab`).
 //! - **Lists** are [`List`]s: `.stream()` for items, `.pages()` for [`Page`]s with their headers,
 //!   `.page(n)` for one page; see [`pagination`].
 //! - **Downloads** (artifacts, logs, traces) are a [`Download`]: streamed, or written to a file
@@ -83,6 +84,14 @@
 //!   replay window) from its headers and body, whatever the web framework, and read its event
 //!   as a typed enum; see [`webhook`] (feature `webhooks`, on by default).
 //! - The generated low-level clients are in [`kitelab_api`], re-exported as [`api`].
+//!
+//! ## Features
+//!
+//! `buildkite` and `gitlab` (the two clients), `rustls` (TLS) and `webhooks` are on by default.
+//! TLS is chosen separately from the services: with `default-features = false`, name one of
+//! `rustls` or `native-tls` (`features = ["gitlab", "rustls"]`). A client built for an https
+//! base URL without either fails with [`Error::InvalidInput`] naming them, rather than on its
+//! first call.
 //!
 //! [Buildkite REST API v2]: https://buildkite.com/docs/apis/rest-api
 //! [GitLab CI REST API v4]: https://docs.gitlab.com/api/rest/
@@ -166,7 +175,8 @@ pub(crate) fn segment<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     Ok(value)
 }
 
-/// The README's examples, compiled as doctests so that they stay true.
+/// The README's examples, compiled as doctests so that they stay true. `README.md` in the crate
+/// links to the workspace's, and is a plain file in the packaged crate.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -295,6 +295,7 @@ impl PageAt {
     }
 
     /// Which page.
+    #[cfg(feature = "gitlab")]
     pub(crate) fn request(&self) -> &PageRequest {
         &self.request
     }
@@ -359,6 +360,7 @@ impl PageAt {
     /// Sends `request`, a generated operation of a cursor list
     /// (`{"items": [...], "links": {"next": ...}}`), with `split` taking the items and the next
     /// link out of the body; a `Link` header's `next` wins over the body's.
+    #[cfg(feature = "buildkite")]
     pub(crate) async fn send_cursor<R, T>(
         &self,
         request: R,

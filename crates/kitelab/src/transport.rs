@@ -61,6 +61,7 @@ impl Transport {
 
     /// The same transport, but answering redirects instead of following them (to read a signed
     /// download URL without downloading).
+    #[cfg(feature = "buildkite")]
     pub(crate) fn not_following_redirects(&self) -> Self {
         Self {
             origin: self.origin.clone(),

@@ -226,6 +226,7 @@ pub struct BuildsQuery {
     include_retried_jobs: Option<bool>,
     exclude_jobs: Option<bool>,
     exclude_pipeline: Option<bool>,
+    include_paused: Option<bool>,
     meta_data: Vec<(String, String)>,
 }
 
@@ -244,6 +245,7 @@ impl BuildsQuery {
             include_retried_jobs: None,
             exclude_jobs: None,
             exclude_pipeline: None,
+            include_paused: None,
             meta_data: Vec::new(),
         }
     }
@@ -315,6 +317,14 @@ impl List<BuildsQuery> {
         self
     }
 
+    /// Whether builds with jobs on paused queues are listed (`include_paused`; the service's
+    /// default is `true`). With `false`, builds whose jobs are all on paused queues are left
+    /// out, and so are the jobs on paused queues of the other builds.
+    pub fn include_paused(mut self, yes: bool) -> Self {
+        self.query.include_paused = Some(yes);
+        self
+    }
+
     /// Only builds whose meta-data `key` is `value` (`meta_data[key]=value`); repeat for several.
     pub fn meta_data(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.meta_data.push((key.into(), value.into()));
@@ -356,6 +366,9 @@ macro_rules! with_build_filters {
         }
         if let Some(v) = q.exclude_pipeline {
             op = op.exclude_pipeline(v);
+        }
+        if let Some(v) = q.include_paused {
+            op = op.include_paused(v);
         }
         op
     }};

@@ -168,7 +168,22 @@ impl Buildkite {
         builder.build()
     }
 
-    /// The generated low-level client, for operations this crate does not wrap.
+    /// The generated low-level client, for the operations this crate does not wrap (those
+    /// `COVERAGE.md` marks "raw only").
+    ///
+    /// Its operations are methods of one extension trait per resource, so a raw call needs
+    /// their prelude in scope: `use kitelab::api::buildkite::prelude::*;`. The call goes through
+    /// this client's token, retries, rate-limit handling and tracing; its error is the
+    /// generated [`kitelab::api::Error`](crate::api::Error), not [`kitelab::Error`](crate::Error).
+    ///
+    /// ```no_run
+    /// use kitelab::api::buildkite::prelude::*;
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> Result<(), Box<dyn std::error::Error>> {
+    /// let answer = bk.api().get_pipeline_settings().org_slug("my-org").send().await?;
+    /// println!("{:?}", answer.into_inner());
+    /// # Ok(()) }
+    /// ```
     pub fn api(&self) -> &Client {
         &self.inner.api
     }

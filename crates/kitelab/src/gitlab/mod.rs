@@ -227,7 +227,22 @@ impl GitLab {
         builder.token(token).build()
     }
 
-    /// The generated low-level client, for operations this crate does not wrap.
+    /// The generated low-level client, for the operations this crate does not wrap (those
+    /// `COVERAGE.md` marks "raw only").
+    ///
+    /// Its operations are methods of one extension trait per resource, so a raw call needs
+    /// their prelude in scope: `use kitelab::api::gitlab::prelude::*;`. The call goes through
+    /// this client's token, retries, rate-limit handling and tracing; its error is the
+    /// generated [`kitelab::api::Error`](crate::api::Error), not [`kitelab::Error`](crate::Error).
+    ///
+    /// ```no_run
+    /// use kitelab::api::gitlab::prelude::*;
+    ///
+    /// # async fn run(gl: kitelab::GitLab) -> Result<(), Box<dyn std::error::Error>> {
+    /// let answer = gl.api().list_package_pipelines().id("group/project").package_id(7).send().await?;
+    /// println!("{:?}", answer.into_inner());
+    /// # Ok(()) }
+    /// ```
     pub fn api(&self) -> &Client {
         &self.inner.api
     }

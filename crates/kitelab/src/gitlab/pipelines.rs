@@ -161,6 +161,7 @@ pub struct PipelinesQuery {
     source: Option<types::PipelineSource>,
     git_ref: Option<String>,
     sha: Option<String>,
+    yaml_errors: Option<bool>,
     username: Option<String>,
     name: Option<String>,
     updated_after: Option<Timestamp>,
@@ -180,6 +181,7 @@ impl PipelinesQuery {
             source: None,
             git_ref: None,
             sha: None,
+            yaml_errors: None,
             username: None,
             name: None,
             updated_after: None,
@@ -221,6 +223,12 @@ impl List<PipelinesQuery> {
     /// Only pipelines of this commit.
     pub fn sha(mut self, sha: impl Into<String>) -> Self {
         self.query.sha = Some(sha.into());
+        self
+    }
+
+    /// Only pipelines with an invalid configuration (`yaml_errors`).
+    pub fn yaml_errors(mut self, yes: bool) -> Self {
+        self.query.yaml_errors = Some(yes);
         self
     }
 
@@ -301,6 +309,9 @@ impl ListQuery for PipelinesQuery {
         }
         if let Some(v) = self.sha.clone() {
             op = op.sha(v);
+        }
+        if let Some(v) = self.yaml_errors {
+            op = op.yaml_errors(v);
         }
         if let Some(v) = self.username.clone() {
             op = op.username(v);
