@@ -957,3 +957,83 @@ mod tests {
         );
     }
 }
+
+/// The markers around the counts `cargo xtask coverage` writes into README.md.
+pub const README_BEGIN: &str = "<!-- coverage counts: written by `cargo xtask coverage` -->";
+/// The end of that block.
+pub const README_END: &str = "<!-- end of coverage counts -->";
+
+/// The README's sentence of counts, taken from the totals rows of a rendered COVERAGE.md
+/// (Buildkite's first, then GitLab's, with its row of operations outside the upstream list).
+pub fn readme_counts(coverage: &str) -> Result<String, String> {
+    let row = |line: &str| -> Vec<u32> {
+        line.split('|')
+            .filter_map(|cell| cell.trim().parse().ok())
+            .collect()
+    };
+    let totals: Vec<Vec<u32>> = coverage
+        .lines()
+        .filter(|l| l.starts_with("| **total** |"))
+        .map(row)
+        .collect();
+    let outside: Vec<u32> = coverage
+        .lines()
+        .find(|l| l.starts_with("| outside the upstream list |"))
+        .map(row)
+        .unwrap_or_default();
+    let [bk, gl] = totals.as_slice() else {
+        return Err(format!(
+            "COVERAGE.md has {} totals rows, not 2",
+            totals.len()
+        ));
+    };
+    if bk.len() != 5 || gl.len() != 5 {
+        return Err("a totals row of COVERAGE.md does not have 5 counts".to_owned());
+    }
+    let more = outside.first().copied().unwrap_or(0);
+    Ok(format!(
+        "Buildkite REST v2: {} upstream operations, {} in the spec; `kitelab` methods wrap (or send \
+         by hand) {}, and {} are raw only. GitLab CI v4: {} upstream operations and {more} more the \
+         code has, {} in the spec; `kitelab` methods wrap (or send by hand) {}, and {} are raw only.",
+        bk[0], bk[1], bk[2], bk[3], gl[0], gl[1], gl[2], gl[3]
+    ))
+}
+
+/// `readme` with its counts block rewritten from `coverage`.
+pub fn readme_with_counts(readme: &str, coverage: &str) -> Result<String, String> {
+    let (Some(begin), Some(end)) = (readme.find(README_BEGIN), readme.find(README_END)) else {
+        return Err(format!(
+            "README.md lacks the lines `{README_BEGIN}` and `{README_END}`"
+        ));
+    };
+    if end < begin {
+        return Err("README.md's coverage counts end before they begin".to_owned());
+    }
+    let counts = readme_counts(coverage)?;
+    Ok(format!(
+        "{}{README_BEGIN}\n{counts}\n{}",
+        &readme[..begin],
+        &readme[end..]
+    ))
+}
+
+#[cfg(test)]
+mod readme_tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_counts_come_from_the_totals_rows() {
+        let coverage = "| **total** | 217 | 216 | 104 | 113 | 0 |\n\
+                        | outside the upstream list | — | 4 | 1 | 3 | 0 |\n\
+                        | **total** | 119 | 122 | 113 | 10 | 0 |\n";
+        let readme = format!("intro\n{README_BEGIN}\nold counts\n{README_END}\nrest\n");
+        let out = readme_with_counts(&readme, coverage).unwrap();
+        assert!(out.starts_with("intro\n"));
+        assert!(out.ends_with(&format!("{README_END}\nrest\n")));
+        assert!(out.contains("217 upstream operations, 216 in the spec"));
+        assert!(out.contains("wrap (or send by hand) 104, and 113 are raw only"));
+        assert!(out.contains("119 upstream operations and 4 more"));
+        assert!(!out.contains("old counts"));
+        assert!(readme_with_counts("no markers", coverage).is_err());
+    }
+}

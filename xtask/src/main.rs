@@ -123,7 +123,27 @@ fn coverage(check: bool) -> ExitCode {
     } else {
         eprintln!("unchanged: COVERAGE.md");
     }
-    if (check && stale) || !problems.is_empty() {
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap_or_default();
+    let counted = match xtask::coverage::readme_with_counts(&readme, &text) {
+        Ok(counted) => counted,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let readme_stale = counted != readme;
+    if check && readme_stale {
+        eprintln!("error: README.md's coverage counts are stale: run `cargo xtask coverage`");
+        print_diff(&readme, &counted, "README.md");
+    } else if readme_stale {
+        if let Err(e) = std::fs::write(&readme_path, &counted) {
+            eprintln!("error: cannot write README.md: {e}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!("wrote the coverage counts in README.md");
+    }
+    if (check && (stale || readme_stale)) || !problems.is_empty() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
