@@ -395,7 +395,8 @@ async fn routes(api: &Api, storage: &Storage, state: &Shared) {
                 fixture("buildkite", "retryFailedJobs"),
                 patch(build.clone(), json!({"retried_jobs_count": failed.len()})),
             );
-            reply(200, &answer)
+            // Accepted: Buildkite queues the retries.
+            reply(202, &answer)
         },
     )
     .await;
