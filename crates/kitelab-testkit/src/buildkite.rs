@@ -190,6 +190,32 @@ impl FakeBuildkite {
         );
     }
 
+    /// Adds a build of [`PIPELINE`] on `branch` in `state` (the docs' example build, with the
+    /// next number, created now, finished now unless `running` or `scheduled`); returns its
+    /// number. It does not move on by itself.
+    pub fn add_build(&self, branch: &str, state: &str) -> i64 {
+        let mut shared = self.state.lock().unwrap();
+        let number = shared
+            .builds
+            .first()
+            .map_or(1, |b| b["number"].as_i64().unwrap_or(0) + 1);
+        let finished = !matches!(state, "running" | "scheduled");
+        let build = patch(
+            generated_build(number),
+            json!({
+                "state": state,
+                "branch": branch,
+                "created_at": minutes_ago(0),
+                "scheduled_at": minutes_ago(0),
+                "started_at": (state != "scheduled").then(|| minutes_ago(0)),
+                "finished_at": finished.then(|| minutes_ago(0)),
+                "jobs": jobs_in(state),
+            }),
+        );
+        shared.builds.insert(0, build);
+        number
+    }
+
     /// Appends `text` to the log of job `job` (in every build: the fake's builds share job ids),
     /// as an agent would while the job runs.
     pub fn append_log(&self, job: &str, text: &str) {

@@ -243,6 +243,23 @@ impl FakeGitLab {
         );
     }
 
+    /// Adds a pipeline on `git_ref` with `status` (the docs' example pipeline, with the next
+    /// id, created now, source `push`); returns its id. It does not move on by itself.
+    pub fn add_pipeline(&self, git_ref: &str, status: &str) -> i64 {
+        let mut state = self.state.lock().unwrap();
+        let created = new_pipeline(&mut state, "createPipeline", git_ref, "push", Value::Null);
+        let id = created["id"].as_i64().unwrap_or_default();
+        state.polls.remove(&id);
+        let finished = !matches!(status, "created" | "pending" | "running" | "manual");
+        let pipeline = state.pipelines.iter_mut().find(|p| p["id"] == id);
+        let pipeline = pipeline.expect("the pipeline was just added");
+        *pipeline = patch(
+            with_status(pipeline.clone(), status),
+            json!({"finished_at": finished.then(|| minutes_ago(0))}),
+        );
+        id
+    }
+
     /// Appends `text` to the trace of job `id`, as a runner would while it runs: a `follow()`
     /// sees it grow.
     pub fn append_trace(&self, id: i64, text: &str) {

@@ -185,3 +185,25 @@ async fn gitlab_play_a_manual_job() -> kitelab::Result<()> {
     assert_eq!(job.id, 11);
     Ok(())
 }
+
+/// Seeds the test adds are listed with the rest, newest first.
+#[tokio::test]
+async fn seeds_added_by_the_test() -> kitelab::Result<()> {
+    let bk = FakeBuildkite::start().await;
+    let number = bk.add_build("release/1.2", "failed");
+    let builds = bk
+        .client()
+        .pipeline(bk.org(), bk.pipeline())
+        .builds()
+        .branch(["release/*"]);
+    assert_eq!(builds.page(1).await?.items()[0].number, number);
+
+    let gl = FakeGitLab::start().await;
+    let id = gl.add_pipeline("release/1.2", "success");
+    let p = gl.client().project(gl.project()).pipeline(id).get().await?;
+    assert_eq!(
+        (p.status, p.ref_.as_str()),
+        (PipelineStatus::Success, "release/1.2")
+    );
+    Ok(())
+}
