@@ -207,3 +207,28 @@ async fn seeds_added_by_the_test() -> kitelab::Result<()> {
     );
     Ok(())
 }
+
+/// The crate's copies of the docs' examples are the repository's (`tests/fixtures`), byte for
+/// byte, so a fixture fixed there is fixed here too. Outside the repository there is nothing
+/// to compare with.
+#[test]
+fn fixtures_match_the_repository() {
+    let crate_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repository = crate_dir.join("../../tests/fixtures");
+    if !repository.is_dir() {
+        return;
+    }
+    for service in ["buildkite", "gitlab"] {
+        for entry in std::fs::read_dir(crate_dir.join("fixtures").join(service)).unwrap() {
+            let copy = entry.unwrap().path();
+            let original = repository.join(service).join(copy.file_name().unwrap());
+            let same = std::fs::read(&original).ok() == std::fs::read(&copy).ok();
+            assert!(
+                same,
+                "{} differs from {}",
+                copy.display(),
+                original.display()
+            );
+        }
+    }
+}
