@@ -1,5 +1,5 @@
-//! A mock Buildkite REST API v2: organizations, pipelines, builds, artifacts and job logs, with an
-//! object store that artifact downloads redirect to.
+//! The fake Buildkite REST API v2 ([`FakeBuildkite`]): organizations, pipelines, builds and their
+//! jobs, retries, artifacts and job logs, with an object store that artifact downloads redirect to.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -703,7 +703,7 @@ fn generated_build(number: i64) -> Value {
     )
 }
 
-/// Sets a build's number, and the URLs that contain it; puts it in the mock's pipeline.
+/// Sets a build's number, and the URLs that contain it; puts it in the fake's pipeline.
 fn with_number(build: Value, number: i64) -> Value {
     let pipeline = patch(build["pipeline"].clone(), pipelines()[0].clone());
     patch(

@@ -1,6 +1,6 @@
-//! A mock GitLab CI REST API v4: pipelines, jobs and their traces and artifacts, trigger tokens,
-//! pipeline schedules, and project, group and instance CI/CD variables, with an object store
-//! that artifact downloads redirect to.
+//! The fake GitLab CI REST API v4 ([`FakeGitLab`]): pipelines, jobs and their traces and artifacts,
+//! trigger tokens, pipeline schedules, and project, group and instance CI/CD variables, with an
+//! object store that artifact downloads redirect to.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -653,7 +653,7 @@ fn generated_job(
     )
 }
 
-/// A job as the API shows it (without what the mock keeps on the side).
+/// A job as the API shows it (without what the fake keeps on the side).
 fn public_job(job: &Value) -> Value {
     let mut job = job.clone();
     if let Some(fields) = job.as_object_mut() {
@@ -1000,7 +1000,7 @@ fn latest_with_artifacts<'a>(state: &'a State, call: &Call) -> Option<&'a Value>
     })
 }
 
-/// One file of a job's artifacts (the mock's archives hold the report and a binary).
+/// One file of a job's artifacts (the fake's archives hold the report and a binary).
 fn artifact_file(job: Option<&Value>, path: &str) -> Response {
     match job {
         Some(job) if job["artifacts_file"].is_object() && path == ARTIFACT_PATH => text(format!(
