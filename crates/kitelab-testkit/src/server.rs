@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -113,6 +115,7 @@ enum FaultKind {
     RateLimited(Duration),
     Latency(Duration),
     MalformedJson,
+    CutShort,
 }
 
 impl Fault {
@@ -136,6 +139,12 @@ impl Fault {
     /// Sends the normal answer's status with its JSON body cut in half.
     pub fn malformed_json() -> Self {
         Self::new(FaultKind::MalformedJson)
+    }
+
+    /// Sends the normal answer's status and headers, with a `Content-Length` for its whole body,
+    /// then half the body, then closes the connection: a download cut in the middle.
+    pub fn cut_short() -> Self {
+        Self::new(FaultKind::CutShort)
     }
 
     fn new(kind: FaultKind) -> Self {
@@ -186,7 +195,11 @@ pub(crate) struct Response {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// Whether to send only half the body, then close the connection.
+    cut: bool,
 }
+
+type Body = BoxBody<Bytes, std::io::Error>;
 
 impl Response {
     /// A `200 OK` with no headers and no body, to build on.
@@ -195,6 +208,7 @@ impl Response {
             status: 200,
             headers: Vec::new(),
             body: Vec::new(),
+            cut: false,
         }
     }
 
@@ -217,18 +231,35 @@ impl Response {
         self
     }
 
-    fn into_hyper(self) -> hyper::Response<Full<Bytes>> {
+    fn into_hyper(self) -> hyper::Response<Body> {
         let mut builder = hyper::Response::builder().status(self.status);
         for (name, value) in &self.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        builder
-            .body(Full::new(Bytes::from(self.body)))
-            .unwrap_or_else(|_| {
-                let mut broken = hyper::Response::new(Full::new(Bytes::new()));
-                *broken.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
-                broken
-            })
+        let body = if self.cut {
+            let (full, half) = (self.body.len(), self.body.len() / 2);
+            builder = builder.header("content-length", full.to_string());
+            let half = Bytes::from(self.body).slice(..half);
+            // The half goes out (with the head) before the error closes the connection.
+            let first = futures_util::stream::once(async move { Ok(Frame::data(half)) });
+            let cut = futures_util::stream::once(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Err(std::io::Error::other(
+                    "cut short by a kitelab-testkit fault",
+                ))
+            });
+            StreamBody::new(futures_util::StreamExt::chain(first, cut)).boxed()
+        } else {
+            Full::new(Bytes::from(self.body))
+                .map_err(|never| match never {})
+                .boxed()
+        };
+        builder.body(body).unwrap_or_else(|_| {
+            let empty = Full::new(Bytes::new()).map_err(|never| match never {});
+            let mut broken = hyper::Response::new(empty.boxed());
+            *broken.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+            broken
+        })
     }
 }
 
@@ -508,9 +539,13 @@ impl Shared {
             _ => {}
         }
         let mut response = self.dispatch(&request);
-        if let Some(FaultKind::MalformedJson) = fault {
-            let half = response.body.len() / 2;
-            response.body.truncate(half.max(1));
+        match fault {
+            Some(FaultKind::MalformedJson) => {
+                let half = response.body.len() / 2;
+                response.body.truncate(half.max(1));
+            }
+            Some(FaultKind::CutShort) => response.cut = true,
+            _ => {}
         }
         response
     }

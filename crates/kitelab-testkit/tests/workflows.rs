@@ -232,3 +232,20 @@ fn fixtures_match_the_repository() {
         }
     }
 }
+
+/// A download cut in the middle is an error, not a short file.
+#[tokio::test]
+async fn a_cut_download_fails() {
+    let fake = FakeBuildkite::start().await;
+    fake.inject(Fault::cut_short().on("*/log.txt"));
+    let job = fake
+        .client()
+        .pipeline(fake.org(), fake.pipeline())
+        .build(30)
+        .job("b63254c0-3271-4a98-8270-7cfbd6c2f14e");
+    let download = job
+        .download_log()
+        .await
+        .expect("the status and headers arrive");
+    assert!(download.text().await.is_err());
+}
