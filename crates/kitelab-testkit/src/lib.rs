@@ -7,9 +7,9 @@
 //! afterwards with the next number, and the test drives what the service would do on its own
 //! (finish a build or a pipeline, grow a job's log, make a job playable). Each hands out a
 //! ready [`kitelab`] client, records every request (secrets redacted) for the test to assert
-//! on, and fails on demand ([`Fault`]: 5xx, 429 in the service's style, latency, malformed
-//! JSON). Artifact downloads redirect to a separate object store that refuses credentials, as
-//! S3 does.
+//! on, and fails on demand ([`Fault`]: 5xx, 429 in the service's style, latency, a body cut
+//! short, malformed JSON). Artifact downloads redirect to a separate object store that refuses
+//! credentials, as S3 does.
 //!
 //! A test of a bot that retries the failed jobs of a build:
 //!
