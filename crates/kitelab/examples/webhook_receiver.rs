@@ -296,15 +296,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-/// The offline self-test: the receiver, a mock Buildkite, and requests it sends itself.
+/// The offline self-test: the receiver, a fake Buildkite, and requests it sends itself.
 async fn self_test() -> Result<(), Box<dyn std::error::Error>> {
     const SECRET: &str = "self-test-webhook-token";
     const GITLAB_SECRET: &str = "self-test-gitlab-token";
-    let mock = common::mock::buildkite::Buildkite::start().await;
-    let bk = Buildkite::builder()
-        .base_url(mock.api.base_url())
-        .token(common::mock::buildkite::TOKEN)
-        .build()?;
+    let mock = kitelab_testkit::FakeBuildkite::start().await;
+    let bk = mock.client();
     let receiver = Arc::new(Receiver {
         buildkite: buildkite::Verifier::new(SECRET)
             .require_signature()
@@ -316,20 +313,17 @@ async fn self_test() -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(serve(listener, Arc::clone(&receiver)));
-    println!(
-        "receiver at {base}, mock Buildkite at {}",
-        mock.api.base_url()
-    );
+    println!("receiver at {base}, fake Buildkite at {}", mock.url());
 
     // Build 27 of the mock pipeline failed: its RSpec job did.
     let number = 27;
-    let mut event = common::mock::fixture("webhooks/buildkite", "build.finished");
+    let mut event = common::fixture("webhooks/buildkite", "build.finished");
     event["build"]["number"] = json!(number);
     event["build"]["state"] = json!("failed");
     event["build"]["url"] = json!(format!(
         "https://api.buildkite.com/v2/organizations/{}/pipelines/{}/builds/{number}",
-        common::mock::buildkite::ORG,
-        common::mock::buildkite::PIPELINE
+        mock.org(),
+        mock.pipeline()
     ));
     let body = serde_json::to_vec(&event)?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
@@ -466,7 +460,7 @@ async fn self_test() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // GitLab: the docs' pipeline event, with its token and delivery identifiers.
-    let pipeline = serde_json::to_vec(&common::mock::fixture("webhooks/gitlab", "pipeline"))?;
+    let pipeline = serde_json::to_vec(&common::fixture("webhooks/gitlab", "pipeline"))?;
     let gitlab_headers = |token: &str| {
         vec![
             ("X-Gitlab-Event", "Pipeline Hook".to_owned()),

@@ -10,18 +10,21 @@
 //! Against a real service the examples only read, unless `KITELAB_EXAMPLE_WRITE=1`: then they
 //! also create, change and delete (builds, pipelines, trigger tokens, schedules, variables).
 //!
-//! Without a token the example runs against local mock servers that answer with the docs'
-//! example responses (`tests/fixtures`); see [`mock`]. Nothing leaves the machine.
+//! Without a token the example runs against the fake servers of `kitelab-testkit`, which answer
+//! with the docs' example responses and keep state. Nothing leaves the machine.
 
 #![allow(dead_code)]
-
-pub mod mock;
 
 use std::time::Duration;
 
 use kitelab::buildkite::BuildkiteBuilder;
 use kitelab::gitlab::{GitLabBuilder, Token};
 use kitelab::{Buildkite, Error, GitLab, Result};
+use kitelab_testkit::{FakeBuildkite, FakeGitLab};
+use serde_json::Value;
+
+/// How long every call to a fake service takes (a nearby data centre).
+const LATENCY: Duration = Duration::from_millis(20);
 
 /// Set to `1` to let the examples write to a real service.
 pub const WRITE_VAR: &str = "KITELAB_EXAMPLE_WRITE";
@@ -41,7 +44,7 @@ pub struct BuildkiteExample {
     write: bool,
     base_url: Option<String>,
     token: String,
-    mock: Option<mock::buildkite::Buildkite>,
+    mock: Option<&'static FakeBuildkite>,
 }
 
 impl BuildkiteExample {
@@ -91,26 +94,24 @@ pub async fn buildkite() -> Result<BuildkiteExample> {
         );
         return Ok(example);
     }
-    let mock = mock::buildkite::Buildkite::start().await;
-    let base_url = mock.api.base_url();
+    // The fake lives as long as the example (which may keep only the client).
+    let mock: &'static FakeBuildkite = Box::leak(Box::new(FakeBuildkite::start().await));
+    mock.set_latency(LATENCY);
+    let base_url = mock.url();
     println!(
-        "== Buildkite (local mock server at {base_url}, artifact storage at {}; set {} to use the real one)",
-        mock.storage.server.base_url(),
+        "== Buildkite (local fake server at {base_url}, artifact storage at {}; set {} to use the real one)",
+        mock.storage_url(),
         Buildkite::TOKEN_VAR
     );
-    let token = mock::buildkite::TOKEN.to_owned();
     Ok(BuildkiteExample {
-        bk: Buildkite::builder()
-            .base_url(base_url.clone())
-            .token(token.clone())
-            .build()?,
-        org: mock::buildkite::ORG.into(),
-        pipeline: mock::buildkite::PIPELINE.into(),
+        bk: mock.client(),
+        org: mock.org().into(),
+        pipeline: mock.pipeline().into(),
         branch: "main".into(),
         poll: Duration::from_millis(50),
         write: true,
         base_url: Some(base_url),
-        token,
+        token: mock.token().into(),
         mock: Some(mock),
     })
 }
@@ -132,7 +133,7 @@ pub struct GitLabExample {
     write: bool,
     base_url: Option<String>,
     token: String,
-    mock: Option<mock::gitlab::GitLab>,
+    mock: Option<&'static FakeGitLab>,
 }
 
 impl GitLabExample {
@@ -188,28 +189,36 @@ pub async fn gitlab() -> Result<GitLabExample> {
         );
         return Ok(example);
     }
-    let mock = mock::gitlab::GitLab::start().await;
-    let base_url = mock.api.base_url();
+    let mock: &'static FakeGitLab = Box::leak(Box::new(FakeGitLab::start().await));
+    mock.set_latency(LATENCY);
+    let base_url = mock.url();
     println!(
-        "== GitLab (local mock server at {base_url}, artifact storage at {}; set GITLAB_TOKEN to use the real one)",
-        mock.storage.server.base_url()
+        "== GitLab (local fake server at {base_url}, artifact storage at {}; set GITLAB_TOKEN to use the real one)",
+        mock.storage_url()
     );
-    let token = mock::gitlab::TOKEN.to_owned();
     Ok(GitLabExample {
-        gl: GitLab::builder()
-            .base_url(base_url.clone())
-            .token(Token::Personal(token.clone().into()))
-            .build()?,
-        project: mock::gitlab::PROJECT.into(),
-        group: Some(mock::gitlab::GROUP.into()),
+        gl: mock.client(),
+        project: mock.project().into(),
+        group: Some(mock.group().into()),
         git_ref: "main".into(),
-        artifact_path: Some(mock::gitlab::ARTIFACT_PATH.into()),
+        artifact_path: Some(kitelab_testkit::gitlab::ARTIFACT_PATH.into()),
         poll: Duration::from_millis(50),
         write: true,
         base_url: Some(base_url),
-        token,
+        token: kitelab_testkit::gitlab::TOKEN.into(),
         mock: Some(mock),
     })
+}
+
+/// The body of an example saved under `tests/fixtures/<dir>/<name>.json` (the webhook events).
+pub fn fixture(dir: &str, name: &str) -> Value {
+    let path = format!(
+        "{}/../../tests/fixtures/{dir}/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let fixture: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    fixture["body"].clone()
 }
 
 /// A non-empty environment variable.

@@ -1,22 +1,25 @@
-//! A mock Buildkite REST API v2: organizations, pipelines, builds, artifacts and job logs, with an
-//! object store that artifact downloads redirect to.
+//! The fake Buildkite REST API v2 ([`FakeBuildkite`]): organizations, pipelines, builds and their
+//! jobs, retries, artifacts and job logs, with an object store that artifact downloads redirect to.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use httpmock::HttpMockResponse;
 use serde_json::{json, Value};
 
-use super::{
-    buildkite_page, fixture, glob, minutes_ago, noise, patch, redirect, reply, sha, with_header,
-    Access, Api, Call, Object, Storage,
+use crate::fixtures::fixture;
+use crate::server::{
+    buildkite_page, glob, minutes_ago, noise, patch, redirect, reply, sha, with_header, Access,
+    Api, Call, Object, Response, Service, Storage,
 };
+use crate::{Fault, Request};
 
-/// The organization, pipeline and token of the mock.
+/// The organization the fake Buildkite knows.
 pub const ORG: &str = "my-great-org";
+/// The pipeline of [`ORG`] that has builds, artifacts and logs (six more are listed).
 pub const PIPELINE: &str = "my-pipeline";
-pub const TOKEN: &str = "bkua_mock";
+/// The API access token the fake Buildkite accepts.
+pub const TOKEN: &str = "bkua_testkit";
 
 const RSPEC_JOB: &str = "b63254c0-3271-4a98-8270-7cfbd6c2f14e";
 const PACKAGE_JOB: &str = "aae578fe-994c-44e6-84da-4102616928ba";
@@ -25,21 +28,54 @@ const SCREENSHOTS_JOB: &str = "ea3cfae9-a565-4353-8a5e-16436c164e43";
 /// The states a created build goes through, one per poll: it is scheduled, runs, then passes.
 const LIFECYCLE: &[&str] = &["scheduled", "running", "running", "passed"];
 
-/// What the mock Buildkite knows, and what changes as the examples call it.
+/// What the fake Buildkite knows, and what changes as it is called and driven.
 struct State {
     /// Builds of the pipeline, newest first.
     builds: Vec<Value>,
     /// How many times each created build has been fetched (it advances through `LIFECYCLE`).
     polls: HashMap<i64, usize>,
+    /// What the test appended to each job's log.
+    appended: HashMap<String, String>,
+    /// Jobs created by retries so far (they get fresh ids).
+    retries: u64,
 }
 
-/// A running mock Buildkite.
-pub struct Buildkite {
-    pub api: Api,
-    pub storage: Storage,
+type Shared = Arc<Mutex<State>>;
+
+/// A running fake Buildkite REST API v2, in-process on `127.0.0.1` and an ephemeral port, with
+/// the object store its artifact downloads redirect to. It stops when dropped.
+///
+/// It knows the organization [`ORG`] and its pipeline [`PIPELINE`], seeded from the docs'
+/// example bodies: 30 builds (running, scheduled, failed, canceled and passed, on `main` and two
+/// feature branches), each with three jobs, artifacts and logs. A build created through the API
+/// is listed at once with the next number, and moves from `scheduled` through `running` to
+/// `passed` one step each time it is fetched, unless the test finishes it with
+/// [`finish_build`](Self::finish_build). Lists are paginated with `Link` headers, answers carry
+/// `RateLimit-*` headers, and a request without [`TOKEN`] gets Buildkite's 401.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> kitelab::Result<()> {
+/// use kitelab_testkit::FakeBuildkite;
+///
+/// let fake = FakeBuildkite::start().await;
+/// let pipeline = fake.client().pipeline(fake.org(), fake.pipeline());
+/// let build = pipeline.create_build("HEAD", "main").send().await?;
+/// fake.finish_build(build.number, "failed");
+/// assert_eq!(pipeline.build(build.number).get().await?.state.to_string(), "failed");
+/// # Ok(()) }
+/// ```
+pub struct FakeBuildkite {
+    api: Api,
+    storage: Storage,
+    state: Shared,
 }
 
-impl Buildkite {
+impl FakeBuildkite {
+    /// Starts a fake Buildkite (and its object store) seeded with the docs' examples.
+    ///
+    /// # Panics
+    ///
+    /// When it cannot listen on `127.0.0.1`, or outside a Tokio runtime.
     pub async fn start() -> Self {
         let calls = Arc::new(AtomicU64::new(0));
         let guard = Arc::new(|call: &Call, access: Access| {
@@ -61,7 +97,7 @@ impl Buildkite {
             None
         });
         // Every answer carries the rate limit, counting down (Buildkite allows 200 a minute).
-        let decorate = Arc::new(move |response: HttpMockResponse| {
+        let decorate = Arc::new(move |response: Response| {
             let used = calls.fetch_add(1, Ordering::SeqCst) + 1;
             let response = with_header(response, "ratelimit-limit", "200");
             let response = with_header(
@@ -71,20 +107,156 @@ impl Buildkite {
             );
             with_header(response, "ratelimit-reset", "42")
         });
-        let api = Api::start("", guard, decorate).await;
+        let api = Api::start(Service::Buildkite, "", guard, decorate).await;
         let storage = Storage::start().await;
         let state = Arc::new(Mutex::new(State {
             builds: (1..=30).rev().map(generated_build).collect(),
             polls: HashMap::new(),
+            appended: HashMap::new(),
+            retries: 0,
         }));
         routes(&api, &storage, &state).await;
-        Self { api, storage }
+        Self {
+            api,
+            storage,
+            state,
+        }
+    }
+
+    /// The API's base URL (`http://127.0.0.1:port`), for `Buildkite::builder().base_url(..)`.
+    pub fn url(&self) -> String {
+        self.api.base_url()
+    }
+
+    /// The base URL of the object store artifact downloads redirect to.
+    pub fn storage_url(&self) -> String {
+        self.storage.api.base_url()
+    }
+
+    /// The organization slug ([`ORG`]).
+    pub fn org(&self) -> &'static str {
+        ORG
+    }
+
+    /// The pipeline slug ([`PIPELINE`]).
+    pub fn pipeline(&self) -> &'static str {
+        PIPELINE
+    }
+
+    /// The token the fake accepts ([`TOKEN`]).
+    pub fn token(&self) -> &'static str {
+        TOKEN
+    }
+
+    /// A builder for a client of this fake: its URL and token are set; add page size, retries,
+    /// timeouts.
+    pub fn builder(&self) -> kitelab::buildkite::BuildkiteBuilder {
+        kitelab::Buildkite::builder()
+            .base_url(self.url())
+            .token(TOKEN)
+    }
+
+    /// A client of this fake, with the defaults.
+    pub fn client(&self) -> kitelab::Buildkite {
+        self.builder()
+            .build()
+            .expect("a client for a local URL and a valid token builds")
+    }
+
+    /// Finishes build `number` in `state` (`passed`, `failed`, `canceled`, ...): its jobs follow
+    /// (the first job takes a failed or canceled state, the others pass), `finished_at` is now,
+    /// and it no longer moves on by itself.
+    ///
+    /// # Panics
+    ///
+    /// When the fake has no build `number`.
+    pub fn finish_build(&self, number: i64, state: &str) {
+        let mut shared = self.state.lock().unwrap();
+        shared.polls.remove(&number);
+        let build = shared
+            .builds
+            .iter_mut()
+            .find(|b| b["number"] == number)
+            .unwrap_or_else(|| panic!("the fake Buildkite has no build {number}"));
+        *build = patch(
+            build.clone(),
+            json!({
+                "state": state,
+                "commit": sha(number),
+                "started_at": build["started_at"].as_str().map_or_else(|| minutes_ago(0), str::to_owned),
+                "finished_at": minutes_ago(0),
+                "jobs": jobs_in(state),
+            }),
+        );
+    }
+
+    /// Adds a build of [`PIPELINE`] on `branch` in `state` (the docs' example build, with the
+    /// next number, created now, finished now unless `running` or `scheduled`); returns its
+    /// number. It does not move on by itself.
+    pub fn add_build(&self, branch: &str, state: &str) -> i64 {
+        let mut shared = self.state.lock().unwrap();
+        let number = shared
+            .builds
+            .first()
+            .map_or(1, |b| b["number"].as_i64().unwrap_or(0) + 1);
+        let finished = !matches!(state, "running" | "scheduled");
+        let build = patch(
+            generated_build(number),
+            json!({
+                "state": state,
+                "branch": branch,
+                "created_at": minutes_ago(0),
+                "scheduled_at": minutes_ago(0),
+                "started_at": (state != "scheduled").then(|| minutes_ago(0)),
+                "finished_at": finished.then(|| minutes_ago(0)),
+                "jobs": jobs_in(state),
+            }),
+        );
+        shared.builds.insert(0, build);
+        number
+    }
+
+    /// Appends `text` to the log of job `job` (in every build: the fake's builds share job ids),
+    /// as an agent would while the job runs.
+    pub fn append_log(&self, job: &str, text: &str) {
+        let mut shared = self.state.lock().unwrap();
+        shared
+            .appended
+            .entry(job.to_owned())
+            .or_default()
+            .push_str(text);
+    }
+
+    /// Every API request received so far, oldest first, secrets redacted.
+    pub fn requests(&self) -> Vec<Request> {
+        self.api.requests()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.api.clear_requests();
+    }
+
+    /// Makes the API fail as `fault` says (see [`Fault`]); the first fault that matches applies.
+    pub fn inject(&self, fault: Fault) {
+        self.api.inject(fault);
+    }
+
+    /// Removes every injected fault.
+    pub fn clear_faults(&self) {
+        self.api.clear_faults();
+    }
+
+    /// How long every API answer takes (none by default); 20 ms is a nearby data centre.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.api.set_latency(latency);
+        self.storage.api.set_latency(latency);
     }
 }
 
 const PIPELINE_PATH: &str = "/organizations/:org/pipelines/:pipeline";
 
-async fn routes(api: &Api, storage: &Storage, state: &Arc<Mutex<State>>) {
+async fn routes(api: &Api, storage: &Storage, state: &Shared) {
     // Organizations.
     api.on("GET", "/organizations", |call| {
         buildkite_page(
@@ -217,6 +389,57 @@ async fn routes(api: &Api, storage: &Storage, state: &Arc<Mutex<State>>) {
     })
     .await;
 
+    // Retries: of one job, or of every failed job of a build.
+    let retried = state.clone();
+    api.on(
+        "PUT",
+        &format!("{PIPELINE_PATH}/builds/:number/retry_failed_jobs"),
+        move |call| {
+            let mut state = retried.lock().unwrap();
+            let number = call.number("number");
+            let failed: Vec<String> = match state.builds.iter().find(|b| b["number"] == number) {
+                Some(build) => build["jobs"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|j| j["retried"] != true)
+                    .filter(|j| matches!(j["state"].as_str(), Some("failed" | "timed_out")))
+                    .filter_map(|j| j["id"].as_str().map(str::to_owned))
+                    .collect(),
+                None => return reply(404, &json!({"message": "No build found"})),
+            };
+            for job in &failed {
+                let _ = retry_job(&mut state, number, job);
+            }
+            let build = state.builds.iter_mut().find(|b| b["number"] == number);
+            let build = build.expect("the build was just found");
+            *build = patch(
+                build.clone(),
+                json!({"state": "running", "finished_at": null}),
+            );
+            let answer = patch(
+                fixture("buildkite", "retryFailedJobs"),
+                patch(build.clone(), json!({"retried_jobs_count": failed.len()})),
+            );
+            // Accepted: Buildkite queues the retries.
+            reply(202, &answer)
+        },
+    )
+    .await;
+    let retried = state.clone();
+    api.on(
+        "PUT",
+        &format!("{PIPELINE_PATH}/builds/:number/jobs/:job/retry"),
+        move |call| {
+            let mut state = retried.lock().unwrap();
+            match retry_job(&mut state, call.number("number"), call.param("job")) {
+                Ok(job) => reply(200, &patch(fixture("buildkite", "retryJob"), job)),
+                Err(answer) => answer,
+            }
+        },
+    )
+    .await;
+
     // Artifacts: the docs' two, and a text report; downloads redirect to the object store.
     let artifacts = artifacts();
     let build_path = format!("{PIPELINE_PATH}/builds/:number");
@@ -295,58 +518,121 @@ async fn routes(api: &Api, storage: &Storage, state: &Arc<Mutex<State>>) {
     .await;
 
     // Job logs: as JSON (or just its size), as text (whole, or a suffix range).
-    api.on("GET", &format!("{build_path}/jobs/:job/log"), |call| {
+    let logs = state.clone();
+    api.on("GET", &format!("{build_path}/jobs/:job/log"), move |call| {
+        let content = job_log(&logs, call.param("job"));
         let log = patch(
             fixture("buildkite", "getJobLog"),
-            json!({"content": job_log(call.param("job")), "size": job_log(call.param("job")).len()}),
+            json!({"size": content.len(), "content": content}),
         );
         reply(200, &log)
     })
     .await;
-    api.on("GET", &format!("{build_path}/jobs/:job/log.txt"), |call| {
-        let log = job_log(call.param("job"));
-        let total = log.len();
-        let suffix = call.header("range").and_then(|r| {
-            r.strip_prefix("bytes=-")
-                .and_then(|n| n.parse::<usize>().ok())
-        });
-        match suffix {
-            None => text(200, log.clone()),
-            Some(_) if total == 0 => HttpMockResponse::builder()
-                .status(416)
-                .header("content-range", "bytes */0")
-                .build(),
-            Some(n) => {
-                let start = total.saturating_sub(n);
-                let part = with_header(
-                    text(206, log[start..].to_owned()),
-                    "content-range",
-                    &format!("bytes {start}-{}/{total}", total - 1),
-                );
-                part
+    let logs = state.clone();
+    api.on(
+        "GET",
+        &format!("{build_path}/jobs/:job/log.txt"),
+        move |call| {
+            let log = job_log(&logs, call.param("job"));
+            let total = log.len();
+            let suffix = call.header("range").and_then(|r| {
+                r.strip_prefix("bytes=-")
+                    .and_then(|n| n.parse::<usize>().ok())
+            });
+            match suffix {
+                None => text(200, log.clone()),
+                Some(_) if total == 0 => Response::builder()
+                    .status(416)
+                    .header("content-range", "bytes */0")
+                    .build(),
+                Some(n) => {
+                    let start = total.saturating_sub(n);
+                    let part = with_header(
+                        text(206, log[start..].to_owned()),
+                        "content-range",
+                        &format!("bytes {start}-{}/{total}", total - 1),
+                    );
+                    part
+                }
             }
-        }
-    })
+        },
+    )
     .await;
-    api.on("HEAD", &format!("{build_path}/jobs/:job/log"), |call| {
-        HttpMockResponse::builder()
-            .status(200)
-            .header("content-type", "text/plain")
-            .header(
-                "content-length",
-                job_log(call.param("job")).len().to_string(),
-            )
-            .build()
-    })
+    let logs = state.clone();
+    api.on(
+        "HEAD",
+        &format!("{build_path}/jobs/:job/log"),
+        move |call| {
+            Response::builder()
+                .status(200)
+                .header("content-type", "text/plain")
+                .header(
+                    "content-length",
+                    job_log(&logs, call.param("job")).len().to_string(),
+                )
+                .build()
+        },
+    )
     .await;
 }
 
-fn text(status: u16, body: String) -> HttpMockResponse {
-    HttpMockResponse::builder()
+fn text(status: u16, body: String) -> Response {
+    Response::builder()
         .status(status)
         .header("content-type", "text/plain; charset=utf-8")
         .body(body)
         .build()
+}
+
+/// Retries a job of a build: the job is marked retried and a new attempt is scheduled; returns
+/// the new attempt, or the answer Buildkite gives when the job cannot be retried.
+fn retry_job(state: &mut State, number: i64, job: &str) -> Result<Value, Response> {
+    state.retries += 1;
+    let new_id = format!(
+        "0190a7e2-{:04x}-7000-8000-{:012x}",
+        state.retries,
+        crate::server::fnv(job) & 0xffff_ffff_ffff
+    );
+    let Some(build) = state.builds.iter_mut().find(|b| b["number"] == number) else {
+        return Err(reply(404, &json!({"message": "No build found"})));
+    };
+    let Some(jobs) = build["jobs"].as_array_mut() else {
+        return Err(reply(404, &json!({"message": "No job found"})));
+    };
+    let Some(old) = jobs
+        .iter_mut()
+        .find(|j| j["id"] == job && j["retried"] != true)
+    else {
+        return Err(reply(404, &json!({"message": "No job found"})));
+    };
+    if !matches!(
+        old["state"].as_str(),
+        Some("failed" | "timed_out" | "canceled")
+    ) {
+        return Err(reply(
+            400,
+            &json!({"message": "Only failed, timed out or canceled jobs can be retried"}),
+        ));
+    }
+    let attempt = patch(
+        old.clone(),
+        json!({
+            "id": new_id,
+            "state": "scheduled",
+            "exit_status": null,
+            "retried": false,
+            "retried_in_job_id": null,
+            "retries_count": old["retries_count"].as_i64().unwrap_or(0) + 1,
+            "started_at": null,
+            "finished_at": null,
+        }),
+    );
+    *old = patch(
+        old.clone(),
+        json!({"retried": true, "retried_in_job_id": new_id}),
+    );
+    jobs.push(attempt.clone());
+    Ok(attempt)
 }
 
 /// The org's pipelines: the docs' example pipeline, and six more made from it.
@@ -417,7 +703,7 @@ fn generated_build(number: i64) -> Value {
     )
 }
 
-/// Sets a build's number, and the URLs that contain it; puts it in the mock's pipeline.
+/// Sets a build's number, and the URLs that contain it; puts it in the fake's pipeline.
 fn with_number(build: Value, number: i64) -> Value {
     let pipeline = patch(build["pipeline"].clone(), pipelines()[0].clone());
     patch(
@@ -587,8 +873,17 @@ fn find_artifact(artifacts: &[Value], call: &Call) -> Option<Value> {
 
 const SUMMARY: &str = "RSpec summary\n=============\n\nFinished in 42.17 seconds (files took 3.2 seconds to load)\n1284 examples, 0 failures, 3 pending\n\nSlowest examples:\n  Search indexes pipelines by name      2.31 s\n  Login remembers the last organization 1.87 s\n";
 
-/// A job's log: what the Buildkite agent prints around `bundle exec rspec`.
-fn job_log(job: &str) -> String {
+/// A job's log: what the Buildkite agent prints around `bundle exec rspec`, and what the test
+/// appended.
+fn job_log(state: &Shared, job: &str) -> String {
+    let mut log = agent_log(job);
+    if let Some(appended) = state.lock().unwrap().appended.get(job) {
+        log.push_str(appended);
+    }
+    log
+}
+
+fn agent_log(job: &str) -> String {
     let mut log = String::from(
         "~~~ Running agent hooks\n\
          # Executing global environment hook\n\

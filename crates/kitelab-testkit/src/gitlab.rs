@@ -1,23 +1,31 @@
-//! A mock GitLab CI REST API v4: pipelines, jobs and their traces and artifacts, trigger tokens,
-//! pipeline schedules, and project, group and instance CI/CD variables, with an object store
-//! that artifact downloads redirect to.
+//! The fake GitLab CI REST API v4 ([`FakeGitLab`]): pipelines, jobs and their traces and artifacts,
+//! trigger tokens, pipeline schedules, and project, group and instance CI/CD variables, with an
+//! object store that artifact downloads redirect to.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use httpmock::HttpMockResponse;
 use serde_json::{json, Value};
 
-use super::{
-    fixture, gitlab_page, minutes_ago, no_content, noise, patch, redirect, reply, zip, Access, Api,
-    Call, Object, Storage,
+use crate::fixtures::fixture;
+use crate::server::{
+    gitlab_page, minutes_ago, no_content, noise, patch, redirect, reply, sha, zip, Access, Api,
+    Call, Object, Response, Service, Storage,
 };
+use crate::{Fault, Request};
 
-/// The project, group and token of the mock.
+/// The project the fake GitLab knows (id 3 in its answers).
 pub const PROJECT: &str = "group/subgroup/project";
+/// The group of [`PROJECT`], with group variables.
 pub const GROUP: &str = "group/subgroup";
-pub const TOKEN: &str = "glpat-mock";
-/// A file in the artifacts of the mock's `build` jobs.
+/// The personal access token the fake GitLab accepts (`Authorization: Bearer` or
+/// `PRIVATE-TOKEN`).
+pub const TOKEN: &str = "glpat-testkit";
+/// The OAuth 2 access token the fake GitLab accepts (`Authorization: Bearer`).
+pub const OAUTH_TOKEN: &str = "oauth-testkit";
+/// The CI job token the fake GitLab accepts (`JOB-TOKEN`).
+pub const JOB_TOKEN: &str = "glcbt-testkit";
+/// A file in the artifacts of the fake's `build` jobs.
 pub const ARTIFACT_PATH: &str = "dist/report.txt";
 
 /// The running job whose log grows each time it is read; it succeeds after three reads.
@@ -27,7 +35,7 @@ const LIFECYCLE: &[&str] = &["created", "pending", "running", "success"];
 
 const WEB: &str = "https://gitlab.example.com/group/subgroup/project";
 
-/// What the mock GitLab knows, and what changes as the examples call it.
+/// What the fake GitLab knows, and what changes as it is called and driven.
 #[derive(Default)]
 struct State {
     /// Pipelines (the full form), newest first.
@@ -45,22 +53,55 @@ struct State {
     project_variables: Vec<Value>,
     group_variables: Vec<Value>,
     instance_variables: Vec<Value>,
+    /// What the test appended to each job's trace.
+    appended: HashMap<i64, String>,
 }
 
 type Shared = Arc<Mutex<State>>;
 
-/// A running mock GitLab.
-pub struct GitLab {
-    pub api: Api,
-    pub storage: Storage,
+/// A running fake GitLab CI REST API v4, in-process on `127.0.0.1` and an ephemeral port, with
+/// the object store its artifact downloads redirect to. It stops when dropped.
+///
+/// It knows the project [`PROJECT`] and its group [`GROUP`], seeded from the docs' example
+/// bodies: 16 pipelines, their jobs (with traces and artifacts), trigger tokens, a schedule, and
+/// project, group and instance variables. A pipeline created or triggered through the API is
+/// listed at once with the next id, and moves from `created` through `pending` and `running` to
+/// `success` one step each time it is fetched, unless the test finishes it with
+/// [`finish_pipeline`](Self::finish_pipeline). Lists are paginated with `X-Next-Page`, `X-Total`
+/// and `Link` headers, and a request without one of its tokens gets GitLab's 401.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> kitelab::Result<()> {
+/// use kitelab_testkit::FakeGitLab;
+///
+/// let fake = FakeGitLab::start().await;
+/// let project = fake.client().project(fake.project());
+/// let pipeline = project.create_pipeline("main").send().await?;
+/// fake.finish_pipeline(pipeline.id, "failed");
+/// let done = project.pipeline(pipeline.id).wait().await?;
+/// assert_eq!(done.status.to_string(), "failed");
+/// # Ok(()) }
+/// ```
+pub struct FakeGitLab {
+    api: Api,
+    storage: Storage,
+    state: Shared,
 }
 
-impl GitLab {
+impl FakeGitLab {
+    /// Starts a fake GitLab (and its object store) seeded with the docs' examples.
+    ///
+    /// # Panics
+    ///
+    /// When it cannot listen on `127.0.0.1`, or outside a Tokio runtime.
     pub async fn start() -> Self {
         let guard = Arc::new(|call: &Call, access: Access| {
-            let bearer = format!("Bearer {TOKEN}");
-            let authorized = call.header("authorization") == Some(bearer)
-                || call.header("private-token").as_deref() == Some(TOKEN);
+            let bearer = call.header("authorization");
+            let authorized = [TOKEN, OAUTH_TOKEN]
+                .iter()
+                .any(|t| bearer.as_deref() == Some(&format!("Bearer {t}")))
+                || call.header("private-token").as_deref() == Some(TOKEN)
+                || call.header("job-token").as_deref() == Some(JOB_TOKEN);
             if access == Access::Token && !authorized {
                 return Some(reply(401, &json!({"message": "401 Unauthorized"})));
             }
@@ -74,7 +115,7 @@ impl GitLab {
             }
             None
         });
-        let api = Api::start("/api/v4", guard, Arc::new(|r| r)).await;
+        let api = Api::start(Service::GitLab, "/api/v4", guard, Arc::new(|r| r)).await;
         let storage = Storage::start().await;
         let mut state = State {
             pipelines: (33..=48).rev().map(generated_pipeline).collect(),
@@ -118,7 +159,153 @@ impl GitLab {
         variable_routes(&api, &state, "/projects/:project", "Project").await;
         variable_routes(&api, &state, "/groups/:group", "Group").await;
         variable_routes(&api, &state, "/admin/ci", "Instance").await;
-        Self { api, storage }
+        Self {
+            api,
+            storage,
+            state,
+        }
+    }
+
+    /// The instance's base URL (`http://127.0.0.1:port`, the API under `/api/v4`), for
+    /// `GitLab::builder().base_url(..)`.
+    pub fn url(&self) -> String {
+        self.api.base_url()
+    }
+
+    /// The base URL of the object store artifact downloads redirect to.
+    pub fn storage_url(&self) -> String {
+        self.storage.api.base_url()
+    }
+
+    /// The project's full path ([`PROJECT`]).
+    pub fn project(&self) -> &'static str {
+        PROJECT
+    }
+
+    /// The group's full path ([`GROUP`]).
+    pub fn group(&self) -> &'static str {
+        GROUP
+    }
+
+    /// A builder for a client of this fake with `token`: set page size, retries, timeouts.
+    pub fn builder(&self, token: kitelab::gitlab::Token) -> kitelab::gitlab::GitLabBuilder {
+        kitelab::GitLab::builder().base_url(self.url()).token(token)
+    }
+
+    fn client_with(&self, token: kitelab::gitlab::Token) -> kitelab::GitLab {
+        self.builder(token)
+            .build()
+            .expect("a client for a local URL and a valid token builds")
+    }
+
+    /// A client with the personal access token [`TOKEN`].
+    pub fn client(&self) -> kitelab::GitLab {
+        self.client_with(kitelab::gitlab::Token::Personal(TOKEN.into()))
+    }
+
+    /// A client with the OAuth 2 token [`OAUTH_TOKEN`].
+    pub fn oauth_client(&self) -> kitelab::GitLab {
+        self.client_with(kitelab::gitlab::Token::OAuth(OAUTH_TOKEN.into()))
+    }
+
+    /// A client with the CI job token [`JOB_TOKEN`], as a job's `$CI_JOB_TOKEN`. (The fake
+    /// accepts it on every route; GitLab allows fewer.)
+    pub fn job_token_client(&self) -> kitelab::GitLab {
+        self.client_with(kitelab::gitlab::Token::Job(JOB_TOKEN.into()))
+    }
+
+    /// A trigger token of the project (the docs' example), for `trigger_pipeline`.
+    pub fn trigger_token(&self) -> String {
+        let state = self.state.lock().unwrap();
+        state.triggers[0]["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Finishes pipeline `id` with `status` (`success`, `failed`, `canceled`, ...):
+    /// `finished_at` is now, and it no longer moves on by itself.
+    ///
+    /// # Panics
+    ///
+    /// When the fake has no pipeline `id`.
+    pub fn finish_pipeline(&self, id: i64, status: &str) {
+        let mut state = self.state.lock().unwrap();
+        state.polls.remove(&id);
+        let pipeline = state
+            .pipelines
+            .iter_mut()
+            .find(|p| p["id"] == id)
+            .unwrap_or_else(|| panic!("the fake GitLab has no pipeline {id}"));
+        *pipeline = patch(
+            with_status(pipeline.clone(), status),
+            json!({"finished_at": minutes_ago(0), "updated_at": minutes_ago(0), "duration": 3}),
+        );
+    }
+
+    /// Adds a pipeline on `git_ref` with `status` (the docs' example pipeline, with the next
+    /// id, created now, source `push`); returns its id. It does not move on by itself.
+    pub fn add_pipeline(&self, git_ref: &str, status: &str) -> i64 {
+        let mut state = self.state.lock().unwrap();
+        let created = new_pipeline(&mut state, "createPipeline", git_ref, "push", Value::Null);
+        let id = created["id"].as_i64().unwrap_or_default();
+        state.polls.remove(&id);
+        let finished = !matches!(status, "created" | "pending" | "running" | "manual");
+        let pipeline = state.pipelines.iter_mut().find(|p| p["id"] == id);
+        let pipeline = pipeline.expect("the pipeline was just added");
+        *pipeline = patch(
+            with_status(pipeline.clone(), status),
+            json!({"finished_at": finished.then(|| minutes_ago(0))}),
+        );
+        id
+    }
+
+    /// Appends `text` to the trace of job `id`, as a runner would while it runs: a `follow()`
+    /// sees it grow.
+    pub fn append_trace(&self, id: i64, text: &str) {
+        let mut state = self.state.lock().unwrap();
+        state.appended.entry(id).or_default().push_str(text);
+    }
+
+    /// Sets job `id` to `manual`, so that it can be played.
+    ///
+    /// # Panics
+    ///
+    /// When the fake has no job `id`.
+    pub fn make_playable(&self, id: i64) {
+        let mut state = self.state.lock().unwrap();
+        let job = state
+            .jobs
+            .iter_mut()
+            .find(|j| j["id"] == id)
+            .unwrap_or_else(|| panic!("the fake GitLab has no job {id}"));
+        job["status"] = json!("manual");
+    }
+
+    /// Every API request received so far, oldest first, secrets redacted.
+    pub fn requests(&self) -> Vec<Request> {
+        self.api.requests()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.api.clear_requests();
+    }
+
+    /// Makes the API fail as `fault` says (see [`Fault`]); the first fault that matches applies.
+    pub fn inject(&self, fault: Fault) {
+        self.api.inject(fault);
+    }
+
+    /// Removes every injected fault.
+    pub fn clear_faults(&self) {
+        self.api.clear_faults();
+    }
+
+    /// How long every API answer takes (none by default); 20 ms is a nearby data centre.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.api.set_latency(latency);
+        self.storage.api.set_latency(latency);
     }
 }
 
@@ -129,7 +316,7 @@ fn list(name: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn not_found(what: &str) -> HttpMockResponse {
+fn not_found(what: &str) -> Response {
     reply(404, &json!({ "message": format!("404 {what} Not Found") }))
 }
 
@@ -168,7 +355,7 @@ fn generated_pipeline(id: i64) -> Value {
                 "iid": id - 30,
                 "ref": git_ref,
                 "source": source,
-                "sha": super::sha(id * 7919),
+                "sha": sha(id * 7919),
                 "web_url": format!("{WEB}/-/pipelines/{id}"),
                 "created_at": minutes_ago(created),
                 "updated_at": minutes_ago(created - 8),
@@ -466,7 +653,7 @@ fn generated_job(
     )
 }
 
-/// A job as the API shows it (without what the mock keeps on the side).
+/// A job as the API shows it (without what the fake keeps on the side).
 fn public_job(job: &Value) -> Value {
     let mut job = job.clone();
     if let Some(fields) = job.as_object_mut() {
@@ -531,8 +718,8 @@ fn job_log(job: &Value) -> String {
     log
 }
 
-fn text(body: String) -> HttpMockResponse {
-    HttpMockResponse::builder()
+fn text(body: String) -> Response {
+    Response::builder()
         .status(200)
         .header("content-type", "text/plain; charset=utf-8")
         .body(body)
@@ -595,7 +782,8 @@ async fn job_routes(api: &Api, state: &Shared) {
         if start + per_page < matching.len() {
             let last = page.last().and_then(|j| j["id"].as_i64()).unwrap_or(0);
             let next = call.url_with(&[("cursor", cursor(last))]);
-            response = super::with_header(response, "link", &format!("<{next}>; rel=\"next\""));
+            response =
+                crate::server::with_header(response, "link", &format!("<{next}>; rel=\"next\""));
         }
         response
     })
@@ -629,8 +817,9 @@ async fn job_routes(api: &Api, state: &Shared) {
             };
             return text(FOLLOWED_LOG[..lines].concat());
         }
+        let appended = state.appended.get(&id).cloned().unwrap_or_default();
         match state.jobs.iter().find(|j| j["id"] == id) {
-            Some(job) => text(job_log(job)),
+            Some(job) => text(job_log(job) + &appended),
             None => not_found(""),
         }
     })
@@ -811,14 +1000,14 @@ fn latest_with_artifacts<'a>(state: &'a State, call: &Call) -> Option<&'a Value>
     })
 }
 
-/// One file of a job's artifacts (the mock's archives hold the report and a binary).
-fn artifact_file(job: Option<&Value>, path: &str) -> HttpMockResponse {
+/// One file of a job's artifacts (the fake's archives hold the report and a binary).
+fn artifact_file(job: Option<&Value>, path: &str) -> Response {
     match job {
         Some(job) if job["artifacts_file"].is_object() && path == ARTIFACT_PATH => text(format!(
             "Build report\n============\njob: {} ({})\nartifact: dist/app.bin (196608 bytes)\nchecksums: ok\n",
             job["id"], job["name"].as_str().unwrap_or("")
         )),
-        Some(job) if job["artifacts_file"].is_object() && path == "dist/app.bin" => HttpMockResponse::builder()
+        Some(job) if job["artifacts_file"].is_object() && path == "dist/app.bin" => Response::builder()
             .status(200)
             .header("content-type", "application/octet-stream")
             .body(noise(196_608, 7))
@@ -848,7 +1037,7 @@ async fn trigger_routes(api: &Api, state: &Shared) {
             json!({
                 "id": id,
                 "description": description,
-                "token": format!("glptt-{:016x}{:04x}", super::fnv(description), id),
+                "token": format!("glptt-{:016x}{:04x}", crate::server::fnv(description), id),
                 "created_at": minutes_ago(0),
                 "updated_at": minutes_ago(0),
                 "expires_at": body.get("expires_at").cloned().unwrap_or(Value::Null),
