@@ -722,33 +722,67 @@ fn page_request(call: &Call, default_per_page: usize) -> (usize, usize) {
     (page, per_page)
 }
 
+/// The page a list request asks for, cut out of `items`.
+struct Slice<'a, 'c> {
+    call: &'a Call<'c>,
+    page: usize,
+    per_page: usize,
+    /// The last page (1 for an empty list).
+    last: usize,
+    body: Vec<Value>,
+}
+
+impl<'a, 'c> Slice<'a, 'c> {
+    fn of(call: &'a Call<'c>, items: &[Value], default_per_page: usize) -> Self {
+        let (page, per_page) = page_request(call, default_per_page);
+        let body = items
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .cloned()
+            .collect();
+        Self {
+            call,
+            page,
+            per_page,
+            last: items.len().div_ceil(per_page).max(1),
+            body,
+        }
+    }
+
+    /// The `Link` header entry for page `n`.
+    fn link(&self, rel: &str, n: usize) -> String {
+        let url = self.call.url_with(&[
+            ("page", n.to_string()),
+            ("per_page", self.per_page.to_string()),
+        ]);
+        format!("<{url}>; rel=\"{rel}\"")
+    }
+
+    /// The page before and after this one, when there is one.
+    fn prev(&self) -> Option<usize> {
+        (self.page > 1).then(|| self.page - 1)
+    }
+
+    fn next(&self) -> Option<usize> {
+        (self.page < self.last).then(|| self.page + 1)
+    }
+}
+
 /// One page of `items`, the Buildkite way: a `Link` header with `first`, `prev`, `next` and
 /// `last` (30 items a page unless `per_page` says otherwise).
 pub(crate) fn buildkite_page(call: &Call, items: &[Value]) -> Response {
-    let (page, per_page) = page_request(call, 30);
-    let last = items.len().div_ceil(per_page).max(1);
-    let body: Vec<Value> = items
-        .iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .cloned()
-        .collect();
-    let link = |rel: &str, n: usize| {
-        format!(
-            "<{}>; rel=\"{rel}\"",
-            call.url_with(&[("page", n.to_string()), ("per_page", per_page.to_string())])
-        )
-    };
+    let slice = Slice::of(call, items, 30);
     let mut links = Vec::new();
-    if page > 1 {
-        links.push(link("first", 1));
-        links.push(link("prev", page - 1));
+    if let Some(prev) = slice.prev() {
+        links.push(slice.link("first", 1));
+        links.push(slice.link("prev", prev));
     }
-    if page < last {
-        links.push(link("next", page + 1));
-        links.push(link("last", last));
+    if let Some(next) = slice.next() {
+        links.push(slice.link("next", next));
+        links.push(slice.link("last", slice.last));
     }
-    let response = reply(200, &Value::Array(body));
+    let response = reply(200, &Value::Array(slice.body));
     if links.is_empty() {
         response
     } else {
@@ -758,52 +792,29 @@ pub(crate) fn buildkite_page(call: &Call, items: &[Value]) -> Response {
 
 /// One page of `items`, the GitLab way: `X-Page`, `X-Per-Page`, `X-Next-Page` (empty on the
 /// last page), `X-Prev-Page`, `X-Total` and `X-Total-Pages` (up to 10,000 rows) and a `Link`
-/// header (20 items a page
-/// unless `per_page` says otherwise).
+/// header (20 items a page unless `per_page` says otherwise).
 pub(crate) fn gitlab_page(call: &Call, items: &[Value]) -> Response {
-    let (page, per_page) = page_request(call, 20);
-    let last = items.len().div_ceil(per_page).max(1);
-    let body: Vec<Value> = items
-        .iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .cloned()
+    let slice = Slice::of(call, items, 20);
+    let mut links: Vec<String> = slice
+        .prev()
+        .map(|n| slice.link("prev", n))
+        .into_iter()
         .collect();
-    let link = |rel: &str, n: usize| {
-        format!(
-            "<{}>; rel=\"{rel}\"",
-            call.url_with(&[("page", n.to_string()), ("per_page", per_page.to_string())])
-        )
-    };
-    let mut links = Vec::new();
-    if page > 1 {
-        links.push(link("prev", page - 1));
-    }
-    if page < last {
-        links.push(link("next", page + 1));
-    }
-    links.push(link("first", 1));
-    links.push(link("last", last));
-    let next = if page < last {
-        (page + 1).to_string()
-    } else {
-        String::new()
-    };
-    let prev = if page > 1 {
-        (page - 1).to_string()
-    } else {
-        String::new()
-    };
-    let mut response = reply(200, &Value::Array(body));
-    for (name, value) in [
-        ("x-page", page.to_string()),
-        ("x-per-page", per_page.to_string()),
-        ("x-next-page", next),
-        ("x-prev-page", prev),
+    links.extend(slice.next().map(|n| slice.link("next", n)));
+    links.push(slice.link("first", 1));
+    links.push(slice.link("last", slice.last));
+    let number = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
+    let headers = [
+        ("x-page", slice.page.to_string()),
+        ("x-per-page", slice.per_page.to_string()),
+        ("x-next-page", number(slice.next())),
+        ("x-prev-page", number(slice.prev())),
         ("x-total", items.len().to_string()),
-        ("x-total-pages", last.to_string()),
+        ("x-total-pages", slice.last.to_string()),
         ("link", links.join(", ")),
-    ] {
+    ];
+    let mut response = reply(200, &Value::Array(slice.body));
+    for (name, value) in headers {
         // GitLab leaves the totals out above 10,000 rows.
         if name.starts_with("x-total") && items.len() > 10_000 {
             continue;
