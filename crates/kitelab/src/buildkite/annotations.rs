@@ -3,8 +3,9 @@
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
+use super::jobs::JobRoute;
 use super::{Build, Job};
-use crate::pagination::{simple_list, ListQuery, PageAt};
+use crate::pagination::{ListQuery, PageAt};
 use crate::{segment, send, Error, List, Page, Result};
 
 impl Build {
@@ -87,7 +88,7 @@ impl Job {
     pub fn annotations(&self) -> List<JobAnnotationsQuery> {
         List::new(
             JobAnnotationsQuery { job: self.clone() },
-            self.build.pipeline.bk.per_page(),
+            self.client().per_page(),
         )
     }
 
@@ -99,19 +100,25 @@ impl Job {
 
     /// Deletes one of the job's annotations, by its uuid.
     pub async fn delete_annotation(&self, uuid: &str) -> Result<()> {
-        let (org, slug, job) = self.ids();
-        let op = self
-            .build
-            .pipeline
-            .bk
-            .api()
-            .delete_job_annotation()
-            .org_slug(org)
-            .pipeline_slug(slug)
-            .build_number(self.build.number)
-            .job_id(job)
-            .annotation_uuid(uuid);
-        send(op).await?;
+        let api = self.api();
+        match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api
+                    .delete_job_annotation()
+                    .org_slug(org)
+                    .pipeline_slug(pipeline);
+                send(
+                    op.build_number(number)
+                        .job_id(&self.id)
+                        .annotation_uuid(uuid),
+                )
+                .await?;
+            }
+            JobRoute::Organization(org) => {
+                let op = api.delete_organization_job_annotation().org_slug(org);
+                send(op.job_id(&self.id).annotation_uuid(uuid)).await?;
+            }
+        }
         Ok(())
     }
 }
@@ -199,42 +206,54 @@ impl CreateAnnotation {
                     .body(body);
                 send(op).await?
             }
-            On::Job(job) => {
-                let (org, slug, id) = job.ids();
-                let op = job
-                    .build
-                    .pipeline
-                    .bk
-                    .api()
-                    .create_job_annotation()
-                    .org_slug(org)
-                    .pipeline_slug(slug)
-                    .build_number(job.build.number)
-                    .job_id(id)
-                    .body(body);
-                send(op).await?
-            }
+            On::Job(job) => match job.route() {
+                JobRoute::Build(org, pipeline, number) => {
+                    let op = job.api().create_job_annotation().org_slug(org);
+                    let op = op.pipeline_slug(pipeline).build_number(number);
+                    send(op.job_id(&job.id).body(body)).await?
+                }
+                JobRoute::Organization(org) => {
+                    let op = job.api().create_organization_job_annotation().org_slug(org);
+                    send(op.job_id(&job.id).body(body)).await?
+                }
+            },
         };
         Ok(created.into_inner())
     }
 }
 
-simple_list!(
-    /// A job's annotations: `job.annotations()`.
-    JobAnnotationsQuery { job: Job } => types::Annotation,
-    |j| {
-        let (org, slug, id) = j.ids();
-        j.build
-            .pipeline
-            .bk
-            .api()
-            .list_job_annotations()
-            .org_slug(org)
-            .pipeline_slug(slug)
-            .build_number(j.build.number)
-            .job_id(id)
+/// A job's annotations: [`Job::annotations`].
+#[derive(Debug, Clone)]
+pub struct JobAnnotationsQuery {
+    job: Job,
+}
+
+impl crate::pagination::sealed::Sealed for JobAnnotationsQuery {}
+
+impl ListQuery for JobAnnotationsQuery {
+    type Item = types::Annotation;
+
+    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let (job, api) = (&self.job.id, self.job.api());
+        match self.job.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api
+                    .list_job_annotations()
+                    .org_slug(org)
+                    .pipeline_slug(pipeline);
+                let op = op.build_number(number).job_id(job);
+                at.send(op.page(at.page()).per_page(at.per_page())).await
+            }
+            JobRoute::Organization(org) => {
+                let op = api
+                    .list_organization_job_annotations()
+                    .org_slug(org)
+                    .job_id(job);
+                at.send(op.page(at.page()).per_page(at.per_page())).await
+            }
+        }
     }
-);
+}
 
 /// A build's annotations: `build.annotations()`. Set filters with the methods of
 /// [`List<AnnotationsQuery>`](List#impl-List<AnnotationsQuery>).

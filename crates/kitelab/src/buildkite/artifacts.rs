@@ -5,6 +5,7 @@ use kitelab_api::buildkite::types;
 
 use std::path::{Component, Path, PathBuf};
 
+use super::jobs::JobRoute;
 use super::{Build, Job};
 use crate::pagination::{ListQuery, PageAt};
 use crate::{download, send, Download, Error, List, Page, Result};
@@ -23,119 +24,164 @@ impl Artifact {
 
     /// Fetches the artifact's metadata.
     pub async fn get(&self) -> Result<types::Artifact> {
-        let op = self
-            .job
-            .api()
-            .get_artifact()
-            .org_slug(&self.job.build.pipeline.org)
-            .pipeline_slug(&self.job.build.pipeline.slug)
-            .build_number(self.job.build.number)
-            .job_id(&self.job.id)
-            .artifact_id(&self.id);
-        Ok(send(op).await?.into_inner())
+        let (job, id) = (&self.job.id, &self.id);
+        let api = self.job.api();
+        let artifact = match self.job.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.get_artifact().org_slug(org).pipeline_slug(pipeline);
+                send(op.build_number(number).job_id(job).artifact_id(id)).await?
+            }
+            JobRoute::Organization(org) => {
+                let op = api.get_organization_job_artifact().org_slug(org);
+                send(op.job_id(job).artifact_id(id)).await?
+            }
+        };
+        Ok(artifact.into_inner())
     }
 
     /// Deletes the artifact from Buildkite's storage. Artifacts kept in your own S3, Google
     /// Cloud or Artifactory storage are only marked deleted: remove those files yourself.
     pub async fn delete(&self) -> Result<()> {
-        let op = self
-            .job
-            .api()
-            .delete_artifact()
-            .org_slug(&self.job.build.pipeline.org)
-            .pipeline_slug(&self.job.build.pipeline.slug)
-            .build_number(self.job.build.number)
-            .job_id(&self.job.id)
-            .artifact_id(&self.id);
-        send(op).await?;
+        let (job, id) = (&self.job.id, &self.id);
+        let api = self.job.api();
+        match self.job.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.delete_artifact().org_slug(org).pipeline_slug(pipeline);
+                send(op.build_number(number).job_id(job).artifact_id(id)).await?;
+            }
+            JobRoute::Organization(org) => {
+                let op = api.delete_organization_job_artifact().org_slug(org);
+                send(op.job_id(job).artifact_id(id)).await?;
+            }
+        }
         Ok(())
     }
 
     /// Downloads the artifact, streamed. Buildkite answers with a redirect to a signed URL in
     /// object storage; the token is not sent there.
     pub async fn download(&self) -> Result<Download> {
-        let op = self
-            .job
-            .api()
-            .download_artifact()
-            .org_slug(&self.job.build.pipeline.org)
-            .pipeline_slug(&self.job.build.pipeline.slug)
-            .build_number(self.job.build.number)
-            .job_id(&self.job.id)
-            .artifact_id(&self.id);
-        download(op).await
+        let (job, id) = (&self.job.id, &self.id);
+        let api = self.job.api();
+        match self.job.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api
+                    .download_artifact()
+                    .org_slug(org)
+                    .pipeline_slug(pipeline);
+                download(op.build_number(number).job_id(job).artifact_id(id)).await
+            }
+            JobRoute::Organization(org) => {
+                let op = api.download_organization_job_artifact().org_slug(org);
+                download(op.job_id(job).artifact_id(id)).await
+            }
+        }
     }
 
     /// The signed URL Buildkite redirects downloads to, without downloading. It is valid for
     /// about a minute and needs no token.
     pub async fn download_url(&self) -> Result<url::Url> {
-        const OP: &kitelab_api::Operation = &kitelab_api::buildkite::operations::DOWNLOAD_ARTIFACT;
         // The client that does not follow redirects: the answer is the redirect itself.
-        let api = self.job.build.pipeline.bk.no_redirect();
-        let op = api
-            .download_artifact()
-            .org_slug(&self.job.build.pipeline.org)
-            .pipeline_slug(&self.job.build.pipeline.slug)
-            .build_number(self.job.build.number)
-            .job_id(&self.job.id)
-            .artifact_id(&self.id);
-        let hooks = kitelab_api::Request::hooks(&op).clone();
-        let response = match kitelab_api::Request::send(op).await {
-            Err(kitelab_api::Error::UnexpectedResponse(response))
-                if response.status().is_redirection() =>
-            {
-                response
+        let api = self.job.client().no_redirect();
+        let (job, id) = (&self.job.id, &self.id);
+        match self.job.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api
+                    .download_artifact()
+                    .org_slug(org)
+                    .pipeline_slug(pipeline);
+                redirect_target(op.build_number(number).job_id(job).artifact_id(id)).await
             }
-            Err(other) => {
-                return Err(Error::from_generated::<
-                    kitelab_api::buildkite::builder::DownloadArtifact<'_>,
-                >(other, &hooks)
-                .await)
+            JobRoute::Organization(org) => {
+                let op = api.download_organization_job_artifact().org_slug(org);
+                redirect_target(op.job_id(job).artifact_id(id)).await
             }
-            Ok(_) => {
-                return Err(Error::unexpected(
-                    OP,
-                    "Buildkite served the artifact directly instead of a download URL",
-                ))
-            }
-        };
-        let base = response.url().clone();
-        let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let location = match location {
-            Some(location) => location,
-            // The body repeats the URL: `{"url": "..."}`.
-            None => {
-                let body: types::ArtifactDownloadUrl =
-                    response.json().await.map_err(|e| Error::transport(OP, e))?;
-                body.url
-            }
-        };
-        base.join(&location).map_err(|e| {
-            Error::unexpected(OP, format!("Buildkite sent an unusable download URL: {e}"))
-        })
+        }
     }
 }
 
-/// The artifacts of a build or of one of its jobs.
+/// Sends an artifact download that does not follow redirects, and returns where it redirects to.
+async fn redirect_target<R>(op: R) -> Result<url::Url>
+where
+    R: kitelab_api::Request,
+{
+    let operation = R::OPERATION;
+    let hooks = kitelab_api::Request::hooks(&op).clone();
+    let response = match kitelab_api::Request::send(op).await {
+        Err(kitelab_api::Error::UnexpectedResponse(response))
+            if response.status().is_redirection() =>
+        {
+            response
+        }
+        Err(other) => return Err(Error::from_generated::<R>(other, &hooks).await),
+        Ok(_) => {
+            return Err(Error::unexpected(
+                operation,
+                "Buildkite served the artifact directly instead of a download URL",
+            ))
+        }
+    };
+    let base = response.url().clone();
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let location = match location {
+        Some(location) => location,
+        // The body repeats the URL: `{"url": "..."}`.
+        None => {
+            let body: types::ArtifactDownloadUrl = response
+                .json()
+                .await
+                .map_err(|e| Error::transport(operation, e))?;
+            body.url
+        }
+    };
+    base.join(&location).map_err(|e| {
+        Error::unexpected(
+            operation,
+            format!("Buildkite sent an unusable download URL: {e}"),
+        )
+    })
+}
+
+/// The artifacts of a build or of one of its jobs: [`Build::artifacts`], [`Job::artifacts`].
 #[derive(Debug, Clone)]
 pub struct ArtifactsQuery {
-    build: Build,
-    job: Option<String>,
+    of: ArtifactsOf,
     state: Option<types::ArtifactState>,
     path: Option<String>,
 }
 
+/// Whose artifacts a list holds.
+#[derive(Debug, Clone)]
+enum ArtifactsOf {
+    Build(Build),
+    Job(Job),
+}
+
 impl ArtifactsQuery {
-    pub(crate) fn new(build: Build, job: Option<String>) -> Self {
+    pub(crate) fn of_build(build: Build) -> Self {
+        Self::new(ArtifactsOf::Build(build))
+    }
+
+    pub(crate) fn of_job(job: Job) -> Self {
+        Self::new(ArtifactsOf::Job(job))
+    }
+
+    fn new(of: ArtifactsOf) -> Self {
         Self {
-            build,
-            job,
+            of,
             state: None,
             path: None,
+        }
+    }
+
+    /// The handle of an artifact this list yielded.
+    fn handle(&self, listed: &types::Artifact) -> Result<Artifact> {
+        match &self.of {
+            ArtifactsOf::Build(build) => build.artifact_of(listed),
+            ArtifactsOf::Job(job) => Ok(job.artifact(listed.id.clone())),
         }
     }
 }
@@ -161,44 +207,50 @@ impl ListQuery for ArtifactsQuery {
     type Item = types::Artifact;
 
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let (org, slug) = self.build.pipeline.ids();
-        let api = self.build.pipeline.bk.api();
-        let response = match &self.job {
-            None => {
-                let mut op = api
-                    .list_build_artifacts()
-                    .org_slug(org)
-                    .pipeline_slug(slug)
-                    .build_number(self.build.number)
-                    .page(at.page())
-                    .per_page(at.per_page());
-                if let Some(state) = &self.state {
+        let (state, path) = (self.state.as_ref(), self.path.as_deref());
+        match &self.of {
+            ArtifactsOf::Build(build) => {
+                let (org, slug) = build.pipeline.ids();
+                let mut op = build.pipeline.bk.api().list_build_artifacts().org_slug(org);
+                op = op.pipeline_slug(slug).build_number(build.number);
+                op = op.page(at.page()).per_page(at.per_page());
+                if let Some(state) = state {
                     op = op.state(state.clone());
                 }
-                if let Some(path) = &self.path {
-                    op = op.path(path.as_str());
+                if let Some(path) = path {
+                    op = op.path(path);
                 }
-                at.send(op).await?
+                at.send(op).await
             }
-            Some(job) => {
-                let mut op = api
-                    .list_job_artifacts()
-                    .org_slug(org)
-                    .pipeline_slug(slug)
-                    .build_number(self.build.number)
-                    .job_id(job)
-                    .page(at.page())
-                    .per_page(at.per_page());
-                if let Some(state) = &self.state {
-                    op = op.state(state.clone());
+            ArtifactsOf::Job(job) => match job.route() {
+                JobRoute::Build(org, pipeline, number) => {
+                    let mut op = job.api().list_job_artifacts().org_slug(org);
+                    op = op
+                        .pipeline_slug(pipeline)
+                        .build_number(number)
+                        .job_id(&job.id);
+                    op = op.page(at.page()).per_page(at.per_page());
+                    if let Some(state) = state {
+                        op = op.state(state.clone());
+                    }
+                    if let Some(path) = path {
+                        op = op.path(path);
+                    }
+                    at.send(op).await
                 }
-                if let Some(path) = &self.path {
-                    op = op.path(path.as_str());
+                JobRoute::Organization(org) => {
+                    let mut op = job.api().list_organization_job_artifacts().org_slug(org);
+                    op = op.job_id(&job.id).page(at.page()).per_page(at.per_page());
+                    if let Some(state) = state {
+                        op = op.state(state.clone());
+                    }
+                    if let Some(path) = path {
+                        op = op.path(path);
+                    }
+                    at.send(op).await
                 }
-                at.send(op).await?
-            }
-        };
-        Ok(response)
+            },
+        }
     }
 }
 
@@ -278,7 +330,7 @@ impl SaveArtifacts {
     pub async fn send(self) -> Result<SavedArtifacts> {
         use futures_util::{StreamExt, TryStreamExt};
 
-        let build = self.list.query.build.clone();
+        let query = self.list.query.clone();
         let artifacts: Vec<types::Artifact> = self.list.stream().try_collect().await?;
         let mut plan = Vec::new();
         let mut skipped = Vec::new();
@@ -297,11 +349,8 @@ impl SaveArtifacts {
                     relative.display()
                 )));
             }
-            let job = artifact
-                .job_id
-                .clone()
-                .ok_or_else(|| Error::invalid(format!("artifact {} names no job", artifact.id)))?;
-            plan.push((artifact, job, self.dir.join(relative)));
+            let handle = query.handle(&artifact)?;
+            plan.push((artifact, handle, self.dir.join(relative)));
         }
         tokio::fs::create_dir_all(&self.dir)
             .await
@@ -310,27 +359,21 @@ impl SaveArtifacts {
                 source,
             })?;
         let saved = futures_util::stream::iter(plan)
-            .map(|(artifact, job, path)| {
-                let handle = build.artifact(job, artifact.id.clone());
-                async move {
-                    if let Some(parent) = path.parent() {
-                        tokio::fs::create_dir_all(parent)
-                            .await
-                            .map_err(|source| Error::Io {
-                                context: format!(
-                                    "cannot create the directory {}",
-                                    parent.display()
-                                ),
-                                source,
-                            })?;
-                    }
-                    let bytes = handle.download().await?.write_to(&path).await?;
-                    Ok::<_, Error>(SavedArtifact {
-                        artifact,
-                        path,
-                        bytes,
-                    })
+            .map(|(artifact, handle, path)| async move {
+                if let Some(parent) = path.parent() {
+                    tokio::fs::create_dir_all(parent)
+                        .await
+                        .map_err(|source| Error::Io {
+                            context: format!("cannot create the directory {}", parent.display()),
+                            source,
+                        })?;
                 }
+                let bytes = handle.download().await?.write_to(&path).await?;
+                Ok::<_, Error>(SavedArtifact {
+                    artifact,
+                    path,
+                    bytes,
+                })
             })
             .buffered(self.concurrency)
             .try_collect()

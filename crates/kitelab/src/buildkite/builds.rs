@@ -131,7 +131,7 @@ impl Build {
     /// The build's artifacts, of every job.
     pub fn artifacts(&self) -> List<ArtifactsQuery> {
         List::new(
-            ArtifactsQuery::new(self.clone(), None),
+            ArtifactsQuery::of_build(self.clone()),
             self.pipeline.bk.per_page(),
         )
     }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
+use super::jobs::JobRoute;
 use super::Job;
 use crate::{send, Result};
 
@@ -66,19 +67,18 @@ impl UnblockJob {
             unblocker,
             fields,
         } = self;
-        let (org, slug) = job.build.pipeline.ids();
-        let id = job.id.as_str();
-        let op = job
-            .build
-            .pipeline
-            .bk
-            .api()
-            .unblock_job()
-            .org_slug(org)
-            .pipeline_slug(slug)
-            .build_number(job.build.number)
-            .job_id(id)
-            .body(types::UnblockJobRequest { fields, unblocker });
-        Ok(send(op).await?.into_inner())
+        let body = types::UnblockJobRequest { fields, unblocker };
+        let api = job.api();
+        let unblocked = match job.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.unblock_job().org_slug(org).pipeline_slug(pipeline);
+                send(op.build_number(number).job_id(&job.id).body(body)).await?
+            }
+            JobRoute::Organization(org) => {
+                let op = api.unblock_organization_job().org_slug(org);
+                send(op.job_id(&job.id).body(body)).await?
+            }
+        };
+        Ok(unblocked.into_inner())
     }
 }

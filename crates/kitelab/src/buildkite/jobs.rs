@@ -1,4 +1,4 @@
-//! Jobs of a build.
+//! Jobs of a build, reached through their build or through their organization alone.
 
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
@@ -6,19 +6,48 @@ use kitelab_api::buildkite::types;
 use crate::pagination::{ListQuery, PageAt};
 use crate::Page;
 
-use super::{Artifact, ArtifactsQuery, Build};
+use super::{Artifact, ArtifactsQuery, Build, Organization};
 use crate::{download, send, Download, List, Result};
 
-/// A job of a build: `build.job("0190…")`.
+/// A job: `build.job("0190…")`, or `org.job("0190…")` when only its id is known.
+///
+/// Buildkite serves most job operations on two routes: under the job's build
+/// (`/organizations/{org}/pipelines/{pipeline}/builds/{number}/jobs/{id}/…`) and under its
+/// organization alone (`/organizations/{org}/jobs/{id}/…`). A handle from [`Build::job`] uses
+/// the first, one from [`Organization::job`] the second; the methods, their answers and their
+/// errors are the same. Remote-access sessions ([`open_ssh_session`](Self::open_ssh_session),
+/// [`open_vnc_session`](Self::open_vnc_session)) exist only on the organization's route, which
+/// both handles use for them.
 #[derive(Debug, Clone)]
 pub struct Job {
-    pub(crate) build: Build,
+    pub(crate) at: JobAt,
     pub(crate) id: String,
+}
+
+/// What a job handle was reached through.
+#[derive(Debug, Clone)]
+pub(crate) enum JobAt {
+    /// `build.job(id)`: the build's routes.
+    Build(Build),
+    /// `org.job(id)`: the organization's routes.
+    Organization(Organization),
+}
+
+/// The path parameters of a job's route, borrowed from its handle.
+#[derive(Clone, Copy)]
+pub(crate) enum JobRoute<'a> {
+    /// Under the build: organization slug, pipeline slug, build number.
+    Build(&'a str, &'a str, i64),
+    /// Under the organization: its slug.
+    Organization(&'a str),
 }
 
 impl Job {
     pub(crate) fn new(build: Build, id: String) -> Self {
-        Self { build, id }
+        Self {
+            at: JobAt::Build(build),
+            id,
+        }
     }
 
     /// The job id.
@@ -26,100 +55,165 @@ impl Job {
         &self.id
     }
 
-    /// The organization slug, the pipeline slug and the job id: the path of a job operation.
-    pub(crate) fn ids(&self) -> (&str, &str, &str) {
-        let (org, slug) = self.build.pipeline.ids();
-        (org, slug, &self.id)
+    /// The route this handle's operations take.
+    pub(crate) fn route(&self) -> JobRoute<'_> {
+        match &self.at {
+            JobAt::Build(build) => {
+                JobRoute::Build(&build.pipeline.org, &build.pipeline.slug, build.number)
+            }
+            JobAt::Organization(org) => JobRoute::Organization(&org.slug),
+        }
+    }
+
+    /// The organization slug.
+    pub(crate) fn org(&self) -> &str {
+        match self.route() {
+            JobRoute::Build(org, ..) | JobRoute::Organization(org) => org,
+        }
+    }
+
+    pub(crate) fn client(&self) -> &crate::Buildkite {
+        match &self.at {
+            JobAt::Build(build) => &build.pipeline.bk,
+            JobAt::Organization(org) => &org.bk,
+        }
     }
 
     pub(crate) fn api(&self) -> &kitelab_api::buildkite::Client {
-        self.build.pipeline.bk.api()
+        self.client().api()
     }
 
     /// Fetches the job.
     pub async fn get(&self) -> Result<types::Job> {
-        let op = self
-            .api()
-            .get_job()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id);
-        Ok(send(op).await?.into_inner())
+        let api = self.api();
+        let job = match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.get_job().org_slug(org).pipeline_slug(pipeline);
+                send(op.build_number(number).job_id(&self.id)).await?
+            }
+            JobRoute::Organization(org) => {
+                send(api.get_organization_job().org_slug(org).job_id(&self.id)).await?
+            }
+        };
+        Ok(job.into_inner())
     }
 
     /// Changes the job's priority (agents take higher ones first) and returns the job.
     pub async fn reprioritize(&self, priority: i64) -> Result<types::Job> {
         let body = types::ReprioritizeJobRequest { priority };
-        let op = self
-            .api()
-            .reprioritize_job()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id)
-            .body(body);
-        Ok(send(op).await?.into_inner())
+        let api = self.api();
+        let job = match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.reprioritize_job().org_slug(org).pipeline_slug(pipeline);
+                send(op.build_number(number).job_id(&self.id).body(body)).await?
+            }
+            JobRoute::Organization(org) => {
+                let op = api.reprioritize_organization_job().org_slug(org);
+                send(op.job_id(&self.id).body(body)).await?
+            }
+        };
+        Ok(job.into_inner())
     }
 
     /// Retries the job (failed or timed out); returns the new attempt.
     pub async fn retry(&self) -> Result<types::Job> {
-        let op = self
-            .api()
-            .retry_job()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id);
-        Ok(send(op).await?.into_inner())
+        let api = self.api();
+        let job = match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.retry_job().org_slug(org).pipeline_slug(pipeline);
+                send(op.build_number(number).job_id(&self.id)).await?
+            }
+            JobRoute::Organization(org) => {
+                send(api.retry_organization_job().org_slug(org).job_id(&self.id)).await?
+            }
+        };
+        Ok(job.into_inner())
     }
 
     /// The job's log as JSON: content, size and header times.
     pub async fn log(&self) -> Result<types::JobLog> {
-        let op = self
-            .api()
-            .get_job_log()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id);
-        Ok(send(op).await?.into_inner())
+        let api = self.api();
+        let log = match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.get_job_log().org_slug(org).pipeline_slug(pipeline);
+                send(op.build_number(number).job_id(&self.id)).await?
+            }
+            JobRoute::Organization(org) => {
+                send(
+                    api.get_organization_job_log()
+                        .org_slug(org)
+                        .job_id(&self.id),
+                )
+                .await?
+            }
+        };
+        Ok(log.into_inner())
     }
 
     /// The job's log as raw bytes, streamed.
     pub async fn download_log(&self) -> Result<Download> {
-        let op = self
-            .api()
-            .get_job_log_text()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id);
-        download(op).await
+        self.download_log_text(None).await
+    }
+
+    /// The job's plain-text log, whole or (with a `Range`) in part.
+    async fn download_log_text(&self, range: Option<String>) -> Result<Download> {
+        let api = self.api();
+        match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let mut op = api.get_job_log_text().org_slug(org).pipeline_slug(pipeline);
+                op = op.build_number(number).job_id(&self.id);
+                if let Some(range) = range {
+                    op = op.range(range);
+                }
+                download(op).await
+            }
+            JobRoute::Organization(org) => {
+                let mut op = api.get_organization_job_log_text().org_slug(org);
+                op = op.job_id(&self.id);
+                if let Some(range) = range {
+                    op = op.range(range);
+                }
+                download(op).await
+            }
+        }
     }
 
     /// The job's log rendered as HTML (ANSI colours as markup), streamed.
     pub async fn download_log_html(&self) -> Result<Download> {
-        let op = self
-            .api()
-            .get_job_log_html()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id);
-        download(op).await
+        let api = self.api();
+        match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.get_job_log_html().org_slug(org).pipeline_slug(pipeline);
+                download(op.build_number(number).job_id(&self.id)).await
+            }
+            JobRoute::Organization(org) => {
+                let op = api.get_organization_job_log_html().org_slug(org);
+                download(op.job_id(&self.id)).await
+            }
+        }
     }
 
     /// The size of the job's log in bytes, without downloading it (a `HEAD` request).
     pub async fn log_size(&self) -> Result<u64> {
-        let op = self
-            .api()
-            .get_job_log_size()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id);
-        let response = send(op).await?;
+        let api = self.api();
+        let (response, operation) = match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.get_job_log_size().org_slug(org).pipeline_slug(pipeline);
+                let response = send(op.build_number(number).job_id(&self.id)).await?;
+                (
+                    response,
+                    &kitelab_api::buildkite::operations::GET_JOB_LOG_SIZE,
+                )
+            }
+            JobRoute::Organization(org) => {
+                let op = api.get_organization_job_log_size().org_slug(org);
+                let response = send(op.job_id(&self.id)).await?;
+                (
+                    response,
+                    &kitelab_api::buildkite::operations::GET_ORGANIZATION_JOB_LOG_SIZE,
+                )
+            }
+        };
         response
             .headers()
             .get(reqwest::header::CONTENT_LENGTH)
@@ -127,7 +221,7 @@ impl Job {
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| {
                 crate::Error::unexpected(
-                    &kitelab_api::buildkite::operations::GET_JOB_LOG_SIZE,
+                    operation,
                     "Buildkite sent no Content-Length for the log size",
                 )
             })
@@ -147,23 +241,21 @@ impl Job {
         if bytes == 0 {
             return Err(crate::Error::invalid("a log tail needs at least one byte"));
         }
-        let op = self
-            .api()
-            .get_job_log_text()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id)
-            .range(format!("bytes=-{bytes}"));
-        match download(op).await {
+        match self
+            .download_log_text(Some(format!("bytes=-{bytes}")))
+            .await
+        {
             Ok(download) => Ok(download),
             // Buildkite answers 416 when the log is empty: that is an empty tail.
             Err(crate::Error::Api(e))
                 if e.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE =>
             {
-                Ok(Download::empty(
-                    &kitelab_api::buildkite::operations::GET_JOB_LOG_TEXT,
-                ))
+                Ok(Download::empty(match self.route() {
+                    JobRoute::Build(..) => &kitelab_api::buildkite::operations::GET_JOB_LOG_TEXT,
+                    JobRoute::Organization(_) => {
+                        &kitelab_api::buildkite::operations::GET_ORGANIZATION_JOB_LOG_TEXT
+                    }
+                }))
             }
             Err(e) => Err(e),
         }
@@ -171,46 +263,90 @@ impl Job {
 
     /// Deletes the job's log.
     pub async fn delete_log(&self) -> Result<()> {
-        let op = self
-            .api()
-            .delete_job_log()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id);
-        send(op).await?;
+        let api = self.api();
+        match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.delete_job_log().org_slug(org).pipeline_slug(pipeline);
+                send(op.build_number(number).job_id(&self.id)).await?;
+            }
+            JobRoute::Organization(org) => {
+                let op = api.delete_organization_job_log().org_slug(org);
+                send(op.job_id(&self.id)).await?;
+            }
+        }
         Ok(())
     }
 
     /// The job's environment as `KEY=VALUE` lines, streamed.
     pub async fn download_env(&self) -> Result<Download> {
-        let op = self
-            .api()
-            .get_job_env_text()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id);
-        download(op).await
+        let api = self.api();
+        match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.get_job_env_text().org_slug(org).pipeline_slug(pipeline);
+                download(op.build_number(number).job_id(&self.id)).await
+            }
+            JobRoute::Organization(org) => {
+                let op = api.get_organization_job_env_text().org_slug(org);
+                download(op.job_id(&self.id)).await
+            }
+        }
     }
 
     /// The job's environment variables.
     pub async fn env(&self) -> Result<types::JobEnv> {
-        let op = self
-            .api()
-            .get_job_env()
-            .org_slug(&self.build.pipeline.org)
-            .pipeline_slug(&self.build.pipeline.slug)
-            .build_number(self.build.number)
-            .job_id(&self.id);
-        Ok(send(op).await?.into_inner())
+        let api = self.api();
+        let env = match self.route() {
+            JobRoute::Build(org, pipeline, number) => {
+                let op = api.get_job_env().org_slug(org).pipeline_slug(pipeline);
+                send(op.build_number(number).job_id(&self.id)).await?
+            }
+            JobRoute::Organization(org) => {
+                send(
+                    api.get_organization_job_env()
+                        .org_slug(org)
+                        .job_id(&self.id),
+                )
+                .await?
+            }
+        };
+        Ok(env.into_inner())
+    }
+
+    /// Opens an SSH session into the job, a running command job on a macOS hosted agent
+    /// (`createSshSession`, on the organization's route whichever way the handle was made).
+    ///
+    /// The answer holds a WebSocket endpoint, a short-lived access token and the SSH user and
+    /// private key; its secrets are [redacting](crate::api::SecretString) and it must not be logged,
+    /// cached or stored. Buildkite answers `422` for a job that is not a running command job on
+    /// a supported hosted agent, `404` when remote access is not available.
+    ///
+    /// ```no_run
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let session = bk.organization("acme").job("0190-…").open_ssh_session().await?;
+    /// if let Some(endpoint) = &session.endpoint {
+    ///     println!("connect to {endpoint}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn open_ssh_session(&self) -> Result<types::RemoteAccessSession> {
+        let op = self.api().create_ssh_session().org_slug(self.org());
+        Ok(send(op.job_id(&self.id)).await?.into_inner())
+    }
+
+    /// Opens a remote-desktop (VNC) session into the job, a running command job on a macOS
+    /// hosted agent (`createVncSession`, on the organization's route whichever way the handle
+    /// was made). Like [`open_ssh_session`](Self::open_ssh_session), the answer's secrets are
+    /// redacting and it must not be logged, cached or stored.
+    pub async fn open_vnc_session(&self) -> Result<types::RemoteAccessSession> {
+        let op = self.api().create_vnc_session().org_slug(self.org());
+        Ok(send(op.job_id(&self.id)).await?.into_inner())
     }
 
     /// The job's artifacts.
     pub fn artifacts(&self) -> List<ArtifactsQuery> {
         List::new(
-            ArtifactsQuery::new(self.build.clone(), Some(self.id.clone())),
-            self.build.pipeline.bk.per_page(),
+            ArtifactsQuery::of_job(self.clone()),
+            self.client().per_page(),
         )
     }
 
@@ -224,6 +360,27 @@ impl Job {
     #[doc(alias = "download_artifacts")]
     pub fn save_artifacts(&self, dir: impl Into<std::path::PathBuf>) -> super::SaveArtifacts {
         self.artifacts().save_all(dir)
+    }
+}
+
+impl Organization {
+    /// A job of this organization, by its id alone: a handle on the organization-scoped job
+    /// routes (`/organizations/{org}/jobs/{id}/…`), for when the pipeline and build are not at
+    /// hand (a job id from an agent's `BUILDKITE_JOB_ID`, or from a webhook). It has every
+    /// method of a job reached through its build ([`Build::job`]).
+    ///
+    /// ```no_run
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let job = bk.organization("acme").job("0190b6e4-7c3f-4c59-b5b2-2a0b9d0b3f7c");
+    /// let retried = job.retry().await?;
+    /// let log = job.download_log().await?.text().await?;
+    /// # let _ = (retried, log); Ok(()) }
+    /// ```
+    pub fn job(&self, id: impl Into<String>) -> Job {
+        Job {
+            at: JobAt::Organization(self.clone()),
+            id: id.into(),
+        }
     }
 }
 
