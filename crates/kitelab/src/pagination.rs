@@ -873,4 +873,46 @@ mod tests {
         assert_eq!(page.last_page(), Some(7));
         assert_eq!(page.total(), None);
     }
+
+    /// Every list a handle returns is named by an alias (`pub type Builds = List<BuildsQuery>`)
+    /// that its service re-exports (each resource module is re-exported whole): docs.rs lists the filters of that one list on the alias's
+    /// page, one click from the method that returns it (on `List`'s own page, the filters of
+    /// every list sit side by side, some under the same header in both services).
+    #[test]
+    fn every_list_is_returned_under_an_alias_its_service_re_exports() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for service in ["buildkite", "gitlab"] {
+            let dir = src.join(service);
+            let module = std::fs::read_to_string(dir.join("mod.rs")).unwrap();
+            let mut aliases = 0;
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let stem = path.file_stem().unwrap().to_str().unwrap();
+                let exported = module.contains(&format!("pub use {stem}::*;"));
+                for (n, line) in text.lines().enumerate() {
+                    assert!(
+                        !line.contains("-> List<"),
+                        "{}:{}: return the list's alias, not `List<…>`: {line}",
+                        path.display(),
+                        n + 1
+                    );
+                    if let Some(rest) = line.strip_prefix("pub type ") {
+                        let (alias, target) = rest.split_once(" = ").unwrap();
+                        if target.starts_with("List<") {
+                            aliases += 1;
+                            assert_eq!(
+                                target,
+                                format!("List<{alias}Query>;"),
+                                "{}",
+                                path.display()
+                            );
+                            assert!(exported, "{service}/mod.rs does not re-export {alias}");
+                        }
+                    }
+                }
+            }
+            assert!(aliases > 10, "{service}: only {aliases} list aliases found");
+        }
+    }
 }

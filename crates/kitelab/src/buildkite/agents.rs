@@ -25,7 +25,7 @@ impl Organization {
     /// # let _ = agents;
     /// # Ok(()) }
     /// ```
-    pub fn agents(&self) -> List<AgentsQuery> {
+    pub fn agents(&self) -> Agents {
         let (bk, org) = (self.bk.clone(), self.slug.clone());
         let per_page = bk.per_page();
         List::new(AgentsQuery::new(bk, org), per_page)
@@ -273,3 +273,7 @@ impl ListQuery for AgentsQuery {
         at.send(op).await
     }
 }
+
+/// A list of agents, `List<AgentsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Agents = List<AgentsQuery>;

@@ -27,7 +27,7 @@ impl Build {
     /// # let _ = annotations;
     /// # Ok(()) }
     /// ```
-    pub fn annotations(&self) -> List<AnnotationsQuery> {
+    pub fn annotations(&self) -> Annotations {
         List::new(
             AnnotationsQuery {
                 build: self.clone(),
@@ -85,7 +85,7 @@ impl Build {
 /// Job annotations.
 impl Job {
     /// The job's annotations.
-    pub fn annotations(&self) -> List<JobAnnotationsQuery> {
+    pub fn annotations(&self) -> JobAnnotations {
         List::new(
             JobAnnotationsQuery { job: self.clone() },
             self.client().per_page(),
@@ -306,3 +306,11 @@ impl ListQuery for AnnotationsQuery {
         at.send(op).await
     }
 }
+
+/// A list of annotations, `List<AnnotationsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Annotations = List<AnnotationsQuery>;
+
+/// A list of job annotations, `List<JobAnnotationsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type JobAnnotations = List<JobAnnotationsQuery>;

@@ -421,6 +421,10 @@ fn safe_relative_path(artifact: &types::Artifact) -> Result<PathBuf> {
     Ok(relative)
 }
 
+/// A list of artifacts, `List<ArtifactsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Artifacts = List<ArtifactsQuery>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

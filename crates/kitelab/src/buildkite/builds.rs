@@ -6,6 +6,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 use kitelab_api::Timestamp;
 
+use super::Artifacts;
 use super::{Artifact, ArtifactsQuery, Buildkite, Job, Pipeline, SaveArtifacts};
 use crate::pagination::{ListQuery, PageAt};
 use crate::{send, List, Page, Result};
@@ -129,7 +130,7 @@ impl Build {
     }
 
     /// The build's artifacts, of every job.
-    pub fn artifacts(&self) -> List<ArtifactsQuery> {
+    pub fn artifacts(&self) -> Artifacts {
         List::new(
             ArtifactsQuery::of_build(self.clone()),
             self.pipeline.bk.per_page(),
@@ -619,3 +620,7 @@ impl RetryFailedJobs {
         Ok(send(op).await?.into_inner())
     }
 }
+
+/// A list of builds, `List<BuildsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Builds = List<BuildsQuery>;

@@ -11,7 +11,7 @@ use crate::{segment, send, Error, List, Result};
 /// Clusters.
 impl Organization {
     /// The organization's clusters.
-    pub fn clusters(&self) -> List<ClustersQuery> {
+    pub fn clusters(&self) -> Clusters {
         List::new(ClustersQuery { org: self.clone() }, self.bk.per_page())
     }
 
@@ -101,7 +101,7 @@ impl Cluster {
     }
 
     /// The cluster's queues.
-    pub fn queues(&self) -> List<ClusterQueuesQuery> {
+    pub fn queues(&self) -> ClusterQueues {
         List::new(
             ClusterQueuesQuery {
                 cluster: self.clone(),
@@ -133,7 +133,7 @@ impl Cluster {
     }
 
     /// The cluster's agent tokens (without their values).
-    pub fn tokens(&self) -> List<ClusterTokensQuery> {
+    pub fn tokens(&self) -> ClusterTokens {
         List::new(
             ClusterTokensQuery {
                 cluster: self.clone(),
@@ -151,7 +151,7 @@ impl Cluster {
     }
 
     /// The cluster's secrets (their details; a secret's value is never read back).
-    pub fn secrets(&self) -> List<ClusterSecretsQuery> {
+    pub fn secrets(&self) -> ClusterSecrets {
         List::new(
             ClusterSecretsQuery {
                 cluster: self.clone(),
@@ -781,3 +781,19 @@ simple_list!(
     ClusterTokensQuery { cluster: Cluster } => types::ClusterToken,
     |c| c.api().list_cluster_tokens().org_slug(&c.org.slug).cluster_id(&c.id)
 );
+
+/// A list of cluster queues, `List<ClusterQueuesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type ClusterQueues = List<ClusterQueuesQuery>;
+
+/// A list of cluster secrets, `List<ClusterSecretsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type ClusterSecrets = List<ClusterSecretsQuery>;
+
+/// A list of cluster tokens, `List<ClusterTokensQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type ClusterTokens = List<ClusterTokensQuery>;
+
+/// A list of clusters, `List<ClustersQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Clusters = List<ClustersQuery>;

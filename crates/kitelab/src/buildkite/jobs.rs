@@ -6,6 +6,7 @@ use kitelab_api::buildkite::types;
 use crate::pagination::{ListQuery, PageAt};
 use crate::Page;
 
+use super::Artifacts;
 use super::{Artifact, ArtifactsQuery, Build, Organization};
 use crate::{download, send, Download, List, Result};
 
@@ -343,7 +344,7 @@ impl Job {
     }
 
     /// The job's artifacts.
-    pub fn artifacts(&self) -> List<ArtifactsQuery> {
+    pub fn artifacts(&self) -> Artifacts {
         List::new(
             ArtifactsQuery::of_job(self.clone()),
             self.client().per_page(),
@@ -397,7 +398,7 @@ impl Build {
     ///     bk.pipeline("acme", "web").build(42).jobs().state([JobState::Failed]).stream().try_collect().await?;
     /// # let _ = failed; Ok(()) }
     /// ```
-    pub fn jobs(&self) -> List<BuildJobsQuery> {
+    pub fn jobs(&self) -> BuildJobs {
         List::new(
             BuildJobsQuery {
                 build: self.clone(),
@@ -478,3 +479,7 @@ impl ListQuery for BuildJobsQuery {
             .await
     }
 }
+
+/// A list of build jobs, `List<BuildJobsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type BuildJobs = List<BuildJobsQuery>;

@@ -10,7 +10,7 @@ use crate::{segment, send, Error, List, Page, Result};
 /// Members, invitations and audit events.
 impl Organization {
     /// The organization's members.
-    pub fn members(&self) -> List<MembersQuery> {
+    pub fn members(&self) -> Members {
         List::new(MembersQuery { org: self.clone() }, self.bk.per_page())
     }
 
@@ -32,7 +32,7 @@ impl Organization {
     }
 
     /// The organization's pending invitations, newest first.
-    pub fn invitations(&self) -> List<InvitationsQuery> {
+    pub fn invitations(&self) -> Invitations {
         List::new(InvitationsQuery { org: self.clone() }, self.bk.per_page())
     }
 
@@ -72,7 +72,7 @@ impl Organization {
     }
 
     /// The organization's audit log, newest first (Enterprise; administrators only).
-    pub fn audit_events(&self) -> List<AuditEventsQuery> {
+    pub fn audit_events(&self) -> AuditEvents {
         List::new(AuditEventsQuery { org: self.clone() }, self.bk.per_page())
     }
 
@@ -322,3 +322,15 @@ cursor_list!(
     /// An organization's audit log: `org.audit_events()`.
     AuditEventsQuery => types::AuditEvent, list_audit_events
 );
+
+/// A list of members, `List<MembersQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Members = List<MembersQuery>;
+
+/// A list of invitations, `List<InvitationsQuery>`; read it with [`stream`](List::stream),
+/// [`pages`](List::pages) or [`page`](List::page).
+pub type Invitations = List<InvitationsQuery>;
+
+/// A list of audit events, `List<AuditEventsQuery>`; read it with [`stream`](List::stream),
+/// [`pages`](List::pages) or [`page`](List::page).
+pub type AuditEvents = List<AuditEventsQuery>;

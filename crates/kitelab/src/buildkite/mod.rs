@@ -49,33 +49,25 @@ use crate::auth::AuthHeader;
 use crate::config::{common_builder_methods, Settings};
 use crate::{Error, Result, Secret};
 
-pub use account::AccessToken;
-pub use agents::{Agent, AgentsQuery, PauseAgent, StopAgent};
-pub use annotations::{AnnotationsQuery, CreateAnnotation, JobAnnotationsQuery};
-pub use artifacts::{Artifact, ArtifactsQuery, SaveArtifacts, SavedArtifact, SavedArtifacts};
-pub use builds::{Build, BuildsQuery, CreateBuild, FailedState, RetryFailedJobs};
-pub use clusters::{
-    Cluster, ClusterQueuesQuery, ClusterSecret, ClusterSecretsQuery, ClusterToken,
-    ClusterTokensQuery, ClustersQuery, CreateCluster, CreateClusterSecret, CreateClusterToken,
-    CreateQueue, Queue, UpdateCluster, UpdateClusterSecret, UpdateClusterToken, UpdateQueue,
-};
-pub use job_unblock::UnblockJob;
-pub use jobs::{BuildJobsQuery, Job};
+pub use account::*;
+pub use agents::*;
+pub use annotations::*;
+pub use artifacts::*;
+pub use builds::*;
+pub use clusters::*;
+pub use job_unblock::*;
+pub use jobs::*;
 pub use kitelab_api::buildkite::types;
 pub use kitelab_api::buildkite::types::{
     AgentConnectionState, AnnotationScopeFilter, ArtifactState, BuildState, JobState, JobType,
 };
-pub use members::{
-    AuditEventsQuery, Invitation, InvitationsQuery, Invite, Member, MembersQuery, UpdateMember,
-};
-pub use organizations::{Organization, OrganizationsQuery};
-pub use packages::PublishPackage;
-pub use pipeline_edit::{CreatePipeline, UpdatePipeline};
-pub use pipelines::{Pipeline, PipelinesQuery};
-pub use schedules::{CreateSchedule, Schedule, SchedulesQuery, UpdateSchedule};
-pub use teams::{
-    Team, TeamMember, TeamMembersQuery, TeamPipeline, TeamPipelinesQuery, TeamsQuery, UpdateTeam,
-};
+pub use members::*;
+pub use organizations::*;
+pub use packages::*;
+pub use pipeline_edit::*;
+pub use pipelines::*;
+pub use schedules::*;
+pub use teams::*;
 
 /// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
 ///

@@ -3,6 +3,8 @@
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
+use super::Builds;
+use super::Pipelines;
 use super::{builds::BuildScope, Buildkite, BuildsQuery, Pipeline, PipelinesQuery};
 use crate::pagination::{ListQuery, PageAt};
 use crate::{send, List, Page, Result};
@@ -41,7 +43,7 @@ impl Organization {
     }
 
     /// The organization's pipelines.
-    pub fn pipelines(&self) -> List<PipelinesQuery> {
+    pub fn pipelines(&self) -> Pipelines {
         List::new(
             PipelinesQuery::new(self.bk.clone(), self.slug.clone()),
             self.bk.per_page(),
@@ -49,7 +51,7 @@ impl Organization {
     }
 
     /// The organization's builds, newest first.
-    pub fn builds(&self) -> List<BuildsQuery> {
+    pub fn builds(&self) -> Builds {
         List::new(
             BuildsQuery::new(self.bk.clone(), BuildScope::Organization(self.slug.clone())),
             self.bk.per_page(),
@@ -83,3 +85,7 @@ impl ListQuery for OrganizationsQuery {
         at.send(op).await
     }
 }
+
+/// A list of organizations, `List<OrganizationsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Organizations = List<OrganizationsQuery>;

@@ -5,6 +5,7 @@ use kitelab_api::buildkite::types;
 
 use super::builds::{Build, BuildScope, BuildsQuery, CreateBuild};
 use super::Buildkite;
+use super::Builds;
 use crate::pagination::{ListQuery, PageAt};
 use crate::{send, List, Page, Result};
 
@@ -76,7 +77,7 @@ impl Pipeline {
     }
 
     /// The pipeline's builds, newest first.
-    pub fn builds(&self) -> List<BuildsQuery> {
+    pub fn builds(&self) -> Builds {
         List::new(
             BuildsQuery::new(
                 self.bk.clone(),
@@ -170,3 +171,7 @@ impl ListQuery for PipelinesQuery {
         at.send(op).await
     }
 }
+
+/// A list of pipelines, `List<PipelinesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Pipelines = List<PipelinesQuery>;

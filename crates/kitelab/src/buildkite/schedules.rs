@@ -10,7 +10,7 @@ use crate::{segment, send, List, Result};
 /// Scheduled builds.
 impl Pipeline {
     /// The pipeline's build schedules.
-    pub fn schedules(&self) -> List<SchedulesQuery> {
+    pub fn schedules(&self) -> Schedules {
         List::new(
             SchedulesQuery {
                 pipeline: self.clone(),
@@ -232,3 +232,7 @@ simple_list!(
             .pipeline_slug(slug)
     }
 );
+
+/// A list of schedules, `List<SchedulesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Schedules = List<SchedulesQuery>;

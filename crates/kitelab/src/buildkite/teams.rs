@@ -24,7 +24,7 @@ impl Organization {
     /// # let _ = mine;
     /// # Ok(()) }
     /// ```
-    pub fn teams(&self) -> List<TeamsQuery> {
+    pub fn teams(&self) -> Teams {
         let (bk, org) = (self.bk.clone(), self.slug.clone());
         let per_page = bk.per_page();
         List::new(
@@ -146,7 +146,7 @@ impl Team {
     }
 
     /// The team's members.
-    pub fn members(&self) -> List<TeamMembersQuery> {
+    pub fn members(&self) -> TeamMembers {
         List::new(
             TeamMembersQuery { team: self.clone() },
             self.org.bk.per_page(),
@@ -192,7 +192,7 @@ impl Team {
     }
 
     /// The pipelines the team can reach, with its access level to each.
-    pub fn pipelines(&self) -> List<TeamPipelinesQuery> {
+    pub fn pipelines(&self) -> TeamPipelines {
         List::new(
             TeamPipelinesQuery { team: self.clone() },
             self.org.bk.per_page(),
@@ -408,3 +408,15 @@ simple_list!(
     TeamPipelinesQuery { team: Team } => types::TeamPipeline,
     |t| t.api().list_team_pipelines().org_slug(&t.org.slug).team_uuid(&t.uuid)
 );
+
+/// A list of team members, `List<TeamMembersQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type TeamMembers = List<TeamMembersQuery>;
+
+/// A list of team pipelines, `List<TeamPipelinesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type TeamPipelines = List<TeamPipelinesQuery>;
+
+/// A list of teams, `List<TeamsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Teams = List<TeamsQuery>;

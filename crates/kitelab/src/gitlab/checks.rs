@@ -86,7 +86,7 @@ impl Project {
     }
 
     /// The statuses of commit `sha`: of its pipelines' jobs and of external systems.
-    pub fn commit_statuses(&self, sha: impl Into<String>) -> List<CommitStatusesQuery> {
+    pub fn commit_statuses(&self, sha: impl Into<String>) -> CommitStatuses {
         List::new(
             CommitStatusesQuery {
                 project: self.clone(),
@@ -376,3 +376,7 @@ impl ListQuery for CommitStatusesQuery {
         at.send(op).await
     }
 }
+
+/// A list of commit statuses, `List<CommitStatusesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type CommitStatuses = List<CommitStatusesQuery>;

@@ -33,7 +33,7 @@ impl Project {
     ///     .await?;
     /// # let _ = to_production; Ok(()) }
     /// ```
-    pub fn deployments(&self) -> List<DeploymentsQuery> {
+    pub fn deployments(&self) -> Deployments {
         List::new(
             DeploymentsQuery {
                 project: self.clone(),
@@ -155,7 +155,7 @@ impl Deployment {
     }
 
     /// The merge requests the deployment shipped.
-    pub fn merge_requests(&self) -> List<DeploymentMergeRequestsQuery> {
+    pub fn merge_requests(&self) -> DeploymentMergeRequests {
         List::new(
             DeploymentMergeRequestsQuery {
                 deployment: self.clone(),
@@ -441,3 +441,11 @@ impl ListQuery for DeploymentMergeRequestsQuery {
         at.send(op).await
     }
 }
+
+/// A list of deployment merge requests, `List<DeploymentMergeRequestsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type DeploymentMergeRequests = List<DeploymentMergeRequestsQuery>;
+
+/// A list of deployments, `List<DeploymentsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Deployments = List<DeploymentsQuery>;

@@ -29,7 +29,7 @@ impl Project {
     ///     .await?;
     /// # let _ = review_apps; Ok(()) }
     /// ```
-    pub fn environments(&self) -> List<EnvironmentsQuery> {
+    pub fn environments(&self) -> Environments {
         List::new(
             EnvironmentsQuery {
                 project: self.clone(),
@@ -413,3 +413,7 @@ impl ListQuery for EnvironmentsQuery {
         at.send(op).await
     }
 }
+
+/// A list of environments, `List<EnvironmentsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Environments = List<EnvironmentsQuery>;

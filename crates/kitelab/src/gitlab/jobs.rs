@@ -391,3 +391,11 @@ impl ListQuery for PipelineJobsQuery {
         at.send(op).await
     }
 }
+
+/// A list of pipeline jobs, `List<PipelineJobsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type PipelineJobs = List<PipelineJobsQuery>;
+
+/// A list of project jobs, `List<ProjectJobsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type ProjectJobs = List<ProjectJobsQuery>;

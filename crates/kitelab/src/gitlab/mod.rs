@@ -51,35 +51,24 @@ use crate::auth::AuthHeader;
 use crate::config::{common_builder_methods, Settings};
 use crate::{Result, Secret};
 
-pub use checks::{CommitStatusesQuery, LintContent, LintProjectConfig, SetCommitStatus};
-pub use deployments::{
-    CreateDeployment, DecideDeployment, Deployment, DeploymentMergeRequestsQuery, DeploymentsQuery,
-};
-pub use environments::{
-    CreateEnvironment, DeleteStoppedReviewApps, Environment, EnvironmentsQuery, UpdateEnvironment,
-};
-pub use jobs::{FollowTrace, Job, PipelineJobsQuery, PlayJob, ProjectJobsQuery};
+pub use checks::*;
+pub use deployments::*;
+pub use environments::*;
+pub use jobs::*;
 pub use kitelab_api::gitlab::types;
 pub use kitelab_api::gitlab::types::ScheduleScope;
 pub use kitelab_api::gitlab::types::{
     JobStatus, PipelineScope, PipelineSource, PipelineStatus, VariableType,
 };
-pub use pipelines::{CreatePipeline, Pipeline, PipelineVariablesQuery, PipelinesQuery};
-pub use project_ci::{
-    CreateMergeRequestPipeline, JobTokenAccess, JobTokenGroupsQuery, JobTokenProjectsQuery,
-    MergeRequest, MergeRequestPipelinesQuery, ResourceGroup, ResourceGroupsQuery,
-    UpcomingJobsQuery,
-};
-pub use projects::{Project, ProjectId, TriggerPipeline};
-pub use reports::{BridgesQuery, SchedulePipelinesQuery};
-pub use runners::{Runner, RunnerJobsQuery, RunnersQuery, UpdateRunner};
-pub use schedules::{
-    CreateSchedule, CreateScheduleVariable, Schedule, ScheduleVariable, SchedulesQuery,
-    UpdateSchedule, UpdateScheduleVariable,
-};
-pub use secure_files::{SecureFile, SecureFilesQuery, UploadSecureFile};
-pub use triggers::{CreateTrigger, Trigger, TriggersQuery, UpdateTrigger};
-pub use variables::{CreateVariable, Group, GroupId, UpdateVariable, Variable, VariablesQuery};
+pub use pipelines::*;
+pub use project_ci::*;
+pub use projects::*;
+pub use reports::*;
+pub use runners::*;
+pub use schedules::*;
+pub use secure_files::*;
+pub use triggers::*;
+pub use variables::*;
 
 /// Positions a generated job-list builder (`list_project_jobs`, `list_runner_jobs`) at `$at`:
 /// by keyset, newest first, from the first page on and through the cursor of each `next`

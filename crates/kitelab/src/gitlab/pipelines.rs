@@ -4,6 +4,7 @@ use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 use kitelab_api::Timestamp;
 
+use super::PipelineJobs;
 use super::{PipelineJobsQuery, Project};
 use crate::pagination::{ListQuery, PageAt};
 use crate::{send, List, Page, Result};
@@ -98,7 +99,7 @@ impl Pipeline {
     /// # let _ = variables;
     /// # Ok(()) }
     /// ```
-    pub fn variables(&self) -> List<PipelineVariablesQuery> {
+    pub fn variables(&self) -> PipelineVariables {
         List::new(
             PipelineVariablesQuery {
                 pipeline: self.clone(),
@@ -133,7 +134,7 @@ impl Pipeline {
     }
 
     /// The pipeline's jobs.
-    pub fn jobs(&self) -> List<PipelineJobsQuery> {
+    pub fn jobs(&self) -> PipelineJobs {
         List::new(
             PipelineJobsQuery::new(self.clone()),
             self.project.gl.per_page(),
@@ -421,3 +422,11 @@ impl ListQuery for PipelineVariablesQuery {
         at.send_whole(op).await
     }
 }
+
+/// A list of pipeline variables, `List<PipelineVariablesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type PipelineVariables = List<PipelineVariablesQuery>;
+
+/// A list of pipelines, `List<PipelinesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Pipelines = List<PipelinesQuery>;

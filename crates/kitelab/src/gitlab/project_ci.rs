@@ -28,7 +28,7 @@ impl Project {
     }
 
     /// The project's resource groups.
-    pub fn resource_groups(&self) -> List<ResourceGroupsQuery> {
+    pub fn resource_groups(&self) -> ResourceGroups {
         List::new(
             ResourceGroupsQuery {
                 project: self.clone(),
@@ -89,7 +89,7 @@ impl JobTokenAccess {
     }
 
     /// The projects whose job tokens may reach this project.
-    pub fn projects(&self) -> List<JobTokenProjectsQuery> {
+    pub fn projects(&self) -> JobTokenProjects {
         List::new(
             JobTokenProjectsQuery {
                 project: self.project.clone(),
@@ -127,7 +127,7 @@ impl JobTokenAccess {
     }
 
     /// The groups whose projects' job tokens may reach this project.
-    pub fn groups(&self) -> List<JobTokenGroupsQuery> {
+    pub fn groups(&self) -> JobTokenGroups {
         List::new(
             JobTokenGroupsQuery {
                 project: self.project.clone(),
@@ -236,7 +236,7 @@ impl ResourceGroup {
     }
 
     /// The jobs waiting for the resource, in the order they will take it.
-    pub fn upcoming_jobs(&self) -> List<UpcomingJobsQuery> {
+    pub fn upcoming_jobs(&self) -> UpcomingJobs {
         List::new(
             UpcomingJobsQuery {
                 group: self.clone(),
@@ -260,7 +260,7 @@ impl MergeRequest {
     }
 
     /// The merge request's pipelines, newest first.
-    pub fn pipelines(&self) -> List<MergeRequestPipelinesQuery> {
+    pub fn pipelines(&self) -> MergeRequestPipelines {
         List::new(
             MergeRequestPipelinesQuery {
                 merge_request: self.clone(),
@@ -339,3 +339,23 @@ simple_list!(
     MergeRequestPipelinesQuery { merge_request: MergeRequest } => types::PipelineBasic,
     |m| m.project.gl.api().list_merge_request_pipelines().id(m.project.id.as_str()).merge_request_iid(m.iid)
 );
+
+/// A list of job token groups, `List<JobTokenGroupsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type JobTokenGroups = List<JobTokenGroupsQuery>;
+
+/// A list of job token projects, `List<JobTokenProjectsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type JobTokenProjects = List<JobTokenProjectsQuery>;
+
+/// A list of merge request pipelines, `List<MergeRequestPipelinesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type MergeRequestPipelines = List<MergeRequestPipelinesQuery>;
+
+/// A list of resource groups, `List<ResourceGroupsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type ResourceGroups = List<ResourceGroupsQuery>;
+
+/// A list of upcoming jobs, `List<UpcomingJobsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type UpcomingJobs = List<UpcomingJobsQuery>;

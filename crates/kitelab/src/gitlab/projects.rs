@@ -6,6 +6,8 @@ use std::fmt;
 use kitelab_api::gitlab::prelude::*;
 use kitelab_api::gitlab::types;
 
+use super::Pipelines;
+use super::ProjectJobs;
 use super::{CreatePipeline, GitLab, Job, Pipeline, PipelinesQuery, ProjectJobsQuery};
 use crate::{send, List, Result, Secret};
 
@@ -84,7 +86,7 @@ impl Project {
     }
 
     /// The project's pipelines, newest first.
-    pub fn pipelines(&self) -> List<PipelinesQuery> {
+    pub fn pipelines(&self) -> Pipelines {
         List::new(PipelinesQuery::new(self.clone()), self.gl.per_page())
     }
 
@@ -110,7 +112,7 @@ impl Project {
     }
 
     /// The project's jobs, newest first.
-    pub fn jobs(&self) -> List<ProjectJobsQuery> {
+    pub fn jobs(&self) -> ProjectJobs {
         List::new(ProjectJobsQuery::new(self.clone()), self.gl.per_page())
     }
 

@@ -58,7 +58,7 @@ impl Pipeline {
     }
 
     /// The pipeline's trigger jobs ("bridges"), with their downstream pipelines.
-    pub fn bridges(&self) -> List<BridgesQuery> {
+    pub fn bridges(&self) -> Bridges {
         List::new(
             BridgesQuery {
                 pipeline: self.clone(),
@@ -71,7 +71,7 @@ impl Pipeline {
 
 impl Schedule {
     /// The pipelines the schedule started, oldest first.
-    pub fn pipelines(&self) -> List<SchedulePipelinesQuery> {
+    pub fn pipelines(&self) -> SchedulePipelines {
         List::new(
             SchedulePipelinesQuery {
                 schedule: self.clone(),
@@ -157,3 +157,11 @@ impl ListQuery for SchedulePipelinesQuery {
         at.send(op).await
     }
 }
+
+/// A list of bridges, `List<BridgesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Bridges = List<BridgesQuery>;
+
+/// A list of schedule pipelines, `List<SchedulePipelinesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type SchedulePipelines = List<SchedulePipelinesQuery>;

@@ -29,12 +29,12 @@ impl GitLab {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn runners(&self) -> List<RunnersQuery> {
+    pub fn runners(&self) -> Runners {
         RunnersOf::Mine(self.clone()).list()
     }
 
     /// Every runner of the instance (an administrator's token).
-    pub fn all_runners(&self) -> List<RunnersQuery> {
+    pub fn all_runners(&self) -> Runners {
         RunnersOf::All(self.clone()).list()
     }
 
@@ -50,7 +50,7 @@ impl GitLab {
 /// Project runners.
 impl Project {
     /// The runners available to the project: its own, its groups' and the instance's.
-    pub fn runners(&self) -> List<RunnersQuery> {
+    pub fn runners(&self) -> Runners {
         RunnersOf::Project(self.clone()).list()
     }
 
@@ -84,7 +84,7 @@ impl Project {
 impl Group {
     /// The group's runners, its subgroups' and projects' included (no
     /// [`scope`](List::scope) filter).
-    pub fn runners(&self) -> List<RunnersQuery> {
+    pub fn runners(&self) -> Runners {
         RunnersOf::Group(self.clone()).list()
     }
 }
@@ -151,7 +151,7 @@ impl Runner {
     }
 
     /// The jobs the runner ran, newest first, by keyset (no deep-offset limit).
-    pub fn jobs(&self) -> List<RunnerJobsQuery> {
+    pub fn jobs(&self) -> RunnerJobs {
         List::new(
             RunnerJobsQuery {
                 runner: self.clone(),
@@ -258,7 +258,7 @@ enum RunnersOf {
 }
 
 impl RunnersOf {
-    fn list(self) -> List<RunnersQuery> {
+    fn list(self) -> Runners {
         let per_page = match &self {
             RunnersOf::Mine(gl) | RunnersOf::All(gl) => gl.per_page(),
             RunnersOf::Project(project) => project.gl.per_page(),
@@ -465,3 +465,11 @@ impl ListQuery for RunnerJobsQuery {
         at.send(op).await
     }
 }
+
+/// A list of runner jobs, `List<RunnerJobsQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type RunnerJobs = List<RunnerJobsQuery>;
+
+/// A list of runners, `List<RunnersQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Runners = List<RunnersQuery>;

@@ -11,7 +11,7 @@ use crate::{segment, send, List, Page, Result};
 impl Project {
     /// The project's pipeline schedules (without their last pipeline and variables: fetch one
     /// with [`Schedule::get`] for those).
-    pub fn schedules(&self) -> List<SchedulesQuery> {
+    pub fn schedules(&self) -> Schedules {
         List::new(
             SchedulesQuery {
                 project: self.clone(),
@@ -478,3 +478,7 @@ impl ListQuery for SchedulesQuery {
         at.send(op).await
     }
 }
+
+/// A list of schedules, `List<SchedulesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Schedules = List<SchedulesQuery>;

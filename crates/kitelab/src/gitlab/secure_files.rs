@@ -14,7 +14,7 @@ use crate::{download, segment, send, Download, List, Result};
 
 impl Project {
     /// The project's secure files (their details; not their content).
-    pub fn secure_files(&self) -> List<SecureFilesQuery> {
+    pub fn secure_files(&self) -> SecureFiles {
         List::new(
             SecureFilesQuery {
                 project: self.clone(),
@@ -168,3 +168,7 @@ simple_list!(
     SecureFilesQuery { project: Project } => types::SecureFile,
     |p| p.gl.api().list_secure_files().id(p.id.as_str())
 );
+
+/// A list of secure files, `List<SecureFilesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type SecureFiles = List<SecureFilesQuery>;

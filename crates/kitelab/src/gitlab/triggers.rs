@@ -13,7 +13,7 @@ use crate::{send, List, Result};
 impl Project {
     /// The project's pipeline trigger tokens. A token is shown in full only to the user who
     /// created it; everyone else sees its first four characters.
-    pub fn triggers(&self) -> List<TriggersQuery> {
+    pub fn triggers(&self) -> Triggers {
         List::new(
             TriggersQuery {
                 project: self.clone(),
@@ -173,3 +173,7 @@ simple_list!(
     TriggersQuery { project: Project } => types::Trigger,
     |p| p.gl.api().list_triggers().id(p.id.as_str())
 );
+
+/// A list of triggers, `List<TriggersQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Triggers = List<TriggersQuery>;

@@ -58,7 +58,7 @@ impl GitLab {
 /// ```
 impl GitLab {
     /// The instance's CI/CD variables.
-    pub fn instance_variables(&self) -> List<VariablesQuery> {
+    pub fn instance_variables(&self) -> Variables {
         Owner::Instance(self.clone()).variables()
     }
 
@@ -107,7 +107,7 @@ impl Group {
     }
 
     /// The group's CI/CD variables.
-    pub fn variables(&self) -> List<VariablesQuery> {
+    pub fn variables(&self) -> Variables {
         Owner::Group(self.clone()).variables()
     }
 
@@ -129,7 +129,7 @@ impl Group {
 /// Project CI/CD variables.
 impl Project {
     /// The project's CI/CD variables (hidden ones without their value).
-    pub fn variables(&self) -> List<VariablesQuery> {
+    pub fn variables(&self) -> Variables {
         Owner::Project(self.clone()).variables()
     }
 
@@ -171,7 +171,7 @@ enum Owner {
 }
 
 impl Owner {
-    fn variables(self) -> List<VariablesQuery> {
+    fn variables(self) -> Variables {
         let per_page = match &self {
             Owner::Project(project) => project.gl.per_page(),
             Owner::Group(group) => group.gl.per_page(),
@@ -553,3 +553,7 @@ impl ListQuery for VariablesQuery {
         }
     }
 }
+
+/// A list of variables, `List<VariablesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type Variables = List<VariablesQuery>;
