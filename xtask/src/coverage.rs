@@ -451,10 +451,33 @@ fn read_fns(dir: &Path, fns: &mut Vec<FnInfo>) -> Result<(), String> {
     Ok(())
 }
 
+/// The type aliases of every `.rs` file in `dir`, by name: `Builds` → `List<BuildsQuery>`.
+fn read_aliases(dir: &Path) -> Result<BTreeMap<String, String>, String> {
+    let mut aliases = BTreeMap::new();
+    for path in rust_files(dir)? {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = syn::parse_file(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        for item in &file.items {
+            if let syn::Item::Type(alias) = item {
+                aliases.insert(alias.ident.to_string(), tokens(&alias.ty));
+            }
+        }
+    }
+    Ok(aliases)
+}
+
 fn wrappers(dir: &Path, spec: &[SpecOp]) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
     let known: BTreeSet<&str> = spec.iter().map(|op| op.snake.as_str()).collect();
     let mut fns = Vec::new();
     read_fns(dir, &mut fns)?;
+    // A method that returns a list's alias (`-> Builds`) returns the list (`List<BuildsQuery>`).
+    let aliases = read_aliases(dir)?;
+    for f in &mut fns {
+        if let Some(target) = aliases.get(&f.returns) {
+            f.returns = target.clone();
+        }
+    }
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in &fns {
         for op in f.operations.iter().filter(|op| known.contains(op.as_str())) {
@@ -954,6 +977,43 @@ mod tests {
         assert_eq!(
             unexposed.expect("reads").get("list_builds"),
             Some(&vec!["include_paused".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_list_returned_under_its_alias_is_credited_to_the_method() {
+        let dir = std::env::temp_dir().join(format!("kitelab-alias-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(
+            dir.join("builds.rs"),
+            r#"
+            impl Pipeline {
+                pub fn builds(&self) -> Builds { todo!() }
+            }
+            impl ListQuery for BuildsQuery {
+                async fn fetch(self, at: PageAt) -> Result<Page<Build>> {
+                    at.send(api.list_builds()).await
+                }
+            }
+            pub type Builds = List<BuildsQuery>;
+            "#,
+        )
+        .expect("write");
+        let op = SpecOp {
+            method: "GET".into(),
+            path: "/builds".into(),
+            id: "listBuilds".into(),
+            snake: "list_builds".into(),
+            query: Vec::new(),
+        };
+        let found = wrappers(&dir, &[op]);
+        let _ = std::fs::remove_dir_all(&dir);
+        let found = found.expect("reads");
+        assert_eq!(
+            found
+                .get("list_builds")
+                .map(|s| s.iter().cloned().collect::<Vec<_>>()),
+            Some(vec!["`Pipeline::builds` (list)".to_owned()])
         );
     }
 }
