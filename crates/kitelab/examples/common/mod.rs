@@ -210,12 +210,10 @@ pub async fn gitlab() -> Result<GitLabExample> {
     })
 }
 
-/// The body of an example saved under `tests/fixtures/<dir>/<name>.json` (the webhook events).
+/// The body of an example saved under `crates/kitelab/fixtures/<dir>/<name>.json` (the
+/// webhook events), which the packaged crate carries.
 pub fn fixture(dir: &str, name: &str) -> Value {
-    let path = format!(
-        "{}/../../tests/fixtures/{dir}/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/fixtures/{dir}/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let fixture: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     fixture["body"].clone()

@@ -298,7 +298,7 @@ fn decode<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, Error> {
 /// The docs' example payloads, for the services' tests.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    /// A saved docs payload: `tests/fixtures/webhooks/<service>/*.json`.
+    /// A saved docs payload: `crates/kitelab/fixtures/webhooks/<service>/*.json` (packaged with the crate).
     #[derive(serde::Deserialize)]
     pub(crate) struct Fixture {
         pub(crate) event: String,
@@ -307,10 +307,7 @@ pub(crate) mod fixtures {
     }
 
     pub(crate) fn fixtures(service: &str) -> Vec<(String, Fixture)> {
-        let dir = format!(
-            "{}/../../tests/fixtures/webhooks/{service}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let dir = format!("{}/fixtures/webhooks/{service}", env!("CARGO_MANIFEST_DIR"));
         let mut found: Vec<(String, Fixture)> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{dir}: {e}"))
             .map(|entry| {

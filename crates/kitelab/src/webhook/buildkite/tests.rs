@@ -383,7 +383,7 @@ fn the_docs_payloads_verify_and_decode_to_their_variants() {
 #[test]
 fn the_docs_payloads_keep_their_facts() {
     let body = std::fs::read(format!(
-        "{}/../../tests/fixtures/webhooks/buildkite/agent.blocked.json",
+        "{}/fixtures/webhooks/buildkite/agent.blocked.json",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
