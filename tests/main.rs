@@ -4,6 +4,7 @@
 mod buildkite;
 mod buildkite_org_jobs;
 mod buildkite_resources;
+mod buildkite_test_engine;
 mod conformance;
 mod conformance_buildkite;
 mod conformance_gitlab;

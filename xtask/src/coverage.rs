@@ -488,6 +488,20 @@ fn wrappers(dir: &Path, spec: &[SpecOp]) -> Result<BTreeMap<String, BTreeSet<Str
                 entry.insert(format!("`{}::{}`", f.owner, f.name));
                 continue;
             }
+            // A private helper of a handle (`Test::fetch`) is the operation of the public
+            // methods of the same type that call it (`Test::get`, `Test::get_over`).
+            if !f.public && f.name != "send" && f.trait_name.is_none() {
+                let helpers: Vec<&FnInfo> = fns
+                    .iter()
+                    .filter(|g| g.public && g.owner == f.owner && g.calls.contains(&f.name))
+                    .collect();
+                if !helpers.is_empty() {
+                    for g in helpers {
+                        entry.insert(format!("`{}::{}`", g.owner, g.name));
+                    }
+                    continue;
+                }
+            }
             let list = format!("List<{}>", f.owner);
             let callers: Vec<&FnInfo> = fns
                 .iter()
@@ -977,6 +991,45 @@ mod tests {
         assert_eq!(
             unexposed.expect("reads").get("list_builds"),
             Some(&vec!["include_paused".to_owned()])
+        );
+    }
+
+    #[test]
+    fn a_private_helper_is_credited_to_the_public_methods_that_call_it() {
+        let dir = std::env::temp_dir().join(format!("kitelab-helper-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(
+            dir.join("tests.rs"),
+            r#"
+            impl Suite {
+                pub fn test(&self) -> Test { todo!() }
+            }
+            impl Test {
+                pub async fn get(&self) -> Result<X> { self.fetch(None).await }
+                pub async fn get_over(&self, w: W) -> Result<X> { self.fetch(Some(w)).await }
+                async fn fetch(&self, w: Option<W>) -> Result<X> { send(api.get_test()).await }
+            }
+            "#,
+        )
+        .expect("write");
+        let op = SpecOp {
+            method: "GET".into(),
+            path: "/tests/{id}".into(),
+            id: "getTest".into(),
+            snake: "get_test".into(),
+            query: Vec::new(),
+        };
+        let found = wrappers(&dir, &[op]);
+        let _ = std::fs::remove_dir_all(&dir);
+        let found = found.expect("reads");
+        assert_eq!(
+            found
+                .get("get_test")
+                .map(|s| s.iter().cloned().collect::<Vec<_>>()),
+            Some(vec![
+                "`Test::get_over`".to_owned(),
+                "`Test::get`".to_owned()
+            ])
         );
     }
 

@@ -38,6 +38,7 @@ mod pipeline_edit;
 mod pipelines;
 mod schedules;
 mod teams;
+mod test_engine;
 
 use std::fmt;
 use std::sync::Arc;
@@ -68,6 +69,7 @@ pub use pipeline_edit::*;
 pub use pipelines::*;
 pub use schedules::*;
 pub use teams::*;
+pub use test_engine::*;
 
 /// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
 ///
