@@ -20,6 +20,9 @@ pub const ORG: &str = "my-great-org";
 pub const PIPELINE: &str = "my-pipeline";
 /// The API access token the fake Buildkite accepts.
 pub const TOKEN: &str = "bkua_testkit";
+/// An API access token with read scopes only: it reads everything [`TOKEN`] reads, and every
+/// other method gets Buildkite's `403 {"message": "Forbidden"}`.
+pub const READ_ONLY_TOKEN: &str = "bkua_testkit_read_only";
 
 const RSPEC_JOB: &str = "b63254c0-3271-4a98-8270-7cfbd6c2f14e";
 const PACKAGE_JOB: &str = "aae578fe-994c-44e6-84da-4102616928ba";
@@ -38,6 +41,10 @@ struct State {
     appended: HashMap<String, String>,
     /// Jobs created by retries so far (they get fresh ids).
     retries: u64,
+    /// Each build's annotations, newest first.
+    annotations: HashMap<i64, Vec<Value>>,
+    /// Annotations created so far (they get fresh ids).
+    annotated: u64,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -50,8 +57,12 @@ type Shared = Arc<Mutex<State>>;
 /// feature branches), each with three jobs, artifacts and logs. A build created through the API
 /// is listed at once with the next number, and moves from `scheduled` through `running` to
 /// `passed` one step each time it is fetched, unless the test finishes it with
-/// [`finish_build`](Self::finish_build). Lists are paginated with `Link` headers, answers carry
-/// `RateLimit-*` headers, and a request without [`TOKEN`] gets Buildkite's 401.
+/// [`finish_build`](Self::finish_build). Builds take annotations (a second one of the same
+/// context replaces or appends to it; [`annotations`](Self::annotations) shows them) and
+/// meta-data (`meta_data[key]=value` finds them). Lists are paginated with `Link` headers
+/// (a build's jobs by an `after` cursor, in `{items, links}` bodies, as Buildkite does), answers
+/// carry `RateLimit-*` headers, a request without [`TOKEN`] gets Buildkite's 401, and a write
+/// with [`READ_ONLY_TOKEN`] its 403.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> kitelab::Result<()> {
@@ -79,12 +90,19 @@ impl FakeBuildkite {
     pub async fn start() -> Self {
         let calls = Arc::new(AtomicU64::new(0));
         let guard = Arc::new(|call: &Call, access: Access| {
-            let bearer = format!("Bearer {TOKEN}");
-            if access == Access::Token && call.header("authorization") != Some(bearer) {
+            let authorization = call.header("authorization");
+            let read_only = authorization == Some(format!("Bearer {READ_ONLY_TOKEN}"));
+            if access == Access::Token
+                && !read_only
+                && authorization != Some(format!("Bearer {TOKEN}"))
+            {
                 return Some(reply(
                     401,
                     &json!({"message": "Authentication required. Please supply a valid API Access Token: https://buildkite.com/docs/apis/rest-api#authentication"}),
                 ));
+            }
+            if read_only && !matches!(call.method(), "GET" | "HEAD") {
+                return Some(reply(403, &json!({"message": "Forbidden"})));
             }
             let org = call.param("org");
             if !org.is_empty() && org != ORG {
@@ -114,6 +132,8 @@ impl FakeBuildkite {
             polls: HashMap::new(),
             appended: HashMap::new(),
             retries: 0,
+            annotations: HashMap::new(),
+            annotated: 0,
         }));
         routes(&api, &storage, &state).await;
         Self {
@@ -161,6 +181,22 @@ impl FakeBuildkite {
         self.builder()
             .build()
             .expect("a client for a local URL and a valid token builds")
+    }
+
+    /// A client with the read-only token [`READ_ONLY_TOKEN`]: what it reads succeeds, what it
+    /// writes gets Buildkite's 403.
+    pub fn read_only_client(&self) -> kitelab::Buildkite {
+        kitelab::Buildkite::builder()
+            .base_url(self.url())
+            .token(READ_ONLY_TOKEN)
+            .build()
+            .expect("a client for a local URL and a valid token builds")
+    }
+
+    /// The annotations of build `number`, newest first, as the API answers them.
+    pub fn annotations(&self, number: i64) -> Vec<Value> {
+        let state = self.state.lock().unwrap();
+        state.annotations.get(&number).cloned().unwrap_or_default()
     }
 
     /// Finishes build `number` in `state` (`passed`, `failed`, `canceled`, ...): its jobs follow
@@ -517,6 +553,141 @@ async fn routes(api: &Api, storage: &Storage, state: &Shared) {
     )
     .await;
 
+    // Annotations of a build: listed, created (replacing or appending to one of the same
+    // context), deleted.
+    let annotated = state.clone();
+    api.on("GET", &format!("{build_path}/annotations"), move |call| {
+        let state = annotated.lock().unwrap();
+        let number = call.number("number");
+        if !state.builds.iter().any(|b| b["number"] == number) {
+            return reply(404, &json!({"message": "No build found"}));
+        }
+        let listed = state.annotations.get(&number).cloned().unwrap_or_default();
+        buildkite_page(call, &listed)
+    })
+    .await;
+    let annotated = state.clone();
+    api.on("POST", &format!("{build_path}/annotations"), move |call| {
+        let mut state = annotated.lock().unwrap();
+        let number = call.number("number");
+        if !state.builds.iter().any(|b| b["number"] == number) {
+            return reply(404, &json!({"message": "No build found"}));
+        }
+        let body = call.body();
+        let Some(text) = body["body"].as_str().filter(|t| !t.trim().is_empty()) else {
+            return reply(
+                422,
+                &json!({"message": "Validation Failed", "errors": [{"field": "body", "code": "missing"}]}),
+            );
+        };
+        let context = body["context"].as_str().unwrap_or("default").to_owned();
+        let append = body["append"] == true;
+        state.annotated += 1;
+        let id = format!("0190b1d0-{:04x}-7000-8000-00000000a000", state.annotated);
+        let list = state.annotations.entry(number).or_default();
+        let existing = list.iter().position(|a| a["context"] == context.as_str());
+        let html = format!("<p>{text}</p>\n");
+        let annotation = match existing {
+            Some(at) => {
+                let old = list.remove(at);
+                let body_html = if append {
+                    format!("{}{html}", old["body_html"].as_str().unwrap_or(""))
+                } else {
+                    html
+                };
+                patch(
+                    old,
+                    json!({
+                        "body_html": body_html,
+                        "style": body.get("style").cloned().unwrap_or(json!("default")),
+                        "priority": body.get("priority").cloned().unwrap_or(json!(3)),
+                        "updated_at": minutes_ago(0),
+                    }),
+                )
+            }
+            None => patch(
+                fixture("buildkite", "createAnnotation"),
+                json!({
+                    "id": id,
+                    "context": context,
+                    "style": body.get("style").cloned().unwrap_or(json!("default")),
+                    "priority": body.get("priority").cloned().unwrap_or(json!(3)),
+                    "body_html": html,
+                    "created_at": minutes_ago(0),
+                    "updated_at": minutes_ago(0),
+                }),
+            ),
+        };
+        list.insert(0, annotation.clone());
+        reply(201, &annotation)
+    })
+    .await;
+    let annotated = state.clone();
+    api.on(
+        "DELETE",
+        &format!("{build_path}/annotations/:uuid"),
+        move |call| {
+            let mut state = annotated.lock().unwrap();
+            let list = state.annotations.entry(call.number("number")).or_default();
+            match list.iter().position(|a| a["id"] == call.param("uuid")) {
+                Some(at) => {
+                    list.remove(at);
+                    Response::builder().status(204).build()
+                }
+                None => reply(404, &json!({"message": "No annotation found"})),
+            }
+        },
+    )
+    .await;
+
+    // A build's jobs: cursor-paginated (`after`), `{items, links}` bodies.
+    let listed = state.clone();
+    api.on("GET", &format!("{build_path}/jobs"), move |call| {
+        let state = listed.lock().unwrap();
+        let Some(build) = state
+            .builds
+            .iter()
+            .find(|b| b["number"] == call.number("number"))
+        else {
+            return reply(404, &json!({"message": "No build found"}));
+        };
+        let states = call.query_all("state");
+        let step = call.query("step_key");
+        let retried = call.query("include_retried_jobs").as_deref() != Some("false");
+        let jobs: Vec<Value> = build["jobs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|j| states.is_empty() || states.iter().any(|s| j["state"] == s.as_str()))
+            .filter(|j| step.as_ref().is_none_or(|k| j["step_key"] == k.as_str()))
+            .filter(|j| retried || j["retried"] != true)
+            .cloned()
+            .collect();
+        let per_page = call
+            .query("per_page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(30usize)
+            .clamp(1, 100);
+        let start = match call.query("after") {
+            Some(after) => match jobs.iter().position(|j| j["id"] == after.as_str()) {
+                Some(at) => at + 1,
+                None => return reply(400, &json!({"message": "The `after` cursor is not valid"})),
+            },
+            None => 0,
+        };
+        let items: Vec<Value> = jobs.iter().skip(start).take(per_page).cloned().collect();
+        let next = (start + per_page < jobs.len()).then(|| {
+            let last = items.last().and_then(|j| j["id"].as_str()).unwrap_or("");
+            call.url_with(&[("after", last.to_owned())])
+        });
+        let template = fixture("buildkite", "listJobs");
+        reply(
+            200,
+            &patch(template, json!({"items": items, "links": {"next": next}})),
+        )
+    })
+    .await;
+
     // Job logs: as JSON (or just its size), as text (whole, or a suffix range).
     let logs = state.clone();
     api.on("GET", &format!("{build_path}/jobs/:job/log"), move |call| {
@@ -789,6 +960,16 @@ fn build_matches(call: &Call, build: &Value) -> bool {
             .any(|b| glob(b, build["branch"].as_str().unwrap_or("")));
     let commits = call.query_all("commit");
     let of_commit = commits.is_empty() || commits.iter().any(|c| build["commit"] == c.as_str());
+    // `meta_data[key]=value`: builds whose meta-data has every pair.
+    let with_meta_data = call.query_pairs().iter().all(|(k, v)| {
+        match k
+            .strip_prefix("meta_data[")
+            .and_then(|k| k.strip_suffix(']'))
+        {
+            Some(key) => build["meta_data"][key] == v.as_str(),
+            None => true,
+        }
+    });
     let time = |field: &str| {
         build[field]
             .as_str()
@@ -810,6 +991,7 @@ fn build_matches(call: &Call, build: &Value) -> bool {
     in_state
         && on_branch
         && of_commit
+        && with_meta_data
         && after("created_at", "created_from")
         && created_before
         && after("finished_at", "finished_from")

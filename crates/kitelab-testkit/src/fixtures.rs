@@ -11,6 +11,9 @@ use serde_json::Value;
 /// When the crate does not carry that example (a bug in the fake that asks for it).
 pub(crate) fn fixture(service: &str, name: &str) -> Value {
     let text = match (service, name) {
+        ("buildkite", "createAnnotation") => {
+            include_str!("../fixtures/buildkite/createAnnotation.json")
+        }
         ("buildkite", "createBuild") => include_str!("../fixtures/buildkite/createBuild.json"),
         ("buildkite", "getBuild") => include_str!("../fixtures/buildkite/getBuild.json"),
         ("buildkite", "getJobLog") => include_str!("../fixtures/buildkite/getJobLog.json"),
@@ -20,6 +23,7 @@ pub(crate) fn fixture(service: &str, name: &str) -> Value {
         ("buildkite", "listBuildArtifacts") => {
             include_str!("../fixtures/buildkite/listBuildArtifacts.json")
         }
+        ("buildkite", "listJobs") => include_str!("../fixtures/buildkite/listJobs.json"),
         ("buildkite", "listOrganizations") => {
             include_str!("../fixtures/buildkite/listOrganizations.json")
         }
@@ -72,6 +76,9 @@ pub(crate) fn fixture(service: &str, name: &str) -> Value {
         }
         ("gitlab", "listInstanceVariables") => {
             include_str!("../fixtures/gitlab/listInstanceVariables.json")
+        }
+        ("gitlab", "listPipelineBridges") => {
+            include_str!("../fixtures/gitlab/listPipelineBridges.json")
         }
         ("gitlab", "listPipelineJobs") => include_str!("../fixtures/gitlab/listPipelineJobs.json"),
         ("gitlab", "listPipelineVariables") => {

@@ -25,6 +25,9 @@ pub const TOKEN: &str = "glpat-testkit";
 pub const OAUTH_TOKEN: &str = "oauth-testkit";
 /// The CI job token the fake GitLab accepts (`JOB-TOKEN`).
 pub const JOB_TOKEN: &str = "glcbt-testkit";
+/// A personal access token with the `read_api` scope only: it reads what [`TOKEN`] reads, and
+/// every other method gets GitLab's `403 insufficient_scope`.
+pub const READ_API_TOKEN: &str = "glpat-testkit-read-api";
 /// A file in the artifacts of the fake's `build` jobs.
 pub const ARTIFACT_PATH: &str = "dist/report.txt";
 
@@ -55,6 +58,8 @@ struct State {
     instance_variables: Vec<Value>,
     /// What the test appended to each job's trace.
     appended: HashMap<i64, String>,
+    /// Where the artifacts archive of every `build` job is, in the object store.
+    archive_url: String,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -67,8 +72,12 @@ type Shared = Arc<Mutex<State>>;
 /// project, group and instance variables. A pipeline created or triggered through the API is
 /// listed at once with the next id, and moves from `created` through `pending` and `running` to
 /// `success` one step each time it is fetched, unless the test finishes it with
-/// [`finish_pipeline`](Self::finish_pipeline). Lists are paginated with `X-Next-Page`, `X-Total`
-/// and `Link` headers, and a request without one of its tokens gets GitLab's 401.
+/// [`finish_pipeline`](Self::finish_pipeline); its jobs (`build`, whose artifacts hold
+/// [`ARTIFACT_PATH`] once it succeeds, then `rspec`) move with it. Pipelines list a bridge. Lists
+/// are paginated with `X-Next-Page`, `X-Total` and `Link` headers (without the totals and the
+/// `last` link above 10,000 rows, as GitLab does; project jobs also by keyset), a request
+/// without one of its tokens gets GitLab's 401, and a write with [`READ_API_TOKEN`] its
+/// `403 insufficient_scope`.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> kitelab::Result<()> {
@@ -97,13 +106,32 @@ impl FakeGitLab {
     pub async fn start() -> Self {
         let guard = Arc::new(|call: &Call, access: Access| {
             let bearer = call.header("authorization");
-            let authorized = [TOKEN, OAUTH_TOKEN]
-                .iter()
-                .any(|t| bearer.as_deref() == Some(&format!("Bearer {t}")))
-                || call.header("private-token").as_deref() == Some(TOKEN)
+            let presented = |token: &str| {
+                bearer.as_deref() == Some(&format!("Bearer {token}"))
+                    || call.header("private-token").as_deref() == Some(token)
+            };
+            let read_api = presented(READ_API_TOKEN);
+            let authorized = presented(TOKEN)
+                || read_api
+                || bearer.as_deref() == Some(&format!("Bearer {OAUTH_TOKEN}"))
                 || call.header("job-token").as_deref() == Some(JOB_TOKEN);
             if access == Access::Token && !authorized {
                 return Some(reply(401, &json!({"message": "401 Unauthorized"})));
+            }
+            if read_api && !matches!(call.method(), "GET" | "HEAD") {
+                let refused = reply(
+                    403,
+                    &json!({
+                        "error": "insufficient_scope",
+                        "error_description": "The request requires higher privileges than provided by the access token.",
+                        "scope": "api",
+                    }),
+                );
+                return Some(crate::server::with_header(
+                    refused,
+                    "www-authenticate",
+                    "Bearer realm=\"Protected by OAuth 2.0\", error=\"insufficient_scope\", error_description=\"The request requires higher privileges than provided by the access token.\", scope=\"api\"",
+                ));
             }
             let project = call.param("project");
             if !project.is_empty() && project != PROJECT {
@@ -149,7 +177,8 @@ impl FakeGitLab {
             );
             job["artifacts_file"]["size"] = json!(archive.len());
             job["artifacts"][0]["size"] = json!(archive.len());
-            job["_storage_url"] = json!(url);
+            job["_storage_url"] = json!(url.clone());
+            state.archive_url = url;
         }
         let state = Arc::new(Mutex::new(state));
         pipeline_routes(&api, &state).await;
@@ -208,6 +237,12 @@ impl FakeGitLab {
         self.client_with(kitelab::gitlab::Token::OAuth(OAUTH_TOKEN.into()))
     }
 
+    /// A client with the `read_api` token [`READ_API_TOKEN`]: what it reads succeeds, what it
+    /// writes gets GitLab's `403 insufficient_scope`.
+    pub fn read_api_client(&self) -> kitelab::GitLab {
+        self.client_with(kitelab::gitlab::Token::Personal(READ_API_TOKEN.into()))
+    }
+
     /// A client with the CI job token [`JOB_TOKEN`], as a job's `$CI_JOB_TOKEN`. (The fake
     /// accepts it on every route; GitLab allows fewer.)
     pub fn job_token_client(&self) -> kitelab::GitLab {
@@ -241,6 +276,7 @@ impl FakeGitLab {
             with_status(pipeline.clone(), status),
             json!({"finished_at": minutes_ago(0), "updated_at": minutes_ago(0), "duration": 3}),
         );
+        sync_jobs(&mut state, id);
     }
 
     /// Adds a pipeline on `git_ref` with `status` (the docs' example pipeline, with the next
@@ -257,6 +293,7 @@ impl FakeGitLab {
             with_status(pipeline.clone(), status),
             json!({"finished_at": finished.then(|| minutes_ago(0))}),
         );
+        sync_jobs(&mut state, id);
         id
     }
 
@@ -453,7 +490,80 @@ fn new_pipeline(
     state.pipelines.insert(0, pipeline.clone());
     state.polls.insert(id, 0);
     state.pipeline_variables.insert(id, variables);
+    // Its jobs: `build` (with the artifacts archive once it succeeds), then `rspec`.
+    for (name, stage, artifacts) in [("build", "build", true), ("rspec", "test", false)] {
+        let job_id = next_id(&state.jobs, 1);
+        let job = patch(
+            generated_job(&(job_id, name, stage, "created", id, artifacts)),
+            json!({
+                "ref": git_ref,
+                "pipeline": {"id": id, "ref": git_ref, "sha": pipeline["sha"], "status": pipeline["status"]},
+                "created_at": minutes_ago(0),
+                "_storage_url": artifacts.then(|| state.archive_url.clone()),
+                "_created": true,
+            }),
+        );
+        state.jobs.insert(0, job);
+    }
+    sync_jobs(state, id);
     pipeline
+}
+
+/// Moves the jobs of a created pipeline along with its status: `build` first, then `rspec`
+/// (which is the one that fails or is canceled). A `build` job has its artifacts once it
+/// succeeds.
+fn sync_jobs(state: &mut State, id: i64) {
+    let Some(status) = state
+        .pipelines
+        .iter()
+        .find(|p| p["id"] == id)
+        .and_then(|p| p["status"].as_str())
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    let (build, rspec) = match status.as_str() {
+        "created" => ("created", "created"),
+        "pending" => ("pending", "created"),
+        "running" => ("success", "running"),
+        "success" => ("success", "success"),
+        "failed" => ("success", "failed"),
+        "canceled" => ("success", "canceled"),
+        _ => return,
+    };
+    let archive = state
+        .jobs
+        .iter()
+        .find(|j| j["artifacts_file"].is_object())
+        .map(|j| (j["artifacts_file"].clone(), j["artifacts"].clone()));
+    let created = |j: &&mut Value| j["pipeline"]["id"] == id && j["_created"] == true;
+    for job in state.jobs.iter_mut().filter(created) {
+        let next = if job["name"] == "build" { build } else { rspec };
+        if job["status"] == next {
+            continue;
+        }
+        let finished = matches!(next, "success" | "failed" | "canceled");
+        *job = patch(
+            job.clone(),
+            json!({
+                "status": next,
+                "started_at": (next != "created" && next != "pending").then(|| minutes_ago(0)),
+                "finished_at": finished.then(|| minutes_ago(0)),
+                "duration": finished.then_some(42.0),
+            }),
+        );
+        job["pipeline"]["status"] = json!(status);
+        match &archive {
+            Some((file, list)) if job["_storage_url"].is_string() && next == "success" => {
+                job["artifacts_file"] = file.clone();
+                job["artifacts"] = list.clone();
+            }
+            _ => {
+                job["artifacts_file"] = Value::Null;
+                job["artifacts"] = json!([]);
+            }
+        }
+    }
 }
 
 async fn pipeline_routes(api: &Api, state: &Shared) {
@@ -505,6 +615,7 @@ async fn pipeline_routes(api: &Api, state: &Shared) {
                 );
             }
         }
+        sync_jobs(&mut state, id);
         match state.pipelines.iter().find(|p| p["id"] == id) {
             Some(p) => reply(200, p),
             None => not_found(""),
@@ -528,6 +639,7 @@ async fn pipeline_routes(api: &Api, state: &Shared) {
             );
             let answer = patch(fixture("gitlab", example), p.clone());
             state.polls.remove(&id);
+            sync_jobs(&mut state, id);
             reply(if verb == "retry" { 201 } else { 200 }, &answer)
         })
         .await;
@@ -591,6 +703,28 @@ async fn pipeline_routes(api: &Api, state: &Shared) {
         }
         jobs.reverse(); // oldest first, as GitLab lists a pipeline's jobs
         gitlab_page(call, &jobs)
+    })
+    .await;
+    // Bridges (trigger jobs): the docs' example bridge, in every pipeline.
+    let s = state.clone();
+    api.on("GET", &format!("{pipelines}/:id/bridges"), move |call| {
+        let state = s.lock().unwrap();
+        let id = call.number("id");
+        let Some(pipeline) = state.pipelines.iter().find(|p| p["id"] == id) else {
+            return not_found("");
+        };
+        let scope = call.query_all("scope");
+        let bridges: Vec<Value> = list("listPipelineBridges")
+            .into_iter()
+            .map(|b| {
+                patch(
+                    b,
+                    json!({"pipeline": {"id": id, "ref": pipeline["ref"], "sha": pipeline["sha"], "status": pipeline["status"]}}),
+                )
+            })
+            .filter(|b| scope.is_empty() || scope.iter().any(|s| b["status"] == s.as_str()))
+            .collect();
+        gitlab_page(call, &bridges)
     })
     .await;
 }

@@ -249,3 +249,159 @@ async fn a_cut_download_fails() {
         .expect("the status and headers arrive");
     assert!(download.text().await.is_err());
 }
+
+/// Annotations: created (a second one of the same context replaces it, or appends to it),
+/// listed, deleted; the fake shows what the code under test posted.
+#[tokio::test]
+async fn buildkite_annotations_replace_append_and_delete() -> kitelab::Result<()> {
+    let fake = FakeBuildkite::start().await;
+    let build = fake
+        .client()
+        .pipeline(fake.org(), fake.pipeline())
+        .build(27);
+    build.annotate("First try").context("bot").send().await?;
+    build
+        .annotate("retried")
+        .context("bot")
+        .append(true)
+        .send()
+        .await?;
+    let other = build
+        .annotate("Coverage 81%")
+        .context("coverage")
+        .send()
+        .await?;
+    let listed: Vec<_> = build.annotations().stream().try_collect().await?;
+    assert_eq!(listed.len(), 2);
+    let bot = &fake.annotations(27)[1];
+    assert_eq!(bot["body_html"], "<p>First try</p>\n<p>retried</p>\n");
+    build.delete_annotation(&other.id).await?;
+    assert_eq!(fake.annotations(27).len(), 1);
+    let empty = build.annotate(" ").send().await;
+    assert!(
+        empty.is_err(),
+        "kitelab refuses an empty body before sending"
+    );
+    Ok(())
+}
+
+/// A build's jobs are cursor-paginated (`after`), filtered by state; builds are found by their
+/// meta-data.
+#[tokio::test]
+async fn buildkite_jobs_by_cursor_and_builds_by_meta_data() -> kitelab::Result<()> {
+    let fake = FakeBuildkite::start().await;
+    let bk = fake.builder().per_page(1).build()?;
+    let pipeline = bk.pipeline(fake.org(), fake.pipeline());
+    let jobs: Vec<_> = pipeline.build(27).jobs().stream().try_collect().await?;
+    assert_eq!(jobs.len(), 3);
+    let cursors = fake
+        .requests()
+        .iter()
+        .filter(|r| r.query("after").is_some())
+        .count();
+    assert_eq!(cursors, 2, "pages 2 and 3 follow the `after` cursor");
+    let failed: Vec<_> = pipeline
+        .build(27)
+        .jobs()
+        .state([kitelab::buildkite::JobState::Failed])
+        .stream()
+        .try_collect()
+        .await?;
+    assert_eq!(failed.len(), 1);
+
+    let tagged = pipeline
+        .create_build("HEAD", "main")
+        .meta_data("release", "1.2")
+        .send()
+        .await?;
+    let found: Vec<_> = pipeline
+        .builds()
+        .meta_data("release", "1.2")
+        .stream()
+        .try_collect()
+        .await?;
+    assert_eq!(
+        found.iter().map(|b| b.number).collect::<Vec<_>>(),
+        [tagged.number]
+    );
+    Ok(())
+}
+
+/// A read-only token reads, and gets each service's 403 when it writes.
+#[tokio::test]
+async fn read_only_tokens_get_each_services_403() {
+    let bk = FakeBuildkite::start().await;
+    let pipeline = bk.read_only_client().pipeline(bk.org(), bk.pipeline());
+    assert!(pipeline.build(30).get().await.is_ok());
+    let refused = pipeline
+        .create_build("HEAD", "main")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(403));
+    assert!(refused.to_string().contains("Forbidden"), "{refused}");
+
+    let gl = FakeGitLab::start().await;
+    let project = gl.read_api_client().project(gl.project());
+    assert!(project.pipeline(48).get().await.is_ok());
+    let refused = project.create_pipeline("main").send().await.unwrap_err();
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(403));
+    assert!(
+        refused.to_string().contains("insufficient_scope"),
+        "{refused}"
+    );
+}
+
+/// A created pipeline has jobs that move with it; the `build` job's report artifact is there
+/// once it succeeds. Bridges are listed too.
+#[tokio::test]
+async fn gitlab_created_pipelines_have_jobs_artifacts_and_bridges() -> kitelab::Result<()> {
+    let fake = FakeGitLab::start().await;
+    let project = fake.client().project(fake.project());
+    let created = project.create_pipeline("main").send().await?;
+    let done = project
+        .pipeline(created.id)
+        .wait()
+        .poll_every(Duration::from_millis(5))
+        .await?;
+    assert_eq!(done.status, PipelineStatus::Success);
+    let jobs: Vec<_> = project
+        .pipeline(created.id)
+        .jobs()
+        .stream()
+        .try_collect()
+        .await?;
+    let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
+    assert_eq!(names, ["build", "rspec"]);
+    let build = jobs.iter().find(|j| j.name == "build").unwrap();
+    let report = project
+        .job(build.id)
+        .download_artifact(kitelab_testkit::gitlab::ARTIFACT_PATH)
+        .await?
+        .text()
+        .await?;
+    assert!(report.starts_with("Build report"), "{report}");
+
+    let failing = project.create_pipeline("main").send().await?;
+    fake.finish_pipeline(failing.id, "failed");
+    let failed: Vec<_> = project
+        .pipeline(failing.id)
+        .jobs()
+        .status([kitelab::gitlab::types::JobStatus::Failed])
+        .stream()
+        .try_collect()
+        .await?;
+    assert_eq!(
+        failed.iter().map(|j| j.name.as_str()).collect::<Vec<_>>(),
+        ["rspec"]
+    );
+
+    let bridges: Vec<_> = project
+        .pipeline(created.id)
+        .bridges()
+        .stream()
+        .try_collect()
+        .await?;
+    assert!(!bridges.is_empty());
+    Ok(())
+}
