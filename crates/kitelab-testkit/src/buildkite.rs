@@ -45,6 +45,10 @@ struct State {
     annotations: HashMap<i64, Vec<Value>>,
     /// Annotations created so far (they get fresh ids).
     annotated: u64,
+    /// How the next builds created through the API end, in order (instead of `passed`).
+    next_outcomes: std::collections::VecDeque<String>,
+    /// How each created build ends.
+    outcomes: HashMap<i64, String>,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -134,6 +138,8 @@ impl FakeBuildkite {
             retries: 0,
             annotations: HashMap::new(),
             annotated: 0,
+            next_outcomes: std::collections::VecDeque::new(),
+            outcomes: HashMap::new(),
         }));
         routes(&api, &storage, &state).await;
         Self {
@@ -224,6 +230,25 @@ impl FakeBuildkite {
                 "jobs": jobs_in(state),
             }),
         );
+    }
+
+    /// Makes the next build created through the API end in `state` (`failed`, `canceled`, ...)
+    /// instead of `passed`, after the same steps; for code under test that creates its own
+    /// builds. Called again, it scripts the one after.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> kitelab::Result<()> {
+    /// let fake = kitelab_testkit::FakeBuildkite::start().await;
+    /// fake.next_build_ends("failed");
+    /// let pipeline = fake.client().pipeline(fake.org(), fake.pipeline());
+    /// let build = pipeline.create_build("HEAD", "main").send().await?;
+    /// let done = pipeline.build(build.number).wait().poll_every(std::time::Duration::ZERO).await?;
+    /// assert_eq!(done.state.to_string(), "failed");
+    /// # Ok(()) }
+    /// ```
+    pub fn next_build_ends(&self, state: &str) {
+        let mut shared = self.state.lock().unwrap();
+        shared.next_outcomes.push_back(state.to_owned());
     }
 
     /// Adds a build of [`PIPELINE`] on `branch` in `state` (the docs' example build, with the
@@ -392,6 +417,9 @@ async fn routes(api: &Api, storage: &Storage, state: &Shared) {
         );
         state.builds.insert(0, build.clone());
         state.polls.insert(number, 0);
+        if let Some(outcome) = state.next_outcomes.pop_front() {
+            state.outcomes.insert(number, outcome);
+        }
         reply(201, &build)
     })
     .await;
@@ -400,11 +428,16 @@ async fn routes(api: &Api, storage: &Storage, state: &Shared) {
         let number = call.number("number");
         let mut state = fetched.lock().unwrap();
         // A created build moves on one step each time it is fetched.
+        let outcome = state.outcomes.get(&number).cloned();
         if let Some(polls) = state.polls.get_mut(&number) {
-            let step = LIFECYCLE[(*polls).min(LIFECYCLE.len() - 1)];
+            let at = (*polls).min(LIFECYCLE.len() - 1);
             *polls += 1;
+            let finished = at == LIFECYCLE.len() - 1;
+            let step = match &outcome {
+                Some(outcome) if finished => outcome.as_str(),
+                _ => LIFECYCLE[at],
+            };
             if let Some(build) = state.builds.iter_mut().find(|b| b["number"] == number) {
-                let finished = step == "passed";
                 *build = patch(
                     build.clone(),
                     json!({

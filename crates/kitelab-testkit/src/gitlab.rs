@@ -60,6 +60,10 @@ struct State {
     appended: HashMap<i64, String>,
     /// Where the artifacts archive of every `build` job is, in the object store.
     archive_url: String,
+    /// How the next pipelines created or triggered end, in order (instead of `success`).
+    next_outcomes: std::collections::VecDeque<String>,
+    /// How each created or triggered pipeline ends.
+    outcomes: HashMap<i64, String>,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -279,6 +283,25 @@ impl FakeGitLab {
         sync_jobs(&mut state, id);
     }
 
+    /// Makes the next pipeline created or triggered through the API end with `status`
+    /// (`failed`, `canceled`, ...) instead of `success`, after the same steps; for code under
+    /// test that creates its own pipelines. Called again, it scripts the one after.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> kitelab::Result<()> {
+    /// let fake = kitelab_testkit::FakeGitLab::start().await;
+    /// fake.next_pipeline_ends("failed");
+    /// let project = fake.client().project(fake.project());
+    /// let created = project.create_pipeline("main").send().await?;
+    /// let done = project.pipeline(created.id).wait().poll_every(std::time::Duration::ZERO).await?;
+    /// assert_eq!(done.status.to_string(), "failed");
+    /// # Ok(()) }
+    /// ```
+    pub fn next_pipeline_ends(&self, status: &str) {
+        let mut state = self.state.lock().unwrap();
+        state.next_outcomes.push_back(status.to_owned());
+    }
+
     /// Adds a pipeline on `git_ref` with `status` (the docs' example pipeline, with the next
     /// id, created now, source `push`); returns its id. It does not move on by itself.
     pub fn add_pipeline(&self, git_ref: &str, status: &str) -> i64 {
@@ -286,6 +309,10 @@ impl FakeGitLab {
         let created = new_pipeline(&mut state, "createPipeline", git_ref, "push", Value::Null);
         let id = created["id"].as_i64().unwrap_or_default();
         state.polls.remove(&id);
+        // An outcome scripted for the next pipeline is for the code under test's, not this one.
+        if let Some(outcome) = state.outcomes.remove(&id) {
+            state.next_outcomes.push_front(outcome);
+        }
         let finished = !matches!(status, "created" | "pending" | "running" | "manual");
         let pipeline = state.pipelines.iter_mut().find(|p| p["id"] == id);
         let pipeline = pipeline.expect("the pipeline was just added");
@@ -490,6 +517,9 @@ fn new_pipeline(
     state.pipelines.insert(0, pipeline.clone());
     state.polls.insert(id, 0);
     state.pipeline_variables.insert(id, variables);
+    if let Some(outcome) = state.next_outcomes.pop_front() {
+        state.outcomes.insert(id, outcome);
+    }
     // Its jobs: `build` (with the artifacts archive once it succeeds), then `rspec`.
     for (name, stage, artifacts) in [("build", "build", true), ("rspec", "test", false)] {
         let job_id = next_id(&state.jobs, 1);
@@ -600,11 +630,16 @@ async fn pipeline_routes(api: &Api, state: &Shared) {
         let id = call.number("id");
         let mut state = s.lock().unwrap();
         // A created or triggered pipeline moves on one step each time it is fetched.
+        let outcome = state.outcomes.get(&id).cloned();
         if let Some(polls) = state.polls.get_mut(&id) {
-            let status = LIFECYCLE[(*polls).min(LIFECYCLE.len() - 1)];
+            let step = (*polls).min(LIFECYCLE.len() - 1);
             *polls += 1;
+            let done = step == LIFECYCLE.len() - 1;
+            let status = match &outcome {
+                Some(outcome) if done => outcome.as_str(),
+                _ => LIFECYCLE[step],
+            };
             if let Some(p) = state.pipelines.iter_mut().find(|p| p["id"] == id) {
-                let done = status == "success";
                 *p = patch(
                     with_status(p.clone(), status),
                     json!({
