@@ -341,7 +341,7 @@ impl PageAt {
     /// Sends `request`, a generated operation whose answer is the whole list at once (the
     /// service does not paginate it): page 1 holds every item, and a later page is empty
     /// without a request.
-    #[cfg(feature = "gitlab")]
+    #[cfg(any(feature = "buildkite", feature = "gitlab"))]
     pub(crate) async fn send_whole<R, T>(&self, request: R) -> Result<Page<T>>
     where
         R: kitelab_api::Request<Output = Vec<T>>,

@@ -35,9 +35,15 @@ mod members;
 mod organizations;
 mod packages;
 mod pipeline_edit;
+mod pipeline_webhooks;
 mod pipelines;
+mod repository_connections;
 mod schedules;
+mod services;
+mod settings;
+mod step_uploads;
 mod teams;
+mod templates;
 
 use std::fmt;
 use std::sync::Arc;
@@ -71,10 +77,23 @@ pub use members::{
 pub use organizations::{Organization, OrganizationsQuery};
 pub use packages::PublishPackage;
 pub use pipeline_edit::{CreatePipeline, UpdatePipeline};
+pub use pipeline_webhooks::GithubWebhookProcessing;
 pub use pipelines::{Pipeline, PipelinesQuery};
+pub use repository_connections::{
+    ConnectionRepositoriesQuery, RepositoryConnection, RepositoryConnectionsQuery,
+};
 pub use schedules::{CreateSchedule, Schedule, SchedulesQuery, UpdateSchedule};
+pub use services::{
+    CreateNotificationService, NotificationService, NotificationServicesQuery,
+    UpdateNotificationService,
+};
+pub use settings::{ApiSettings, PipelineSettings, UpdateApiSettings, UpdatePipelineSettings};
+pub use step_uploads::{StepUpload, StepUploadsQuery};
 pub use teams::{
     Team, TeamMember, TeamMembersQuery, TeamPipeline, TeamPipelinesQuery, TeamsQuery, UpdateTeam,
+};
+pub use templates::{
+    CreatePipelineTemplate, PipelineTemplate, PipelineTemplatesQuery, UpdatePipelineTemplate,
 };
 
 /// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
