@@ -4,6 +4,7 @@
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
+use super::members::cursor_list;
 use super::Organization;
 use crate::pagination::{ListQuery, PageAt};
 use crate::{send, List, Page, Result};
@@ -245,34 +246,7 @@ impl UpdateNotificationService {
     }
 }
 
-/// An organization's notification services: `org.notification_services()`.
-#[derive(Debug, Clone)]
-pub struct NotificationServicesQuery {
-    org: Organization,
-}
-
-impl crate::pagination::sealed::Sealed for NotificationServicesQuery {}
-
-impl ListQuery for NotificationServicesQuery {
-    type Item = types::NotificationService;
-
-    fn follows_links(&self) -> bool {
-        true
-    }
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let mut op = self
-            .org
-            .bk
-            .api()
-            .list_notification_services()
-            .org_slug(&self.org.slug)
-            .per_page(at.per_page());
-        // The first page has no cursor; later ones carry the `after` of the `next` link.
-        if let Some(after) = at.param("after") {
-            op = op.after(after.to_owned());
-        }
-        at.send_cursor(op, |body| (body.items, body.links.next))
-            .await
-    }
-}
+cursor_list!(
+    /// An organization's notification services: `org.notification_services()`.
+    NotificationServicesQuery => types::NotificationService, list_notification_services
+);
