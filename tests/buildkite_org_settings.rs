@@ -1,6 +1,7 @@
 //! End-to-end tests of an organization's settings and integrations: its API and pipeline
 //! settings (with their switches), repository connections, notification services, pipeline
-//! templates, a pipeline's GitHub webhook and webhook processing, and a build's step uploads.
+//! templates, a pipeline's GitHub webhook and webhook processing, a build's step uploads, and
+//! package registries with their packages and tokens.
 //! Each checks the wire (method, exact path, query, `Authorization`, JSON body or none) and the
 //! typed result decoded from the docs' examples, and the failure paths.
 
@@ -777,7 +778,7 @@ async fn add_a_pipelines_github_webhook_and_switch_its_processing() {
     )
     .await;
     let pipeline = buildkite(&server).pipeline("acme", "web");
-    pipeline.create_webhook().await.expect("webhook");
+    pipeline.add_webhook().await.expect("webhook");
     let processing = pipeline.github_webhook_processing();
     let state = processing.get().await.expect("state");
     let expected: types::GithubWebhookProcessing =
@@ -807,7 +808,7 @@ async fn a_second_webhook_is_refused_with_the_services_message() {
     .await;
     let err = buildkite(&server)
         .pipeline("acme", "web")
-        .create_webhook()
+        .add_webhook()
         .await
         .expect_err("refused");
     assert_eq!(api_error(&err).status().as_u16(), 422);
@@ -910,4 +911,333 @@ async fn step_uploads_of_a_build_past_its_lifetime_are_gone() {
     assert_eq!(api_error(&err).status().as_u16(), 410);
     assert_eq!(api_error(&err).operation().id, "getStepUpload");
     gone.assert_async().await;
+}
+
+const REGISTRY: &str = "/packages/organizations/acme/registries/my-registry";
+
+#[tokio::test]
+async fn create_a_package_registry_with_a_token_then_manage_and_delete_both() {
+    let server = MockServer::start_async().await;
+    let registries = "/packages/organizations/acme/registries";
+    let token_id = "0191b6a2-aa51-70d0-8a5f-aabce115b0fd";
+    let token_path = format!("{REGISTRY}/tokens/{token_id}");
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(registries)
+                .header("authorization", BEARER)
+                .query_param_missing("page")
+                .query_param_missing("per_page");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listPackageRegistries"));
+        })
+        .await;
+    let create = expect(
+        &server,
+        POST,
+        registries,
+        Some(json!({
+            "name": "my registry",
+            "ecosystem": "ruby",
+            "description": "registry containing ruby gems",
+            "emoji": ":sunflower:",
+            "color": "#f0ccff",
+            "oidc_policy": "- iss: https://agent.buildkite.com\n  claims:\n    organization_slug: acme\n",
+            "team_ids": ["team-one-uuid", "team-two-uuid"]
+        })),
+        200,
+        example("createPackageRegistry"),
+    )
+    .await;
+    let get = expect(
+        &server,
+        GET,
+        REGISTRY,
+        None,
+        200,
+        example("getPackageRegistry"),
+    )
+    .await;
+    let update = expect(
+        &server,
+        POST,
+        REGISTRY,
+        Some(json!({"name": "my registry", "description": "registry containing ruby gems"})),
+        200,
+        example("updatePackageRegistry"),
+    )
+    .await;
+    let tokens = expect(
+        &server,
+        GET,
+        &format!("{REGISTRY}/tokens"),
+        None,
+        200,
+        example("listRegistryTokens"),
+    )
+    .await;
+    let mut created_token = fixture_body("buildkite", "createRegistryToken");
+    created_token["token"] = json!("bkpr_secret_value_0123");
+    let create_token = expect(
+        &server,
+        POST,
+        &format!("{REGISTRY}/tokens"),
+        Some(json!({"description": "Usher"})),
+        200,
+        Some(created_token),
+    )
+    .await;
+    let get_token = expect(
+        &server,
+        GET,
+        &token_path,
+        None,
+        200,
+        example("getRegistryToken"),
+    )
+    .await;
+    let update_token = expect(
+        &server,
+        POST,
+        &token_path,
+        Some(json!({"description": "Usher"})),
+        200,
+        example("updateRegistryToken"),
+    )
+    .await;
+    let delete_token = expect(&server, DELETE, &token_path, None, 200, None).await;
+    let delete = expect(&server, DELETE, REGISTRY, None, 200, None).await;
+
+    let org = buildkite(&server).organization("acme");
+    let listed: Vec<types::PackageRegistry> = org
+        .package_registries()
+        .stream()
+        .try_collect()
+        .await
+        .expect("registries");
+    assert_eq!(listed[0].slug.as_deref(), Some("my-registry"));
+    let created = org
+        .create_package_registry("my registry", "ruby")
+        .description("registry containing ruby gems")
+        .emoji(":sunflower:")
+        .color("#f0ccff")
+        .oidc_policy("- iss: https://agent.buildkite.com\n  claims:\n    organization_slug: acme\n")
+        .team("team-one-uuid")
+        .team("team-two-uuid")
+        .send()
+        .await
+        .expect("created");
+    let registry = org.package_registry(created.slug.expect("slug"));
+    assert_eq!(registry.slug(), "my-registry");
+    assert_eq!(
+        registry.get().await.expect("registry").ecosystem.as_deref(),
+        Some("ruby")
+    );
+    registry
+        .update()
+        .name("my registry")
+        .description("registry containing ruby gems")
+        .send()
+        .await
+        .expect("updated");
+    let listed: Vec<types::RegistryToken> = registry
+        .tokens()
+        .stream()
+        .try_collect()
+        .await
+        .expect("tokens");
+    assert_eq!(listed[0].id, token_id);
+    let token = registry.create_token("Usher").send().await.expect("token");
+    let value = token.token.as_ref().expect("the value, shown once");
+    assert_eq!(value.expose(), "bkpr_secret_value_0123");
+    assert!(
+        !format!("{token:?}").contains("bkpr_secret_value_0123"),
+        "the token's value stays out of Debug"
+    );
+    let token = registry.token(token.id);
+    assert_eq!(token.id(), token_id);
+    assert_eq!(
+        token.get().await.expect("token").description.as_deref(),
+        Some("Usher")
+    );
+    token.set_description("Usher").await.expect("renamed");
+    token.delete().await.expect("token deleted");
+    registry.delete().await.expect("registry deleted");
+    for mock in [
+        list,
+        create,
+        get,
+        update,
+        tokens,
+        create_token,
+        get_token,
+        update_token,
+        delete_token,
+        delete,
+    ] {
+        mock.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn list_a_registrys_packages_by_name_across_links_then_copy_and_delete_one() {
+    let server = MockServer::start_async().await;
+    let packages = format!("{REGISTRY}/packages");
+    let id = "0191e23a-4bc8-7683-bfa4-5f73bc9b7c44";
+    let listed = fixture_body("buildkite", "listPackages");
+    let first = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(&packages)
+                .header("authorization", BEARER)
+                .query_param("name", "banana")
+                .query_param_missing("after");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "items": listed["items"],
+                    "links": {"next": server.url(format!("{packages}?after=CURSOR&name=banana"))}
+                }));
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(&packages)
+                .header("authorization", BEARER)
+                .query_param("name", "banana")
+                .query_param("after", "CURSOR");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(
+                    json!({"items": [fixture_body("buildkite", "getPackage")], "links": {}}),
+                );
+        })
+        .await;
+    let get = expect(
+        &server,
+        GET,
+        &format!("{packages}/{id}"),
+        None,
+        200,
+        example("getPackage"),
+    )
+    .await;
+    let copy = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("{packages}/{id}/copy"))
+                .header("authorization", BEARER)
+                .query_param("to", "production")
+                .body("");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "copyPackage"));
+        })
+        .await;
+    let delete = expect(
+        &server,
+        DELETE,
+        &format!("{packages}/{id}"),
+        None,
+        200,
+        None,
+    )
+    .await;
+
+    let registry = buildkite(&server)
+        .organization("acme")
+        .package_registry("my-registry");
+    let bananas: Vec<types::Package> = registry
+        .packages()
+        .name("banana")
+        .stream()
+        .try_collect()
+        .await
+        .expect("packages");
+    let expected_count = listed["items"].as_array().expect("items").len() + 1;
+    assert_eq!(bananas.len(), expected_count);
+    let names: Vec<_> = bananas.iter().map(|p| p.name.clone()).collect();
+    let mut expected: Vec<_> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["name"].as_str().map(str::to_owned))
+        .collect();
+    expected.push(Some("banana".to_owned()));
+    assert_eq!(names, expected, "both pages, in order");
+    let package = registry.package(&bananas[0].id);
+    assert_eq!(package.id(), id);
+    assert_eq!(package.get().await.expect("package").id, id);
+    let copied = package.copy_to("production").await.expect("copied");
+    assert_eq!(copied.name.as_deref(), Some("banana"));
+    package.delete().await.expect("deleted");
+    for mock in [first, second, get, copy, delete] {
+        mock.assert_async().await;
+    }
+}
+
+#[tokio::test]
+async fn registries_refuse_blank_names_before_sending_and_a_missing_one_is_not_found() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(500);
+        })
+        .await;
+    let org = buildkite(&server).organization("acme");
+    let registry = org.package_registry("my-registry");
+    let refusals = [
+        (
+            org.create_package_registry("my registry", " ")
+                .send()
+                .await
+                .map(drop),
+            "registry ecosystem",
+        ),
+        (
+            org.create_package_registry("", "ruby")
+                .send()
+                .await
+                .map(drop),
+            "registry name",
+        ),
+        (
+            registry.create_token("").send().await.map(drop),
+            "token description",
+        ),
+        (
+            registry.token("t").set_description(" ").await.map(drop),
+            "token description",
+        ),
+        (
+            registry.package("p").copy_to("").await.map(drop),
+            "destination registry slug",
+        ),
+    ];
+    for (result, what) in refusals {
+        let err = result.expect_err("refused before sending");
+        assert!(
+            matches!(&err, Error::InvalidInput(m) if m.contains(what)),
+            "{err}"
+        );
+    }
+    any.assert_calls_async(0).await;
+    any.delete_async().await;
+
+    let missing = expect(
+        &server,
+        GET,
+        REGISTRY,
+        None,
+        404,
+        Some(json!({"message": "No registry found"})),
+    )
+    .await;
+    let err = registry.get().await.expect_err("missing");
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(api_error(&err).operation().id, "getPackageRegistry");
+    missing.assert_async().await;
 }

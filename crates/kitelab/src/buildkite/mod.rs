@@ -37,6 +37,7 @@ mod packages;
 mod pipeline_edit;
 mod pipeline_webhooks;
 mod pipelines;
+mod registries;
 mod repository_connections;
 mod schedules;
 mod services;
@@ -75,10 +76,14 @@ pub use members::{
     AuditEventsQuery, Invitation, InvitationsQuery, Invite, Member, MembersQuery, UpdateMember,
 };
 pub use organizations::{Organization, OrganizationsQuery};
-pub use packages::PublishPackage;
+pub use packages::{Package, PackagesQuery, PublishPackage};
 pub use pipeline_edit::{CreatePipeline, UpdatePipeline};
 pub use pipeline_webhooks::GithubWebhookProcessing;
 pub use pipelines::{Pipeline, PipelinesQuery};
+pub use registries::{
+    CreatePackageRegistry, CreateRegistryToken, PackageRegistriesQuery, PackageRegistry,
+    RegistryToken, RegistryTokensQuery, UpdatePackageRegistry,
+};
 pub use repository_connections::{
     ConnectionRepositoriesQuery, RepositoryConnection, RepositoryConnectionsQuery,
 };

@@ -1,4 +1,4 @@
-//! A pipeline's GitHub webhook: creating it, and whether incoming GitHub webhooks are
+//! A pipeline's GitHub webhook: adding it, and whether incoming GitHub webhooks are
 //! processed.
 
 use kitelab_api::buildkite::prelude::*;
@@ -9,10 +9,11 @@ use crate::{send, Result};
 
 /// Webhooks.
 impl Pipeline {
-    /// Creates the GitHub webhook of a pipeline set up through the Buildkite GitHub App, so
-    /// that pushes to its repository start builds (scope `write_pipelines`). Buildkite answers
-    /// `422` when the repository does not support it or the webhook exists already.
-    pub async fn create_webhook(&self) -> Result<()> {
+    /// Adds the GitHub webhook of a pipeline set up through the Buildkite GitHub App, so that
+    /// pushes to its repository start builds (scope `write_pipelines`; the docs' "Add a
+    /// webhook"). Buildkite answers `422` when the repository does not support it or the
+    /// webhook exists already.
+    pub async fn add_webhook(&self) -> Result<()> {
         let (org, slug) = self.ids();
         let op = self
             .bk

@@ -6,7 +6,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 
 use super::Organization;
-use crate::pagination::{ListQuery, PageAt};
+use crate::pagination::{whole_list, ListQuery, PageAt};
 use crate::{send, List, Page, Result};
 
 /// Repository connections.
@@ -83,27 +83,11 @@ impl RepositoryConnection {
     }
 }
 
-/// An organization's repository connections: `org.repository_connections()`.
-#[derive(Debug, Clone)]
-pub struct RepositoryConnectionsQuery {
-    org: Organization,
-}
-
-impl crate::pagination::sealed::Sealed for RepositoryConnectionsQuery {}
-
-impl ListQuery for RepositoryConnectionsQuery {
-    type Item = types::RepositoryConnection;
-
-    async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
-        let op = self
-            .org
-            .bk
-            .api()
-            .list_repository_connections()
-            .org_slug(&self.org.slug);
-        at.send_whole(op).await
-    }
-}
+whole_list!(
+    /// An organization's repository connections: `org.repository_connections()`.
+    RepositoryConnectionsQuery { org: Organization } => types::RepositoryConnection,
+    |o| o.bk.api().list_repository_connections().org_slug(&o.slug)
+);
 
 /// The repositories of a connection: `connection.repositories()`.
 #[derive(Debug, Clone)]
