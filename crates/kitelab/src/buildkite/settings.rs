@@ -139,8 +139,10 @@ impl PipelineSettings {
         }
     }
 
-    /// Turns on terminal access to hosted agents (SSH, and VNC for macOS jobs), recording who
-    /// did and when (`hosted_agents_terminal_access`).
+    /// Turns on terminal access to hosted agents, recording who did and when: SSH to every
+    /// hosted agent, and VNC to supported macOS hosted jobs (the setting
+    /// `hosted_agents_terminal_access`, which the interface calls **Hosted Agents Remote
+    /// Access**).
     pub async fn enable_hosted_agents_terminal_access(&self) -> Result<types::PipelineSettings> {
         let op = self
             .api()
@@ -149,7 +151,7 @@ impl PipelineSettings {
         Ok(send(op).await?.into_inner())
     }
 
-    /// Turns off terminal access to hosted agents.
+    /// Turns off terminal access (SSH and VNC) to hosted agents.
     pub async fn disable_hosted_agents_terminal_access(&self) -> Result<types::PipelineSettings> {
         let op = self
             .api()
