@@ -1241,3 +1241,42 @@ async fn registries_refuse_blank_names_before_sending_and_a_missing_one_is_not_f
     assert_eq!(api_error(&err).operation().id, "getPackageRegistry");
     missing.assert_async().await;
 }
+
+#[tokio::test]
+async fn publish_a_package_file_to_a_registry_as_multipart() {
+    let server = MockServer::start_async().await;
+    let publish = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("{REGISTRY}/packages"))
+                .header("authorization", BEARER)
+                .header_prefix("content-type", "multipart/form-data; boundary=")
+                .body_includes("name=\"file\"; filename=\"banana-1.0.gem\"")
+                .body_includes("GEM-BYTES");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "getPackage"));
+        })
+        .await;
+    let registry = buildkite(&server)
+        .organization("acme")
+        .package_registry("my-registry");
+    let package = registry
+        .publish_package("banana-1.0.gem", b"GEM-BYTES".to_vec())
+        .send()
+        .await
+        .expect("published");
+    assert_eq!(package.name.as_deref(), Some("banana"));
+    publish.assert_async().await;
+
+    let err = registry
+        .publish_package(" ", b"GEM-BYTES".to_vec())
+        .send()
+        .await
+        .expect_err("no file name");
+    assert!(
+        matches!(&err, Error::InvalidInput(m) if m.contains("file name")),
+        "{err}"
+    );
+    publish.assert_calls_async(1).await;
+}

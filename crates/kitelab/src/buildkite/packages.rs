@@ -7,7 +7,7 @@ use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
 use reqwest::multipart::Form;
 
-use super::{Organization, PackageRegistry};
+use super::PackageRegistry;
 use crate::pagination::{ListQuery, PageAt, PageRequest};
 use crate::upload::{file_part, post_multipart};
 use crate::{segment, send, List, Page, Result};
@@ -152,38 +152,36 @@ impl ListQuery for PackagesQuery {
     }
 }
 
-impl Organization {
-    /// Starts publishing a package file to a package registry, then
-    /// [`send`](PublishPackage::send). The content can be bytes or a `tokio::fs::File`; it is
-    /// streamed, and never retried.
+impl PackageRegistry {
+    /// Starts publishing a package file to the registry, then
+    /// [`send`](PublishPackage::send) (scope `write_packages`). The content can be bytes or a
+    /// `tokio::fs::File`; it is streamed, and never retried.
     ///
     /// ```no_run
     /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
     /// let file = tokio::fs::File::open("dist/app-1.2.0.tar.gz").await.expect("readable");
-    /// let package = bk.organization("acme").publish_package("generic", "app-1.2.0.tar.gz", file).send().await?;
+    /// let registry = bk.organization("acme").package_registry("generic");
+    /// let package = registry.publish_package("app-1.2.0.tar.gz", file).send().await?;
     /// println!("published {}", package.id);
     /// # Ok(()) }
     /// ```
     pub fn publish_package(
         &self,
-        registry: impl Into<String>,
         file_name: impl Into<String>,
         content: impl Into<reqwest::Body>,
     ) -> PublishPackage {
         PublishPackage {
-            organization: self.clone(),
-            registry: registry.into(),
+            registry: self.clone(),
             file_name: file_name.into(),
             content: content.into(),
         }
     }
 }
 
-/// Publishes a package: [`Organization::publish_package`], then [`send`](Self::send).
+/// Publishes a package: [`PackageRegistry::publish_package`], then [`send`](Self::send).
 #[must_use = "nothing is published until `.send()`"]
 pub struct PublishPackage {
-    organization: Organization,
-    registry: String,
+    registry: PackageRegistry,
     file_name: String,
     content: reqwest::Body,
 }
@@ -191,8 +189,8 @@ pub struct PublishPackage {
 impl fmt::Debug for PublishPackage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PublishPackage")
-            .field("organization", &self.organization.slug)
-            .field("registry", &self.registry)
+            .field("organization", &self.registry.org.slug)
+            .field("registry", &self.registry.slug)
             .field("file_name", &self.file_name)
             .finish_non_exhaustive()
     }
@@ -201,8 +199,8 @@ impl fmt::Debug for PublishPackage {
 impl PublishPackage {
     /// Publishes the package and returns it.
     pub async fn send(self) -> Result<types::Package> {
-        let org = segment("the organization slug", &self.organization.slug)?;
-        let registry = segment("the registry slug", &self.registry)?;
+        let org = segment("the organization slug", &self.registry.org.slug)?;
+        let registry = segment("the registry slug", &self.registry.slug)?;
         let file_name = segment("the file name", &self.file_name)?.to_owned();
         let form = Form::new().part("file", file_part(self.content, file_name));
         let segments = [
@@ -214,7 +212,7 @@ impl PublishPackage {
             "packages",
         ];
         post_multipart(
-            self.organization.bk.api(),
+            self.registry.api(),
             &kitelab_api::hand_written::PUBLISH_PACKAGE,
             &segments,
             form,
