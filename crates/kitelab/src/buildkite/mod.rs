@@ -204,7 +204,7 @@ impl Buildkite {
     /// use kitelab::api::buildkite::prelude::*;
     ///
     /// # async fn run(bk: kitelab::Buildkite) -> Result<(), Box<dyn std::error::Error>> {
-    /// let answer = bk.api().get_pipeline_settings().org_slug("my-org").send().await?;
+    /// let answer = bk.api().list_test_suites().org_slug("my-org").send().await?;
     /// println!("{:?}", answer.into_inner());
     /// # Ok(()) }
     /// ```
