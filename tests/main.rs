@@ -3,6 +3,7 @@
 
 mod buildkite;
 mod buildkite_org_jobs;
+mod buildkite_org_settings;
 mod buildkite_resources;
 mod buildkite_test_engine;
 mod conformance;

@@ -821,7 +821,8 @@ async fn uploads_are_multipart_through_the_transport_and_never_retried() {
     let bk = kitelab_tests::buildkite(&server);
     let err = bk
         .organization("acme")
-        .publish_package("generic", "app.tar.gz", vec![1u8, 2, 3])
+        .package_registry("generic")
+        .publish_package("app.tar.gz", vec![1u8, 2, 3])
         .send()
         .await
         .unwrap_err();

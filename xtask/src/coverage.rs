@@ -73,7 +73,7 @@ token, retries and rate-limit handling, and its error is the generated `kitelab:
 ```rust
 use kitelab::api::buildkite::prelude::*; // or kitelab::api::gitlab::prelude::*
 
-let settings = bk.api().get_pipeline_settings().org_slug("my-org").send().await?.into_inner();
+let suites = bk.api().list_test_suites().org_slug("my-org").send().await?.into_inner();
 ```
 
 A wrapped operation whose method does not set every query parameter of the spec names the ones

@@ -313,6 +313,8 @@ macro_rules! cursor_list {
     };
 }
 
+pub(crate) use cursor_list;
+
 cursor_list!(
     /// An organization's pending invitations: `org.invitations()`.
     InvitationsQuery => types::Invitation, list_invitations

@@ -35,9 +35,16 @@ mod members;
 mod organizations;
 mod packages;
 mod pipeline_edit;
+mod pipeline_webhooks;
 mod pipelines;
+mod registries;
+mod repository_connections;
 mod schedules;
+mod services;
+mod settings;
+mod step_uploads;
 mod teams;
+mod templates;
 mod test_engine;
 
 use std::fmt;
@@ -66,9 +73,16 @@ pub use members::*;
 pub use organizations::*;
 pub use packages::*;
 pub use pipeline_edit::*;
+pub use pipeline_webhooks::*;
 pub use pipelines::*;
+pub use registries::*;
+pub use repository_connections::*;
 pub use schedules::*;
+pub use services::*;
+pub use settings::*;
+pub use step_uploads::*;
 pub use teams::*;
+pub use templates::*;
 pub use test_engine::*;
 
 /// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
@@ -174,7 +188,7 @@ impl Buildkite {
     /// use kitelab::api::buildkite::prelude::*;
     ///
     /// # async fn run(bk: kitelab::Buildkite) -> Result<(), Box<dyn std::error::Error>> {
-    /// let answer = bk.api().get_pipeline_settings().org_slug("my-org").send().await?;
+    /// let answer = bk.api().list_test_suites().org_slug("my-org").send().await?;
     /// println!("{:?}", answer.into_inner());
     /// # Ok(()) }
     /// ```
