@@ -44212,7 +44212,7 @@ pub mod operations {
         path: "/runners",
         success: &[204],
         media_type: None,
-        anonymous: false,
+        anonymous: true,
     };
     /// `deleteSecureFile`: `DELETE /projects/{id}/secure_files/{secure_file_id}`.
     pub const DELETE_SECURE_FILE: crate::Operation = crate::Operation {
@@ -44852,7 +44852,7 @@ pub mod operations {
         path: "/runners",
         success: &[201],
         media_type: None,
-        anonymous: false,
+        anonymous: true,
     };
     /// `removeJobTokenAllowlistProject`: `DELETE /projects/{id}/job_token_scope/allowlist/{target_project_id}`.
     pub const REMOVE_JOB_TOKEN_ALLOWLIST_PROJECT: crate::Operation = crate::Operation {
@@ -44922,7 +44922,7 @@ pub mod operations {
         path: "/runners/reset_authentication_token",
         success: &[201],
         media_type: None,
-        anonymous: false,
+        anonymous: true,
     };
     /// `retryJob`: `POST /projects/{id}/jobs/{job_id}/retry`.
     pub const RETRY_JOB: crate::Operation = crate::Operation {
@@ -45132,7 +45132,7 @@ pub mod operations {
         path: "/runners/verify",
         success: &[200],
         media_type: None,
-        anonymous: false,
+        anonymous: true,
     };
     /// Every operation, sorted by operationId.
     pub const ALL: &[&crate::Operation] = &[
