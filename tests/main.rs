@@ -2,6 +2,7 @@
 //! and the tests of every module run in parallel.
 
 mod buildkite;
+mod buildkite_clusters_teams;
 mod buildkite_resources;
 mod conformance;
 mod conformance_buildkite;

@@ -341,7 +341,6 @@ impl PageAt {
     /// Sends `request`, a generated operation whose answer is the whole list at once (the
     /// service does not paginate it): page 1 holds every item, and a later page is empty
     /// without a request.
-    #[cfg(feature = "gitlab")]
     pub(crate) async fn send_whole<R, T>(&self, request: R) -> Result<Page<T>>
     where
         R: kitelab_api::Request<Output = Vec<T>>,
@@ -766,6 +765,35 @@ macro_rules! simple_list {
     };
 }
 pub(crate) use simple_list;
+
+/// A list the service answers whole, in one unpaginated response: page 1 holds every item
+/// (`per_page` does not apply). Written as [`simple_list!`] is.
+#[cfg(feature = "buildkite")]
+macro_rules! whole_list {
+    ($(#[$doc:meta])* $query:ident { $field:ident: $handle:ty } => $item:ty, |$q:ident| $op:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $query {
+            $field: $handle,
+        }
+
+        impl $crate::pagination::sealed::Sealed for $query {}
+
+        impl $crate::pagination::ListQuery for $query {
+            type Item = $item;
+
+            async fn fetch(
+                self,
+                at: $crate::pagination::PageAt,
+            ) -> $crate::Result<$crate::Page<Self::Item>> {
+                let $q = &self.$field;
+                at.send_whole($op).await
+            }
+        }
+    };
+}
+#[cfg(feature = "buildkite")]
+pub(crate) use whole_list;
 
 /// `per_page` as the generated builders want it (the list has checked it is 1..=100).
 pub(crate) fn non_zero(n: u32) -> std::num::NonZeroU32 {

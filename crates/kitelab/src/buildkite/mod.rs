@@ -28,6 +28,7 @@ mod agents;
 mod annotations;
 mod artifacts;
 mod builds;
+mod cluster_hosted;
 mod clusters;
 mod job_unblock;
 mod jobs;
@@ -36,6 +37,8 @@ mod organizations;
 mod packages;
 mod pipeline_edit;
 mod pipelines;
+mod portals;
+mod rules;
 mod schedules;
 mod teams;
 
@@ -54,6 +57,10 @@ pub use agents::{Agent, AgentsQuery, PauseAgent, StopAgent};
 pub use annotations::{AnnotationsQuery, CreateAnnotation, JobAnnotationsQuery};
 pub use artifacts::{Artifact, ArtifactsQuery, SaveArtifacts, SavedArtifact, SavedArtifacts};
 pub use builds::{Build, BuildsQuery, CreateBuild, FailedState, RetryFailedJobs};
+pub use cluster_hosted::{
+    AgentImage, AgentImagesQuery, CacheVolume, CacheVolumesQuery, ClusterMaintainer,
+    ClusterMaintainersQuery, CreateAgentImage, NetworkRangesQuery,
+};
 pub use clusters::{
     Cluster, ClusterQueuesQuery, ClusterSecret, ClusterSecretsQuery, ClusterToken,
     ClusterTokensQuery, ClustersQuery, CreateCluster, CreateClusterSecret, CreateClusterToken,
@@ -72,9 +79,12 @@ pub use organizations::{Organization, OrganizationsQuery};
 pub use packages::PublishPackage;
 pub use pipeline_edit::{CreatePipeline, UpdatePipeline};
 pub use pipelines::{Pipeline, PipelinesQuery};
+pub use portals::{CreatePortal, Portal, PortalsQuery, UpdatePortal};
+pub use rules::{CreateRule, Rule, RulesQuery};
 pub use schedules::{CreateSchedule, Schedule, SchedulesQuery, UpdateSchedule};
 pub use teams::{
-    Team, TeamMember, TeamMembersQuery, TeamPipeline, TeamPipelinesQuery, TeamsQuery, UpdateTeam,
+    CreateTeam, Team, TeamMember, TeamMembersQuery, TeamPipeline, TeamPipelinesQuery, TeamSuite,
+    TeamSuitesQuery, TeamsQuery, UpdateTeam,
 };
 
 /// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
