@@ -10,6 +10,7 @@ mod conformance_gitlab;
 mod files_tokens_env;
 mod gitlab;
 mod gitlab_resources;
+mod gitlab_runners_more;
 mod reliability;
 mod trust;
 mod waiting_and_logs;

@@ -31,10 +31,12 @@ mod checks;
 mod deployments;
 mod environments;
 mod jobs;
+mod packages;
 mod pipelines;
 mod project_ci;
 mod projects;
 mod reports;
+mod runner_registration;
 mod runners;
 mod schedules;
 mod secure_files;
@@ -64,6 +66,7 @@ pub use kitelab_api::gitlab::types::ScheduleScope;
 pub use kitelab_api::gitlab::types::{
     JobStatus, PipelineScope, PipelineSource, PipelineStatus, VariableType,
 };
+pub use packages::{Package, PackagePipelinesQuery};
 pub use pipelines::{CreatePipeline, Pipeline, PipelineVariablesQuery, PipelinesQuery};
 pub use project_ci::{
     CreateMergeRequestPipeline, JobTokenAccess, JobTokenGroupsQuery, JobTokenProjectsQuery,
@@ -72,6 +75,7 @@ pub use project_ci::{
 };
 pub use projects::{Project, ProjectId, TriggerPipeline};
 pub use reports::{BridgesQuery, SchedulePipelinesQuery};
+pub use runner_registration::{CreateRunner, RegisterRunner, RunnerByToken};
 pub use runners::{Runner, RunnerJobsQuery, RunnersQuery, UpdateRunner};
 pub use schedules::{
     CreateSchedule, CreateScheduleVariable, Schedule, ScheduleVariable, SchedulesQuery,
