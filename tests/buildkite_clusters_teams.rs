@@ -835,3 +835,390 @@ async fn a_missing_portal_is_not_found() {
     assert_eq!(api_error(&err).operation().id, "updatePortal");
     missing.assert_async().await;
 }
+
+const SUITES: &str = "/analytics/organizations/acme/suites";
+
+#[tokio::test]
+async fn create_a_test_suite_with_its_api_token_then_list_update_and_delete_suites() {
+    let server = MockServer::start_async().await;
+    let list = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(SUITES)
+                .header("authorization", BEARER)
+                .query_param("show_api_token", "true")
+                .query_param("page", "1")
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listTestSuites"));
+        })
+        .await;
+    let create = mock(
+        &server,
+        POST,
+        SUITES,
+        Some(json!({
+            "name": "Jasmine",
+            "default_branch": "main",
+            "application_name": "web",
+            "color": "#FFF700",
+            "emoji": ":lemon:",
+            "team_ids": ["4c15a4c7-6674-4585-b592-4adcc8630383"],
+            "show_api_token": true
+        })),
+        201,
+        Some("createTestSuite"),
+    )
+    .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{SUITES}/jasmine"))
+                .header("authorization", BEARER)
+                .query_param_missing("show_api_token");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "getTestSuite"));
+        })
+        .await;
+    let update = mock(
+        &server,
+        PATCH,
+        &format!("{SUITES}/jasmine"),
+        Some(json!({
+            "name": "Jasmine 2",
+            "default_branch": "trunk",
+            "application_name": "web",
+            "color": "#000000",
+            "emoji": ":tangerine:"
+        })),
+        200,
+        Some("updateTestSuite"),
+    )
+    .await;
+    let delete = mock(
+        &server,
+        DELETE,
+        &format!("{SUITES}/jasmine"),
+        None,
+        204,
+        None,
+    )
+    .await;
+    let bk = buildkite(&server);
+    let org = bk.organization("acme");
+    let suites: Vec<types::TestSuite> = org
+        .test_suites()
+        .show_api_token(true)
+        .stream()
+        .try_collect()
+        .await
+        .expect("suites");
+    assert_eq!(suites[0].slug.as_deref(), Some("my_suite_slug"));
+    let created = org
+        .create_test_suite("Jasmine", "main")
+        .application_name("web")
+        .color("#FFF700")
+        .emoji(":lemon:")
+        .team("4c15a4c7-6674-4585-b592-4adcc8630383")
+        .show_api_token(true)
+        .send()
+        .await
+        .expect("created");
+    let token = created.api_token.as_ref().expect("the API token");
+    assert_eq!(token.expose(), "AAAAAAAAAAAAAAAAAAAAAAAA");
+    assert!(!format!("{created:?}").contains("AAAAAAAAAAAAAAAAAAAAAAAA"));
+    let suite = org.test_suite(created.slug.as_deref().expect("a slug"));
+    assert_eq!(suite.slug(), "jasmine");
+    assert_eq!(suite.get().await.expect("suite").api_token, None);
+    suite
+        .update()
+        .name("Jasmine 2")
+        .default_branch("trunk")
+        .application_name("web")
+        .color("#000000")
+        .emoji(":tangerine:")
+        .send()
+        .await
+        .expect("updated");
+    suite.delete().await.expect("deleted");
+    for m in [&list, &create, &get, &update, &delete] {
+        m.assert_async().await;
+    }
+
+    let no_branch = org
+        .create_test_suite("Jasmine", " ")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        no_branch.to_string().contains("default branch"),
+        "{no_branch}"
+    );
+    let no_name = org.create_test_suite("", "main").send().await.unwrap_err();
+    assert!(matches!(no_name, Error::InvalidInput(_)), "{no_name:?}");
+    assert_eq!(create.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn read_a_build_s_test_runs_and_the_failed_executions_of_one() {
+    let server = MockServer::start_async().await;
+    let run = "64374307-12ab-4b13-a3f3-6a408f644ea2";
+    let build = "0190046e-e199-453b-a302-a21a4d649d31";
+    let runs = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{SUITES}/jasmine/runs"))
+                .header("authorization", BEARER)
+                .query_param("build_id", build)
+                .query_param("page", "1");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listTestRuns"));
+        })
+        .await;
+    let get = mock(
+        &server,
+        GET,
+        &format!("{SUITES}/jasmine/runs/{run}"),
+        None,
+        200,
+        Some("getTestRun"),
+    )
+    .await;
+    let failed = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{SUITES}/jasmine/runs/{run}/failed_executions"))
+                .header("authorization", BEARER)
+                .query_param("page", "1");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listFailedExecutions"));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let suite = bk.organization("acme").test_suite("jasmine");
+    let of_build: Vec<types::TestRun> = suite
+        .runs()
+        .build_id(build)
+        .stream()
+        .try_collect()
+        .await
+        .expect("runs");
+    assert_eq!(of_build[0].id, run);
+    let handle = suite.run(run);
+    assert_eq!(handle.id(), run);
+    assert_eq!(
+        handle.get().await.expect("run").branch.as_deref(),
+        Some("main")
+    );
+    let executions: Vec<types::FailedExecution> = handle
+        .failed_executions()
+        .stream()
+        .try_collect()
+        .await
+        .expect("executions");
+    assert_eq!(
+        executions[0].test_id.as_deref(),
+        Some("f6cb6c43-df94-8b60-81ed-14f9db7bbfd8")
+    );
+    for m in [&runs, &get, &failed] {
+        m.assert_async().await;
+    }
+    let blank = suite
+        .runs()
+        .build_id(" ")
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(blank.to_string().contains("build UUID"), "{blank}");
+    assert_eq!(runs.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn find_a_flaky_test_label_it_mute_skip_and_enable_it() {
+    let server = MockServer::start_async().await;
+    let test = "01867216-8478-7fde-a55a-0300f88bb49b";
+    let tests = format!("{SUITES}/jasmine/tests");
+    let flaky = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{SUITES}/jasmine/flaky-tests"))
+                .header("authorization", BEARER)
+                .query_param("search", "email")
+                .query_param("branch", "main")
+                .query_param("period", "7days");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listFlakyTests"));
+        })
+        .await;
+    let muted = mock(
+        &server,
+        GET,
+        &format!("{tests}/muted"),
+        None,
+        200,
+        Some("listMutedTests"),
+    )
+    .await;
+    let skipped = mock(
+        &server,
+        GET,
+        &format!("{tests}/skipped"),
+        None,
+        200,
+        Some("listSkippedTests"),
+    )
+    .await;
+    let find = mock(
+        &server,
+        POST,
+        &format!("{tests}/find"),
+        Some(json!({"scope": "User#email", "name": "is correctly formatted"})),
+        200,
+        Some("findTest"),
+    )
+    .await;
+    let get = mock(
+        &server,
+        GET,
+        &format!("{tests}/{test}"),
+        None,
+        200,
+        Some("getTest"),
+    )
+    .await;
+    let add = mock(
+        &server,
+        PATCH,
+        &format!("{tests}/{test}/labels"),
+        Some(json!({"operator": "add", "labels": ["flaky", "slow"]})),
+        200,
+        Some("updateTestLabels"),
+    )
+    .await;
+    let remove = mock(
+        &server,
+        PATCH,
+        &format!("{tests}/{test}/labels"),
+        Some(json!({"operator": "remove", "labels": ["slow"]})),
+        200,
+        Some("updateTestLabels"),
+    )
+    .await;
+    let mute = mock(
+        &server,
+        PUT,
+        &format!("{tests}/{test}/mute"),
+        None,
+        200,
+        Some("muteTest"),
+    )
+    .await;
+    let skip = mock(
+        &server,
+        PUT,
+        &format!("{tests}/{test}/skip"),
+        None,
+        200,
+        Some("skipTest"),
+    )
+    .await;
+    let enable = mock(
+        &server,
+        PUT,
+        &format!("{tests}/{test}/enable"),
+        None,
+        200,
+        Some("enableTest"),
+    )
+    .await;
+    let bk = buildkite(&server);
+    let suite = bk.organization("acme").test_suite("jasmine");
+    let found: Vec<types::FlakyTest> = suite
+        .flaky_tests()
+        .search("email")
+        .branch("main")
+        .period(types::FlakyTestsPeriod::V7days)
+        .stream()
+        .try_collect()
+        .await
+        .expect("flaky");
+    assert_eq!(found[0].id, test);
+    let muted_now: Vec<types::Test> = suite
+        .muted_tests()
+        .stream()
+        .try_collect()
+        .await
+        .expect("muted");
+    assert_eq!(muted_now[0].scope.as_deref(), Some("Flaky test"));
+    let skipped_now: Vec<types::Test> = suite
+        .skipped_tests()
+        .stream()
+        .try_collect()
+        .await
+        .expect("skipped");
+    assert_eq!(skipped_now.len(), muted_now.len());
+    let by_name = suite
+        .find_test("User#email", "is correctly formatted")
+        .await
+        .expect("found");
+    let handle = suite.test(&by_name.id);
+    assert_eq!(handle.id(), test);
+    assert_eq!(
+        handle.get().await.expect("test").scope.as_deref(),
+        Some("User#email")
+    );
+    let labelled = handle
+        .add_labels(["flaky", "slow"])
+        .await
+        .expect("labelled");
+    assert_eq!(labelled.labels, ["flaky", "slow"]);
+    handle.remove_labels(["slow"]).await.expect("unlabelled");
+    handle.mute().await.expect("muted");
+    handle.skip().await.expect("skipped");
+    handle.enable().await.expect("enabled");
+    for m in [
+        &flaky, &muted, &skipped, &find, &get, &add, &remove, &mute, &skip, &enable,
+    ] {
+        m.assert_async().await;
+    }
+
+    // No label, an empty label, or an empty scope is refused before anything is sent.
+    let none = handle.add_labels(Vec::<String>::new()).await.unwrap_err();
+    assert!(none.to_string().contains("at least one label"), "{none}");
+    let empty = handle.remove_labels([""]).await.unwrap_err();
+    assert!(empty.to_string().contains("test label"), "{empty}");
+    let no_scope = suite.find_test("", "x").await.unwrap_err();
+    assert!(no_scope.to_string().contains("test scope"), "{no_scope}");
+    assert_eq!(add.calls_async().await + remove.calls_async().await, 2);
+    assert_eq!(find.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_test_buildkite_cannot_find_is_not_found() {
+    let server = MockServer::start_async().await;
+    let missing = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("{SUITES}/jasmine/tests/find"));
+            then.status(404)
+                .header("content-type", "application/json")
+                .json_body(json!({"message": "Test not found"}));
+        })
+        .await;
+    let err = buildkite(&server)
+        .organization("acme")
+        .test_suite("jasmine")
+        .find_test("User#email", "is gone")
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(api_error(&err).message(), "Test not found");
+    assert_eq!(api_error(&err).operation().id, "findTest");
+    missing.assert_async().await;
+}

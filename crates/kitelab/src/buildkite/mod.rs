@@ -41,6 +41,7 @@ mod portals;
 mod rules;
 mod schedules;
 mod teams;
+mod test_engine;
 
 use std::fmt;
 use std::sync::Arc;
@@ -85,6 +86,10 @@ pub use schedules::{CreateSchedule, Schedule, SchedulesQuery, UpdateSchedule};
 pub use teams::{
     CreateTeam, Team, TeamMember, TeamMembersQuery, TeamPipeline, TeamPipelinesQuery, TeamSuite,
     TeamSuitesQuery, TeamsQuery, UpdateTeam,
+};
+pub use test_engine::{
+    CreateTestSuite, FailedExecutionsQuery, FlakyTestsQuery, MutedTestsQuery, SkippedTestsQuery,
+    Test, TestRun, TestRunsQuery, TestSuite, TestSuitesQuery, UpdateTestSuite,
 };
 
 /// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
