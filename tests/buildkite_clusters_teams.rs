@@ -1222,3 +1222,210 @@ async fn a_test_buildkite_cannot_find_is_not_found() {
     assert_eq!(api_error(&err).operation().id, "findTest");
     missing.assert_async().await;
 }
+
+#[tokio::test]
+async fn list_a_suite_s_slowest_tests_with_every_filter_and_a_build_s_tests() {
+    let server = MockServer::start_async().await;
+    let suite_tests = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{SUITES}/jasmine/tests"))
+                .header("authorization", BEARER)
+                .header("buildkite-version", "2026-08-01")
+                .query_param("labels", "flaky,!slow")
+                .query_param("branch", "staging-*")
+                .query_param("owners", "backend,!frontend")
+                .query_param("state", "muted")
+                .query_param("tags", "result:~failed,cloud.provider:aws")
+                .query_param("sort_by", "reliability")
+                .query_param("order", "asc")
+                .query_param("min_timestamp", "2026-07-01T00:00:00Z")
+                .query_param("max_timestamp", "2026-07-08T00:00:00Z")
+                .query_param_missing("period")
+                .query_param("page", "1")
+                .query_param("per_page", "100");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listTests"));
+        })
+        .await;
+    let by_period = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{SUITES}/jasmine/tests"))
+                .header("buildkite-version", "2026-08-01")
+                .query_param("period", "7days")
+                .query_param_missing("labels");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listTests"));
+        })
+        .await;
+    let build = "0190046e-e199-453b-a302-a21a4d649d31";
+    let build_tests = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!(
+                    "/analytics/organizations/acme/builds/{build}/tests"
+                ))
+                .header("authorization", BEARER)
+                .query_param("labels", "flaky")
+                .query_param("owners", "backend")
+                .query_param("state", "enabled")
+                .query_param("tags", "result:^passed")
+                .query_param("branch", "main")
+                .query_param("sort_by", "duration_max")
+                .query_param("order", "desc");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "listBuildTests"));
+        })
+        .await;
+    let bk = buildkite(&server);
+    let org = bk.organization("acme");
+    let suite = org.test_suite("jasmine");
+    let from = kitelab::Timestamp::parse("2026-07-01T00:00:00Z").expect("time");
+    let to = kitelab::Timestamp::parse("2026-07-08T00:00:00Z").expect("time");
+    let tests: Vec<types::Test> = suite
+        .tests()
+        .labels(["flaky"])
+        .labels(["!slow"])
+        .branch("staging-*")
+        .owners(["backend", "!frontend"])
+        .state(types::TestState::Muted)
+        .tags(["result:~failed", "cloud.provider:aws"])
+        .sort_by(types::TestSortBy::Reliability)
+        .order(types::SortOrder::Asc)
+        .min_timestamp(from)
+        .max_timestamp(to)
+        .stream()
+        .try_collect()
+        .await
+        .expect("tests");
+    assert_eq!(tests[0].id, "01867216-8478-7fde-a55a-0300f88bb49b");
+    suite
+        .tests()
+        .period("7days")
+        .page(1)
+        .await
+        .expect("tests of a period");
+    let of_build: Vec<types::Test> = org
+        .build_tests(build)
+        .labels(["flaky"])
+        .owners(["backend"])
+        .state(types::TestState::Enabled)
+        .tags(["result:^passed"])
+        .branch("main")
+        .sort_by(types::TestSortBy::DurationMax)
+        .order(types::SortOrder::Desc)
+        .stream()
+        .try_collect()
+        .await
+        .expect("build tests");
+    assert_eq!(of_build[0].id, "a915535c-a8f1-4e1a-bd6a-a5589e09f349");
+    for m in [&suite_tests, &by_period, &build_tests] {
+        m.assert_async().await;
+    }
+
+    // A period with timestamps, or a label with a comma, is refused before anything is sent.
+    let both = suite
+        .tests()
+        .period("7days")
+        .min_timestamp(kitelab::Timestamp::parse("2026-07-01T00:00:00Z").expect("time"))
+        .page(1)
+        .await
+        .unwrap_err();
+    assert!(both.to_string().contains("not both"), "{both}");
+    let comma = org
+        .build_tests(build)
+        .labels(["a,b"])
+        .page(1)
+        .await
+        .unwrap_err();
+    assert!(matches!(comma, Error::InvalidInput(_)), "{comma:?}");
+    assert!(comma.to_string().contains("test label"), "{comma}");
+    let blank = org
+        .build_tests(build)
+        .tags([" "])
+        .page(1)
+        .await
+        .unwrap_err();
+    assert!(blank.to_string().contains("execution tag"), "{blank}");
+    assert_eq!(suite_tests.calls_async().await, 1);
+    assert_eq!(build_tests.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_malformed_version_or_a_missing_build_carries_the_service_message() {
+    let server = MockServer::start_async().await;
+    let missing = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/analytics/organizations/acme/builds/gone/tests");
+            then.status(404)
+                .header("content-type", "application/json")
+                .json_body(json!({"message": "Not Found"}));
+        })
+        .await;
+    let err = buildkite(&server)
+        .organization("acme")
+        .build_tests("gone")
+        .page(1)
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(api_error(&err).operation().id, "listBuildTests");
+    missing.assert_async().await;
+}
+
+#[tokio::test]
+async fn reclassify_executions_with_mutable_tags() {
+    let server = MockServer::start_async().await;
+    let update = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(format!("{SUITES}/jasmine/execution-tags"))
+                .header("authorization", BEARER)
+                .json_body(json!({"executions": [
+                    {"id": "60f0e64c-ae4b-870e-b41f-5431205caf06", "tags": {"mut.classification": "infra", "mut.owner": "sre"}},
+                    {"id": "70f0e64c-ae4b-870e-b41f-5431205caf07", "tags": {}}
+                ]}));
+            then.status(200);
+        })
+        .await;
+    let bk = buildkite(&server);
+    let suite = bk.organization("acme").test_suite("jasmine");
+    suite
+        .update_execution_tags()
+        .execution(
+            "60f0e64c-ae4b-870e-b41f-5431205caf06",
+            [("mut.classification", "infra"), ("mut.owner", "sre")],
+        )
+        .execution(
+            "70f0e64c-ae4b-870e-b41f-5431205caf07",
+            Vec::<(String, String)>::new(),
+        )
+        .send()
+        .await
+        .expect("tagged");
+    update.assert_async().await;
+
+    // No execution, an immutable key, or an empty id is refused before anything is sent.
+    let none = suite.update_execution_tags().send().await.unwrap_err();
+    assert!(none.to_string().contains("1 to 100000"), "{none}");
+    let immutable = suite
+        .update_execution_tags()
+        .execution("60f0e64c", [("classification", "infra")])
+        .send()
+        .await
+        .unwrap_err();
+    assert!(immutable.to_string().contains("mut."), "{immutable}");
+    let no_id = suite
+        .update_execution_tags()
+        .execution(" ", [("mut.a", "b")])
+        .send()
+        .await
+        .unwrap_err();
+    assert!(no_id.to_string().contains("execution id"), "{no_id}");
+    assert_eq!(update.calls_async().await, 1);
+}

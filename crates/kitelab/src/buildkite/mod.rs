@@ -42,6 +42,7 @@ mod rules;
 mod schedules;
 mod teams;
 mod test_engine;
+mod test_metrics;
 
 use std::fmt;
 use std::sync::Arc;
@@ -91,6 +92,7 @@ pub use test_engine::{
     CreateTestSuite, FailedExecutionsQuery, FlakyTestsQuery, MutedTestsQuery, SkippedTestsQuery,
     Test, TestRun, TestRunsQuery, TestSuite, TestSuitesQuery, UpdateTestSuite,
 };
+pub use test_metrics::{BuildTestsQuery, TestsQuery, UpdateExecutionTags};
 
 /// A Buildkite client. Cheap to clone; clones share connections and rate-limit state.
 ///

@@ -127,7 +127,7 @@ impl ListQuery for TestSuitesQuery {
 /// A Test Engine suite: `org.test_suite(slug)`. Nothing is sent until a method is called.
 #[derive(Debug, Clone)]
 pub struct TestSuite {
-    org: Organization,
+    pub(super) org: Organization,
     slug: String,
 }
 
