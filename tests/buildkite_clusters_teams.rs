@@ -1083,15 +1083,17 @@ async fn find_a_flaky_test_label_it_mute_skip_and_enable_it() {
         Some("findTest"),
     )
     .await;
-    let get = mock(
-        &server,
-        GET,
-        &format!("{tests}/{test}"),
-        None,
-        200,
-        Some("getTest"),
-    )
-    .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("{tests}/{test}"))
+                .header("authorization", BEARER)
+                .header("buildkite-version", "2026-08-01");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(fixture_body("buildkite", "getTest"));
+        })
+        .await;
     let add = mock(
         &server,
         PATCH,

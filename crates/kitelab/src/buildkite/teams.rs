@@ -44,7 +44,7 @@ impl Organization {
     /// Starts creating a team. Buildkite wants every setting in the request; those not set
     /// are sent as: no description, [`Visible`](types::TeamPrivacy::Visible), not a default
     /// team, new members as [`Member`](types::TeamMemberRole::Member), and members may
-    /// create and destroy nothing (the official Go client's zero values).
+    /// create and destroy nothing.
     ///
     /// ```no_run
     /// use kitelab::buildkite::types::{TeamMemberRole, TeamPrivacy};

@@ -451,7 +451,8 @@ impl Test {
         &self.id
     }
 
-    /// Fetches the test.
+    /// Fetches the test, with its metrics over the organization's default period (sent with
+    /// `Buildkite-Version: 2026-08-01`, as [`TestSuite::tests`] is).
     pub async fn get(&self) -> Result<types::Test> {
         let s = &self.suite;
         let op = s
@@ -459,7 +460,8 @@ impl Test {
             .get_test()
             .org_slug(&s.org.slug)
             .suite_slug(&s.slug)
-            .test_id(&self.id);
+            .test_id(&self.id)
+            .buildkite_version(super::test_metrics::TEST_METRICS_VERSION);
         Ok(send(op).await?.into_inner())
     }
 

@@ -13,7 +13,7 @@ use crate::{segment, send, Error, List, Page, Result};
 
 /// The Test Engine API version the suite-test list is read with: the first whose answer carries
 /// the aggregated metrics of [`types::Test`] and takes the filters of [`TestFilters`].
-const TEST_METRICS_VERSION: &str = "2026-08-01";
+pub(super) const TEST_METRICS_VERSION: &str = "2026-08-01";
 
 /// The most executions one `updateExecutionTags` call takes by default.
 const MAX_TAGGED_EXECUTIONS: usize = 100_000;
