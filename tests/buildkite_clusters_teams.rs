@@ -1,6 +1,8 @@
 //! End-to-end tests of the Buildkite operations around teams and clusters: creating and enabling
 //! teams and a team's Test Engine suites; a cluster's maintainers, agent images, network ranges
-//! and cache volumes; an organization's rules and portals. Each checks the wire (method, exact
+//! and cache volumes; an organization's rules and portals; Test Engine suites, runs, failed
+//! executions, tests (with their metrics and filters), a build's tests and execution tags.
+//! Each checks the wire (method, exact
 //! path, query, `Authorization`, JSON body) and the typed result decoded from the docs'
 //! examples, and the failure paths.
 
