@@ -2,9 +2,8 @@
 //! teams and a team's Test Engine suites; a cluster's maintainers, agent images, network ranges
 //! and cache volumes; an organization's rules and portals; Test Engine suites, runs, failed
 //! executions, tests (with their metrics and filters), a build's tests and execution tags.
-//! Each checks the wire (method, exact
-//! path, query, `Authorization`, JSON body) and the typed result decoded from the docs'
-//! examples, and the failure paths.
+//! Each checks the wire (method, exact path, query, `Authorization`, JSON body) and the typed
+//! result decoded from the docs' examples, and the failure paths.
 
 use futures_util::TryStreamExt;
 use httpmock::prelude::*;
