@@ -66,14 +66,17 @@ not supported.
 | product | Buildkite's package registries and Test Engine |
 
 **Raw only**: the operation is in the spec, so the generated client has it, but `kitelab` has no
-method for it. Call it on `bk.api()` or `gl.api()` with the service's prelude in scope (its
-operations are methods of one extension trait per resource); the call goes through the client's
-token, retries and rate-limit handling, and its error is the generated `kitelab::api::Error`:
+method for it (a row says why). Any operation, wrapped or not, can be called raw: on `bk.api()`
+or `gl.api()` with the service's prelude in scope (its operations are methods of one extension
+trait per resource), for instance to send a parameter a method does not expose. The call goes
+through the client's token, retries and rate-limit handling, and its error is the generated
+`kitelab::api::Error`:
 
 ```rust
 use kitelab::api::buildkite::prelude::*; // or kitelab::api::gitlab::prelude::*
 
-let suites = bk.api().list_test_suites().org_slug("my-org").send().await?.into_inner();
+// `label`, the legacy one-label filter `TestSuite::tests` leaves out:
+let tests = bk.api().list_tests().org_slug("my-org").suite_slug("web").label("flaky").send().await?;
 ```
 
 A wrapped operation whose method does not set every query parameter of the spec names the ones
@@ -526,7 +529,7 @@ fn wrappers(dir: &Path, spec: &[SpecOp]) -> Result<BTreeMap<String, BTreeSet<Str
             for g in callers {
                 let suffix = if g.returns == list {
                     " (list)"
-                } else if f.name == "send" {
+                } else if sent_by_send(f, &fns) {
                     " … `.send()`"
                 } else {
                     ""
@@ -536,6 +539,16 @@ fn wrappers(dir: &Path, spec: &[SpecOp]) -> Result<BTreeMap<String, BTreeSet<Str
         }
     }
     Ok(out)
+}
+
+/// Whether `f` is a builder's `send`, or a private helper its `send` calls (one per route,
+/// when `send` picks between two operations).
+fn sent_by_send(f: &FnInfo, fns: &[FnInfo]) -> bool {
+    f.name == "send"
+        || (!f.public
+            && fns.iter().any(|g| {
+                g.public && g.name == "send" && g.owner == f.owner && g.calls.contains(&f.name)
+            }))
 }
 
 /// The callers of a builder or list credited with `op`, one of the operations it `sends`: all
@@ -921,6 +934,23 @@ mod tests {
         assert_eq!(fns[0].owner, "ResourceGroupsQuery");
         assert_eq!(fns[0].trait_name.as_deref(), Some("ListQuery"));
         assert!(fns[0].operations.contains("list_resource_groups"));
+    }
+
+    #[test]
+    fn a_private_route_of_a_builder_s_send_is_sent_by_send() {
+        let mut send = caller("TriggerPipeline", "send");
+        send.calls.insert("send_ref_in_path".to_owned());
+        let mut route = caller("TriggerPipeline", "send_ref_in_path");
+        route.public = false;
+        let mut stray = caller("TriggerPipeline", "unrelated");
+        stray.public = false;
+        let mut elsewhere = caller("Other", "send_ref_in_path");
+        elsewhere.public = false;
+        let fns = [send, route, stray, elsewhere];
+        assert!(sent_by_send(&fns[0], &fns));
+        assert!(sent_by_send(&fns[1], &fns));
+        assert!(!sent_by_send(&fns[2], &fns));
+        assert!(!sent_by_send(&fns[3], &fns));
     }
 
     #[test]

@@ -27586,7 +27586,7 @@ let response = client.trigger_pipeline_for_ref()
     fn trigger_pipeline_for_ref(&self) -> builder::TriggerPipelineForRef<'_>;
     /**Trigger a pipeline with a token
 
-Creates a pipeline, authenticated by the `token` field of the body (a pipeline trigger token or a CI/CD job token): no authentication header is needed, and none is used for the decision. With a CI/CD job token the new pipeline is a multi-project downstream pipeline of the job's pipeline. `variables` is a map of string to string here (not the array of `createPipeline`). The route also exists in the legacy form `/projects/:id/ref/:ref/trigger/pipeline`, not declared here. Answers 201 with the pipeline. Documented errors: 400 "variables needs to be a map of key-valued strings" or the pipeline's errors, 401, 403 when the request carries `X-Gitlab-Event: Pipeline Hook` (loop guard) or the token may not run it, 404 for an unknown project or token.
+Creates a pipeline, authenticated by the `token` field of the body (a pipeline trigger token or a CI/CD job token): no authentication header is needed, and none is used for the decision. With a CI/CD job token the new pipeline is a multi-project downstream pipeline of the job's pipeline. `variables` is a map of string to string here (not the array of `createPipeline`). The route also exists in the legacy form `/projects/:id/ref/:ref/trigger/pipeline`: `triggerPipelineForRef`. Answers 201 with the pipeline. Documented errors: 400 "variables needs to be a map of key-valued strings" or the pipeline's errors, 401, 403 when the request carries `X-Gitlab-Event: Pipeline Hook` (loop guard) or the token may not run it, 404 for an unknown project or token.
 
 Sends a `POST` request to `/projects/{id}/trigger/pipeline`
 
@@ -44212,7 +44212,7 @@ pub mod operations {
         path: "/runners",
         success: &[204],
         media_type: None,
-        anonymous: false,
+        anonymous: true,
     };
     /// `deleteSecureFile`: `DELETE /projects/{id}/secure_files/{secure_file_id}`.
     pub const DELETE_SECURE_FILE: crate::Operation = crate::Operation {
@@ -44852,7 +44852,7 @@ pub mod operations {
         path: "/runners",
         success: &[201],
         media_type: None,
-        anonymous: false,
+        anonymous: true,
     };
     /// `removeJobTokenAllowlistProject`: `DELETE /projects/{id}/job_token_scope/allowlist/{target_project_id}`.
     pub const REMOVE_JOB_TOKEN_ALLOWLIST_PROJECT: crate::Operation = crate::Operation {
@@ -44922,7 +44922,7 @@ pub mod operations {
         path: "/runners/reset_authentication_token",
         success: &[201],
         media_type: None,
-        anonymous: false,
+        anonymous: true,
     };
     /// `retryJob`: `POST /projects/{id}/jobs/{job_id}/retry`.
     pub const RETRY_JOB: crate::Operation = crate::Operation {
@@ -45132,7 +45132,7 @@ pub mod operations {
         path: "/runners/verify",
         success: &[200],
         media_type: None,
-        anonymous: false,
+        anonymous: true,
     };
     /// Every operation, sorted by operationId.
     pub const ALL: &[&crate::Operation] = &[

@@ -57,8 +57,8 @@ impl Organization {
 /// A cluster of an organization: `org.cluster(id)`.
 #[derive(Debug, Clone)]
 pub struct Cluster {
-    org: Organization,
-    id: String,
+    pub(super) org: Organization,
+    pub(super) id: String,
 }
 
 impl Cluster {
@@ -67,7 +67,7 @@ impl Cluster {
         &self.id
     }
 
-    fn api(&self) -> &kitelab_api::buildkite::Client {
+    pub(super) fn api(&self) -> &kitelab_api::buildkite::Client {
         self.org.bk.api()
     }
 

@@ -1,4 +1,5 @@
-//! Teams of an organization: listing them; one team's settings, members and pipelines.
+//! Teams of an organization: listing, creating and enabling them; one team's settings, members,
+//! pipelines and Test Engine suites.
 
 use kitelab_api::buildkite::prelude::*;
 use kitelab_api::buildkite::types;
@@ -35,6 +36,134 @@ impl Organization {
             },
             per_page,
         )
+    }
+}
+
+/// Creating teams.
+impl Organization {
+    /// Starts creating a team. Buildkite wants every setting in the request; those not set
+    /// are sent as: no description, [`Visible`](types::TeamPrivacy::Visible), not a default
+    /// team, new members as [`Member`](types::TeamMemberRole::Member), and members may
+    /// create and destroy nothing.
+    ///
+    /// ```no_run
+    /// use kitelab::buildkite::types::{TeamMemberRole, TeamPrivacy};
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let org = bk.organization("acme");
+    /// org.enable_teams().await?;
+    /// let team = org
+    ///     .create_team("Barefoot Backenders")
+    ///     .description("Backend engineers at Acme Inc")
+    ///     .privacy(TeamPrivacy::Secret)
+    ///     .default_member_role(TeamMemberRole::Member)
+    ///     .members_can_create_pipelines(true)
+    ///     .send()
+    ///     .await?;
+    /// let team = org.team(team.id);
+    /// # let _ = team; Ok(()) }
+    /// ```
+    pub fn create_team(&self, name: impl Into<String>) -> CreateTeam {
+        CreateTeam {
+            org: self.clone(),
+            body: types::CreateTeamRequest {
+                default_member_role: types::TeamMemberRole::Member,
+                description: String::new(),
+                is_default_team: false,
+                members_can_create_pipelines: false,
+                members_can_create_registries: false,
+                members_can_create_suites: false,
+                members_can_destroy_packages: false,
+                members_can_destroy_registries: false,
+                name: name.into(),
+                privacy: types::TeamPrivacy::Visible,
+            },
+        }
+    }
+
+    /// Turns teams on for the organization (they are off until then; turning them on cannot
+    /// be undone through the API).
+    pub async fn enable_teams(&self) -> Result<()> {
+        send(self.bk.api().enable_teams().org_slug(&self.slug)).await?;
+        Ok(())
+    }
+}
+
+/// Creates a team: `org.create_team(name)`, settings, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is created until `.send()`"]
+pub struct CreateTeam {
+    org: Organization,
+    body: types::CreateTeamRequest,
+}
+
+impl CreateTeam {
+    /// A description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = description.into();
+        self
+    }
+
+    /// Visible to everyone in the organization, or secret.
+    pub fn privacy(mut self, privacy: types::TeamPrivacy) -> Self {
+        self.body.privacy = privacy;
+        self
+    }
+
+    /// Whether new organization members join this team.
+    pub fn is_default_team(mut self, yes: bool) -> Self {
+        self.body.is_default_team = yes;
+        self
+    }
+
+    /// The role new members get.
+    pub fn default_member_role(mut self, role: types::TeamMemberRole) -> Self {
+        self.body.default_member_role = role;
+        self
+    }
+
+    /// Whether members can create pipelines.
+    pub fn members_can_create_pipelines(mut self, yes: bool) -> Self {
+        self.body.members_can_create_pipelines = yes;
+        self
+    }
+
+    /// Whether members can create Test Engine suites.
+    pub fn members_can_create_suites(mut self, yes: bool) -> Self {
+        self.body.members_can_create_suites = yes;
+        self
+    }
+
+    /// Whether members can create package registries.
+    pub fn members_can_create_registries(mut self, yes: bool) -> Self {
+        self.body.members_can_create_registries = yes;
+        self
+    }
+
+    /// Whether members can destroy package registries.
+    pub fn members_can_destroy_registries(mut self, yes: bool) -> Self {
+        self.body.members_can_destroy_registries = yes;
+        self
+    }
+
+    /// Whether members can destroy packages.
+    pub fn members_can_destroy_packages(mut self, yes: bool) -> Self {
+        self.body.members_can_destroy_packages = yes;
+        self
+    }
+
+    /// Creates the team and returns it. An empty name fails with
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent.
+    pub async fn send(self) -> Result<types::Team> {
+        segment("the team name", &self.body.name)?;
+        let op = self
+            .org
+            .bk
+            .api()
+            .create_team()
+            .org_slug(&self.org.slug)
+            .body(self.body);
+        Ok(send(op).await?.into_inner())
     }
 }
 
@@ -207,6 +336,55 @@ impl Team {
         }
     }
 
+    /// The Test Engine suites the team can reach, with its access to each.
+    pub fn suites(&self) -> TeamSuites {
+        List::new(
+            TeamSuitesQuery { team: self.clone() },
+            self.org.bk.per_page(),
+        )
+    }
+
+    /// The team's access to one Test Engine suite, by suite UUID: a handle, nothing is sent.
+    ///
+    /// ```no_run
+    /// use kitelab::buildkite::types::TeamSuiteAccessLevel::{Edit, Read};
+    ///
+    /// # async fn run(bk: kitelab::Buildkite) -> kitelab::Result<()> {
+    /// let team = bk.organization("acme").team("c5e09619-8648-4896-a936-9d0b8b7b3fe9");
+    /// let suite = "19f3973d-1e0b-43f1-b490-22be52abd99a";
+    /// team.add_suite(suite, [Read]).await?;
+    /// team.suite(suite).set_access([Read, Edit]).await?;
+    /// team.suite(suite).remove().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn suite(&self, suite_uuid: impl Into<String>) -> TeamSuite {
+        TeamSuite {
+            team: self.clone(),
+            uuid: suite_uuid.into(),
+        }
+    }
+
+    /// Gives the team access to a Test Engine suite (by UUID) at these levels; returns the
+    /// access. An empty UUID or no level fails with
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent.
+    pub async fn add_suite(
+        &self,
+        suite_uuid: &str,
+        access: impl IntoIterator<Item = types::TeamSuiteAccessLevel>,
+    ) -> Result<types::TeamSuite> {
+        let body = types::CreateTeamSuiteRequest {
+            access_level: suite_access(access)?,
+            suite_id: segment("the suite UUID", suite_uuid)?.to_owned(),
+        };
+        let op = self
+            .api()
+            .create_team_suite()
+            .org_slug(&self.org.slug)
+            .team_uuid(&self.uuid)
+            .body(body);
+        Ok(send(op).await?.into_inner())
+    }
+
     /// Gives the team access to a pipeline (by UUID); returns the access.
     pub async fn add_pipeline(
         &self,
@@ -339,6 +517,81 @@ impl TeamPipeline {
     }
 }
 
+/// A team's access to one Test Engine suite: `team.suite(suite_uuid)`. Nothing is sent until a
+/// method is called.
+#[derive(Debug, Clone)]
+pub struct TeamSuite {
+    team: Team,
+    uuid: String,
+}
+
+impl TeamSuite {
+    /// The suite's UUID.
+    pub fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    /// Fetches the team's access to the suite.
+    pub async fn get(&self) -> Result<types::TeamSuite> {
+        let op = self
+            .team
+            .api()
+            .get_team_suite()
+            .org_slug(&self.team.org.slug)
+            .team_uuid(&self.team.uuid)
+            .suite_uuid(&self.uuid);
+        Ok(send(op).await?.into_inner())
+    }
+
+    /// Replaces the team's access levels to the suite; returns the access. No level fails
+    /// with [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent.
+    pub async fn set_access(
+        &self,
+        access: impl IntoIterator<Item = types::TeamSuiteAccessLevel>,
+    ) -> Result<types::TeamSuite> {
+        let body = types::UpdateTeamSuiteRequest {
+            access_level: suite_access(access)?,
+        };
+        let op = self
+            .team
+            .api()
+            .update_team_suite()
+            .org_slug(&self.team.org.slug)
+            .team_uuid(&self.team.uuid)
+            .suite_uuid(&self.uuid)
+            .body(body);
+        Ok(send(op).await?.into_inner())
+    }
+
+    /// Takes the suite away from the team.
+    pub async fn remove(&self) -> Result<()> {
+        send(
+            self.team
+                .api()
+                .delete_team_suite()
+                .org_slug(&self.team.org.slug)
+                .team_uuid(&self.team.uuid)
+                .suite_uuid(&self.uuid),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Suite access levels as Buildkite takes them: at least one (an empty list grants nothing and
+/// Buildkite refuses it).
+fn suite_access(
+    access: impl IntoIterator<Item = types::TeamSuiteAccessLevel>,
+) -> Result<Vec<types::TeamSuiteAccessLevel>> {
+    let levels: Vec<_> = access.into_iter().collect();
+    if levels.is_empty() {
+        return Err(crate::Error::invalid(
+            "a team's access to a suite needs at least one level (read, edit)",
+        ));
+    }
+    Ok(levels)
+}
+
 /// Updates a team: `team.update()`, changes, then [`send`](Self::send).
 #[derive(Debug, Clone)]
 #[must_use = "nothing is updated until `.send()`"]
@@ -420,3 +673,12 @@ pub type TeamPipelines = List<TeamPipelinesQuery>;
 /// A list of teams, `List<TeamsQuery>`: the methods below include its filters; read it
 /// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
 pub type Teams = List<TeamsQuery>;
+simple_list!(
+    /// The Test Engine suites a team can reach: `team.suites()`.
+    TeamSuitesQuery { team: Team } => types::TeamSuite,
+    |t| t.api().list_team_suites().org_slug(&t.org.slug).team_uuid(&t.uuid)
+);
+
+/// A list of team suites, `List<TeamSuitesQuery>`: the methods below include its filters; read it
+/// with [`stream`](List::stream), [`pages`](List::pages) or [`page`](List::page).
+pub type TeamSuites = List<TeamSuitesQuery>;

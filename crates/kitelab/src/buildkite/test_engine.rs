@@ -231,7 +231,7 @@ impl TestSuite {
     pub async fn find_test(&self, scope: &str, name: &str) -> Result<types::Test> {
         let body = types::FindTestRequest {
             name: segment("the test name", name)?.to_owned(),
-            scope: scope.to_owned(),
+            scope: segment("the test scope", scope)?.to_owned(),
         };
         let op = self.api().find_test().org_slug(&self.org.slug);
         Ok(send(op.suite_slug(&self.slug).body(body))
@@ -528,7 +528,7 @@ impl Test {
             return Err(Error::invalid("name at least one label"));
         }
         for label in &labels {
-            segment("a label", label)?;
+            segment("a test label", label)?;
         }
         let suite = &self.suite;
         let op = suite.api().update_test_labels().org_slug(&suite.org.slug);
@@ -597,11 +597,11 @@ impl MetricsWindow {
 #[derive(Debug, Clone, Default)]
 #[doc(hidden)]
 pub struct TestFilters {
-    labels: Option<String>,
+    labels: Vec<String>,
     branch: Option<String>,
-    owners: Option<String>,
+    owners: Vec<String>,
     state: Option<types::TestState>,
-    tags: Option<String>,
+    tags: Vec<String>,
     sort_by: Option<types::TestSortBy>,
     order: Option<types::SortOrder>,
 }
@@ -613,18 +613,38 @@ pub trait TestList: ListQuery {
     fn filters(&mut self) -> &mut TestFilters;
 }
 
-/// Comma-joined values (`flaky,!slow`), as the test lists take them.
-fn joined<S: Into<String>>(values: impl IntoIterator<Item = S>) -> Option<String> {
-    let values: Vec<String> = values.into_iter().map(Into::into).collect();
-    (!values.is_empty()).then(|| values.join(","))
+impl TestFilters {
+    /// The comma-joined wire values of `labels`, `owners` and `tags`; a value that holds a
+    /// comma (or is blank) would be read as several, so it is refused.
+    fn joined(&self) -> Result<[Option<String>; 3]> {
+        let join = |what: &str, values: &[String]| -> Result<Option<String>> {
+            for value in values {
+                segment(what, value)?;
+                if value.contains(',') {
+                    return Err(Error::invalid(format!(
+                        "{what} {value:?} holds a comma, which the list would read as two"
+                    )));
+                }
+            }
+            Ok((!values.is_empty()).then(|| values.join(",")))
+        };
+        Ok([
+            join("a test label", &self.labels)?,
+            join("a test owner", &self.owners)?,
+            join("an execution tag", &self.tags)?,
+        ])
+    }
 }
 
 /// Test-list filters.
 impl<Q: TestList> List<Q> {
     /// Only tests with these labels; a label starting with `!` excludes (`["flaky", "!slow"]`;
-    /// wire: `labels`, comma-separated).
+    /// wire: `labels`, comma-separated). Called again, it adds to the labels; a label with a
+    /// comma fails the list with [`Error::InvalidInput`] before anything is sent (as for
+    /// owners and tags).
     pub fn labels<S: Into<String>>(mut self, labels: impl IntoIterator<Item = S>) -> Self {
-        self.query.filters().labels = joined(labels);
+        let labels = labels.into_iter().map(Into::into);
+        self.query.filters().labels.extend(labels);
         self
     }
 
@@ -636,8 +656,10 @@ impl<Q: TestList> List<Q> {
     }
 
     /// Only tests owned by these teams (slugs); `!` negates (wire: `owners`, comma-separated).
+    /// Called again, it adds to them.
     pub fn owners<S: Into<String>>(mut self, owners: impl IntoIterator<Item = S>) -> Self {
-        self.query.filters().owners = joined(owners);
+        let owners = owners.into_iter().map(Into::into);
+        self.query.filters().owners.extend(owners);
         self
     }
 
@@ -651,7 +673,8 @@ impl<Q: TestList> List<Q> {
     /// and `result` also takes `~` (some execution) and `^` (every execution):
     /// `["result:~failed"]` (wire: `tags`, comma-separated).
     pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
-        self.query.filters().tags = joined(tags);
+        let tags = tags.into_iter().map(Into::into);
+        self.query.filters().tags.extend(tags);
         self
     }
 
@@ -743,7 +766,7 @@ impl ListQuery for TestRunsQuery {
             .page(at.page())
             .per_page(at.per_page());
         if let Some(build) = &self.build_id {
-            op = op.build_id(build.clone());
+            op = op.build_id(segment("the build UUID", build)?.to_owned());
         }
         at.send(op).await
     }
@@ -794,6 +817,7 @@ impl ListQuery for TestsQuery {
         if let Some(window) = &self.window {
             window.check()?;
         }
+        let [labels, owners, tags] = self.filters.joined()?;
         let (suite, f) = (&self.suite, self.filters);
         let mut op = suite.api().list_tests().org_slug(&suite.org.slug);
         op = op
@@ -801,19 +825,19 @@ impl ListQuery for TestsQuery {
             .page(at.page())
             .per_page(at.per_page());
         op = op.buildkite_version(TEST_METRICS_VERSION);
-        if let Some(v) = f.labels {
+        if let Some(v) = labels {
             op = op.labels(v);
         }
         if let Some(v) = f.branch {
             op = op.branch(v);
         }
-        if let Some(v) = f.owners {
+        if let Some(v) = owners {
             op = op.owners(v);
         }
         if let Some(v) = f.state {
             op = op.state(v);
         }
-        if let Some(v) = f.tags {
+        if let Some(v) = tags {
             op = op.tags(v);
         }
         if let Some(v) = f.sort_by {
@@ -852,6 +876,7 @@ impl ListQuery for BuildTestsQuery {
     type Item = types::Test;
 
     async fn fetch(self, at: PageAt) -> Result<Page<Self::Item>> {
+        let [labels, owners, tags] = self.filters.joined()?;
         let f = self.filters;
         let mut op = self
             .org
@@ -863,19 +888,19 @@ impl ListQuery for BuildTestsQuery {
             .build_id(&self.build)
             .page(at.page())
             .per_page(at.per_page());
-        if let Some(v) = f.labels {
+        if let Some(v) = labels {
             op = op.labels(v);
         }
         if let Some(v) = f.branch {
             op = op.branch(v);
         }
-        if let Some(v) = f.owners {
+        if let Some(v) = owners {
             op = op.owners(v);
         }
         if let Some(v) = f.state {
             op = op.state(v);
         }
-        if let Some(v) = f.tags {
+        if let Some(v) = tags {
             op = op.tags(v);
         }
         if let Some(v) = f.sort_by {
@@ -1012,12 +1037,15 @@ impl UpdateExecutionTags {
         self
     }
 
-    /// Replaces the tags. No execution, an empty execution id or a key that does not start
+    /// Replaces the tags. No execution (or more than 100,000), an empty execution id or a key that does not start
     /// with `mut.` fails with [`Error::InvalidInput`] before anything is sent.
     pub async fn send(self) -> Result<()> {
         let Self { suite, executions } = self;
-        if executions.is_empty() {
-            return Err(Error::invalid("name at least one execution"));
+        if executions.is_empty() || executions.len() > 100_000 {
+            return Err(Error::invalid(format!(
+                "an execution-tags update names 1 to 100000 executions, not {}",
+                executions.len()
+            )));
         }
         for execution in &executions {
             segment("the execution id", &execution.id)?;

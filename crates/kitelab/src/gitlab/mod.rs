@@ -31,10 +31,12 @@ mod checks;
 mod deployments;
 mod environments;
 mod jobs;
+mod packages;
 mod pipelines;
 mod project_ci;
 mod projects;
 mod reports;
+mod runner_registration;
 mod runners;
 mod schedules;
 mod secure_files;
@@ -60,10 +62,12 @@ pub use kitelab_api::gitlab::types::ScheduleScope;
 pub use kitelab_api::gitlab::types::{
     JobStatus, PipelineScope, PipelineSource, PipelineStatus, VariableType,
 };
+pub use packages::*;
 pub use pipelines::*;
 pub use project_ci::*;
 pub use projects::*;
 pub use reports::*;
+pub use runner_registration::*;
 pub use runners::*;
 pub use schedules::*;
 pub use secure_files::*;
