@@ -189,7 +189,6 @@ impl TestSuite {
     /// `Buildkite-Version:` [`TEST_METRICS_VERSION`]).
     ///
     /// ```no_run
-    /// use futures_util::TryStreamExt;
     /// use kitelab::buildkite::types::{SortOrder, TestSortBy};
     /// use kitelab::buildkite::MetricsWindow;
     ///
@@ -205,7 +204,7 @@ impl TestSuite {
     ///     .per_page(10)
     ///     .page(1)
     ///     .await?
-    ///     .items;
+    ///     .into_items();
     /// # let _ = least_reliable; Ok(()) }
     /// ```
     pub fn tests(&self) -> Tests {
