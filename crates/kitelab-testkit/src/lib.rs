@@ -7,8 +7,8 @@
 //! afterwards with the next number, and the test drives what the service would do on its own
 //! (finish a build or a pipeline, grow a job's log, make a job playable). Each hands out a
 //! ready [`kitelab`] client, records every request (secrets redacted) for the test to assert
-//! on, and fails on demand ([`Fault`]: 5xx, 429 in the service's style, latency, a body cut
-//! short, malformed JSON). Artifact downloads redirect to a separate object store that refuses
+//! on, and fails on demand ([`Fault`]: 5xx, 429 in the service's style, latency, a body that
+//! stalls or is cut short, malformed JSON). Artifact downloads redirect to a separate object store that refuses
 //! credentials, as S3 does.
 //!
 //! A test of a bot that retries the failed jobs of a build:
@@ -33,6 +33,15 @@
 //! ```
 //!
 //! The fakes need a Tokio runtime (`#[tokio::test]`); each stops when it is dropped.
+//!
+//! `examples/ci-bot` in the repository is a downstream crate tested this way end to end.
+//!
+//! Two servers in the kitelab repository stay outside the testkit, on purpose: the
+//! benchmark's (`bench/src/server.rs`), which serves pre-rendered pages with no state, locks or
+//! JSON work per request, so that it measures the client and not itself; and the end-to-end
+//! tests' raw TCP script (`tests/support`), which writes what no HTTP server would (a dropped
+//! connection, a malformed head) to test the client's transport errors. Wire-level tests (the
+//! exact request a method sends) use httpmock.
 
 #![deny(missing_docs)]
 

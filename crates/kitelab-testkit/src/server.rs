@@ -116,6 +116,7 @@ enum FaultKind {
     Latency(Duration),
     MalformedJson,
     CutShort,
+    StallBody(Duration),
 }
 
 impl Fault {
@@ -145,6 +146,13 @@ impl Fault {
     /// then half the body, then closes the connection: a download cut in the middle.
     pub fn cut_short() -> Self {
         Self::new(FaultKind::CutShort)
+    }
+
+    /// Sends the normal answer's status, headers and half its body, then nothing for `pause`,
+    /// then the rest: a body that stalls mid-transfer (what a read timeout is for). A stall
+    /// before the head is [`latency`](Self::latency).
+    pub fn stall_body(pause: Duration) -> Self {
+        Self::new(FaultKind::StallBody(pause))
     }
 
     fn new(kind: FaultKind) -> Self {
@@ -197,6 +205,8 @@ pub(crate) struct Response {
     body: Vec<u8>,
     /// Whether to send only half the body, then close the connection.
     cut: bool,
+    /// A pause after half the body, before the rest.
+    stall: Option<Duration>,
 }
 
 type Body = BoxBody<Bytes, std::io::Error>;
@@ -209,6 +219,7 @@ impl Response {
             headers: Vec::new(),
             body: Vec::new(),
             cut: false,
+            stall: None,
         }
     }
 
@@ -249,6 +260,19 @@ impl Response {
                 ))
             });
             StreamBody::new(futures_util::StreamExt::chain(first, cut)).boxed()
+        } else if let Some(pause) = self.stall {
+            let body = Bytes::from(self.body);
+            builder = builder.header("content-length", body.len().to_string());
+            let (first, rest) = (body.slice(..body.len() / 2), body.slice(body.len() / 2..));
+            let first =
+                futures_util::stream::once(
+                    async move { Ok::<_, std::io::Error>(Frame::data(first)) },
+                );
+            let rest = futures_util::stream::once(async move {
+                tokio::time::sleep(pause).await;
+                Ok(Frame::data(rest))
+            });
+            StreamBody::new(futures_util::StreamExt::chain(first, rest)).boxed()
         } else {
             Full::new(Bytes::from(self.body))
                 .map_err(|never| match never {})
@@ -555,6 +579,7 @@ impl Shared {
                 response.body.truncate(half.max(1));
             }
             Some(FaultKind::CutShort) => response.cut = true,
+            Some(FaultKind::StallBody(pause)) => response.stall = Some(pause),
             _ => {}
         }
         response

@@ -405,3 +405,37 @@ async fn gitlab_created_pipelines_have_jobs_artifacts_and_bridges() -> kitelab::
     assert!(!bridges.is_empty());
     Ok(())
 }
+
+/// A body that stalls longer than the client's read timeout fails the download; a short stall
+/// only slows it.
+#[tokio::test]
+async fn a_stalled_body_trips_the_read_timeout() {
+    let fake = FakeBuildkite::start().await;
+    let bk = fake
+        .builder()
+        .read_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let job = bk
+        .pipeline(fake.org(), fake.pipeline())
+        .build(30)
+        .job("b63254c0-3271-4a98-8270-7cfbd6c2f14e");
+    fake.inject(
+        Fault::stall_body(Duration::from_millis(20))
+            .on("*/log.txt")
+            .times(1),
+    );
+    let whole = job.download_log().await.unwrap().text().await.unwrap();
+    assert!(whole.contains("Running agent hooks"));
+    fake.inject(Fault::stall_body(Duration::from_secs(5)).on("*/log.txt"));
+    let started = std::time::Instant::now();
+    let stalled = job.download_log().await.unwrap().text().await;
+    assert!(
+        stalled.is_err(),
+        "a stalled body must not end as a short text"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the read timeout ended it"
+    );
+}
