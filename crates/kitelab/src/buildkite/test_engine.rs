@@ -700,6 +700,37 @@ impl List<TestsQuery> {
     }
 }
 
+/// Sets the shared test-list filters on a generated `listTests` or `listBuildTests` builder
+/// (two types with the same setters): `$f` is the [`TestFilters`], the three others its joined
+/// `labels`, `owners` and `tags`. An expression; it returns nothing from its caller.
+macro_rules! with_test_filters {
+    ($op:expr, $f:expr, $labels:expr, $owners:expr, $tags:expr) => {{
+        let (mut op, f) = ($op, $f);
+        if let Some(v) = $labels {
+            op = op.labels(v);
+        }
+        if let Some(v) = f.branch {
+            op = op.branch(v);
+        }
+        if let Some(v) = $owners {
+            op = op.owners(v);
+        }
+        if let Some(v) = f.state {
+            op = op.state(v);
+        }
+        if let Some(v) = $tags {
+            op = op.tags(v);
+        }
+        if let Some(v) = f.sort_by {
+            op = op.sort_by(v);
+        }
+        if let Some(v) = f.order {
+            op = op.order(v);
+        }
+        op
+    }};
+}
+
 /// The organization's test suites: [`Organization::test_suites`].
 #[derive(Debug, Clone)]
 pub struct TestSuitesQuery {
@@ -824,27 +855,7 @@ impl ListQuery for TestsQuery {
             .page(at.page())
             .per_page(at.per_page());
         op = op.buildkite_version(TEST_METRICS_VERSION);
-        if let Some(v) = labels {
-            op = op.labels(v);
-        }
-        if let Some(v) = f.branch {
-            op = op.branch(v);
-        }
-        if let Some(v) = owners {
-            op = op.owners(v);
-        }
-        if let Some(v) = f.state {
-            op = op.state(v);
-        }
-        if let Some(v) = tags {
-            op = op.tags(v);
-        }
-        if let Some(v) = f.sort_by {
-            op = op.sort_by(v);
-        }
-        if let Some(v) = f.order {
-            op = op.order(v);
-        }
+        op = with_test_filters!(op, f, labels, owners, tags);
         match self.window {
             None => {}
             Some(MetricsWindow::Period(period)) => op = op.period(period),
@@ -887,27 +898,7 @@ impl ListQuery for BuildTestsQuery {
             .build_id(&self.build)
             .page(at.page())
             .per_page(at.per_page());
-        if let Some(v) = labels {
-            op = op.labels(v);
-        }
-        if let Some(v) = f.branch {
-            op = op.branch(v);
-        }
-        if let Some(v) = owners {
-            op = op.owners(v);
-        }
-        if let Some(v) = f.state {
-            op = op.state(v);
-        }
-        if let Some(v) = tags {
-            op = op.tags(v);
-        }
-        if let Some(v) = f.sort_by {
-            op = op.sort_by(v);
-        }
-        if let Some(v) = f.order {
-            op = op.order(v);
-        }
+        op = with_test_filters!(op, f, labels, owners, tags);
         at.send(op).await
     }
 }
