@@ -80,6 +80,8 @@ tokio = { version = "1", features = ["macros", "rt-multi-thread"] }"#,
 /// One clean build's outcome.
 struct Measured {
     seconds: f64,
+    /// User + system CPU time of cargo and everything it ran, where the OS tells it.
+    cpu: Option<f64>,
     crates: usize,
 }
 
@@ -147,6 +149,7 @@ pub fn run(root: &Path, runs: usize, baseline: Option<&Path>) -> Result<(), Stri
                 "run {run}/{runs}: clean debug build of {} (-j2)…",
                 plan.name
             );
+            let cpu_before = children_cpu_seconds();
             let started = Instant::now();
             let stdout = cargo_in(
                 &cargo,
@@ -155,9 +158,19 @@ pub fn run(root: &Path, runs: usize, baseline: Option<&Path>) -> Result<(), Stri
                 true,
             )?;
             let seconds = started.elapsed().as_secs_f64();
+            let cpu = cpu_before
+                .zip(children_cpu_seconds())
+                .map(|(before, after)| after - before);
             let crates = count_crates(&stdout);
-            eprintln!("  {seconds:.1} s, {crates} crates");
-            results[i].push(Measured { seconds, crates });
+            eprintln!(
+                "  {seconds:.1} s, {} CPU, {crates} crates",
+                cpu.map_or("?".into(), |c| format!("{c:.0} s"))
+            );
+            results[i].push(Measured {
+                seconds,
+                cpu,
+                crates,
+            });
         }
     }
     let load_after = load_average();
@@ -176,19 +189,26 @@ pub fn run(root: &Path, runs: usize, baseline: Option<&Path>) -> Result<(), Stri
          ({runs} run{s}, contenders one after the other in each):\n",
         s = if runs == 1 { "" } else { "s" }
     );
-    println!("| downstream crate depends on | wall time | crates compiled |");
-    println!("|---|---|---|");
+    println!(
+        "| downstream crate depends on | wall time | CPU time (user + system) | crates compiled |"
+    );
+    println!("|---|---|---|---|");
     for (plan, measured) in planned.iter().zip(&results) {
         let times: Vec<String> = measured
             .iter()
             .map(|m| format!("{:.0} s", m.seconds))
             .collect();
+        let cpu: Vec<String> = measured
+            .iter()
+            .map(|m| m.cpu.map_or("?".into(), |c| format!("{c:.0} s")))
+            .collect();
         let crates: BTreeSet<usize> = measured.iter().map(|m| m.crates).collect();
         let crates: Vec<String> = crates.iter().map(usize::to_string).collect();
         println!(
-            "| {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             plan.label,
             times.join(", "),
+            cpu.join(", "),
             crates.join(", ")
         );
     }
@@ -262,6 +282,30 @@ fn count_crates(messages: &str) -> usize {
         .len()
 }
 
+/// The CPU time (user + system) of this process's waited-for children and their descendants, from
+/// `/proc/self/stat` (`cutime` + `cstime`); `None` off Linux. Cargo waits for every rustc and
+/// build script it runs, so the difference around one `cargo build` is that build's CPU time,
+/// which the other programs on a shared host disturb far less than its wall time.
+fn children_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start at field 3, `state`.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    let (cutime, cstime) = (ticks(13)?, ticks(14)?);
+    Some((cutime + cstime) / clock_ticks())
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux when it cannot be asked).
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
 /// `/proc/loadavg`'s 1-, 5- and 15-minute averages, or `unknown`.
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
@@ -313,6 +357,19 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
         assert_eq!(civil_from_days(20_792), (2026, 12, 5));
+    }
+
+    #[test]
+    fn children_cpu_time_grows_with_a_child() {
+        let before = children_cpu_seconds().expect("Linux");
+        // A child that burns CPU for a moment.
+        let status = Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"])
+            .status()
+            .expect("sh runs");
+        assert!(status.success());
+        let after = children_cpu_seconds().expect("Linux");
+        assert!(after > before, "{before} -> {after}");
     }
 
     #[test]
