@@ -2,11 +2,12 @@
 //! build, next to the alternatives.
 //!
 //! Each contender is a throwaway binary crate under `target/compile-bench/<name>/`, a workspace
-//! of its own with its own target directory, depending on one thing: a bare reqwest + serde_json
-//! + tokio client, the crates.io `gitlab` crate (Kitware's), kitelab with GitLab and rustls only,
-//! kitelab with its default features. Dependencies are fetched first (not timed); then each
-//! contender is cleaned and built with `-j2`, one after the other, and the wall time and the
-//! number of crates compiled are reported. Nothing here is committed: it all lives in `target/`.
+//! of its own with its own target directory, depending on one thing: a bare reqwest, serde_json
+//! and tokio client; the crates.io `gitlab` crate (Kitware's); kitelab with GitLab and rustls
+//! only; kitelab with its default features. Dependencies are fetched first (not timed); then
+//! each contender is cleaned and built with `-j2`, one after the other, and the wall time, CPU
+//! time and number of crates compiled are reported. Nothing here is committed: it all lives in
+//! `target/`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -166,7 +166,7 @@ impl JsonSchema {
             };
             let kept: Vec<&syn::Path> = paths
                 .iter()
-                .filter(|p| !p.segments.last().is_some_and(|s| s.ident == "JsonSchema"))
+                .filter(|p| p.segments.last().is_none_or(|s| s.ident != "JsonSchema"))
                 .collect();
             if kept.len() == paths.len() {
                 continue;

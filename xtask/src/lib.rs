@@ -379,3 +379,33 @@ fn inject_open_enums(file: &mut syn::File, enums: &[OpenEnum]) -> Result<(), Str
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_client_starts_from_reqwest_builder() {
+        let mut file: syn::File = syn::parse_quote! {
+            impl Client {
+                pub fn new(baseurl: &str, inner: crate::Hooks) -> Self {
+                    let client = {
+                        let dur = ::std::time::Duration::from_secs(15u64);
+                        reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
+                    };
+                    Self::new_with_client(baseurl, client.build().unwrap(), inner)
+                }
+            }
+        };
+        tls_with_kitelab(&mut file).unwrap();
+        let text = quote::quote!(#file).to_string();
+        assert!(
+            text.contains("crate :: reqwest_builder () . connect_timeout (dur)"),
+            "{text}"
+        );
+        assert!(!text.contains("ClientBuilder"), "{text}");
+        // Nothing to swap: progenitor changed, and generation says so.
+        let err = tls_with_kitelab(&mut file).unwrap_err();
+        assert!(err.contains("tls_with_kitelab"), "{err}");
+    }
+}
