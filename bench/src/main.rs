@@ -334,10 +334,18 @@ async fn kitelab_jobs(url: &str) -> u64 {
     n
 }
 
+/// `reqwest::Client::new()`, once rustls has its cryptography provider: reqwest is built with
+/// `rustls-no-provider` here, as kitelab's `rustls` feature asks (see `kitelab::api::reqwest_builder`).
+fn bare_client() -> reqwest::Client {
+    kitelab::api::reqwest_builder()
+        .build()
+        .expect("an HTTP client")
+}
+
 /// The bare client: follows `Link: rel="next"` (or GitLab's `X-Next-Page`), parses each page into
 /// `Vec<serde_json::Value>` and touches each item.
 async fn bare_pages(first: &str, auth: &str) -> u64 {
-    let client = reqwest::Client::new();
+    let client = bare_client();
     let mut next = Some(first.to_owned());
     let mut n = 0u64;
     while let Some(url) = next.take() {
@@ -397,7 +405,7 @@ async fn kitelab_download(url: &str, to_file: bool) -> u64 {
 /// The bare client: reqwest follows the 302 itself; chunks go to a sink or a file.
 async fn bare_download(url: &str, to_file: bool) -> u64 {
     use tokio::io::AsyncWriteExt;
-    let client = reqwest::Client::new();
+    let client = bare_client();
     let mut response = client
         .get(format!(
             "{url}/organizations/{ORG}/pipelines/{PIPELINE}/builds/1/jobs/j1/artifacts/a1/download"

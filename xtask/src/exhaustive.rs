@@ -3,7 +3,7 @@
 //! - A model a caller only **reads** (everything a response or a webhook carries, and what it
 //!   holds) is `#[non_exhaustive]`: a property added to the spec is a minor release, not a
 //!   breaking one. Tests that need one decode it from JSON or build it with its generated
-//!   builder (`types::Build::builder()`), which has a setter per field.
+//!   builder (`types::Build::builder()`, with the `builders` feature: see `gates.rs`).
 //! - A model a caller **sends** (a request body, and every model a request body holds) stays
 //!   exhaustive, so a struct literal can build it; a property added there is breaking, and the
 //!   CHANGELOG says so. The ergonomic layer builds them for its callers.
@@ -52,7 +52,7 @@ fn types_module(file: &mut syn::File) -> Result<&mut Vec<syn::Item>, String> {
 }
 
 /// The models a request body names, and every model they hold, by name.
-fn sent_models(file: &syn::File) -> Result<BTreeSet<String>, String> {
+pub(crate) fn sent_models(file: &syn::File) -> Result<BTreeSet<String>, String> {
     let mut fields: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut roots = BTreeSet::new();
     for item in &file.items {

@@ -1,8 +1,10 @@
 //! `cargo xtask`: the project's automation. `generate` lints the specs in `spec/`, runs progenitor
 //! over them and writes the committed client in `crates/kitelab-api/src/`.
 
+pub mod compile_bench;
 pub mod coverage;
 mod exhaustive;
+mod gates;
 pub mod lint;
 mod operations;
 mod tolerance;
@@ -137,8 +139,10 @@ pub fn render(path: &Path, display: &str, module: &str) -> Result<String, Vec<Sp
         .map_err(|e| one(None, format!("progenitor emitted invalid Rust: {e}")))?;
     inject_open_enums(&mut file, &enums).map_err(|e| one(None, e))?;
     decode_with_kitelab(&mut file).map_err(|e| one(None, e))?;
+    tls_with_kitelab(&mut file).map_err(|e| one(None, e))?;
     tolerance::accept_null_collections(&mut file);
     exhaustive::mark(&mut file).map_err(|e| one(None, e))?;
+    gates::apply(&mut file).map_err(|e| one(None, e))?;
     let service = match module {
         "gitlab" => "GitLab",
         _ => "Buildkite",
@@ -300,6 +304,42 @@ fn decode_with_kitelab(file: &mut syn::File) -> Result<(), String> {
     Ok(())
 }
 
+/// Starts the generated `Client::new`'s HTTP client from `crate::reqwest_builder()`, which
+/// readies rustls' `ring` provider (reqwest's `rustls-no-provider` has none of its own).
+fn tls_with_kitelab(file: &mut syn::File) -> Result<(), String> {
+    use syn::visit_mut::VisitMut;
+    struct Swap(usize);
+    impl VisitMut for Swap {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            if let syn::Expr::Call(call) = expr {
+                if let syn::Expr::Path(func) = &*call.func {
+                    let names: Vec<String> = func
+                        .path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect();
+                    if names == ["reqwest", "ClientBuilder", "new"] && call.args.is_empty() {
+                        *expr = syn::parse_quote!(crate::reqwest_builder());
+                        self.0 += 1;
+                    }
+                }
+            }
+            syn::visit_mut::visit_expr_mut(self, expr);
+        }
+    }
+    let mut swap = Swap(0);
+    swap.visit_file_mut(file);
+    if swap.0 == 0 {
+        return Err(
+            "progenitor's `Client::new` no longer calls `reqwest::ClientBuilder::new()`: \
+             see `tls_with_kitelab` in xtask"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
 /// Adds an `open_enum!` invocation per enum to the generated `types` module.
 fn inject_open_enums(file: &mut syn::File, enums: &[OpenEnum]) -> Result<(), String> {
     let types = file
@@ -338,4 +378,34 @@ fn inject_open_enums(file: &mut syn::File, enums: &[OpenEnum]) -> Result<(), Str
         items.push(item);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_client_starts_from_reqwest_builder() {
+        let mut file: syn::File = syn::parse_quote! {
+            impl Client {
+                pub fn new(baseurl: &str, inner: crate::Hooks) -> Self {
+                    let client = {
+                        let dur = ::std::time::Duration::from_secs(15u64);
+                        reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
+                    };
+                    Self::new_with_client(baseurl, client.build().unwrap(), inner)
+                }
+            }
+        };
+        tls_with_kitelab(&mut file).unwrap();
+        let text = quote::quote!(#file).to_string();
+        assert!(
+            text.contains("crate :: reqwest_builder () . connect_timeout (dur)"),
+            "{text}"
+        );
+        assert!(!text.contains("ClientBuilder"), "{text}");
+        // Nothing to swap: progenitor changed, and generation says so.
+        let err = tls_with_kitelab(&mut file).unwrap_err();
+        assert!(err.contains("tls_with_kitelab"), "{err}");
+    }
 }

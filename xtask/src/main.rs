@@ -10,6 +10,12 @@ const USAGE: &str = "usage:
   cargo xtask lint FILE...         lint specs and run progenitor over them, writing nothing
   cargo xtask bench [--runs N]     kitelab against a bare reqwest client on a local server (release
                                    build), and the clean debug build time of kitelab-api
+  cargo xtask bench compile [--runs N] [--baseline DIR]
+                                   clean debug builds (-j2) of throwaway downstream crates in
+                                   target/compile-bench/: bare reqwest, the crates.io `gitlab`
+                                   crate, kitelab gitlab+rustls, kitelab default; wall time and
+                                   crates compiled (--baseline: also the kitelab checkout at DIR,
+                                   e.g. `git archive` of an older commit unpacked in target/)
   cargo xtask coverage [--check]   write COVERAGE.md from the specs, spec/upstream/*.tsv and kitelab
                                    (--check: write nothing, fail when it is stale or incomplete)
   cargo xtask upstream [--check]   compare the specs with spec/upstream/facts.tsv: fields stricter
@@ -26,6 +32,7 @@ fn main() -> ExitCode {
         ["generate"] => generate(false),
         ["generate", "--check"] => generate(true),
         ["lint", files @ ..] if !files.is_empty() => lint(files),
+        ["bench", "compile", rest @ ..] => bench_compile(rest),
         ["bench", rest @ ..] => bench(rest),
         ["coverage"] => coverage(false),
         ["coverage", "--check"] => coverage(true),
@@ -39,6 +46,35 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn bench_compile(args: &[&str]) -> ExitCode {
+    let mut runs = 1;
+    let mut baseline = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match (*arg, args.next()) {
+            ("--runs", Some(n)) => match n.parse::<usize>() {
+                Ok(n) if n > 0 => runs = n,
+                _ => {
+                    eprintln!("error: --runs takes a positive number, not `{n}`");
+                    return ExitCode::from(2);
+                }
+            },
+            ("--baseline", Some(dir)) => baseline = Some(std::path::PathBuf::from(dir)),
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match xtask::compile_bench::run(&workspace_root(), runs, baseline.as_deref()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

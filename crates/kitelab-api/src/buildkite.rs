@@ -8,14 +8,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///The API access token used for the request (`GET /access-token`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AccessToken {
         ///When the token was created. Documented in the form `2025-07-16 06:07:42 UTC` rather than RFC 3339; the timestamp type accepts both.
@@ -35,6 +29,7 @@ pub mod types {
         pub uuid: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl AccessToken {
         pub fn builder() -> builder::AccessToken {
             Default::default()
@@ -42,15 +37,8 @@ pub mod types {
     }
 
     ///The owner of an access token.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AccessTokenUser {
         ///Email address of the token's owner.
@@ -61,6 +49,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl AccessTokenUser {
         pub fn builder() -> builder::AccessTokenUser {
             Default::default()
@@ -68,14 +57,8 @@ pub mod types {
     }
 
     ///A Buildkite agent. Agents embedded in jobs may carry only `id`, `url` and `name`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Agent {
         ///CPU architecture of the runner (e.g. `amd64`, `arm64`).
@@ -164,6 +147,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Agent {
         pub fn builder() -> builder::Agent {
             Default::default()
@@ -171,14 +155,8 @@ pub mod types {
     }
 
     ///A custom agent image of a Buildkite hosted cluster.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AgentImage {
         ///The Buildkite-managed `FROM` line prepended to the Dockerfile.
@@ -217,6 +195,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl AgentImage {
         pub fn builder() -> builder::AgentImage {
             Default::default()
@@ -224,14 +203,8 @@ pub mod types {
     }
 
     ///`agent.connected`, `agent.lost`, `agent.disconnected`, `agent.stopping`, `agent.stopped`, `agent.blocked`: an agent changed state. `agent.blocked` also names the blocked IP address and the agent token.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AgentWebhookEvent {
         pub agent: Agent,
@@ -249,6 +222,7 @@ pub mod types {
         pub sender: ::std::option::Option<WebhookSender>,
     }
 
+    #[cfg(feature = "builders")]
     impl AgentWebhookEvent {
         pub fn builder() -> builder::AgentWebhookEvent {
             Default::default()
@@ -256,14 +230,8 @@ pub mod types {
     }
 
     ///A snippet of Markdown/HTML attached to a build or job.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Annotation {
         ///Rendered HTML of the body; omitted with `omit_body=true`.
@@ -292,6 +260,7 @@ pub mod types {
         pub updated_at: ::std::option::Option<crate::Timestamp>,
     }
 
+    #[cfg(feature = "builders")]
     impl Annotation {
         pub fn builder() -> builder::Annotation {
             Default::default()
@@ -299,15 +268,8 @@ pub mod types {
     }
 
     ///The JSON error bodies Buildkite answers with. This schema is not referenced by any operation (spec/README.md rule 3): kitelab parses error bodies permissively with it and keeps the raw body when they are not JSON (rate limiters and proxies can answer plain text or HTML). Shapes documented: `{"message": "..."}` for most errors (e.g. `404 {"message": "No job found"}`, `403 {"message": "Forbidden"}`); validation failures `422 {"message": "Validation Failed", "errors": [{"field": ..., "code": ...}]}`; rate limiting `429 {"message": "You have exceeded your API rate limit...", "scope": "rest_user", "limit": 50, "current": 55, "reset": 42}`; a missing token `401 {"message": "Authentication required. Please supply a valid API Access Token..."}`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ApiError {
         ///On `429`, the number of requests made in the current window.
@@ -334,6 +296,7 @@ pub mod types {
         pub scope: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ApiError {
         pub fn builder() -> builder::ApiError {
             Default::default()
@@ -341,15 +304,8 @@ pub mod types {
     }
 
     ///An organization's API security settings.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ApiSettings {
         ///The IP allowlist as space-separated CIDR ranges (e.g. `192.0.2.0/24 198.51.100.0/24`), or null when none is configured.
@@ -373,6 +329,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ApiSettings {
         pub fn builder() -> builder::ApiSettings {
             Default::default()
@@ -380,14 +337,8 @@ pub mod types {
     }
 
     ///A file uploaded by an agent during a job.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Artifact {
         ///Path of the artifact without the filename.
@@ -428,6 +379,7 @@ pub mod types {
         pub url: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl Artifact {
         pub fn builder() -> builder::Artifact {
             Default::default()
@@ -435,20 +387,15 @@ pub mod types {
     }
 
     ///The JSON body of the `302 Found` that "Download an artifact" really answers (the same URL is in the `Location` header). Not referenced by `downloadArtifact`, which declares the bytes read after following the redirect; used by the hand-written kitelab operation that stops at the redirect.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ArtifactDownloadUrl {
         ///Signed download URL, valid for about 60 seconds (unless the artifact is in your own S3 bucket). Fetch it without the Buildkite token.
         pub url: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl ArtifactDownloadUrl {
         pub fn builder() -> builder::ArtifactDownloadUrl {
             Default::default()
@@ -456,14 +403,8 @@ pub mod types {
     }
 
     ///A record of activity in an organization.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AuditEvent {
         ///What triggered the event; null for system-generated events.
@@ -499,6 +440,7 @@ pub mod types {
         pub uuid: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl AuditEvent {
         pub fn builder() -> builder::AuditEvent {
             Default::default()
@@ -506,15 +448,8 @@ pub mod types {
     }
 
     ///The actor or subject of an audit event.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AuditEventEntity {
         ///Name of the entity.
@@ -528,6 +463,7 @@ pub mod types {
         pub uuid: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl AuditEventEntity {
         pub fn builder() -> builder::AuditEventEntity {
             Default::default()
@@ -535,14 +471,8 @@ pub mod types {
     }
 
     ///One page of `listAuditEvents` (cursor pagination).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AuditEventList {
         ///The audit events of this page.
@@ -550,6 +480,7 @@ pub mod types {
         pub links: CursorLinks,
     }
 
+    #[cfg(feature = "builders")]
     impl AuditEventList {
         pub fn builder() -> builder::AuditEventList {
             Default::default()
@@ -557,15 +488,8 @@ pub mod types {
     }
 
     ///The author shown for a build created through the API.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Author {
         ///Email address of the author.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -585,14 +509,8 @@ pub mod types {
     }
 
     ///A build: a single run of a pipeline. Identified in routes by its `number` within the pipeline, not by `id`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Build {
         ///Author of the build's commit: an object (`username`, `name`, `email`) from the source provider, or a plain string on older builds.
@@ -686,6 +604,7 @@ pub mod types {
         pub web_url: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl Build {
         pub fn builder() -> builder::Build {
             Default::default()
@@ -693,14 +612,8 @@ pub mod types {
     }
 
     ///The author of a build's commit, as an object or as a plain string.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     #[non_exhaustive]
     pub enum BuildAuthor {
@@ -715,15 +628,8 @@ pub mod types {
     }
 
     ///Build data export settings.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct BuildExportSettings {
         ///Whether the billing plan includes build data export.
@@ -751,6 +657,7 @@ pub mod types {
         >,
     }
 
+    #[cfg(feature = "builders")]
     impl BuildExportSettings {
         pub fn builder() -> builder::BuildExportSettings {
             Default::default()
@@ -758,14 +665,8 @@ pub mod types {
     }
 
     ///A short reference to another build: `rebuilt_from` of a build (`id`, `number`, `url`) or `triggered_build` of a trigger job (which adds `web_url`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct BuildReference {
         ///UUID of the build.
@@ -780,6 +681,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl BuildReference {
         pub fn builder() -> builder::BuildReference {
             Default::default()
@@ -787,14 +689,8 @@ pub mod types {
     }
 
     ///`build.scheduled`, `build.running`, `build.failing`, `build.finished`, `build.skipped`: a build changed state. The build carries no jobs (see the job events); a blocked build finishes with `blocked: true`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct BuildWebhookEvent {
         pub build: Build,
@@ -809,6 +705,7 @@ pub mod types {
         pub sender: ::std::option::Option<WebhookSender>,
     }
 
+    #[cfg(feature = "builders")]
     impl BuildWebhookEvent {
         pub fn builder() -> builder::BuildWebhookEvent {
             Default::default()
@@ -816,15 +713,8 @@ pub mod types {
     }
 
     ///A cache volume of Buildkite hosted agents.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CacheVolume {
         ///When the volume was last attached to an agent.
@@ -850,6 +740,7 @@ pub mod types {
         pub tag: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl CacheVolume {
         pub fn builder() -> builder::CacheVolume {
             Default::default()
@@ -857,14 +748,8 @@ pub mod types {
     }
 
     ///A cluster, an isolated set of agents and pipelines within an organization.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Cluster {
         ///Color hex code of the cluster.
@@ -915,6 +800,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Cluster {
         pub fn builder() -> builder::Cluster {
             Default::default()
@@ -922,14 +808,8 @@ pub mod types {
     }
 
     ///A maintainer assignment of a cluster.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ClusterMaintainer {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -938,6 +818,7 @@ pub mod types {
         pub id: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl ClusterMaintainer {
         pub fn builder() -> builder::ClusterMaintainer {
             Default::default()
@@ -945,15 +826,8 @@ pub mod types {
     }
 
     ///The user (`id`, `graphql_id`, `name`, `email`) or team (`id`, `graphql_id`, `name`, `slug`) of a maintainer assignment.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ClusterMaintainerActor {
         ///Email address (users).
@@ -977,6 +851,7 @@ pub mod types {
         >,
     }
 
+    #[cfg(feature = "builders")]
     impl ClusterMaintainerActor {
         pub fn builder() -> builder::ClusterMaintainerActor {
             Default::default()
@@ -984,15 +859,8 @@ pub mod types {
     }
 
     ///A user or a team to make a cluster maintainer: set exactly one of `user` and `team`. Body of `createClusterMaintainer`, and the items of `CreateClusterRequest.maintainers`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ClusterMaintainerTarget {
         ///UUID of the team.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1009,15 +877,8 @@ pub mod types {
     }
 
     ///The maintainers of a cluster, by kind.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ClusterMaintainers {
         ///Team maintainers.
@@ -1036,6 +897,7 @@ pub mod types {
         pub users: ::std::vec::Vec<ClusterMaintainer>,
     }
 
+    #[cfg(feature = "builders")]
     impl ClusterMaintainers {
         pub fn builder() -> builder::ClusterMaintainers {
             Default::default()
@@ -1043,14 +905,8 @@ pub mod types {
     }
 
     ///A queue of a cluster.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ClusterQueue {
         ///API URL of the queue's cluster.
@@ -1102,6 +958,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ClusterQueue {
         pub fn builder() -> builder::ClusterQueue {
             Default::default()
@@ -1109,14 +966,8 @@ pub mod types {
     }
 
     ///A Buildkite secret of a cluster; its value is never returned.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ClusterSecret {
         ///API URL of the secret's cluster.
@@ -1158,6 +1009,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ClusterSecret {
         pub fn builder() -> builder::ClusterSecret {
             Default::default()
@@ -1165,14 +1017,8 @@ pub mod types {
     }
 
     ///An agent token of a cluster.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ClusterToken {
         ///CIDR ranges agents must connect from to use the token. The data model calls it a list, but every example (and the Go client) has one string (e.g. `202.144.0.0/24`).
@@ -1206,6 +1052,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ClusterToken {
         pub fn builder() -> builder::ClusterToken {
             Default::default()
@@ -1213,14 +1060,8 @@ pub mod types {
     }
 
     ///`cluster_token.registration_blocked`: an agent registration was refused because its IP address is not in the agent token's allowed addresses.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ClusterTokenWebhookEvent {
         ///The IP address of the blocked registration request.
@@ -1235,6 +1076,7 @@ pub mod types {
         pub sender: ::std::option::Option<WebhookSender>,
     }
 
+    #[cfg(feature = "builders")]
     impl ClusterTokenWebhookEvent {
         pub fn builder() -> builder::ClusterTokenWebhookEvent {
             Default::default()
@@ -1242,14 +1084,8 @@ pub mod types {
     }
 
     ///Body of `configureBuildExport`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ConfigureBuildExportRequest {
         ///Destination bucket name, or a fully qualified URI (e.g. `s3://my-export-bucket`, whose scheme prefix is stripped).
         pub location: ::std::string::String,
@@ -1263,14 +1099,8 @@ pub mod types {
     }
 
     ///A repository available to a repository connection.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ConnectionRepository {
         ///HTTPS clone URL.
@@ -1286,6 +1116,7 @@ pub mod types {
         pub html_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ConnectionRepository {
         pub fn builder() -> builder::ConnectionRepository {
             Default::default()
@@ -1293,14 +1124,8 @@ pub mod types {
     }
 
     ///Body of `createAgentImage`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateAgentImageRequest {
         ///Dockerfile body layered on the base image, without a `FROM` instruction (e.g. `RUN apt-get update && apt-get install -y curl`); `""` for no extra layers.
         pub dockerfile: ::std::string::String,
@@ -1315,14 +1140,8 @@ pub mod types {
     }
 
     ///Body of the annotation create operations (build- and job-scoped).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateAnnotationRequest {
         ///Append `body` to the existing annotation with the same `context`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1346,14 +1165,8 @@ pub mod types {
     }
 
     ///Body of `createBuild`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateBuildRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub author: ::std::option::Option<Author>,
@@ -1415,14 +1228,8 @@ pub mod types {
     }
 
     ///Body of `createClusterQueue`: a self-hosted queue (`key`, `description`, `retry_agent_affinity`) or a Buildkite hosted queue (`key`, `description`, `hostedAgents`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateClusterQueueRequest {
         ///Description of the queue.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1447,14 +1254,8 @@ pub mod types {
     }
 
     ///Body of `createCluster`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateClusterRequest {
         ///Color hex code (e.g. `#FFE0F1`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1483,14 +1284,8 @@ pub mod types {
     }
 
     ///Body of `createClusterSecret`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateClusterSecretRequest {
         ///Description of the secret.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1512,14 +1307,8 @@ pub mod types {
     }
 
     ///Body of `createClusterToken`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateClusterTokenRequest {
         ///CIDR ranges agents must connect from (e.g. `202.144.0.0/24`; sent by the docs' example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1538,14 +1327,8 @@ pub mod types {
     }
 
     ///Body of `createInvitations`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateInvitationsRequest {
         ///Email addresses to invite.
         pub emails: ::std::vec::Vec<::std::string::String>,
@@ -1569,14 +1352,8 @@ pub mod types {
     }
 
     ///Body of `createNotificationService`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateNotificationServiceRequest {
         ///Branch filter pattern (e.g. `main feature/*`); empty for all branches.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1619,14 +1396,8 @@ pub mod types {
     }
 
     ///Body of `createPackageRegistry`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePackageRegistryRequest {
         ///Color hex code (e.g. `#f0ccff`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1660,14 +1431,8 @@ pub mod types {
     }
 
     ///Body of `createPipeline`, covering both documented forms. YAML pipeline: set `configuration` (the YAML as one string). Visual step pipeline: set `steps` instead (and optionally `env`). Send one of the two, not both; `configuration` may be left out when `pipeline_template_uuid` is set. Fields left unset are not sent, so an explicit `null` (documented for `pipeline_template_uuid` and `slug`) cannot be sent through this type.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePipelineRequest {
         ///Enables rebuilding of existing builds (default `true`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1783,14 +1548,8 @@ pub mod types {
     }
 
     ///Body of `createPipelineSchedule`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePipelineScheduleRequest {
         ///Branch of the builds it creates (default the pipeline's default branch).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1828,14 +1587,8 @@ pub mod types {
     }
 
     ///Body of `createPipelineTemplate`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePipelineTemplateRequest {
         ///Whether non-admins can assign the template to pipelines.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1856,14 +1609,8 @@ pub mod types {
     }
 
     ///Body of `createPortal`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePortalRequest {
         ///Allowed IP addresses, space-separated CIDR ranges (e.g. `192.0.2.1/32 198.51.100.0/24`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1890,14 +1637,8 @@ pub mod types {
     }
 
     ///Body of `createRegistryToken`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateRegistryTokenRequest {
         ///Description of the token (e.g. `Usher`).
         pub description: ::std::string::String,
@@ -1910,14 +1651,8 @@ pub mod types {
     }
 
     ///Body of `createRule`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateRuleRequest {
         #[serde(rename = "type")]
         pub type_: crate::buildkite::types::RuleType,
@@ -1932,14 +1667,8 @@ pub mod types {
     }
 
     ///Body of `createTeamMember`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateTeamMemberRequest {
         pub role: crate::buildkite::types::TeamMemberRole,
         ///UUID of the user.
@@ -1953,14 +1682,8 @@ pub mod types {
     }
 
     ///Body of `createTeamPipeline`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateTeamPipelineRequest {
         pub access_level: crate::buildkite::types::TeamPipelineAccessLevel,
         ///UUID of the pipeline.
@@ -1974,14 +1697,8 @@ pub mod types {
     }
 
     ///Body of `createTeam`. The docs mark every property as required (the official Go client also always sends them all).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateTeamRequest {
         pub default_member_role: crate::buildkite::types::TeamMemberRole,
         ///Description of the team.
@@ -2010,14 +1727,8 @@ pub mod types {
     }
 
     ///Body of `createTeamSuite`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateTeamSuiteRequest {
         ///Access levels to grant (e.g. `["read", "edit"]`).
         pub access_level: ::std::vec::Vec<crate::buildkite::types::TeamSuiteAccessLevel>,
@@ -2032,14 +1743,8 @@ pub mod types {
     }
 
     ///Body of `createTestSuite`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateTestSuiteRequest {
         ///Application name of the suite.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2083,14 +1788,8 @@ pub mod types {
     }
 
     ///A user as embedded in other objects: the creator of a build, pipeline, team or agent, the user who unblocked or retried a job.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Creator {
         ///URL of the user's avatar image.
@@ -2112,6 +1811,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Creator {
         pub fn builder() -> builder::Creator {
             Default::default()
@@ -2119,15 +1819,8 @@ pub mod types {
     }
 
     ///The `links` of a cursor-paginated list body: URLs of the current page and of the neighbouring pages that exist. Follow them as given instead of building cursors; the same links are usually also in the `Link` header.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CursorLinks {
         ///URL of the first page, when given.
@@ -2144,6 +1837,7 @@ pub mod types {
         pub self_: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl CursorLinks {
         pub fn builder() -> builder::CursorLinks {
             Default::default()
@@ -2151,14 +1845,8 @@ pub mod types {
     }
 
     ///Body of `deleteCacheVolume`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DeleteCacheVolumeRequest {
         ///Cache tag of the volume to delete (from `listCacheVolumes`, not its `id`).
         pub tag: ::std::string::String,
@@ -2171,14 +1859,8 @@ pub mod types {
     }
 
     ///An emoji usable with the `:name:` syntax.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Emoji {
         ///Other names of the same emoji (only present when there are some).
@@ -2194,6 +1876,7 @@ pub mod types {
         pub url: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl Emoji {
         pub fn builder() -> builder::Emoji {
             Default::default()
@@ -2201,14 +1884,8 @@ pub mod types {
     }
 
     ///The mutable tags to set on one execution.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ExecutionTags {
         ///UUID of the execution.
         pub id: ::std::string::String,
@@ -2226,15 +1903,8 @@ pub mod types {
     }
 
     ///A failed execution of a test in a run.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct FailedExecution {
         ///Branch.
@@ -2288,6 +1958,7 @@ pub mod types {
         pub test_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl FailedExecution {
         pub fn builder() -> builder::FailedExecution {
             Default::default()
@@ -2295,14 +1966,8 @@ pub mod types {
     }
 
     ///Body of `findTest`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct FindTestRequest {
         ///Name of the test (e.g. `is correctly formatted`).
         pub name: ::std::string::String,
@@ -2317,14 +1982,8 @@ pub mod types {
     }
 
     ///A test of the legacy (deprecated) flaky tests list.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct FlakyTest {
         ///File of the test.
@@ -2365,6 +2024,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl FlakyTest {
         pub fn builder() -> builder::FlakyTest {
             Default::default()
@@ -2372,15 +2032,8 @@ pub mod types {
     }
 
     ///Whether incoming GitHub webhooks are processed for a pipeline.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct GithubWebhookProcessing {
         ///When processing was disabled, or null when enabled.
@@ -2397,6 +2050,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl GithubWebhookProcessing {
         pub fn builder() -> builder::GithubWebhookProcessing {
             Default::default()
@@ -2404,15 +2058,8 @@ pub mod types {
     }
 
     ///An instance shape of Buildkite hosted agents.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct HostedAgentInstanceShape {
         ///CPU architecture (e.g. `amd64`, `arm64`).
@@ -2432,6 +2079,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl HostedAgentInstanceShape {
         pub fn builder() -> builder::HostedAgentInstanceShape {
             Default::default()
@@ -2439,15 +2087,8 @@ pub mod types {
     }
 
     ///Linux settings of a hosted queue.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct HostedAgentsLinuxSettings {
         ///Custom image URL of the queue's agents, or null for the default image.
@@ -2455,6 +2096,7 @@ pub mod types {
         pub agent_image_ref: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl HostedAgentsLinuxSettings {
         pub fn builder() -> builder::HostedAgentsLinuxSettings {
             Default::default()
@@ -2462,21 +2104,15 @@ pub mod types {
     }
 
     ///Per-platform settings of a hosted queue.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct HostedAgentsPlatformSettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub linux: ::std::option::Option<HostedAgentsLinuxSettings>,
     }
 
+    #[cfg(feature = "builders")]
     impl HostedAgentsPlatformSettings {
         pub fn builder() -> builder::HostedAgentsPlatformSettings {
             Default::default()
@@ -2484,14 +2120,8 @@ pub mod types {
     }
 
     ///`hostedAgents` of the queue create and update bodies (camelCase on the wire): makes the queue a Buildkite hosted queue, or changes its shape and image.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct HostedAgentsRequest {
         ///Update only (ignored on create): custom image URL of the agents, e.g. the `image_ref` of an agent image; Linux hosted queues only, and needs the custom agent images feature.
         #[serde(
@@ -2511,15 +2141,8 @@ pub mod types {
     }
 
     ///The Buildkite hosted agent settings of a queue.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct HostedAgentsSettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2528,6 +2151,7 @@ pub mod types {
         pub platform_settings: ::std::option::Option<HostedAgentsPlatformSettings>,
     }
 
+    #[cfg(feature = "builders")]
     impl HostedAgentsSettings {
         pub fn builder() -> builder::HostedAgentsSettings {
             Default::default()
@@ -2535,14 +2159,8 @@ pub mod types {
     }
 
     ///An invitation to join an organization.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Invitation {
         ///When the invitation was accepted, or null.
@@ -2592,6 +2210,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Invitation {
         pub fn builder() -> builder::Invitation {
             Default::default()
@@ -2599,14 +2218,8 @@ pub mod types {
     }
 
     ///One page of `listInvitations` (cursor pagination).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct InvitationList {
         ///The invitations of this page.
@@ -2614,6 +2227,7 @@ pub mod types {
         pub links: CursorLinks,
     }
 
+    #[cfg(feature = "builders")]
     impl InvitationList {
         pub fn builder() -> builder::InvitationList {
             Default::default()
@@ -2621,14 +2235,8 @@ pub mod types {
     }
 
     ///A team the invitee joins on accepting.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct InvitationTeamAssignment {
         ///UUID of the team.
         pub id: ::std::string::String,
@@ -2642,14 +2250,8 @@ pub mod types {
     }
 
     ///A job of a build. Which fields are present depends on the job `type`: command (`script`) jobs carry the command, log and artifact URLs; block (`manual`) jobs the unblock fields; trigger jobs `async` and `triggered_build`. `promised_exit_status` and `promised_exit_status_at` are omitted (not null) unless the job declared a failure early. Wait (`waiter`) jobs carry no `state`, so only `id` and `type`, which every kind of job sends, are required.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Job {
         ///Agent that ran the job, or null. Embedded agents may carry only `id`, `url` and `name`.
@@ -2816,6 +2418,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Job {
         pub fn builder() -> builder::Job {
             Default::default()
@@ -2823,14 +2426,8 @@ pub mod types {
     }
 
     ///A job's environment variables.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobEnv {
         ///Map from variable name to value.
@@ -2840,6 +2437,7 @@ pub mod types {
         >,
     }
 
+    #[cfg(feature = "builders")]
     impl JobEnv {
         pub fn builder() -> builder::JobEnv {
             Default::default()
@@ -2847,14 +2445,8 @@ pub mod types {
     }
 
     ///One page of `listJobs` (cursor pagination).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobList {
         ///The jobs of this page.
@@ -2862,6 +2454,7 @@ pub mod types {
         pub links: CursorLinks,
     }
 
+    #[cfg(feature = "builders")]
     impl JobList {
         pub fn builder() -> builder::JobList {
             Default::default()
@@ -2869,14 +2462,8 @@ pub mod types {
     }
 
     ///A job's log in JSON form.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobLog {
         ///The log output.
@@ -2895,6 +2482,7 @@ pub mod types {
         pub url: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl JobLog {
         pub fn builder() -> builder::JobLog {
             Default::default()
@@ -2902,15 +2490,8 @@ pub mod types {
     }
 
     ///Priority of a job; higher numbers are picked up first.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobPriority {
         ///The priority value (default 0).
@@ -2918,6 +2499,7 @@ pub mod types {
         pub number: ::std::option::Option<i64>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobPriority {
         pub fn builder() -> builder::JobPriority {
             Default::default()
@@ -2925,15 +2507,8 @@ pub mod types {
     }
 
     ///Counts of a build's jobs by API state (only from `getBuild`); always covers every job regardless of `job_states[]` or `exclude_jobs`, and respects `include_retried_jobs`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobStateCounts {
         ///Map from each observed job state (e.g. `passed`) to the number of jobs in it.
@@ -2948,6 +2523,7 @@ pub mod types {
         pub total: ::std::option::Option<i64>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobStateCounts {
         pub fn builder() -> builder::JobStateCounts {
             Default::default()
@@ -2955,15 +2531,8 @@ pub mod types {
     }
 
     ///The step a job was created from, with its signature when signed pipelines are used.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobStep {
         ///ID of the step.
@@ -2974,6 +2543,7 @@ pub mod types {
         pub signature: ::std::option::Option<StepSignature>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobStep {
         pub fn builder() -> builder::JobStep {
             Default::default()
@@ -2981,14 +2551,8 @@ pub mod types {
     }
 
     ///`job.scheduled`, `job.started`, `job.finished`, `job.activated`, `job.promised_exit_status`: a job changed state.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobWebhookEvent {
         ///The build of the job.
@@ -3009,6 +2573,7 @@ pub mod types {
         pub sender: ::std::option::Option<WebhookSender>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobWebhookEvent {
         pub fn builder() -> builder::JobWebhookEvent {
             Default::default()
@@ -3016,15 +2581,8 @@ pub mod types {
     }
 
     ///Merge queue information of a build.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct MergeQueue {
         ///The branch the merge queue build is queued against.
@@ -3032,6 +2590,7 @@ pub mod types {
         pub base_branch: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl MergeQueue {
         pub fn builder() -> builder::MergeQueue {
             Default::default()
@@ -3039,20 +2598,15 @@ pub mod types {
     }
 
     ///Information about Buildkite.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Meta {
         ///IP addresses (CIDR notation or bare addresses) Buildkite uses to send outbound traffic such as webhooks and commit statuses. Subject to change; check daily.
         pub webhook_ips: ::std::vec::Vec<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Meta {
         pub fn builder() -> builder::Meta {
             Default::default()
@@ -3060,15 +2614,8 @@ pub mod types {
     }
 
     ///An egress network range of Buildkite hosted agents.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NetworkRange {
         ///The range in CIDR notation (e.g. `203.0.113.0/29`).
@@ -3079,6 +2626,7 @@ pub mod types {
         pub kind: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl NetworkRange {
         pub fn builder() -> builder::NetworkRange {
             Default::default()
@@ -3086,14 +2634,8 @@ pub mod types {
     }
 
     ///An organization-level notification service.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NotificationService {
         ///Branch filter pattern; an empty string means all branches.
@@ -3148,6 +2690,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl NotificationService {
         pub fn builder() -> builder::NotificationService {
             Default::default()
@@ -3155,14 +2698,8 @@ pub mod types {
     }
 
     ///One page of `listNotificationServices` (cursor pagination).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NotificationServiceList {
         ///The notification services of this page.
@@ -3170,6 +2707,7 @@ pub mod types {
         pub links: CursorLinks,
     }
 
+    #[cfg(feature = "builders")]
     impl NotificationServiceList {
         pub fn builder() -> builder::NotificationServiceList {
             Default::default()
@@ -3177,14 +2715,8 @@ pub mod types {
     }
 
     ///The type of a notification service.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NotificationServiceProvider {
         pub id: crate::buildkite::types::NotificationServiceProviderId,
@@ -3193,6 +2725,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl NotificationServiceProvider {
         pub fn builder() -> builder::NotificationServiceProvider {
             Default::default()
@@ -3200,14 +2733,8 @@ pub mod types {
     }
 
     ///A Buildkite organization.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Organization {
         ///API URL of the organization's agents.
@@ -3240,6 +2767,7 @@ pub mod types {
         pub web_url: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl Organization {
         pub fn builder() -> builder::Organization {
             Default::default()
@@ -3247,14 +2775,8 @@ pub mod types {
     }
 
     ///A member of an organization.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct OrganizationMember {
         ///Email address of the user.
@@ -3271,6 +2793,7 @@ pub mod types {
         pub sso_mode: ::std::option::Option<crate::buildkite::types::SsoMode>,
     }
 
+    #[cfg(feature = "builders")]
     impl OrganizationMember {
         pub fn builder() -> builder::OrganizationMember {
             Default::default()
@@ -3278,21 +2801,15 @@ pub mod types {
     }
 
     ///An organization's current rate-limit usage (`getOrganizationRateLimit`). `scopes` is not required: go-buildkite decodes it as optional, and an empty answer must still decode.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct OrganizationRateLimit {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scopes: ::std::option::Option<RateLimitScopes>,
     }
 
+    #[cfg(feature = "builders")]
     impl OrganizationRateLimit {
         pub fn builder() -> builder::OrganizationRateLimit {
             Default::default()
@@ -3300,15 +2817,8 @@ pub mod types {
     }
 
     ///A short reference to an organization.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct OrganizationReference {
         ///UUID of the organization.
@@ -3325,6 +2835,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl OrganizationReference {
         pub fn builder() -> builder::OrganizationReference {
             Default::default()
@@ -3332,14 +2843,8 @@ pub mod types {
     }
 
     ///A package in a registry.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Package {
         ///When the package was created (list items).
@@ -3383,6 +2888,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Package {
         pub fn builder() -> builder::Package {
             Default::default()
@@ -3390,14 +2896,8 @@ pub mod types {
     }
 
     ///The body of `listPackages`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PackageList {
         ///The packages.
@@ -3406,6 +2906,7 @@ pub mod types {
         pub links: ::std::option::Option<CursorLinks>,
     }
 
+    #[cfg(feature = "builders")]
     impl PackageList {
         pub fn builder() -> builder::PackageList {
             Default::default()
@@ -3413,14 +2914,8 @@ pub mod types {
     }
 
     ///A package registry of Buildkite Package Registries.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PackageRegistry {
         ///Color hex code of the registry.
@@ -3467,6 +2962,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PackageRegistry {
         pub fn builder() -> builder::PackageRegistry {
             Default::default()
@@ -3474,15 +2970,8 @@ pub mod types {
     }
 
     ///A short reference to a package registry.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PackageRegistryReference {
         ///GraphQL ID of the registry.
@@ -3502,6 +2991,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PackageRegistryReference {
         pub fn builder() -> builder::PackageRegistryReference {
             Default::default()
@@ -3509,15 +2999,8 @@ pub mod types {
     }
 
     ///Body of `pauseAgent`; both fields are optional.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PauseAgentRequest {
         ///Why the agent is being paused.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3534,15 +3017,8 @@ pub mod types {
     }
 
     ///Body of `pauseClusterQueueDispatch`; the note is optional. The docs disagree on its name: the property table says `note`, the example request (and the official Go client) send `dispatch_paused_note`. Both are declared; set one.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PauseClusterQueueDispatchRequest {
         ///Why the queue is paused, as the docs' example request and the Go client send it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3559,15 +3035,8 @@ pub mod types {
     }
 
     ///`ping`: the webhook notification service's settings have changed.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PingWebhookEvent {
         ///The event name, `ping`.
@@ -3584,6 +3053,7 @@ pub mod types {
         pub service: ::std::option::Option<WebhookService>,
     }
 
+    #[cfg(feature = "builders")]
     impl PingWebhookEvent {
         pub fn builder() -> builder::PingWebhookEvent {
             Default::default()
@@ -3591,14 +3061,8 @@ pub mod types {
     }
 
     ///A pipeline. The same object is embedded in builds (`Build.pipeline`), where fewer fields are present. Fields documented only as request properties (`color`, `emoji`, the command step timeouts) are included as optional.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Pipeline {
         ///Whether rebuilds are allowed.
@@ -3719,6 +3183,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Pipeline {
         pub fn builder() -> builder::Pipeline {
             Default::default()
@@ -3726,14 +3191,8 @@ pub mod types {
     }
 
     ///A short reference to a pipeline.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineReference {
         ///UUID of the pipeline.
@@ -3746,6 +3205,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineReference {
         pub fn builder() -> builder::PipelineReference {
             Default::default()
@@ -3753,14 +3213,8 @@ pub mod types {
     }
 
     ///A schedule that creates builds of a pipeline at set intervals.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineSchedule {
         ///Branch of the builds the schedule creates (default the pipeline's default branch).
@@ -3813,6 +3267,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineSchedule {
         pub fn builder() -> builder::PipelineSchedule {
             Default::default()
@@ -3820,15 +3275,8 @@ pub mod types {
     }
 
     ///An organization's pipeline settings.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineSettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3861,6 +3309,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineSettings {
         pub fn builder() -> builder::PipelineSettings {
             Default::default()
@@ -3868,15 +3317,8 @@ pub mod types {
     }
 
     ///An organization feature switched on and off through the pipeline settings.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineSettingsFeature {
         ///Advanced queue metrics only: whether the API can disable the feature (always `false`).
@@ -3893,6 +3335,7 @@ pub mod types {
         pub enabled_by: ::std::option::Option<Creator>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineSettingsFeature {
         pub fn builder() -> builder::PipelineSettingsFeature {
             Default::default()
@@ -3900,14 +3343,8 @@ pub mod types {
     }
 
     ///A pipeline template (a shared YAML step configuration).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineTemplate {
         ///Whether non-admins can assign the template to pipelines (default `false`).
@@ -3947,6 +3384,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineTemplate {
         pub fn builder() -> builder::PipelineTemplate {
             Default::default()
@@ -3954,14 +3392,8 @@ pub mod types {
     }
 
     ///A portal, a stored GraphQL operation reachable through an authenticated URL.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Portal {
         ///Allowed IP addresses, space-separated CIDR ranges, or null.
@@ -3998,6 +3430,7 @@ pub mod types {
         pub uuid: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl Portal {
         pub fn builder() -> builder::Portal {
             Default::default()
@@ -4005,14 +3438,8 @@ pub mod types {
     }
 
     ///The source control provider of a pipeline.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Provider {
         ///Provider identifier (e.g. `github`).
@@ -4024,6 +3451,7 @@ pub mod types {
         pub webhook_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Provider {
         pub fn builder() -> builder::Provider {
             Default::default()
@@ -4031,14 +3459,8 @@ pub mod types {
     }
 
     ///Provider settings (an open map: keys depend on the provider, values are booleans or strings). Keys documented in "Provider settings properties": all providers `filter_enabled`, `filter_condition`; Bitbucket Server `build_branches`, `build_pull_requests`, `build_tags`; Bitbucket Cloud, GitHub, GitHub Enterprise also `ignore_default_branch_pull_requests`, `publish_commit_status`, `publish_commit_status_per_step`, `pull_request_branch_filter_enabled`, `pull_request_branch_filter_configuration`, `skip_pull_request_builds_for_existing_commits`; GitLab `build_pull_request_merge`, `build_pull_request_base_branch_changed`, `publish_commit_status`; GitHub and GitHub Enterprise also `build_pull_request_forks`, `build_pull_request_labels_changed`, `build_pull_request_ready_for_review`, `build_pull_request_stacks`, `build_pull_request_reopened`, `build_pull_request_edited`, `build_pull_request_converted_to_draft`, `build_pull_request_review_requested`, `build_check_run_completed`, `build_pull_request_review_submitted`, `build_pull_request_review_dismissed`, `build_release_published`, `build_release_created`, `build_release_released`, `build_issue_comment_created`, `issue_comment_command_word`, `issue_comment_match_mode` (`exact`, `contains`), `build_deployment_status_created`, `build_pull_request_review_comment_created`, `review_comment_command_word`, `review_comment_match_mode` (`exact`, `contains`), `build_pull_request_dequeued`, `build_create_event`, `cancel_deleted_branch_builds`, `build_merge_group_checks_requested`, `cancel_when_merge_group_destroyed`, `use_merge_group_base_commit_for_git_diff_base`, `prefix_pull_request_fork_branch_names`, `publish_blocked_as_pending`, `separate_pull_request_statuses`, `build_pull_request_merge_commits`, `skip_builds_for_existing_commits`, `skip_builds_for_closed_pull_requests`, `use_step_key_as_commit_status`, `prevent_custom_statuses_from_using_buildkite_prefix`, `trigger_mode` (`code`, `deployment`, `fork`, `none`); GitHub only `github_workflow_access_tokens_enabled`. Responses also carry `repository` (e.g. `acme-inc/my-pipeline`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ProviderSettings(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -4070,15 +3492,8 @@ pub mod types {
     }
 
     ///Pull request data of a build. The docs only show the empty object `{}` (no pull request); the fields are those of the build's pull-request attributes (`id`, `base`, `repository`, also read by go-buildkite) and are all optional.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PullRequest {
         ///The base branch of the pull request.
@@ -4092,6 +3507,7 @@ pub mod types {
         pub repository: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PullRequest {
         pub fn builder() -> builder::PullRequest {
             Default::default()
@@ -4099,15 +3515,8 @@ pub mod types {
     }
 
     ///Rate-limit usage per API.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RateLimitScopes {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4116,6 +3525,7 @@ pub mod types {
         pub rest: ::std::option::Option<RateLimitWindow>,
     }
 
+    #[cfg(feature = "builders")]
     impl RateLimitScopes {
         pub fn builder() -> builder::RateLimitScopes {
             Default::default()
@@ -4123,15 +3533,8 @@ pub mod types {
     }
 
     ///Usage of one rate limit in its current time window.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RateLimitWindow {
         ///Requests or complexity points used in the current window.
@@ -4151,6 +3554,7 @@ pub mod types {
         pub reset_at: ::std::option::Option<crate::Timestamp>,
     }
 
+    #[cfg(feature = "builders")]
     impl RateLimitWindow {
         pub fn builder() -> builder::RateLimitWindow {
             Default::default()
@@ -4158,14 +3562,8 @@ pub mod types {
     }
 
     ///A token to install packages from a registry.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RegistryToken {
         ///When the token was created.
@@ -4194,6 +3592,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl RegistryToken {
         pub fn builder() -> builder::RegistryToken {
             Default::default()
@@ -4201,15 +3600,8 @@ pub mod types {
     }
 
     ///Connection details of a remote session to a running job on a macOS hosted agent (`createVncSession`, `createSshSession`). It grants access to the running job: do not log, cache or persist it.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RemoteAccessSession {
         ///Short-lived access token for the endpoint.
@@ -4230,6 +3622,7 @@ pub mod types {
         pub vnc: ::std::option::Option<VncCredentials>,
     }
 
+    #[cfg(feature = "builders")]
     impl RemoteAccessSession {
         pub fn builder() -> builder::RemoteAccessSession {
             Default::default()
@@ -4237,14 +3630,8 @@ pub mod types {
     }
 
     ///A source control integration of an organization. List items carry only `id`, `type`, `display_name` and `url`; `getRepositoryConnection` adds `service_account`, `host` and `rate_limit`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RepositoryConnection {
         ///Human-readable name of the connection.
@@ -4270,6 +3657,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl RepositoryConnection {
         pub fn builder() -> builder::RepositoryConnection {
             Default::default()
@@ -4277,15 +3665,8 @@ pub mod types {
     }
 
     ///The source control host of a repository connection: `type` and `url`, plus provider-dependent fields whose types are not documented (kept as JSON values).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RepositoryConnectionHost {
         ///Authentication strategy, for providers that have one (type not documented).
@@ -4308,6 +3689,7 @@ pub mod types {
         pub webhook_allowed_addresses: ::std::option::Option<::serde_json::Value>,
     }
 
+    #[cfg(feature = "builders")]
     impl RepositoryConnectionHost {
         pub fn builder() -> builder::RepositoryConnectionHost {
             Default::default()
@@ -4315,15 +3697,8 @@ pub mod types {
     }
 
     ///Cached rate-limit details of the provider.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RepositoryConnectionRateLimit {
         ///Requests allowed per window.
@@ -4340,6 +3715,7 @@ pub mod types {
         pub used: ::std::option::Option<i64>,
     }
 
+    #[cfg(feature = "builders")]
     impl RepositoryConnectionRateLimit {
         pub fn builder() -> builder::RepositoryConnectionRateLimit {
             Default::default()
@@ -4347,15 +3723,8 @@ pub mod types {
     }
 
     ///The service account of a repository connection.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RepositoryConnectionServiceAccount {
         ///Login of the account on the provider.
@@ -4363,6 +3732,7 @@ pub mod types {
         pub login: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl RepositoryConnectionServiceAccount {
         pub fn builder() -> builder::RepositoryConnectionServiceAccount {
             Default::default()
@@ -4370,14 +3740,8 @@ pub mod types {
     }
 
     ///Body of `reprioritizeJob` and `reprioritizeOrganizationJob`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ReprioritizeJobRequest {
         ///The new priority; higher values are picked up first (e.g. `5`).
         pub priority: i64,
@@ -4390,15 +3754,8 @@ pub mod types {
     }
 
     ///Body of `resumeAgent`; the docs send an empty object `{}`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct ResumeAgentRequest {}
     impl ResumeAgentRequest {
@@ -4408,15 +3765,8 @@ pub mod types {
     }
 
     ///Body of `retryFailedJobs`; send `{}` to retry every retryable failed job.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RetryFailedJobsRequest {
         ///Which failures to retry, as one comma-separated string (not an array) of `canceled`, `expired`, `failed`, `soft_failed`, `timed_out` (e.g. `failed,soft_failed`). Omitted or empty: all retryable failed jobs. An unknown value answers `400`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4430,15 +3780,8 @@ pub mod types {
     }
 
     ///The job a retry was created from.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RetrySource {
         ///UUID of the job that was retried.
@@ -4448,6 +3791,7 @@ pub mod types {
         pub retry_type: ::std::option::Option<crate::buildkite::types::RetryType>,
     }
 
+    #[cfg(feature = "builders")]
     impl RetrySource {
         pub fn builder() -> builder::RetrySource {
             Default::default()
@@ -4455,14 +3799,8 @@ pub mod types {
     }
 
     ///A rule of an organization.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Rule {
         ///Action the rule governs (e.g. `trigger_build`).
@@ -4504,6 +3842,7 @@ pub mod types {
         pub uuid: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl Rule {
         pub fn builder() -> builder::Rule {
             Default::default()
@@ -4511,15 +3850,8 @@ pub mod types {
     }
 
     ///Credentials of an SSH session.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct SshCredentials {
         ///SSH private key.
@@ -4530,6 +3862,7 @@ pub mod types {
         pub username: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl SshCredentials {
         pub fn builder() -> builder::SshCredentials {
             Default::default()
@@ -4537,14 +3870,8 @@ pub mod types {
     }
 
     ///A visual pipeline step, as sent in `steps` when creating or updating a visual step pipeline and as returned in `Pipeline.steps`. Command steps are `script`, wait steps `waiter`, block steps `manual`, trigger steps `trigger`. When sending a trigger step the docs use `trigger_project_slug`, `trigger_commit`, `trigger_branch` and `trigger_async`; responses describe it with `pipeline`, `build` and `async`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Step {
         ///Agent targeting rules (e.g. `aws=true`, `queue=default`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4618,15 +3945,8 @@ pub mod types {
     }
 
     ///Signature of a signed step.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct StepSignature {
         ///Signing algorithm (e.g. `EdDSA`).
@@ -4644,6 +3964,7 @@ pub mod types {
         pub value: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl StepSignature {
         pub fn builder() -> builder::StepSignature {
             Default::default()
@@ -4651,14 +3972,8 @@ pub mod types {
     }
 
     ///One `buildkite-agent pipeline upload` performed during a build (from the Go client's `StepUpload`; not in the REST docs). The `definition_*` fields are only returned by `getStepUpload`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct StepUpload {
         ///When the upload was received.
@@ -4707,6 +4022,7 @@ pub mod types {
         pub uuid: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl StepUpload {
         pub fn builder() -> builder::StepUpload {
             Default::default()
@@ -4714,14 +4030,8 @@ pub mod types {
     }
 
     ///One page of `listStepUploads` (cursor pagination).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct StepUploadList {
         ///The step uploads of this page.
@@ -4729,6 +4039,7 @@ pub mod types {
         pub links: CursorLinks,
     }
 
+    #[cfg(feature = "builders")]
     impl StepUploadList {
         pub fn builder() -> builder::StepUploadList {
             Default::default()
@@ -4736,15 +4047,8 @@ pub mod types {
     }
 
     ///Body of `stopAgent`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct StopAgentRequest {
         ///If the agent is running a job, cancel the job and its build (default `true` when not sent).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4758,14 +4062,8 @@ pub mod types {
     }
 
     ///A team of an organization.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Team {
         ///When the team was created.
@@ -4817,6 +4115,7 @@ pub mod types {
         pub slug: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Team {
         pub fn builder() -> builder::Team {
             Default::default()
@@ -4824,14 +4123,8 @@ pub mod types {
     }
 
     ///A user's membership of a team.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TeamMember {
         ///When the user joined the team.
@@ -4846,6 +4139,7 @@ pub mod types {
         pub user_name: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl TeamMember {
         pub fn builder() -> builder::TeamMember {
             Default::default()
@@ -4853,14 +4147,8 @@ pub mod types {
     }
 
     ///A team's access to a pipeline.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TeamPipeline {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4877,6 +4165,7 @@ pub mod types {
         pub pipeline_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl TeamPipeline {
         pub fn builder() -> builder::TeamPipeline {
             Default::default()
@@ -4884,14 +4173,8 @@ pub mod types {
     }
 
     ///A short reference to a team.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TeamReference {
         ///GraphQL ID of the team.
@@ -4904,6 +4187,7 @@ pub mod types {
         pub slug: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl TeamReference {
         pub fn builder() -> builder::TeamReference {
             Default::default()
@@ -4911,14 +4195,8 @@ pub mod types {
     }
 
     ///A team's access to a Test Engine suite.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TeamSuite {
         ///Access levels of the team's members (e.g. `["read", "edit"]`).
@@ -4938,6 +4216,7 @@ pub mod types {
         pub suite_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl TeamSuite {
         pub fn builder() -> builder::TeamSuite {
             Default::default()
@@ -4945,14 +4224,8 @@ pub mod types {
     }
 
     ///A Test Engine test. The metrics (`reliability` onwards) are only returned with the `Buildkite-Version: 2026-08-01` header (always by `listBuildTests`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Test {
         ///Average execution duration in seconds.
@@ -5012,6 +4285,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Test {
         pub fn builder() -> builder::Test {
             Default::default()
@@ -5019,14 +4293,8 @@ pub mod types {
     }
 
     ///A run of a Test Engine suite.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TestRun {
         ///Branch of the run.
@@ -5055,6 +4323,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl TestRun {
         pub fn builder() -> builder::TestRun {
             Default::default()
@@ -5062,14 +4331,8 @@ pub mod types {
     }
 
     ///A Test Engine suite.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TestSuite {
         ///The suite's API token (used by test collectors), only with `show_api_token`. Decoded as a redacting secret.
@@ -5112,6 +4375,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl TestSuite {
         pub fn builder() -> builder::TestSuite {
             Default::default()
@@ -5119,15 +4383,8 @@ pub mod types {
     }
 
     ///Attributes of the build a visual trigger step creates.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TriggerStepBuild {
         ///Branch of the triggered build.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5152,15 +4409,8 @@ pub mod types {
     }
 
     ///The trigger step that started a build (go-buildkite `TriggeredFrom`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TriggeredFrom {
         ///UUID of the triggering build.
@@ -5174,6 +4424,7 @@ pub mod types {
         pub build_pipeline_slug: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl TriggeredFrom {
         pub fn builder() -> builder::TriggeredFrom {
             Default::default()
@@ -5181,15 +4432,8 @@ pub mod types {
     }
 
     ///Body of `unblockJob`; both fields are optional (send `{}` to just unblock).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UnblockJobRequest {
         ///Values of the block step's fields, by field key (e.g. `{"release-name": "Flying Dolpin"}`).
         #[serde(
@@ -5213,15 +4457,8 @@ pub mod types {
     }
 
     ///Body of `updateApiSettings`; only the fields set are changed. Fields left unset are not sent, so the documented explicit `null` (remove the allowlist, disable revocation) cannot be sent through this type.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateApiSettingsRequest {
         ///Space-separated CIDR ranges allowed to call the API for this organization. Needs the API IP allowlist plan feature (else `403`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5241,15 +4478,8 @@ pub mod types {
     }
 
     ///Body of `updateClusterQueue`; every field is optional and only those set change.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateClusterQueueRequest {
         ///Description of the queue.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5272,15 +4502,8 @@ pub mod types {
     }
 
     ///Body of `updateCluster`; every field is optional and only those set change.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateClusterRequest {
         ///Color hex code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5312,15 +4535,8 @@ pub mod types {
     }
 
     ///Body of `updateClusterSecret`; `key` and `value` are not accepted here.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateClusterSecretRequest {
         ///Description of the secret.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5337,14 +4553,8 @@ pub mod types {
     }
 
     ///Body of `updateClusterSecretValue`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateClusterSecretValueRequest {
         ///The new value to encrypt and store (under 8 KB, not blank).
         pub value: crate::SecretString,
@@ -5357,15 +4567,8 @@ pub mod types {
     }
 
     ///Body of `updateClusterToken`; every field is optional. The property table lists only `description`; the docs' example request also sends `expires_at` and `allowed_ip_addresses`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateClusterTokenRequest {
         ///CIDR ranges agents must connect from (sent by the docs' example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5385,14 +4588,8 @@ pub mod types {
     }
 
     ///Body of `updateExecutionTags`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateExecutionTagsRequest {
         ///Executions and their new mutable tags (up to 100,000 by default).
         pub executions: ::std::vec::Vec<ExecutionTags>,
@@ -5405,15 +4602,8 @@ pub mod types {
     }
 
     ///Body of `updateNotificationService`: the optional fields of `CreateNotificationServiceRequest`; only those sent change.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateNotificationServiceRequest {
         ///Branch filter pattern; empty for all branches.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5459,15 +4649,8 @@ pub mod types {
     }
 
     ///Body of `updateOrganizationMember`; send at least one of the two fields.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateOrganizationMemberRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<crate::buildkite::types::OrganizationRole>,
@@ -5482,15 +4665,8 @@ pub mod types {
     }
 
     ///Body of `updatePackageRegistry`; every field is optional. The docs list `name`, `description` and `oidc_policy`; `emoji` and `color` are also sent by the official Go client.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdatePackageRegistryRequest {
         ///Color hex code (not in the docs' update table).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5516,15 +4692,8 @@ pub mod types {
     }
 
     ///Body of `updatePipeline`; every field is optional and only the fields set are changed. Fields left unset are not sent, so an explicit `null` (documented to remove `cluster_id`, `clone_mirror_url` or `pipeline_template_uuid`) cannot be sent through this type.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdatePipelineRequest {
         ///Enables rebuilding of existing builds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5636,15 +4805,8 @@ pub mod types {
     }
 
     ///Body of `updatePipelineSchedule`; every field is optional and only those set change.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdatePipelineScheduleRequest {
         ///Branch of the builds it creates.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5683,15 +4845,8 @@ pub mod types {
     }
 
     ///Body of `updatePipelineSettings`; only the fields set are changed. Fields left unset are not sent, so the documented explicit `null` for `default_cluster_id` (clear the default cluster) cannot be sent through this type.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdatePipelineSettingsRequest {
         ///Default branch name of new pipelines.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5717,15 +4872,8 @@ pub mod types {
     }
 
     ///Body of `updatePipelineTemplate`; every field is optional and only those set change.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdatePipelineTemplateRequest {
         ///Whether non-admins can assign the template to pipelines.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5748,15 +4896,8 @@ pub mod types {
     }
 
     ///Body of `updatePortal`; every field is optional and only those set change.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdatePortalRequest {
         ///Allowed IP addresses, space-separated CIDR ranges.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5785,14 +4926,8 @@ pub mod types {
     }
 
     ///Body of `updateRegistryToken`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateRegistryTokenRequest {
         ///New description of the token.
         pub description: ::std::string::String,
@@ -5805,14 +4940,8 @@ pub mod types {
     }
 
     ///Body of `updateTeamMember`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateTeamMemberRequest {
         pub role: crate::buildkite::types::TeamMemberRole,
     }
@@ -5824,14 +4953,8 @@ pub mod types {
     }
 
     ///Body of `updateTeamPipeline`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateTeamPipelineRequest {
         pub access_level: crate::buildkite::types::TeamPipelineAccessLevel,
     }
@@ -5843,15 +4966,8 @@ pub mod types {
     }
 
     ///Body of `updateTeam`: the properties of `CreateTeamRequest`, each optional here (the docs list them as required; only the fields sent change).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateTeamRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub default_member_role: ::std::option::Option<
@@ -5892,14 +5008,8 @@ pub mod types {
     }
 
     ///Body of `updateTeamSuite`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateTeamSuiteRequest {
         ///New access levels.
         pub access_level: ::std::vec::Vec<crate::buildkite::types::TeamSuiteAccessLevel>,
@@ -5912,14 +5022,8 @@ pub mod types {
     }
 
     ///Body of `updateTestLabels`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateTestLabelsRequest {
         ///The labels (e.g. `["flaky", "slow"]`).
         pub labels: ::std::vec::Vec<::std::string::String>,
@@ -5933,15 +5037,8 @@ pub mod types {
     }
 
     ///Body of `updateTestSuite`; every field is optional. The documented explicit `null` for `oidc_policy` (clear the policy) cannot be sent through this type.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateTestSuiteRequest {
         ///Application name of the suite.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5973,14 +5070,8 @@ pub mod types {
     }
 
     ///The user account that owns the API access token (`GET /user`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct User {
         ///URL of the user's avatar image.
@@ -6002,6 +5093,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl User {
         pub fn builder() -> builder::User {
             Default::default()
@@ -6009,15 +5101,8 @@ pub mod types {
     }
 
     ///Credentials of a VNC session.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct VncCredentials {
         ///VNC password.
@@ -6028,6 +5113,7 @@ pub mod types {
         pub username: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl VncCredentials {
         pub fn builder() -> builder::VncCredentials {
             Default::default()
@@ -6035,14 +5121,8 @@ pub mod types {
     }
 
     ///The user who created the webhook notification service.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct WebhookSender {
         ///UUID of the user.
@@ -6052,6 +5132,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl WebhookSender {
         pub fn builder() -> builder::WebhookSender {
             Default::default()
@@ -6059,14 +5140,8 @@ pub mod types {
     }
 
     ///The notification service that sent a `ping`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct WebhookService {
         ///UUID of the notification service.
@@ -6081,6 +5156,7 @@ pub mod types {
         >,
     }
 
+    #[cfg(feature = "builders")]
     impl WebhookService {
         pub fn builder() -> builder::WebhookService {
             Default::default()
@@ -6089,6 +5165,7 @@ pub mod types {
 
     /// Types for composing complex structures.
     pub mod builder {
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AccessToken {
             created_at: ::std::result::Result<
@@ -6114,6 +5191,7 @@ pub mod types {
             uuid: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AccessToken {
             fn default() -> Self {
                 Self {
@@ -6127,6 +5205,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AccessToken {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -6204,6 +5283,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AccessToken> for super::AccessToken {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6220,6 +5300,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AccessToken> for AccessToken {
             fn from(value: super::AccessToken) -> Self {
                 Self {
@@ -6233,6 +5314,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AccessTokenUser {
             email: ::std::result::Result<
@@ -6245,6 +5327,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AccessTokenUser {
             fn default() -> Self {
                 Self {
@@ -6254,6 +5337,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AccessTokenUser {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -6281,6 +5365,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AccessTokenUser> for super::AccessTokenUser {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6293,6 +5378,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AccessTokenUser> for AccessTokenUser {
             fn from(value: super::AccessTokenUser) -> Self {
                 Self {
@@ -6302,6 +5388,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Agent {
             arch: ::std::result::Result<
@@ -6415,6 +5502,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Agent {
             fn default() -> Self {
                 Self {
@@ -6450,6 +5538,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Agent {
             pub fn arch<T>(mut self, value: T) -> Self
             where
@@ -6799,6 +5888,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Agent> for super::Agent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6837,6 +5927,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Agent> for Agent {
             fn from(value: super::Agent) -> Self {
                 Self {
@@ -6872,6 +5963,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AgentImage {
             base_image: ::std::result::Result<
@@ -6921,6 +6013,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AgentImage {
             fn default() -> Self {
                 Self {
@@ -6940,6 +6033,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AgentImage {
             pub fn base_image<T>(mut self, value: T) -> Self
             where
@@ -7091,6 +6185,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AgentImage> for super::AgentImage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7113,6 +6208,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AgentImage> for AgentImage {
             fn from(value: super::AgentImage) -> Self {
                 Self {
@@ -7132,6 +6228,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AgentWebhookEvent {
             agent: ::std::result::Result<super::Agent, ::std::string::String>,
@@ -7153,6 +6250,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AgentWebhookEvent {
             fn default() -> Self {
                 Self {
@@ -7165,6 +6263,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AgentWebhookEvent {
             pub fn agent<T>(mut self, value: T) -> Self
             where
@@ -7228,6 +6327,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AgentWebhookEvent> for super::AgentWebhookEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7243,6 +6343,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AgentWebhookEvent> for AgentWebhookEvent {
             fn from(value: super::AgentWebhookEvent) -> Self {
                 Self {
@@ -7255,6 +6356,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Annotation {
             body_html: ::std::result::Result<
@@ -7292,6 +6394,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Annotation {
             fn default() -> Self {
                 Self {
@@ -7308,6 +6411,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Annotation {
             pub fn body_html<T>(mut self, value: T) -> Self
             where
@@ -7421,6 +6525,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Annotation> for super::Annotation {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7440,6 +6545,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Annotation> for Annotation {
             fn from(value: super::Annotation) -> Self {
                 Self {
@@ -7456,6 +6562,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ApiError {
             current: ::std::result::Result<
@@ -7484,6 +6591,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ApiError {
             fn default() -> Self {
                 Self {
@@ -7497,6 +6605,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ApiError {
             pub fn current<T>(mut self, value: T) -> Self
             where
@@ -7572,6 +6681,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ApiError> for super::ApiError {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7588,6 +6698,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ApiError> for ApiError {
             fn from(value: super::ApiError) -> Self {
                 Self {
@@ -7601,6 +6712,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ApiSettings {
             allowed_ip_addresses: ::std::result::Result<
@@ -7625,6 +6737,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ApiSettings {
             fn default() -> Self {
                 Self {
@@ -7637,6 +6750,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ApiSettings {
             pub fn allowed_ip_addresses<T>(mut self, value: T) -> Self
             where
@@ -7708,6 +6822,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ApiSettings> for super::ApiSettings {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7725,6 +6840,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ApiSettings> for ApiSettings {
             fn from(value: super::ApiSettings) -> Self {
                 Self {
@@ -7741,6 +6857,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Artifact {
             dirname: ::std::result::Result<
@@ -7791,6 +6908,7 @@ pub mod types {
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Artifact {
             fn default() -> Self {
                 Self {
@@ -7811,6 +6929,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Artifact {
             pub fn dirname<T>(mut self, value: T) -> Self
             where
@@ -7970,6 +7089,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Artifact> for super::Artifact {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7993,6 +7113,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Artifact> for Artifact {
             fn from(value: super::Artifact) -> Self {
                 Self {
@@ -8013,11 +7134,13 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ArtifactDownloadUrl {
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ArtifactDownloadUrl {
             fn default() -> Self {
                 Self {
@@ -8026,6 +7149,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ArtifactDownloadUrl {
             pub fn url<T>(mut self, value: T) -> Self
             where
@@ -8041,6 +7165,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ArtifactDownloadUrl>
         for super::ArtifactDownloadUrl {
             type Error = super::error::ConversionError;
@@ -8051,12 +7176,14 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ArtifactDownloadUrl> for ArtifactDownloadUrl {
             fn from(value: super::ArtifactDownloadUrl) -> Self {
                 Self { url: Ok(value.url) }
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AuditEvent {
             actor: ::std::result::Result<
@@ -8093,6 +7220,7 @@ pub mod types {
             uuid: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AuditEvent {
             fn default() -> Self {
                 Self {
@@ -8109,6 +7237,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AuditEvent {
             pub fn actor<T>(mut self, value: T) -> Self
             where
@@ -8230,6 +7359,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AuditEvent> for super::AuditEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8249,6 +7379,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AuditEvent> for AuditEvent {
             fn from(value: super::AuditEvent) -> Self {
                 Self {
@@ -8265,6 +7396,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AuditEventEntity {
             name: ::std::result::Result<
@@ -8281,6 +7413,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AuditEventEntity {
             fn default() -> Self {
                 Self {
@@ -8291,6 +7424,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AuditEventEntity {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -8330,6 +7464,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AuditEventEntity> for super::AuditEventEntity {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8343,6 +7478,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AuditEventEntity> for AuditEventEntity {
             fn from(value: super::AuditEventEntity) -> Self {
                 Self {
@@ -8353,6 +7489,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AuditEventList {
             items: ::std::result::Result<
@@ -8362,6 +7499,7 @@ pub mod types {
             links: ::std::result::Result<super::CursorLinks, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AuditEventList {
             fn default() -> Self {
                 Self {
@@ -8371,6 +7509,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AuditEventList {
             pub fn items<T>(mut self, value: T) -> Self
             where
@@ -8398,6 +7537,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AuditEventList> for super::AuditEventList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8410,6 +7550,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AuditEventList> for AuditEventList {
             fn from(value: super::AuditEventList) -> Self {
                 Self {
@@ -8507,6 +7648,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Build {
             author: ::std::result::Result<
@@ -8626,6 +7768,7 @@ pub mod types {
             web_url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Build {
             fn default() -> Self {
                 Self {
@@ -8663,6 +7806,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Build {
             pub fn author<T>(mut self, value: T) -> Self
             where
@@ -9043,6 +8187,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Build> for super::Build {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9083,6 +8228,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Build> for Build {
             fn from(value: super::Build) -> Self {
                 Self {
@@ -9120,6 +8266,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct BuildExportSettings {
             available: ::std::result::Result<
@@ -9144,6 +8291,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for BuildExportSettings {
             fn default() -> Self {
                 Self {
@@ -9156,6 +8304,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl BuildExportSettings {
             pub fn available<T>(mut self, value: T) -> Self
             where
@@ -9225,6 +8374,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<BuildExportSettings>
         for super::BuildExportSettings {
             type Error = super::error::ConversionError;
@@ -9241,6 +8391,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::BuildExportSettings> for BuildExportSettings {
             fn from(value: super::BuildExportSettings) -> Self {
                 Self {
@@ -9253,6 +8404,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct BuildReference {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -9267,6 +8419,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for BuildReference {
             fn default() -> Self {
                 Self {
@@ -9278,6 +8431,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl BuildReference {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -9327,6 +8481,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<BuildReference> for super::BuildReference {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9341,6 +8496,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::BuildReference> for BuildReference {
             fn from(value: super::BuildReference) -> Self {
                 Self {
@@ -9352,6 +8508,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct BuildWebhookEvent {
             build: ::std::result::Result<super::Build, ::std::string::String>,
@@ -9369,6 +8526,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for BuildWebhookEvent {
             fn default() -> Self {
                 Self {
@@ -9380,6 +8538,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl BuildWebhookEvent {
             pub fn build<T>(mut self, value: T) -> Self
             where
@@ -9431,6 +8590,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<BuildWebhookEvent> for super::BuildWebhookEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9445,6 +8605,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::BuildWebhookEvent> for BuildWebhookEvent {
             fn from(value: super::BuildWebhookEvent) -> Self {
                 Self {
@@ -9456,6 +8617,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct CacheVolume {
             attached_at: ::std::result::Result<
@@ -9488,6 +8650,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for CacheVolume {
             fn default() -> Self {
                 Self {
@@ -9502,6 +8665,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl CacheVolume {
             pub fn attached_at<T>(mut self, value: T) -> Self
             where
@@ -9587,6 +8751,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<CacheVolume> for super::CacheVolume {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9604,6 +8769,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::CacheVolume> for CacheVolume {
             fn from(value: super::CacheVolume) -> Self {
                 Self {
@@ -9618,6 +8784,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Cluster {
             color: ::std::result::Result<
@@ -9683,6 +8850,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Cluster {
             fn default() -> Self {
                 Self {
@@ -9706,6 +8874,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Cluster {
             pub fn color<T>(mut self, value: T) -> Self
             where
@@ -9909,6 +9078,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Cluster> for super::Cluster {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9936,6 +9106,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Cluster> for Cluster {
             fn from(value: super::Cluster) -> Self {
                 Self {
@@ -9961,6 +9132,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ClusterMaintainer {
             actor: ::std::result::Result<
@@ -9970,6 +9142,7 @@ pub mod types {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ClusterMaintainer {
             fn default() -> Self {
                 Self {
@@ -9979,6 +9152,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ClusterMaintainer {
             pub fn actor<T>(mut self, value: T) -> Self
             where
@@ -10006,6 +9180,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ClusterMaintainer> for super::ClusterMaintainer {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10018,6 +9193,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ClusterMaintainer> for ClusterMaintainer {
             fn from(value: super::ClusterMaintainer) -> Self {
                 Self {
@@ -10027,6 +9203,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ClusterMaintainerActor {
             email: ::std::result::Result<
@@ -10057,6 +9234,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ClusterMaintainerActor {
             fn default() -> Self {
                 Self {
@@ -10070,6 +9248,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ClusterMaintainerActor {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -10147,6 +9326,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ClusterMaintainerActor>
         for super::ClusterMaintainerActor {
             type Error = super::error::ConversionError;
@@ -10164,6 +9344,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ClusterMaintainerActor>
         for ClusterMaintainerActor {
             fn from(value: super::ClusterMaintainerActor) -> Self {
@@ -10249,6 +9430,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ClusterMaintainers {
             teams: ::std::result::Result<
@@ -10261,6 +9443,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ClusterMaintainers {
             fn default() -> Self {
                 Self {
@@ -10270,6 +9453,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ClusterMaintainers {
             pub fn teams<T>(mut self, value: T) -> Self
             where
@@ -10297,6 +9481,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ClusterMaintainers> for super::ClusterMaintainers {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10309,6 +9494,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ClusterMaintainers> for ClusterMaintainers {
             fn from(value: super::ClusterMaintainers) -> Self {
                 Self {
@@ -10318,6 +9504,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ClusterQueue {
             cluster_url: ::std::result::Result<
@@ -10383,6 +9570,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ClusterQueue {
             fn default() -> Self {
                 Self {
@@ -10406,6 +9594,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ClusterQueue {
             pub fn cluster_url<T>(mut self, value: T) -> Self
             where
@@ -10613,6 +9802,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ClusterQueue> for super::ClusterQueue {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10639,6 +9829,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ClusterQueue> for ClusterQueue {
             fn from(value: super::ClusterQueue) -> Self {
                 Self {
@@ -10662,6 +9853,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ClusterSecret {
             cluster_url: ::std::result::Result<
@@ -10715,6 +9907,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ClusterSecret {
             fn default() -> Self {
                 Self {
@@ -10735,6 +9928,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ClusterSecret {
             pub fn cluster_url<T>(mut self, value: T) -> Self
             where
@@ -10894,6 +10088,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ClusterSecret> for super::ClusterSecret {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10917,6 +10112,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ClusterSecret> for ClusterSecret {
             fn from(value: super::ClusterSecret) -> Self {
                 Self {
@@ -10937,6 +10133,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ClusterToken {
             allowed_ip_addresses: ::std::result::Result<
@@ -10978,6 +10175,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ClusterToken {
             fn default() -> Self {
                 Self {
@@ -10995,6 +10193,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ClusterToken {
             pub fn allowed_ip_addresses<T>(mut self, value: T) -> Self
             where
@@ -11118,6 +10317,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ClusterToken> for super::ClusterToken {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11138,6 +10338,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ClusterToken> for ClusterToken {
             fn from(value: super::ClusterToken) -> Self {
                 Self {
@@ -11155,6 +10356,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ClusterTokenWebhookEvent {
             blocked_ip: ::std::result::Result<
@@ -11175,6 +10377,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ClusterTokenWebhookEvent {
             fn default() -> Self {
                 Self {
@@ -11188,6 +10391,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ClusterTokenWebhookEvent {
             pub fn blocked_ip<T>(mut self, value: T) -> Self
             where
@@ -11239,6 +10443,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ClusterTokenWebhookEvent>
         for super::ClusterTokenWebhookEvent {
             type Error = super::error::ConversionError;
@@ -11254,6 +10459,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ClusterTokenWebhookEvent>
         for ClusterTokenWebhookEvent {
             fn from(value: super::ClusterTokenWebhookEvent) -> Self {
@@ -11337,6 +10543,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ConnectionRepository {
             clone_url: ::std::result::Result<
@@ -11357,6 +10564,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ConnectionRepository {
             fn default() -> Self {
                 Self {
@@ -11368,6 +10576,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ConnectionRepository {
             pub fn clone_url<T>(mut self, value: T) -> Self
             where
@@ -11421,6 +10630,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ConnectionRepository>
         for super::ConnectionRepository {
             type Error = super::error::ConversionError;
@@ -11436,6 +10646,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ConnectionRepository> for ConnectionRepository {
             fn from(value: super::ConnectionRepository) -> Self {
                 Self {
@@ -14613,6 +13824,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Creator {
             avatar_url: ::std::result::Result<
@@ -14638,6 +13850,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Creator {
             fn default() -> Self {
                 Self {
@@ -14651,6 +13864,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Creator {
             pub fn avatar_url<T>(mut self, value: T) -> Self
             where
@@ -14724,6 +13938,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Creator> for super::Creator {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14740,6 +13955,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Creator> for Creator {
             fn from(value: super::Creator) -> Self {
                 Self {
@@ -14753,6 +13969,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct CursorLinks {
             first: ::std::result::Result<
@@ -14773,6 +13990,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for CursorLinks {
             fn default() -> Self {
                 Self {
@@ -14784,6 +14002,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl CursorLinks {
             pub fn first<T>(mut self, value: T) -> Self
             where
@@ -14835,6 +14054,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<CursorLinks> for super::CursorLinks {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14849,6 +14069,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::CursorLinks> for CursorLinks {
             fn from(value: super::CursorLinks) -> Self {
                 Self {
@@ -14905,6 +14126,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Emoji {
             aliases: ::std::result::Result<
@@ -14915,6 +14137,7 @@ pub mod types {
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Emoji {
             fn default() -> Self {
                 Self {
@@ -14925,6 +14148,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Emoji {
             pub fn aliases<T>(mut self, value: T) -> Self
             where
@@ -14964,6 +14188,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Emoji> for super::Emoji {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14977,6 +14202,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Emoji> for Emoji {
             fn from(value: super::Emoji) -> Self {
                 Self {
@@ -15059,6 +14285,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct FailedExecution {
             branch: ::std::result::Result<
@@ -15123,6 +14350,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for FailedExecution {
             fn default() -> Self {
                 Self {
@@ -15145,6 +14373,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl FailedExecution {
             pub fn branch<T>(mut self, value: T) -> Self
             where
@@ -15334,6 +14563,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<FailedExecution> for super::FailedExecution {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15359,6 +14589,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::FailedExecution> for FailedExecution {
             fn from(value: super::FailedExecution) -> Self {
                 Self {
@@ -15444,6 +14675,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct FlakyTest {
             file_name: ::std::result::Result<
@@ -15489,6 +14721,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for FlakyTest {
             fn default() -> Self {
                 Self {
@@ -15507,6 +14740,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl FlakyTest {
             pub fn file_name<T>(mut self, value: T) -> Self
             where
@@ -15648,6 +14882,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<FlakyTest> for super::FlakyTest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15669,6 +14904,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::FlakyTest> for FlakyTest {
             fn from(value: super::FlakyTest) -> Self {
                 Self {
@@ -15687,6 +14923,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct GithubWebhookProcessing {
             disabled_at: ::std::result::Result<
@@ -15707,6 +14944,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for GithubWebhookProcessing {
             fn default() -> Self {
                 Self {
@@ -15718,6 +14956,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl GithubWebhookProcessing {
             pub fn disabled_at<T>(mut self, value: T) -> Self
             where
@@ -15769,6 +15008,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<GithubWebhookProcessing>
         for super::GithubWebhookProcessing {
             type Error = super::error::ConversionError;
@@ -15784,6 +15024,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::GithubWebhookProcessing>
         for GithubWebhookProcessing {
             fn from(value: super::GithubWebhookProcessing) -> Self {
@@ -15796,6 +15037,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct HostedAgentInstanceShape {
             architecture: ::std::result::Result<
@@ -15820,6 +15062,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for HostedAgentInstanceShape {
             fn default() -> Self {
                 Self {
@@ -15832,6 +15075,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl HostedAgentInstanceShape {
             pub fn architecture<T>(mut self, value: T) -> Self
             where
@@ -15895,6 +15139,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<HostedAgentInstanceShape>
         for super::HostedAgentInstanceShape {
             type Error = super::error::ConversionError;
@@ -15911,6 +15156,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::HostedAgentInstanceShape>
         for HostedAgentInstanceShape {
             fn from(value: super::HostedAgentInstanceShape) -> Self {
@@ -15924,6 +15170,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct HostedAgentsLinuxSettings {
             agent_image_ref: ::std::result::Result<
@@ -15932,6 +15179,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for HostedAgentsLinuxSettings {
             fn default() -> Self {
                 Self {
@@ -15940,6 +15188,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl HostedAgentsLinuxSettings {
             pub fn agent_image_ref<T>(mut self, value: T) -> Self
             where
@@ -15957,6 +15206,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<HostedAgentsLinuxSettings>
         for super::HostedAgentsLinuxSettings {
             type Error = super::error::ConversionError;
@@ -15969,6 +15219,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::HostedAgentsLinuxSettings>
         for HostedAgentsLinuxSettings {
             fn from(value: super::HostedAgentsLinuxSettings) -> Self {
@@ -15978,6 +15229,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct HostedAgentsPlatformSettings {
             linux: ::std::result::Result<
@@ -15986,6 +15238,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for HostedAgentsPlatformSettings {
             fn default() -> Self {
                 Self {
@@ -15994,6 +15247,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl HostedAgentsPlatformSettings {
             pub fn linux<T>(mut self, value: T) -> Self
             where
@@ -16011,6 +15265,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<HostedAgentsPlatformSettings>
         for super::HostedAgentsPlatformSettings {
             type Error = super::error::ConversionError;
@@ -16021,6 +15276,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::HostedAgentsPlatformSettings>
         for HostedAgentsPlatformSettings {
             fn from(value: super::HostedAgentsPlatformSettings) -> Self {
@@ -16104,6 +15360,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct HostedAgentsSettings {
             instance_shape: ::std::result::Result<
@@ -16116,6 +15373,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for HostedAgentsSettings {
             fn default() -> Self {
                 Self {
@@ -16125,6 +15383,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl HostedAgentsSettings {
             pub fn instance_shape<T>(mut self, value: T) -> Self
             where
@@ -16160,6 +15419,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<HostedAgentsSettings>
         for super::HostedAgentsSettings {
             type Error = super::error::ConversionError;
@@ -16173,6 +15433,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::HostedAgentsSettings> for HostedAgentsSettings {
             fn from(value: super::HostedAgentsSettings) -> Self {
                 Self {
@@ -16182,6 +15443,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Invitation {
             accepted_at: ::std::result::Result<
@@ -16243,6 +15505,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Invitation {
             fn default() -> Self {
                 Self {
@@ -16265,6 +15528,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Invitation {
             pub fn accepted_at<T>(mut self, value: T) -> Self
             where
@@ -16452,6 +15716,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Invitation> for super::Invitation {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16477,6 +15742,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Invitation> for Invitation {
             fn from(value: super::Invitation) -> Self {
                 Self {
@@ -16499,6 +15765,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct InvitationList {
             items: ::std::result::Result<
@@ -16508,6 +15775,7 @@ pub mod types {
             links: ::std::result::Result<super::CursorLinks, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for InvitationList {
             fn default() -> Self {
                 Self {
@@ -16517,6 +15785,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl InvitationList {
             pub fn items<T>(mut self, value: T) -> Self
             where
@@ -16544,6 +15813,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<InvitationList> for super::InvitationList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16556,6 +15826,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::InvitationList> for InvitationList {
             fn from(value: super::InvitationList) -> Self {
                 Self {
@@ -16631,6 +15902,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Job {
             agent: ::std::result::Result<
@@ -16848,6 +16120,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Job {
             fn default() -> Self {
                 Self {
@@ -16909,6 +16182,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Job {
             pub fn agent<T>(mut self, value: T) -> Self
             where
@@ -17590,6 +16864,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Job> for super::Job {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17654,6 +16929,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Job> for Job {
             fn from(value: super::Job) -> Self {
                 Self {
@@ -17715,6 +16991,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobEnv {
             env: ::std::result::Result<
@@ -17726,6 +17003,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobEnv {
             fn default() -> Self {
                 Self {
@@ -17734,6 +17012,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobEnv {
             pub fn env<T>(mut self, value: T) -> Self
             where
@@ -17754,6 +17033,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobEnv> for super::JobEnv {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17763,12 +17043,14 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobEnv> for JobEnv {
             fn from(value: super::JobEnv) -> Self {
                 Self { env: Ok(value.env) }
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobList {
             items: ::std::result::Result<
@@ -17778,6 +17060,7 @@ pub mod types {
             links: ::std::result::Result<super::CursorLinks, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobList {
             fn default() -> Self {
                 Self {
@@ -17787,6 +17070,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobList {
             pub fn items<T>(mut self, value: T) -> Self
             where
@@ -17814,6 +17098,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobList> for super::JobList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17826,6 +17111,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobList> for JobList {
             fn from(value: super::JobList) -> Self {
                 Self {
@@ -17835,6 +17121,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobLog {
             content: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -17849,6 +17136,7 @@ pub mod types {
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobLog {
             fn default() -> Self {
                 Self {
@@ -17860,6 +17148,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobLog {
             pub fn content<T>(mut self, value: T) -> Self
             where
@@ -17911,6 +17200,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobLog> for super::JobLog {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17925,6 +17215,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobLog> for JobLog {
             fn from(value: super::JobLog) -> Self {
                 Self {
@@ -17936,6 +17227,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobPriority {
             number: ::std::result::Result<
@@ -17944,6 +17236,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobPriority {
             fn default() -> Self {
                 Self {
@@ -17952,6 +17245,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobPriority {
             pub fn number<T>(mut self, value: T) -> Self
             where
@@ -17967,6 +17261,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobPriority> for super::JobPriority {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17976,12 +17271,14 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobPriority> for JobPriority {
             fn from(value: super::JobPriority) -> Self {
                 Self { number: Ok(value.number) }
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobStateCounts {
             states: ::std::result::Result<
@@ -17994,6 +17291,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobStateCounts {
             fn default() -> Self {
                 Self {
@@ -18003,6 +17301,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobStateCounts {
             pub fn states<T>(mut self, value: T) -> Self
             where
@@ -18032,6 +17331,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobStateCounts> for super::JobStateCounts {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18044,6 +17344,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobStateCounts> for JobStateCounts {
             fn from(value: super::JobStateCounts) -> Self {
                 Self {
@@ -18053,6 +17354,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobStep {
             id: ::std::result::Result<
@@ -18065,6 +17367,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobStep {
             fn default() -> Self {
                 Self {
@@ -18074,6 +17377,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobStep {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -18099,6 +17403,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobStep> for super::JobStep {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18111,6 +17416,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobStep> for JobStep {
             fn from(value: super::JobStep) -> Self {
                 Self {
@@ -18120,6 +17426,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobWebhookEvent {
             build: ::std::result::Result<
@@ -18145,6 +17452,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobWebhookEvent {
             fn default() -> Self {
                 Self {
@@ -18158,6 +17466,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobWebhookEvent {
             pub fn build<T>(mut self, value: T) -> Self
             where
@@ -18235,6 +17544,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobWebhookEvent> for super::JobWebhookEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18251,6 +17561,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobWebhookEvent> for JobWebhookEvent {
             fn from(value: super::JobWebhookEvent) -> Self {
                 Self {
@@ -18264,6 +17575,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct MergeQueue {
             base_branch: ::std::result::Result<
@@ -18272,6 +17584,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for MergeQueue {
             fn default() -> Self {
                 Self {
@@ -18280,6 +17593,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl MergeQueue {
             pub fn base_branch<T>(mut self, value: T) -> Self
             where
@@ -18295,6 +17609,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<MergeQueue> for super::MergeQueue {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18306,6 +17621,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::MergeQueue> for MergeQueue {
             fn from(value: super::MergeQueue) -> Self {
                 Self {
@@ -18314,6 +17630,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Meta {
             webhook_ips: ::std::result::Result<
@@ -18322,6 +17639,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Meta {
             fn default() -> Self {
                 Self {
@@ -18330,6 +17648,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Meta {
             pub fn webhook_ips<T>(mut self, value: T) -> Self
             where
@@ -18345,6 +17664,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Meta> for super::Meta {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18356,6 +17676,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Meta> for Meta {
             fn from(value: super::Meta) -> Self {
                 Self {
@@ -18364,6 +17685,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct NetworkRange {
             cidr_range: ::std::result::Result<
@@ -18376,6 +17698,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for NetworkRange {
             fn default() -> Self {
                 Self {
@@ -18385,6 +17708,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl NetworkRange {
             pub fn cidr_range<T>(mut self, value: T) -> Self
             where
@@ -18412,6 +17736,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<NetworkRange> for super::NetworkRange {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18424,6 +17749,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::NetworkRange> for NetworkRange {
             fn from(value: super::NetworkRange) -> Self {
                 Self {
@@ -18433,6 +17759,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct NotificationService {
             branch_configuration: ::std::result::Result<
@@ -18486,6 +17813,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for NotificationService {
             fn default() -> Self {
                 Self {
@@ -18506,6 +17834,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl NotificationService {
             pub fn branch_configuration<T>(mut self, value: T) -> Self
             where
@@ -18675,6 +18004,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<NotificationService>
         for super::NotificationService {
             type Error = super::error::ConversionError;
@@ -18699,6 +18029,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::NotificationService> for NotificationService {
             fn from(value: super::NotificationService) -> Self {
                 Self {
@@ -18719,6 +18050,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct NotificationServiceList {
             items: ::std::result::Result<
@@ -18728,6 +18060,7 @@ pub mod types {
             links: ::std::result::Result<super::CursorLinks, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for NotificationServiceList {
             fn default() -> Self {
                 Self {
@@ -18737,6 +18070,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl NotificationServiceList {
             pub fn items<T>(mut self, value: T) -> Self
             where
@@ -18764,6 +18098,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<NotificationServiceList>
         for super::NotificationServiceList {
             type Error = super::error::ConversionError;
@@ -18777,6 +18112,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::NotificationServiceList>
         for NotificationServiceList {
             fn from(value: super::NotificationServiceList) -> Self {
@@ -18787,6 +18123,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct NotificationServiceProvider {
             id: ::std::result::Result<
@@ -18799,6 +18136,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for NotificationServiceProvider {
             fn default() -> Self {
                 Self {
@@ -18808,6 +18146,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl NotificationServiceProvider {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -18835,6 +18174,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<NotificationServiceProvider>
         for super::NotificationServiceProvider {
             type Error = super::error::ConversionError;
@@ -18848,6 +18188,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::NotificationServiceProvider>
         for NotificationServiceProvider {
             fn from(value: super::NotificationServiceProvider) -> Self {
@@ -18858,6 +18199,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Organization {
             agents_url: ::std::result::Result<
@@ -18891,6 +18233,7 @@ pub mod types {
             web_url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Organization {
             fn default() -> Self {
                 Self {
@@ -18909,6 +18252,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Organization {
             pub fn agents_url<T>(mut self, value: T) -> Self
             where
@@ -19042,6 +18386,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Organization> for super::Organization {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19063,6 +18408,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Organization> for Organization {
             fn from(value: super::Organization) -> Self {
                 Self {
@@ -19081,6 +18427,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct OrganizationMember {
             email: ::std::result::Result<
@@ -19102,6 +18449,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for OrganizationMember {
             fn default() -> Self {
                 Self {
@@ -19114,6 +18462,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl OrganizationMember {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -19179,6 +18528,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<OrganizationMember> for super::OrganizationMember {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19194,6 +18544,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::OrganizationMember> for OrganizationMember {
             fn from(value: super::OrganizationMember) -> Self {
                 Self {
@@ -19206,6 +18557,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct OrganizationRateLimit {
             scopes: ::std::result::Result<
@@ -19214,6 +18566,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for OrganizationRateLimit {
             fn default() -> Self {
                 Self {
@@ -19222,6 +18575,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl OrganizationRateLimit {
             pub fn scopes<T>(mut self, value: T) -> Self
             where
@@ -19239,6 +18593,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<OrganizationRateLimit>
         for super::OrganizationRateLimit {
             type Error = super::error::ConversionError;
@@ -19249,6 +18604,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::OrganizationRateLimit>
         for OrganizationRateLimit {
             fn from(value: super::OrganizationRateLimit) -> Self {
@@ -19256,6 +18612,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct OrganizationReference {
             id: ::std::result::Result<
@@ -19276,6 +18633,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for OrganizationReference {
             fn default() -> Self {
                 Self {
@@ -19287,6 +18645,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl OrganizationReference {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -19336,6 +18695,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<OrganizationReference>
         for super::OrganizationReference {
             type Error = super::error::ConversionError;
@@ -19351,6 +18711,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::OrganizationReference>
         for OrganizationReference {
             fn from(value: super::OrganizationReference) -> Self {
@@ -19363,6 +18724,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Package {
             created_at: ::std::result::Result<
@@ -19413,6 +18775,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Package {
             fn default() -> Self {
                 Self {
@@ -19431,6 +18794,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Package {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -19577,6 +18941,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Package> for super::Package {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19598,6 +18963,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Package> for Package {
             fn from(value: super::Package) -> Self {
                 Self {
@@ -19616,6 +18982,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PackageList {
             items: ::std::result::Result<
@@ -19628,6 +18995,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PackageList {
             fn default() -> Self {
                 Self {
@@ -19637,6 +19005,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PackageList {
             pub fn items<T>(mut self, value: T) -> Self
             where
@@ -19664,6 +19033,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PackageList> for super::PackageList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19676,6 +19046,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PackageList> for PackageList {
             fn from(value: super::PackageList) -> Self {
                 Self {
@@ -19685,6 +19056,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PackageRegistry {
             color: ::std::result::Result<
@@ -19738,6 +19110,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PackageRegistry {
             fn default() -> Self {
                 Self {
@@ -19758,6 +19131,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PackageRegistry {
             pub fn color<T>(mut self, value: T) -> Self
             where
@@ -19915,6 +19289,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PackageRegistry> for super::PackageRegistry {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19938,6 +19313,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PackageRegistry> for PackageRegistry {
             fn from(value: super::PackageRegistry) -> Self {
                 Self {
@@ -19958,6 +19334,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PackageRegistryReference {
             graphql_id: ::std::result::Result<
@@ -19982,6 +19359,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PackageRegistryReference {
             fn default() -> Self {
                 Self {
@@ -19994,6 +19372,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PackageRegistryReference {
             pub fn graphql_id<T>(mut self, value: T) -> Self
             where
@@ -20055,6 +19434,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PackageRegistryReference>
         for super::PackageRegistryReference {
             type Error = super::error::ConversionError;
@@ -20071,6 +19451,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PackageRegistryReference>
         for PackageRegistryReference {
             fn from(value: super::PackageRegistryReference) -> Self {
@@ -20228,6 +19609,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PingWebhookEvent {
             event: ::std::result::Result<
@@ -20248,6 +19630,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PingWebhookEvent {
             fn default() -> Self {
                 Self {
@@ -20259,6 +19642,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PingWebhookEvent {
             pub fn event<T>(mut self, value: T) -> Self
             where
@@ -20310,6 +19694,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PingWebhookEvent> for super::PingWebhookEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20324,6 +19709,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PingWebhookEvent> for PingWebhookEvent {
             fn from(value: super::PingWebhookEvent) -> Self {
                 Self {
@@ -20335,6 +19721,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Pipeline {
             allow_rebuilds: ::std::result::Result<
@@ -20481,6 +19868,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Pipeline {
             fn default() -> Self {
                 Self {
@@ -20526,6 +19914,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Pipeline {
             pub fn allow_rebuilds<T>(mut self, value: T) -> Self
             where
@@ -21025,6 +20414,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Pipeline> for super::Pipeline {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21075,6 +20465,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Pipeline> for Pipeline {
             fn from(value: super::Pipeline) -> Self {
                 Self {
@@ -21124,6 +20515,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineReference {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -21137,6 +20529,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineReference {
             fn default() -> Self {
                 Self {
@@ -21147,6 +20540,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineReference {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -21184,6 +20578,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineReference> for super::PipelineReference {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21197,6 +20592,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineReference> for PipelineReference {
             fn from(value: super::PipelineReference) -> Self {
                 Self {
@@ -21207,6 +20603,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineSchedule {
             branch: ::std::result::Result<
@@ -21274,6 +20671,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineSchedule {
             fn default() -> Self {
                 Self {
@@ -21297,6 +20695,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineSchedule {
             pub fn branch<T>(mut self, value: T) -> Self
             where
@@ -21498,6 +20897,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineSchedule> for super::PipelineSchedule {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21524,6 +20924,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineSchedule> for PipelineSchedule {
             fn from(value: super::PipelineSchedule) -> Self {
                 Self {
@@ -21547,6 +20948,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineSettings {
             advanced_queue_metrics: ::std::result::Result<
@@ -21591,6 +20993,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineSettings {
             fn default() -> Self {
                 Self {
@@ -21608,6 +21011,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineSettings {
             pub fn advanced_queue_metrics<T>(mut self, value: T) -> Self
             where
@@ -21755,6 +21159,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineSettings> for super::PipelineSettings {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21776,6 +21181,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineSettings> for PipelineSettings {
             fn from(value: super::PipelineSettings) -> Self {
                 Self {
@@ -21797,6 +21203,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineSettingsFeature {
             disable_supported: ::std::result::Result<
@@ -21817,6 +21224,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineSettingsFeature {
             fn default() -> Self {
                 Self {
@@ -21828,6 +21236,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineSettingsFeature {
             pub fn disable_supported<T>(mut self, value: T) -> Self
             where
@@ -21881,6 +21290,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineSettingsFeature>
         for super::PipelineSettingsFeature {
             type Error = super::error::ConversionError;
@@ -21896,6 +21306,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineSettingsFeature>
         for PipelineSettingsFeature {
             fn from(value: super::PipelineSettingsFeature) -> Self {
@@ -21908,6 +21319,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineTemplate {
             available: ::std::result::Result<
@@ -21957,6 +21369,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineTemplate {
             fn default() -> Self {
                 Self {
@@ -21976,6 +21389,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineTemplate {
             pub fn available<T>(mut self, value: T) -> Self
             where
@@ -22123,6 +21537,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineTemplate> for super::PipelineTemplate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22145,6 +21560,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineTemplate> for PipelineTemplate {
             fn from(value: super::PipelineTemplate) -> Self {
                 Self {
@@ -22164,6 +21580,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Portal {
             allowed_ip_addresses: ::std::result::Result<
@@ -22209,6 +21626,7 @@ pub mod types {
             uuid: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Portal {
             fn default() -> Self {
                 Self {
@@ -22227,6 +21645,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Portal {
             pub fn allowed_ip_addresses<T>(mut self, value: T) -> Self
             where
@@ -22368,6 +21787,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Portal> for super::Portal {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22389,6 +21809,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Portal> for Portal {
             fn from(value: super::Portal) -> Self {
                 Self {
@@ -22407,6 +21828,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Provider {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -22420,6 +21842,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Provider {
             fn default() -> Self {
                 Self {
@@ -22430,6 +21853,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Provider {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -22469,6 +21893,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Provider> for super::Provider {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22482,6 +21907,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Provider> for Provider {
             fn from(value: super::Provider) -> Self {
                 Self {
@@ -22492,6 +21918,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PullRequest {
             base: ::std::result::Result<
@@ -22508,6 +21935,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PullRequest {
             fn default() -> Self {
                 Self {
@@ -22518,6 +21946,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PullRequest {
             pub fn base<T>(mut self, value: T) -> Self
             where
@@ -22555,6 +21984,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PullRequest> for super::PullRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22568,6 +21998,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PullRequest> for PullRequest {
             fn from(value: super::PullRequest) -> Self {
                 Self {
@@ -22578,6 +22009,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RateLimitScopes {
             graphql: ::std::result::Result<
@@ -22590,6 +22022,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RateLimitScopes {
             fn default() -> Self {
                 Self {
@@ -22599,6 +22032,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RateLimitScopes {
             pub fn graphql<T>(mut self, value: T) -> Self
             where
@@ -22630,6 +22064,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RateLimitScopes> for super::RateLimitScopes {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22642,6 +22077,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RateLimitScopes> for RateLimitScopes {
             fn from(value: super::RateLimitScopes) -> Self {
                 Self {
@@ -22651,6 +22087,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RateLimitWindow {
             current: ::std::result::Result<
@@ -22675,6 +22112,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RateLimitWindow {
             fn default() -> Self {
                 Self {
@@ -22687,6 +22125,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RateLimitWindow {
             pub fn current<T>(mut self, value: T) -> Self
             where
@@ -22750,6 +22189,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RateLimitWindow> for super::RateLimitWindow {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22765,6 +22205,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RateLimitWindow> for RateLimitWindow {
             fn from(value: super::RateLimitWindow) -> Self {
                 Self {
@@ -22777,6 +22218,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RegistryToken {
             created_at: ::std::result::Result<
@@ -22814,6 +22256,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RegistryToken {
             fn default() -> Self {
                 Self {
@@ -22830,6 +22273,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RegistryToken {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -22943,6 +22387,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RegistryToken> for super::RegistryToken {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22962,6 +22407,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RegistryToken> for RegistryToken {
             fn from(value: super::RegistryToken) -> Self {
                 Self {
@@ -22978,6 +22424,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RemoteAccessSession {
             access_token: ::std::result::Result<
@@ -23006,6 +22453,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RemoteAccessSession {
             fn default() -> Self {
                 Self {
@@ -23019,6 +22467,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RemoteAccessSession {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
@@ -23094,6 +22543,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RemoteAccessSession>
         for super::RemoteAccessSession {
             type Error = super::error::ConversionError;
@@ -23111,6 +22561,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RemoteAccessSession> for RemoteAccessSession {
             fn from(value: super::RemoteAccessSession) -> Self {
                 Self {
@@ -23124,6 +22575,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RepositoryConnection {
             display_name: ::std::result::Result<
@@ -23153,6 +22605,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RepositoryConnection {
             fn default() -> Self {
                 Self {
@@ -23167,6 +22620,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RepositoryConnection {
             pub fn display_name<T>(mut self, value: T) -> Self
             where
@@ -23264,6 +22718,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RepositoryConnection>
         for super::RepositoryConnection {
             type Error = super::error::ConversionError;
@@ -23282,6 +22737,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RepositoryConnection> for RepositoryConnection {
             fn from(value: super::RepositoryConnection) -> Self {
                 Self {
@@ -23296,6 +22752,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RepositoryConnectionHost {
             authentication_strategy: ::std::result::Result<
@@ -23324,6 +22781,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RepositoryConnectionHost {
             fn default() -> Self {
                 Self {
@@ -23337,6 +22795,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RepositoryConnectionHost {
             pub fn authentication_strategy<T>(mut self, value: T) -> Self
             where
@@ -23420,6 +22879,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RepositoryConnectionHost>
         for super::RepositoryConnectionHost {
             type Error = super::error::ConversionError;
@@ -23437,6 +22897,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RepositoryConnectionHost>
         for RepositoryConnectionHost {
             fn from(value: super::RepositoryConnectionHost) -> Self {
@@ -23451,6 +22912,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RepositoryConnectionRateLimit {
             limit: ::std::result::Result<
@@ -23471,6 +22933,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RepositoryConnectionRateLimit {
             fn default() -> Self {
                 Self {
@@ -23482,6 +22945,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RepositoryConnectionRateLimit {
             pub fn limit<T>(mut self, value: T) -> Self
             where
@@ -23533,6 +22997,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RepositoryConnectionRateLimit>
         for super::RepositoryConnectionRateLimit {
             type Error = super::error::ConversionError;
@@ -23548,6 +23013,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RepositoryConnectionRateLimit>
         for RepositoryConnectionRateLimit {
             fn from(value: super::RepositoryConnectionRateLimit) -> Self {
@@ -23560,6 +23026,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RepositoryConnectionServiceAccount {
             login: ::std::result::Result<
@@ -23568,6 +23035,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RepositoryConnectionServiceAccount {
             fn default() -> Self {
                 Self {
@@ -23576,6 +23044,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RepositoryConnectionServiceAccount {
             pub fn login<T>(mut self, value: T) -> Self
             where
@@ -23591,6 +23060,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RepositoryConnectionServiceAccount>
         for super::RepositoryConnectionServiceAccount {
             type Error = super::error::ConversionError;
@@ -23601,6 +23071,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RepositoryConnectionServiceAccount>
         for RepositoryConnectionServiceAccount {
             fn from(value: super::RepositoryConnectionServiceAccount) -> Self {
@@ -23727,6 +23198,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RetrySource {
             job_id: ::std::result::Result<
@@ -23739,6 +23211,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RetrySource {
             fn default() -> Self {
                 Self {
@@ -23748,6 +23221,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RetrySource {
             pub fn job_id<T>(mut self, value: T) -> Self
             where
@@ -23777,6 +23251,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RetrySource> for super::RetrySource {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23789,6 +23264,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RetrySource> for RetrySource {
             fn from(value: super::RetrySource) -> Self {
                 Self {
@@ -23798,6 +23274,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Rule {
             action: ::std::result::Result<
@@ -23851,6 +23328,7 @@ pub mod types {
             uuid: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Rule {
             fn default() -> Self {
                 Self {
@@ -23871,6 +23349,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Rule {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -24034,6 +23513,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Rule> for super::Rule {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24057,6 +23537,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Rule> for Rule {
             fn from(value: super::Rule) -> Self {
                 Self {
@@ -24077,6 +23558,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct SshCredentials {
             private_key: ::std::result::Result<
@@ -24089,6 +23571,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for SshCredentials {
             fn default() -> Self {
                 Self {
@@ -24098,6 +23581,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl SshCredentials {
             pub fn private_key<T>(mut self, value: T) -> Self
             where
@@ -24125,6 +23609,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<SshCredentials> for super::SshCredentials {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24137,6 +23622,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::SshCredentials> for SshCredentials {
             fn from(value: super::SshCredentials) -> Self {
                 Self {
@@ -24562,6 +24048,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct StepSignature {
             algorithm: ::std::result::Result<
@@ -24578,6 +24065,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for StepSignature {
             fn default() -> Self {
                 Self {
@@ -24588,6 +24076,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl StepSignature {
             pub fn algorithm<T>(mut self, value: T) -> Self
             where
@@ -24627,6 +24116,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<StepSignature> for super::StepSignature {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24640,6 +24130,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::StepSignature> for StepSignature {
             fn from(value: super::StepSignature) -> Self {
                 Self {
@@ -24650,6 +24141,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct StepUpload {
             created_at: ::std::result::Result<
@@ -24711,6 +24203,7 @@ pub mod types {
             uuid: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for StepUpload {
             fn default() -> Self {
                 Self {
@@ -24733,6 +24226,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl StepUpload {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -24928,6 +24422,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<StepUpload> for super::StepUpload {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24953,6 +24448,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::StepUpload> for StepUpload {
             fn from(value: super::StepUpload) -> Self {
                 Self {
@@ -24975,6 +24471,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct StepUploadList {
             items: ::std::result::Result<
@@ -24984,6 +24481,7 @@ pub mod types {
             links: ::std::result::Result<super::CursorLinks, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for StepUploadList {
             fn default() -> Self {
                 Self {
@@ -24993,6 +24491,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl StepUploadList {
             pub fn items<T>(mut self, value: T) -> Self
             where
@@ -25020,6 +24519,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<StepUploadList> for super::StepUploadList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25032,6 +24532,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::StepUploadList> for StepUploadList {
             fn from(value: super::StepUploadList) -> Self {
                 Self {
@@ -25087,6 +24588,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Team {
             created_at: ::std::result::Result<
@@ -25152,6 +24654,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Team {
             fn default() -> Self {
                 Self {
@@ -25175,6 +24678,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Team {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -25386,6 +24890,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Team> for super::Team {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25413,6 +24918,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Team> for Team {
             fn from(value: super::Team) -> Self {
                 Self {
@@ -25440,6 +24946,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TeamMember {
             created_at: ::std::result::Result<
@@ -25457,6 +24964,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TeamMember {
             fn default() -> Self {
                 Self {
@@ -25468,6 +24976,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TeamMember {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -25521,6 +25030,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TeamMember> for super::TeamMember {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25535,6 +25045,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TeamMember> for TeamMember {
             fn from(value: super::TeamMember) -> Self {
                 Self {
@@ -25546,6 +25057,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TeamPipeline {
             access_level: ::std::result::Result<
@@ -25566,6 +25078,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TeamPipeline {
             fn default() -> Self {
                 Self {
@@ -25577,6 +25090,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TeamPipeline {
             pub fn access_level<T>(mut self, value: T) -> Self
             where
@@ -25632,6 +25146,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TeamPipeline> for super::TeamPipeline {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25646,6 +25161,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TeamPipeline> for TeamPipeline {
             fn from(value: super::TeamPipeline) -> Self {
                 Self {
@@ -25657,6 +25173,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TeamReference {
             graphql_id: ::std::result::Result<
@@ -25670,6 +25187,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TeamReference {
             fn default() -> Self {
                 Self {
@@ -25680,6 +25198,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TeamReference {
             pub fn graphql_id<T>(mut self, value: T) -> Self
             where
@@ -25717,6 +25236,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TeamReference> for super::TeamReference {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25730,6 +25250,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TeamReference> for TeamReference {
             fn from(value: super::TeamReference) -> Self {
                 Self {
@@ -25740,6 +25261,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TeamSuite {
             access_level: ::std::result::Result<
@@ -25760,6 +25282,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TeamSuite {
             fn default() -> Self {
                 Self {
@@ -25771,6 +25294,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TeamSuite {
             pub fn access_level<T>(mut self, value: T) -> Self
             where
@@ -25824,6 +25348,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TeamSuite> for super::TeamSuite {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25838,6 +25363,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TeamSuite> for TeamSuite {
             fn from(value: super::TeamSuite) -> Self {
                 Self {
@@ -25849,6 +25375,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Test {
             duration_avg: ::std::result::Result<
@@ -25910,6 +25437,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Test {
             fn default() -> Self {
                 Self {
@@ -25932,6 +25460,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Test {
             pub fn duration_avg<T>(mut self, value: T) -> Self
             where
@@ -26119,6 +25648,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Test> for super::Test {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -26144,6 +25674,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Test> for Test {
             fn from(value: super::Test) -> Self {
                 Self {
@@ -26166,6 +25697,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TestRun {
             branch: ::std::result::Result<
@@ -26203,6 +25735,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TestRun {
             fn default() -> Self {
                 Self {
@@ -26219,6 +25752,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TestRun {
             pub fn branch<T>(mut self, value: T) -> Self
             where
@@ -26332,6 +25866,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TestRun> for super::TestRun {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -26351,6 +25886,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TestRun> for TestRun {
             fn from(value: super::TestRun) -> Self {
                 Self {
@@ -26367,6 +25903,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TestSuite {
             api_token: ::std::result::Result<
@@ -26420,6 +25957,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TestSuite {
             fn default() -> Self {
                 Self {
@@ -26440,6 +25978,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TestSuite {
             pub fn api_token<T>(mut self, value: T) -> Self
             where
@@ -26603,6 +26142,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TestSuite> for super::TestSuite {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -26626,6 +26166,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TestSuite> for TestSuite {
             fn from(value: super::TestSuite) -> Self {
                 Self {
@@ -26759,6 +26300,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TriggeredFrom {
             build_id: ::std::result::Result<
@@ -26775,6 +26317,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TriggeredFrom {
             fn default() -> Self {
                 Self {
@@ -26785,6 +26328,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TriggeredFrom {
             pub fn build_id<T>(mut self, value: T) -> Self
             where
@@ -26826,6 +26370,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TriggeredFrom> for super::TriggeredFrom {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -26839,6 +26384,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TriggeredFrom> for TriggeredFrom {
             fn from(value: super::TriggeredFrom) -> Self {
                 Self {
@@ -29770,6 +29316,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct User {
             avatar_url: ::std::result::Result<
@@ -29795,6 +29342,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for User {
             fn default() -> Self {
                 Self {
@@ -29808,6 +29356,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl User {
             pub fn avatar_url<T>(mut self, value: T) -> Self
             where
@@ -29881,6 +29430,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<User> for super::User {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -29897,6 +29447,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::User> for User {
             fn from(value: super::User) -> Self {
                 Self {
@@ -29910,6 +29461,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct VncCredentials {
             password: ::std::result::Result<
@@ -29922,6 +29474,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for VncCredentials {
             fn default() -> Self {
                 Self {
@@ -29931,6 +29484,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl VncCredentials {
             pub fn password<T>(mut self, value: T) -> Self
             where
@@ -29958,6 +29512,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<VncCredentials> for super::VncCredentials {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -29970,6 +29525,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::VncCredentials> for VncCredentials {
             fn from(value: super::VncCredentials) -> Self {
                 Self {
@@ -29979,6 +29535,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct WebhookSender {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -29988,6 +29545,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for WebhookSender {
             fn default() -> Self {
                 Self {
@@ -29997,6 +29555,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl WebhookSender {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -30022,6 +29581,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<WebhookSender> for super::WebhookSender {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -30034,6 +29594,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::WebhookSender> for WebhookSender {
             fn from(value: super::WebhookSender) -> Self {
                 Self {
@@ -30043,6 +29604,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct WebhookService {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -30058,6 +29620,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for WebhookService {
             fn default() -> Self {
                 Self {
@@ -30068,6 +29631,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl WebhookService {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -30109,6 +29673,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<WebhookService> for super::WebhookService {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -30122,6 +29687,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::WebhookService> for WebhookService {
             fn from(value: super::WebhookService) -> Self {
                 Self {
@@ -30553,10 +30119,10 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
+            crate::reqwest_builder().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
+        let client = crate::reqwest_builder();
         Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
 

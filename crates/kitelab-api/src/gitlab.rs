@@ -8,14 +8,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///Body of `addJobTokenAllowlistProject`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AddJobTokenAllowlistProjectRequest {
         ///The ID of the project to allow.
         pub target_project_id: i64,
@@ -28,14 +22,8 @@ pub mod types {
     }
 
     ///Body of `addJobTokenGroupsAllowlistGroup`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AddJobTokenGroupsAllowlistGroupRequest {
         ///The ID of the group to allow.
         pub target_group_id: i64,
@@ -48,14 +36,8 @@ pub mod types {
     }
 
     ///A GitLab agent for Kubernetes a CI/CD job may use (`API::Entities::Clusters::Agents::Authorizations::CiAccess`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AllowedAgent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -69,6 +51,7 @@ pub mod types {
         pub id: i64,
     }
 
+    #[cfg(feature = "builders")]
     impl AllowedAgent {
         pub fn builder() -> builder::AllowedAgent {
             Default::default()
@@ -76,15 +59,8 @@ pub mod types {
     }
 
     ///The environment of the job in `getJobAllowedAgents`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AllowedAgentsEnvironment {
         ///The environment slug.
@@ -94,6 +70,7 @@ pub mod types {
         pub tier: ::std::option::Option<crate::gitlab::types::EnvironmentTier>,
     }
 
+    #[cfg(feature = "builders")]
     impl AllowedAgentsEnvironment {
         pub fn builder() -> builder::AllowedAgentsEnvironment {
             Default::default()
@@ -101,20 +78,15 @@ pub mod types {
     }
 
     ///An object reduced to its `id`, as `getJobAllowedAgents` sends the job and the pipeline (the docs example shows more fields, which older GitLab sent).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AllowedAgentsId {
         ///The ID.
         pub id: i64,
     }
 
+    #[cfg(feature = "builders")]
     impl AllowedAgentsId {
         pub fn builder() -> builder::AllowedAgentsId {
             Default::default()
@@ -122,14 +94,8 @@ pub mod types {
     }
 
     ///The project of the job in `getJobAllowedAgents`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AllowedAgentsProject {
         ///The project's group and its ancestors, each as `{id}`.
@@ -143,6 +109,7 @@ pub mod types {
         pub id: i64,
     }
 
+    #[cfg(feature = "builders")]
     impl AllowedAgentsProject {
         pub fn builder() -> builder::AllowedAgentsProject {
             Default::default()
@@ -150,14 +117,8 @@ pub mod types {
     }
 
     ///The user of the job in `getJobAllowedAgents`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct AllowedAgentsUser {
         ///The avatar URL, or null when there is none.
@@ -185,6 +146,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl AllowedAgentsUser {
         pub fn builder() -> builder::AllowedAgentsUser {
             Default::default()
@@ -192,15 +154,8 @@ pub mod types {
     }
 
     ///The JSON shapes of GitLab error bodies, for documentation and permissive parsing; no operation references it (errors come back as `Error::UnexpectedResponse`). Shapes seen: `{"message": "404 Project Not Found"}` (a string, from `render_api_error!`, `not_found!`, `forbidden!`, `conflict!`...); `{"message": {"<field>": ["<error>", ...]}}` (model validation errors, possibly nested); `{"error": "ref is missing"}` (Grape parameter validation, 405 and other Grape exceptions); `{"error": "insufficient_scope", "error_description": "...", "scope": "api"}` (OAuth scope failures, 403); and `{"message": {"error": "..."}}` (application rate limits, 429). Rack::Attack 429s are the plain text `Retry later`, and proxies may answer HTML.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ApiError {
         ///A Grape or OAuth error text.
@@ -217,6 +172,7 @@ pub mod types {
         pub scope: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ApiError {
         pub fn builder() -> builder::ApiError {
             Default::default()
@@ -224,14 +180,8 @@ pub mod types {
     }
 
     ///Body of `assignProjectRunner`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssignProjectRunnerRequest {
         ///The ID of the runner to assign.
         pub runner_id: i64,
@@ -244,14 +194,8 @@ pub mod types {
     }
 
     ///A group with its basic details (`API::Entities::BasicGroupDetails`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct BasicGroupDetails {
         ///The group ID.
@@ -264,6 +208,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl BasicGroupDetails {
         pub fn builder() -> builder::BasicGroupDetails {
             Default::default()
@@ -271,14 +216,8 @@ pub mod types {
     }
 
     ///A project with its basic details (`API::Entities::BasicProjectDetails`: `ProjectIdentity` plus repository URLs, topics, namespace...).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct BasicProjectDetails {
         ///The avatar URL, or null.
@@ -352,6 +291,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl BasicProjectDetails {
         pub fn builder() -> builder::BasicProjectDetails {
             Default::default()
@@ -359,14 +299,8 @@ pub mod types {
     }
 
     ///A GitLab agent for Kubernetes (`API::Entities::Clusters::Agent`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ClusterAgent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -384,6 +318,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ClusterAgent {
         pub fn builder() -> builder::ClusterAgent {
             Default::default()
@@ -391,14 +326,8 @@ pub mod types {
     }
 
     ///A commit (`API::Entities::Commit`). GitLab's own schema (`commit/basic.json`) allows a null `id`, so it is required but nullable.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Commit {
         ///The author email.
@@ -459,6 +388,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Commit {
         pub fn builder() -> builder::Commit {
             Default::default()
@@ -466,14 +396,8 @@ pub mod types {
     }
 
     ///A commit status (a job or an external status; `API::Entities::CommitStatus`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct CommitStatus {
         ///Whether it may fail without failing the pipeline.
@@ -517,6 +441,7 @@ pub mod types {
         pub target_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl CommitStatus {
         pub fn builder() -> builder::CommitStatus {
             Default::default()
@@ -524,14 +449,8 @@ pub mod types {
     }
 
     ///A test coverage percentage as GitLab sends it: a string with two decimals (`"98.29"`, current pipelines) or a number (`98.29`, older GitLab).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     #[non_exhaustive]
     pub enum Coverage {
@@ -555,14 +474,8 @@ pub mod types {
     }
 
     ///Body of `createCommitStatus`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateCommitStatusRequest {
         ///Alias of `name`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -595,14 +508,8 @@ pub mod types {
     }
 
     ///Body of `createDeployment`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateDeploymentRequest {
         ///The name of the environment (created when missing).
         pub environment: ::std::string::String,
@@ -623,14 +530,8 @@ pub mod types {
     }
 
     ///Body of `createEnvironment` (the slug is generated; sending `slug` is an error).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateEnvironmentRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub auto_stop_setting: ::std::option::Option<
@@ -664,14 +565,8 @@ pub mod types {
     }
 
     ///Body of `createInstanceVariable` (no `environment_scope` at instance level).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateInstanceVariableRequest {
         ///The description; at most 255 characters (GitLab 16.8+).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -700,14 +595,8 @@ pub mod types {
     }
 
     ///Body of `createPipeline`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePipelineRequest {
         ///Pipeline inputs, name to value (GitLab 17.10+, GA in 18.1); values may be strings, numbers, booleans or arrays.
         #[serde(
@@ -735,14 +624,8 @@ pub mod types {
     }
 
     ///Body of `createPipelineSchedule`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePipelineScheduleRequest {
         ///Whether the schedule starts active (default `true`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -773,14 +656,8 @@ pub mod types {
     }
 
     ///Body of `createPipelineScheduleVariable`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePipelineScheduleVariableRequest {
         ///The key; at most 255 characters of `A-Z`, `a-z`, `0-9` and `_`.
         pub key: ::std::string::String,
@@ -797,14 +674,8 @@ pub mod types {
     }
 
     ///Body of `createTrigger`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateTriggerRequest {
         ///The trigger description.
         pub description: ::std::string::String,
@@ -820,14 +691,8 @@ pub mod types {
     }
 
     ///Body of `createUserRunner`. `group_id` is required for `group_type`, `project_id` for `project_type`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateUserRunnerRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_level: ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
@@ -872,14 +737,8 @@ pub mod types {
     }
 
     ///Body of `createProjectVariable` and `createGroupVariable`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateVariableRequest {
         ///The description (default null).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -914,14 +773,8 @@ pub mod types {
     }
 
     ///A deployment (`API::Entities::Deployment`; `DeploymentExtended` adds on Premium the approval fields `pending_approval_count`, `approvals` and `approval_summary`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Deployment {
         ///The approval rules and their approvals (Premium, multiple approval rules; an open map).
@@ -968,6 +821,7 @@ pub mod types {
         pub user: ::std::option::Option<User>,
     }
 
+    #[cfg(feature = "builders")]
     impl Deployment {
         pub fn builder() -> builder::Deployment {
             Default::default()
@@ -975,15 +829,8 @@ pub mod types {
     }
 
     ///An approval or rejection of a deployment (`API::Entities::Deployments::Approval`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct DeploymentApproval {
         ///The comment, or null.
@@ -1001,6 +848,7 @@ pub mod types {
         pub user: ::std::option::Option<User>,
     }
 
+    #[cfg(feature = "builders")]
     impl DeploymentApproval {
         pub fn builder() -> builder::DeploymentApproval {
             Default::default()
@@ -1008,14 +856,8 @@ pub mod types {
     }
 
     ///Body of `approveDeployment`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DeploymentApprovalRequest {
         ///A comment on the decision.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1033,14 +875,8 @@ pub mod types {
     }
 
     ///`Deployment Hook` (`object_kind: deployment`): a deployment started, succeeded, failed or was canceled. `deployable_id` is the job that deployed; `deployable_url` is null for deployments made through the API or by trigger jobs.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct DeploymentHookEvent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1076,6 +912,7 @@ pub mod types {
         pub user_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl DeploymentHookEvent {
         pub fn builder() -> builder::DeploymentHookEvent {
             Default::default()
@@ -1083,15 +920,8 @@ pub mod types {
     }
 
     ///How the UI renders a status (`DetailedStatusEntity`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct DetailedStatus {
         ///The action the status offers (sent only when there is one).
@@ -1126,6 +956,7 @@ pub mod types {
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl DetailedStatus {
         pub fn builder() -> builder::DetailedStatus {
             Default::default()
@@ -1133,15 +964,8 @@ pub mod types {
     }
 
     ///An action of a detailed status (cancel, retry, play...).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct DetailedStatusAction {
         ///The button title.
@@ -1161,6 +985,7 @@ pub mod types {
         pub title: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl DetailedStatusAction {
         pub fn builder() -> builder::DetailedStatusAction {
             Default::default()
@@ -1168,15 +993,8 @@ pub mod types {
     }
 
     ///An empty-state illustration of a detailed status.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct DetailedStatusIllustration {
         ///The explanatory text.
@@ -1193,6 +1011,7 @@ pub mod types {
         pub title: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl DetailedStatusIllustration {
         pub fn builder() -> builder::DetailedStatusIllustration {
             Default::default()
@@ -1200,14 +1019,8 @@ pub mod types {
     }
 
     ///An environment (`API::Entities::Environment`: `EnvironmentBasic` plus tier, project, state...). `last_deployment` is sent only by `getEnvironment`; the cluster agent fields only when the user may read the agent; the log fields only on older GitLab.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Environment {
         ///When the environment stops automatically, or null.
@@ -1265,6 +1078,7 @@ pub mod types {
         pub updated_at: ::std::option::Option<crate::Timestamp>,
     }
 
+    #[cfg(feature = "builders")]
     impl Environment {
         pub fn builder() -> builder::Environment {
             Default::default()
@@ -1272,14 +1086,8 @@ pub mod types {
     }
 
     ///An environment in short (`API::Entities::EnvironmentBasic`), as deployments embed it. Docs examples show only some fields, so only `id` is required.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct EnvironmentBasic {
         ///When the environment was created.
@@ -1301,6 +1109,7 @@ pub mod types {
         pub updated_at: ::std::option::Option<crate::Timestamp>,
     }
 
+    #[cfg(feature = "builders")]
     impl EnvironmentBasic {
         pub fn builder() -> builder::EnvironmentBasic {
             Default::default()
@@ -1308,14 +1117,8 @@ pub mod types {
     }
 
     ///A job: the `Job` entity (`JobBasic` plus artifacts, runner and tags) and, for trigger jobs returned by `playJob`, the `Bridge` entity (`JobBasic` plus `downstream_pipeline`). This schema is the superset; fields of one kind are absent from the other.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Job {
         ///Whether the job may fail without failing the pipeline.
@@ -1404,6 +1207,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Job {
         pub fn builder() -> builder::Job {
             Default::default()
@@ -1411,14 +1215,8 @@ pub mod types {
     }
 
     ///The body of `getJobAllowedAgents`, built by hand in `lib/api/ci/jobs.rb`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobAllowedAgents {
         ///The agents the job may use.
@@ -1435,6 +1233,7 @@ pub mod types {
         pub user: ::std::option::Option<AllowedAgentsUser>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobAllowedAgents {
         pub fn builder() -> builder::JobAllowedAgents {
             Default::default()
@@ -1442,14 +1241,8 @@ pub mod types {
     }
 
     ///One artifact file of a job (`JobArtifact`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobArtifact {
         ///The storage format.
@@ -1465,6 +1258,7 @@ pub mod types {
         pub size: ::std::option::Option<i64>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobArtifact {
         pub fn builder() -> builder::JobArtifact {
             Default::default()
@@ -1472,15 +1266,8 @@ pub mod types {
     }
 
     ///The artifacts archive of a job (`JobArtifactFile`, kept for compatibility).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobArtifactFile {
         ///The archive's file name.
@@ -1491,6 +1278,7 @@ pub mod types {
         pub size: ::std::option::Option<i64>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobArtifactFile {
         pub fn builder() -> builder::JobArtifactFile {
             Default::default()
@@ -1498,14 +1286,8 @@ pub mod types {
     }
 
     ///A job with its project's identity (`JobBasicWithProject`: `JobBasic` plus `project` as `ProjectIdentity`), as `listRunnerJobs` sends it.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobBasicWithProject {
         ///Whether the job may fail without failing the pipeline.
@@ -1566,6 +1348,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobBasicWithProject {
         pub fn builder() -> builder::JobBasicWithProject {
             Default::default()
@@ -1573,14 +1356,8 @@ pub mod types {
     }
 
     ///The pipeline of a `Job Hook` (`commit`): its `id` is the pipeline's, not a commit's.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobHookCommit {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1606,6 +1383,7 @@ pub mod types {
         pub status: ::std::option::Option<crate::gitlab::types::PipelineStatus>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobHookCommit {
         pub fn builder() -> builder::JobHookCommit {
             Default::default()
@@ -1613,14 +1391,8 @@ pub mod types {
     }
 
     ///`Job Hook` (`object_kind: build`): a job's status changed (trigger jobs excepted).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobHookEvent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1676,6 +1448,7 @@ pub mod types {
         pub user: ::std::option::Option<WebhookUser>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobHookEvent {
         pub fn builder() -> builder::JobHookEvent {
             Default::default()
@@ -1683,14 +1456,8 @@ pub mod types {
     }
 
     ///A job (`JobBasic` entity), or the JSON `null` when there is none.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(transparent)]
     #[non_exhaustive]
     pub struct JobOrNull(pub ::std::option::Option<Job>);
@@ -1714,15 +1481,8 @@ pub mod types {
     }
 
     ///The project fields embedded in a job.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobProject {
         ///Whether the project's outbound CI job token scope is enabled.
@@ -1730,6 +1490,7 @@ pub mod types {
         pub ci_job_token_scope_enabled: ::std::option::Option<bool>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobProject {
         pub fn builder() -> builder::JobProject {
             Default::default()
@@ -1737,15 +1498,8 @@ pub mod types {
     }
 
     ///A group allowlist entry (`API::Entities::GroupScopeLink`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobTokenGroupScopeLink {
         ///The project whose allowlist holds the entry.
@@ -1756,6 +1510,7 @@ pub mod types {
         pub target_group_id: ::std::option::Option<i64>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobTokenGroupScopeLink {
         pub fn builder() -> builder::JobTokenGroupScopeLink {
             Default::default()
@@ -1763,15 +1518,8 @@ pub mod types {
     }
 
     ///A project allowlist entry (`API::Entities::ProjectScopeLink`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobTokenProjectScopeLink {
         ///The project whose allowlist holds the entry.
@@ -1782,6 +1530,7 @@ pub mod types {
         pub target_project_id: ::std::option::Option<i64>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobTokenProjectScopeLink {
         pub fn builder() -> builder::JobTokenProjectScopeLink {
             Default::default()
@@ -1789,15 +1538,8 @@ pub mod types {
     }
 
     ///The CI/CD job token access settings of a project (`API::Entities::ProjectJobTokenScope`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct JobTokenScope {
         ///Whether **Limit access to this project** is on (only allowlisted projects and groups).
@@ -1808,6 +1550,7 @@ pub mod types {
         pub outbound_enabled: ::std::option::Option<bool>,
     }
 
+    #[cfg(feature = "builders")]
     impl JobTokenScope {
         pub fn builder() -> builder::JobTokenScope {
             Default::default()
@@ -1815,14 +1558,8 @@ pub mod types {
     }
 
     ///A variable given when running a manual job.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobVariableAttribute {
         ///The key.
         pub key: ::std::string::String,
@@ -1837,15 +1574,8 @@ pub mod types {
     }
 
     ///A file included by the linted configuration (`Ci::Lint::Result::Include`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct LintInclude {
         ///The URL of the file's blob, or null.
@@ -1875,6 +1605,7 @@ pub mod types {
         pub type_: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl LintInclude {
         pub fn builder() -> builder::LintInclude {
             Default::default()
@@ -1882,14 +1613,8 @@ pub mod types {
     }
 
     ///Body of `lintCiConfig`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct LintRequest {
         ///The CI/CD configuration (YAML) to validate.
         pub content: ::std::string::String,
@@ -1911,14 +1636,8 @@ pub mod types {
     }
 
     ///The result of a CI/CD configuration lint (`API::Entities::Ci::Lint::Result`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct LintResult {
         ///The errors.
@@ -1958,6 +1677,7 @@ pub mod types {
         pub warnings: ::std::vec::Vec<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl LintResult {
         pub fn builder() -> builder::LintResult {
             Default::default()
@@ -1965,14 +1685,8 @@ pub mod types {
     }
 
     ///A merge request (`API::Entities::MergeRequestBasic`). Only the common fields are declared typed; open objects are kept as maps.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct MergeRequestBasic {
         ///The first assignee (deprecated).
@@ -2142,6 +1856,7 @@ pub mod types {
         pub work_in_progress: ::std::option::Option<bool>,
     }
 
+    #[cfg(feature = "builders")]
     impl MergeRequestBasic {
         pub fn builder() -> builder::MergeRequestBasic {
             Default::default()
@@ -2149,14 +1864,8 @@ pub mod types {
     }
 
     ///The merge request of a `Merge Request Hook` (`object_attributes`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct MergeRequestHookAttributes {
         ///What happened: `open`, `close`, `reopen`, `update`, `approval`, `approved`, `unapproval`, `unapproved` or `merge`.
@@ -2195,6 +1904,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl MergeRequestHookAttributes {
         pub fn builder() -> builder::MergeRequestHookAttributes {
             Default::default()
@@ -2202,14 +1912,8 @@ pub mod types {
     }
 
     ///`Merge Request Hook` (`object_kind: merge_request`): a merge request was created, updated, merged or closed, or a commit was added to its source branch.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct MergeRequestHookEvent {
         ///What changed, as `{field: {previous, current}}`.
@@ -2227,6 +1931,7 @@ pub mod types {
         pub user: ::std::option::Option<WebhookUser>,
     }
 
+    #[cfg(feature = "builders")]
     impl MergeRequestHookEvent {
         pub fn builder() -> builder::MergeRequestHookEvent {
             Default::default()
@@ -2234,20 +1939,15 @@ pub mod types {
     }
 
     ///A bare message body, such as `{"message": "201 Created"}`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Message {
         ///The message.
         pub message: ::std::string::String,
     }
 
+    #[cfg(feature = "builders")]
     impl Message {
         pub fn builder() -> builder::Message {
             Default::default()
@@ -2255,15 +1955,8 @@ pub mod types {
     }
 
     ///The namespace of a project (`API::Entities::NamespaceBasic`). Nothing is required: GitLab's project schemas do not require the namespace's `id`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct NamespaceBasic {
         ///The avatar URL, or null.
@@ -2292,6 +1985,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl NamespaceBasic {
         pub fn builder() -> builder::NamespaceBasic {
             Default::default()
@@ -2299,14 +1993,8 @@ pub mod types {
     }
 
     ///A pipeline that built a package (`API::Entities::Package::Pipeline`, which is `PipelineBasic` plus `user`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PackagePipeline {
         ///When the pipeline was created.
@@ -2339,6 +2027,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PackagePipeline {
         pub fn builder() -> builder::PackagePipeline {
             Default::default()
@@ -2346,14 +2035,8 @@ pub mod types {
     }
 
     ///A pipeline in detail (`Pipeline`, and `PipelineWithMetadata` which adds `name` for `getPipeline`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Pipeline {
         ///Whether the pipeline is archived (recent GitLab only).
@@ -2421,6 +2104,7 @@ pub mod types {
         pub yaml_errors: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl Pipeline {
         pub fn builder() -> builder::Pipeline {
             Default::default()
@@ -2428,14 +2112,8 @@ pub mod types {
     }
 
     ///A pipeline in lists and embedded in other entities (`PipelineBasic`; the project pipeline list uses `PipelineBasicWithMetadata`, which adds `name`). Embedded pipelines (a schedule's `last_pipeline`, a merge request's `head_pipeline`) may carry only some fields, so only `id` is required.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineBasic {
         ///When the pipeline was created.
@@ -2470,6 +2148,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineBasic {
         pub fn builder() -> builder::PipelineBasic {
             Default::default()
@@ -2477,14 +2156,8 @@ pub mod types {
     }
 
     ///The pipeline of a `Pipeline Hook` (`object_attributes`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineHookAttributes {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2525,6 +2198,7 @@ pub mod types {
         pub variables: ::std::option::Option<::std::vec::Vec<PipelineHookVariable>>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineHookAttributes {
         pub fn builder() -> builder::PipelineHookAttributes {
             Default::default()
@@ -2532,15 +2206,8 @@ pub mod types {
     }
 
     ///The environment a job of a pipeline deploys to.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineHookEnvironment {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2551,6 +2218,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineHookEnvironment {
         pub fn builder() -> builder::PipelineHookEnvironment {
             Default::default()
@@ -2558,14 +2226,8 @@ pub mod types {
     }
 
     ///`Pipeline Hook` (`object_kind: pipeline`): a pipeline's status changed.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineHookEvent {
         ///The pipeline's jobs.
@@ -2585,6 +2247,7 @@ pub mod types {
         pub user: ::std::option::Option<WebhookUser>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineHookEvent {
         pub fn builder() -> builder::PipelineHookEvent {
             Default::default()
@@ -2592,14 +2255,8 @@ pub mod types {
     }
 
     ///A job of the pipeline in a `Pipeline Hook` (`builds`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineHookJob {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2635,6 +2292,7 @@ pub mod types {
         pub when: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineHookJob {
         pub fn builder() -> builder::PipelineHookJob {
             Default::default()
@@ -2642,14 +2300,8 @@ pub mod types {
     }
 
     ///The merge request a merge request pipeline ran for.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineHookMergeRequest {
         pub id: i64,
@@ -2666,6 +2318,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineHookMergeRequest {
         pub fn builder() -> builder::PipelineHookMergeRequest {
             Default::default()
@@ -2673,15 +2326,8 @@ pub mod types {
     }
 
     ///A variable a pipeline was run with.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineHookVariable {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2690,6 +2336,7 @@ pub mod types {
         pub value: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineHookVariable {
         pub fn builder() -> builder::PipelineHookVariable {
             Default::default()
@@ -2697,14 +2344,8 @@ pub mod types {
     }
 
     ///A pipeline schedule: the `PipelineSchedule` entity in lists, `PipelineScheduleDetails` (adding `last_pipeline` and `variables`) elsewhere. `inputs` is sent when the user may read them; `variables` when the user may read them.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PipelineSchedule {
         ///Whether the schedule is active.
@@ -2758,6 +2399,7 @@ pub mod types {
         pub variables: ::std::vec::Vec<Variable>,
     }
 
+    #[cfg(feature = "builders")]
     impl PipelineSchedule {
         pub fn builder() -> builder::PipelineSchedule {
             Default::default()
@@ -2765,14 +2407,8 @@ pub mod types {
     }
 
     ///A pipeline input of a schedule (`API::Entities::Ci::Input`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PipelineScheduleInput {
         ///The input name.
         pub name: ::std::string::String,
@@ -2788,14 +2424,8 @@ pub mod types {
     }
 
     ///A pipeline input in a schedule update; `destroy: true` deletes it.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PipelineScheduleInputUpdate {
         ///Delete this input.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2814,14 +2444,8 @@ pub mod types {
     }
 
     ///A variable given when creating a pipeline.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PipelineVariableInput {
         ///The key.
         pub key: ::std::string::String,
@@ -2838,15 +2462,8 @@ pub mod types {
     }
 
     ///Body of `playJob`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PlayJobRequest {
         ///Variables available to the job (GitLab 14.9+).
         #[serde(
@@ -2864,14 +2481,8 @@ pub mod types {
     }
 
     ///The identity of a project (`API::Entities::ProjectIdentity`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ProjectIdentity {
         ///When the project was created.
@@ -2896,6 +2507,7 @@ pub mod types {
         pub path_with_namespace: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ProjectIdentity {
         pub fn builder() -> builder::ProjectIdentity {
             Default::default()
@@ -2903,15 +2515,8 @@ pub mod types {
     }
 
     ///The license detected in a project's repository (`API::Entities::LicenseBasic`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ProjectLicense {
         ///A page about the license.
@@ -2931,6 +2536,7 @@ pub mod types {
         pub source_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ProjectLicense {
         pub fn builder() -> builder::ProjectLicense {
             Default::default()
@@ -2938,14 +2544,8 @@ pub mod types {
     }
 
     ///`Push Hook` (`object_kind: push`) and `Tag Push Hook` (`object_kind: tag_push`): commits or a tag were pushed. At most the 20 newest commits are listed; `total_commits_count` counts them all.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct PushHookEvent {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2979,6 +2579,7 @@ pub mod types {
         pub user_username: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl PushHookEvent {
         pub fn builder() -> builder::PushHookEvent {
             Default::default()
@@ -2986,14 +2587,8 @@ pub mod types {
     }
 
     ///Body of `registerRunner`; `active` and `paused` are mutually exclusive.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RegisterRunnerRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_level: ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
@@ -3041,14 +2636,8 @@ pub mod types {
     }
 
     ///`Release Hook` (`object_kind: release`): a release was created, updated or deleted (`action`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ReleaseHookEvent {
         ///`create`, `update` or `delete`.
@@ -3080,6 +2669,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl ReleaseHookEvent {
         pub fn builder() -> builder::ReleaseHookEvent {
             Default::default()
@@ -3087,14 +2677,8 @@ pub mod types {
     }
 
     ///A new runner or registration token (`API::Entities::Ci::ResetTokenResult`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ResetTokenResult {
         ///The new token.
@@ -3104,6 +2688,7 @@ pub mod types {
         pub token_expires_at: ::std::option::Option<crate::Timestamp>,
     }
 
+    #[cfg(feature = "builders")]
     impl ResetTokenResult {
         pub fn builder() -> builder::ResetTokenResult {
             Default::default()
@@ -3111,14 +2696,8 @@ pub mod types {
     }
 
     ///A resource group (`API::Entities::Ci::ResourceGroup`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ResourceGroup {
         ///When it was created.
@@ -3137,6 +2716,7 @@ pub mod types {
         pub updated_at: ::std::option::Option<crate::Timestamp>,
     }
 
+    #[cfg(feature = "builders")]
     impl ResourceGroup {
         pub fn builder() -> builder::ResourceGroup {
             Default::default()
@@ -3144,15 +2724,8 @@ pub mod types {
     }
 
     ///The body of `deleteStoppedReviewApps`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct ReviewAppsDeletion {
         ///The environments scheduled for deletion (or that would be, in a dry run).
@@ -3171,6 +2744,7 @@ pub mod types {
         pub unprocessable_entries: ::std::vec::Vec<EnvironmentBasic>,
     }
 
+    #[cfg(feature = "builders")]
     impl ReviewAppsDeletion {
         pub fn builder() -> builder::ReviewAppsDeletion {
             Default::default()
@@ -3178,14 +2752,8 @@ pub mod types {
     }
 
     ///The runner of a job (`API::Entities::Ci::Runner`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Runner {
         ///Whether the runner is active (deprecated in favour of `paused`).
@@ -3228,6 +2796,7 @@ pub mod types {
         pub status: ::std::option::Option<crate::gitlab::types::RunnerStatus>,
     }
 
+    #[cfg(feature = "builders")]
     impl Runner {
         pub fn builder() -> builder::Runner {
             Default::default()
@@ -3235,14 +2804,8 @@ pub mod types {
     }
 
     ///A runner in detail (`API::Entities::Ci::RunnerDetails`: `Runner` plus configuration, version information and its projects and groups). `maintenance_note` is null unless the user may update the runner. `projects` is only sent when the route asks for it (older versions always sent it).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RunnerDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3335,6 +2898,7 @@ pub mod types {
         pub version: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl RunnerDetails {
         pub fn builder() -> builder::RunnerDetails {
             Default::default()
@@ -3342,15 +2906,8 @@ pub mod types {
     }
 
     ///Metadata of a runner being registered (`info`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RunnerInfo {
         ///The architecture.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3376,14 +2933,8 @@ pub mod types {
     }
 
     ///The runner manager (a runner process) that ran a job (`RunnerManager`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RunnerManager {
         ///The architecture, for example `amd64`.
@@ -3421,6 +2972,7 @@ pub mod types {
         pub version: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl RunnerManager {
         pub fn builder() -> builder::RunnerManager {
             Default::default()
@@ -3428,14 +2980,8 @@ pub mod types {
     }
 
     ///A runner's ID and authentication token (`API::Entities::Ci::RunnerRegistrationDetails`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct RunnerRegistrationDetails {
         ///The runner ID.
@@ -3447,6 +2993,7 @@ pub mod types {
         pub token_expires_at: ::std::option::Option<crate::Timestamp>,
     }
 
+    #[cfg(feature = "builders")]
     impl RunnerRegistrationDetails {
         pub fn builder() -> builder::RunnerRegistrationDetails {
             Default::default()
@@ -3454,14 +3001,8 @@ pub mod types {
     }
 
     ///Body of the routes authenticated by a runner authentication token.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RunnerTokenRequest {
         ///The runner authentication token.
         pub token: crate::SecretString,
@@ -3474,14 +3015,8 @@ pub mod types {
     }
 
     ///The metadata of a secure file (`API::Entities::Ci::SecureFile`). `permissions` is sent by older GitLab only; `expires_at`, `metadata` and `file_extension` are recent.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct SecureFile {
         ///The checksum of the content.
@@ -3514,6 +3049,7 @@ pub mod types {
         >,
     }
 
+    #[cfg(feature = "builders")]
     impl SecureFile {
         pub fn builder() -> builder::SecureFile {
             Default::default()
@@ -3521,15 +3057,8 @@ pub mod types {
     }
 
     ///One test case of a unit test report (`TestCaseEntity`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TestCase {
         ///The URL of the test's attachment (a screenshot), sent only when there is one.
@@ -3560,6 +3089,7 @@ pub mod types {
         pub system_output: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl TestCase {
         pub fn builder() -> builder::TestCase {
             Default::default()
@@ -3567,15 +3097,8 @@ pub mod types {
     }
 
     ///How often a test case failed recently on the base branch (`recent_failures`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TestCaseRecentFailures {
         ///The branch the failures were counted on.
@@ -3586,6 +3109,7 @@ pub mod types {
         pub count: ::std::option::Option<i64>,
     }
 
+    #[cfg(feature = "builders")]
     impl TestCaseRecentFailures {
         pub fn builder() -> builder::TestCaseRecentFailures {
             Default::default()
@@ -3593,15 +3117,8 @@ pub mod types {
     }
 
     ///The unit test report of a pipeline (`TestReportEntity`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TestReport {
         ///The number of test cases in error.
@@ -3631,6 +3148,7 @@ pub mod types {
         pub total_time: ::std::option::Option<f64>,
     }
 
+    #[cfg(feature = "builders")]
     impl TestReport {
         pub fn builder() -> builder::TestReport {
             Default::default()
@@ -3638,15 +3156,8 @@ pub mod types {
     }
 
     ///The summary of a pipeline's unit test report (`TestReportSummaryEntity`: `total` and `test_suites`). Some older versions of the entity sent the flat `total_time`, `total_count`... fields of `TestReport` instead of `total`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TestReportSummary {
         ///The test suites, with the IDs of the jobs that produced them.
@@ -3660,6 +3171,7 @@ pub mod types {
         pub total: ::std::option::Option<TestReportSummaryTotal>,
     }
 
+    #[cfg(feature = "builders")]
     impl TestReportSummary {
         pub fn builder() -> builder::TestReportSummary {
             Default::default()
@@ -3667,15 +3179,8 @@ pub mod types {
     }
 
     ///The totals of a test report summary (`Gitlab::Ci::Reports::TestSuiteSummary#to_h`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TestReportSummaryTotal {
         ///The number of test cases.
@@ -3701,6 +3206,7 @@ pub mod types {
         pub time: ::std::option::Option<f64>,
     }
 
+    #[cfg(feature = "builders")]
     impl TestReportSummaryTotal {
         pub fn builder() -> builder::TestReportSummaryTotal {
             Default::default()
@@ -3708,15 +3214,8 @@ pub mod types {
     }
 
     ///One test suite: in a test report (`TestSuiteEntity` with details: `suite_error` and `test_cases`) or in a test report summary (`TestSuiteSummaryEntity`: `build_ids` and `suite_error`, no `test_cases`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct TestSuite {
         ///The IDs of the jobs that produced the suite (summary only).
@@ -3759,6 +3258,7 @@ pub mod types {
         pub total_time: ::std::option::Option<f64>,
     }
 
+    #[cfg(feature = "builders")]
     impl TestSuite {
         pub fn builder() -> builder::TestSuite {
             Default::default()
@@ -3766,14 +3266,8 @@ pub mod types {
     }
 
     ///A pipeline trigger token (`API::Entities::Trigger`).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Trigger {
         ///When the trigger was created.
@@ -3800,6 +3294,7 @@ pub mod types {
         pub updated_at: ::std::option::Option<crate::Timestamp>,
     }
 
+    #[cfg(feature = "builders")]
     impl Trigger {
         pub fn builder() -> builder::Trigger {
             Default::default()
@@ -3807,14 +3302,8 @@ pub mod types {
     }
 
     ///Body of `triggerPipelineForRef` (the ref is in the path). The token goes here, not in a header.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TriggerPipelineForRefRequest {
         ///Pipeline inputs, name to value (any JSON).
         #[serde(
@@ -3844,14 +3333,8 @@ pub mod types {
     }
 
     ///Body of `triggerPipeline`. The token goes here, not in a header (GitLab also accepts it in the query string).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TriggerPipelineRequest {
         ///Pipeline inputs, name to value (documented in the 18.x CI trigger docs, not in the `triggers.rb` version read); values may be strings, numbers, booleans or arrays.
         #[serde(
@@ -3884,14 +3367,8 @@ pub mod types {
     }
 
     ///Body of `updateDeployment`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateDeploymentRequest {
         pub status: crate::gitlab::types::DeploymentStatus,
     }
@@ -3903,15 +3380,8 @@ pub mod types {
     }
 
     ///Body of `updateEnvironment`; every field is optional and the name cannot change.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateEnvironmentRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub auto_stop_setting: ::std::option::Option<
@@ -3943,15 +3413,8 @@ pub mod types {
     }
 
     ///Body of `updateInstanceVariable`; every field is optional.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateInstanceVariableRequest {
         ///The description (GitLab 16.8+).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3979,14 +3442,8 @@ pub mod types {
     }
 
     ///Body of `updateJobTokenScope`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateJobTokenScopeRequest {
         ///Turn **Limit access to this project** on or off.
         pub enabled: bool,
@@ -3999,14 +3456,8 @@ pub mod types {
     }
 
     ///Body of `updatePipelineMetadata`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdatePipelineMetadataRequest {
         ///The new name of the pipeline.
         pub name: ::std::string::String,
@@ -4019,15 +3470,8 @@ pub mod types {
     }
 
     ///Body of `updatePipelineSchedule`; every field is optional.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdatePipelineScheduleRequest {
         ///Whether the schedule is active.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4060,15 +3504,8 @@ pub mod types {
     }
 
     ///Body of `updatePipelineScheduleVariable`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdatePipelineScheduleVariableRequest {
         ///The value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4084,15 +3521,8 @@ pub mod types {
     }
 
     ///Body of `updateResourceGroup`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateResourceGroupRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub process_mode: ::std::option::Option<
@@ -4107,15 +3537,8 @@ pub mod types {
     }
 
     ///Body of `updateRunner`; at least one field, and not both `active` and `paused`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateRunnerRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub access_level: ::std::option::Option<crate::gitlab::types::RunnerAccessLevel>,
@@ -4156,15 +3579,8 @@ pub mod types {
     }
 
     ///Body of `updateTrigger`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateTriggerRequest {
         ///The trigger description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4178,15 +3594,8 @@ pub mod types {
     }
 
     ///Body of `updateProjectVariable` and `updateGroupVariable`; every field is optional.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UpdateVariableRequest {
         ///The description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4217,14 +3626,8 @@ pub mod types {
     }
 
     ///A user (`API::Entities::UserBasic`: `UserSafe` plus state, avatar and URLs). The job `user` field uses the fuller `API::Entities::User`, which adds the profile fields below (`created_at`, `bio`, ... `local_time`); they are absent elsewhere. GitLab's schema of a schedule `owner` requires none of its fields, so only `id` is required here.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct User {
         ///The avatar path, sent only when the request asked for paths only.
@@ -4308,6 +3711,7 @@ pub mod types {
         pub work_information: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl User {
         pub fn builder() -> builder::User {
             Default::default()
@@ -4315,14 +3719,8 @@ pub mod types {
     }
 
     ///A CI/CD variable (`API::Entities::Ci::Variable`) of a project, group, pipeline or pipeline schedule. Each field is exposed only when the model has it: pipeline variables carry `variable_type`, `key` and `value`; schedule variables add `raw`; project and group variables have all of them.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct Variable {
         ///The description.
@@ -4352,6 +3750,7 @@ pub mod types {
         pub variable_type: ::std::option::Option<crate::gitlab::types::VariableType>,
     }
 
+    #[cfg(feature = "builders")]
     impl Variable {
         pub fn builder() -> builder::Variable {
             Default::default()
@@ -4359,14 +3758,8 @@ pub mod types {
     }
 
     ///Body of `verifyRunner`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct VerifyRunnerRequest {
         ///The runner's system ID (required for `glrt-` tokens).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4382,14 +3775,8 @@ pub mod types {
     }
 
     ///A commit in a push, pipeline or merge request event.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct WebhookCommit {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4412,6 +3799,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl WebhookCommit {
         pub fn builder() -> builder::WebhookCommit {
             Default::default()
@@ -4419,15 +3807,8 @@ pub mod types {
     }
 
     ///The author of a commit in a webhook event.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct WebhookCommitAuthor {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4436,6 +3817,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl WebhookCommitAuthor {
         pub fn builder() -> builder::WebhookCommitAuthor {
             Default::default()
@@ -4443,15 +3825,8 @@ pub mod types {
     }
 
     ///The project of a webhook event.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct WebhookProject {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4481,6 +3856,7 @@ pub mod types {
         pub web_url: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl WebhookProject {
         pub fn builder() -> builder::WebhookProject {
             Default::default()
@@ -4488,14 +3864,8 @@ pub mod types {
     }
 
     ///The runner of a job in a pipeline or job event.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct WebhookRunner {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4511,6 +3881,7 @@ pub mod types {
         pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
 
+    #[cfg(feature = "builders")]
     impl WebhookRunner {
         pub fn builder() -> builder::WebhookRunner {
             Default::default()
@@ -4518,15 +3889,8 @@ pub mod types {
     }
 
     ///The upstream pipeline that triggered a pipeline (multi-project pipelines).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct WebhookSourcePipeline {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4537,6 +3901,7 @@ pub mod types {
         pub project: ::std::option::Option<WebhookProject>,
     }
 
+    #[cfg(feature = "builders")]
     impl WebhookSourcePipeline {
         pub fn builder() -> builder::WebhookSourcePipeline {
             Default::default()
@@ -4544,14 +3909,8 @@ pub mod types {
     }
 
     ///The user who caused a webhook event.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[non_exhaustive]
     pub struct WebhookUser {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4566,6 +3925,7 @@ pub mod types {
         pub username: ::std::option::Option<::std::string::String>,
     }
 
+    #[cfg(feature = "builders")]
     impl WebhookUser {
         pub fn builder() -> builder::WebhookUser {
             Default::default()
@@ -4680,6 +4040,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AllowedAgent {
             config_project: ::std::result::Result<
@@ -4695,6 +4056,7 @@ pub mod types {
             id: ::std::result::Result<i64, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AllowedAgent {
             fn default() -> Self {
                 Self {
@@ -4705,6 +4067,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AllowedAgent {
             pub fn config_project<T>(mut self, value: T) -> Self
             where
@@ -4750,6 +4113,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AllowedAgent> for super::AllowedAgent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4763,6 +4127,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AllowedAgent> for AllowedAgent {
             fn from(value: super::AllowedAgent) -> Self {
                 Self {
@@ -4773,6 +4138,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AllowedAgentsEnvironment {
             slug: ::std::result::Result<
@@ -4785,6 +4151,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AllowedAgentsEnvironment {
             fn default() -> Self {
                 Self {
@@ -4794,6 +4161,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AllowedAgentsEnvironment {
             pub fn slug<T>(mut self, value: T) -> Self
             where
@@ -4823,6 +4191,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AllowedAgentsEnvironment>
         for super::AllowedAgentsEnvironment {
             type Error = super::error::ConversionError;
@@ -4836,6 +4205,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AllowedAgentsEnvironment>
         for AllowedAgentsEnvironment {
             fn from(value: super::AllowedAgentsEnvironment) -> Self {
@@ -4846,11 +4216,13 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AllowedAgentsId {
             id: ::std::result::Result<i64, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AllowedAgentsId {
             fn default() -> Self {
                 Self {
@@ -4859,6 +4231,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AllowedAgentsId {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -4872,6 +4245,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AllowedAgentsId> for super::AllowedAgentsId {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4881,12 +4255,14 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AllowedAgentsId> for AllowedAgentsId {
             fn from(value: super::AllowedAgentsId) -> Self {
                 Self { id: Ok(value.id) }
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AllowedAgentsProject {
             groups: ::std::result::Result<
@@ -4896,6 +4272,7 @@ pub mod types {
             id: ::std::result::Result<i64, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AllowedAgentsProject {
             fn default() -> Self {
                 Self {
@@ -4905,6 +4282,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AllowedAgentsProject {
             pub fn groups<T>(mut self, value: T) -> Self
             where
@@ -4930,6 +4308,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AllowedAgentsProject>
         for super::AllowedAgentsProject {
             type Error = super::error::ConversionError;
@@ -4943,6 +4322,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AllowedAgentsProject> for AllowedAgentsProject {
             fn from(value: super::AllowedAgentsProject) -> Self {
                 Self {
@@ -4952,6 +4332,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct AllowedAgentsUser {
             avatar_url: ::std::result::Result<
@@ -4981,6 +4362,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for AllowedAgentsUser {
             fn default() -> Self {
                 Self {
@@ -4995,6 +4377,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl AllowedAgentsUser {
             pub fn avatar_url<T>(mut self, value: T) -> Self
             where
@@ -5084,6 +4467,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<AllowedAgentsUser> for super::AllowedAgentsUser {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5101,6 +4485,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::AllowedAgentsUser> for AllowedAgentsUser {
             fn from(value: super::AllowedAgentsUser) -> Self {
                 Self {
@@ -5115,6 +4500,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ApiError {
             error: ::std::result::Result<
@@ -5135,6 +4521,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ApiError {
             fn default() -> Self {
                 Self {
@@ -5146,6 +4533,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ApiError {
             pub fn error<T>(mut self, value: T) -> Self
             where
@@ -5199,6 +4587,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ApiError> for super::ApiError {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5213,6 +4602,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ApiError> for ApiError {
             fn from(value: super::ApiError) -> Self {
                 Self {
@@ -5273,6 +4663,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct BasicGroupDetails {
             id: ::std::result::Result<i64, ::std::string::String>,
@@ -5286,6 +4677,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for BasicGroupDetails {
             fn default() -> Self {
                 Self {
@@ -5296,6 +4688,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl BasicGroupDetails {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -5333,6 +4726,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<BasicGroupDetails> for super::BasicGroupDetails {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5346,6 +4740,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::BasicGroupDetails> for BasicGroupDetails {
             fn from(value: super::BasicGroupDetails) -> Self {
                 Self {
@@ -5356,6 +4751,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct BasicProjectDetails {
             avatar_url: ::std::result::Result<
@@ -5441,6 +4837,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for BasicProjectDetails {
             fn default() -> Self {
                 Self {
@@ -5469,6 +4866,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl BasicProjectDetails {
             pub fn avatar_url<T>(mut self, value: T) -> Self
             where
@@ -5734,6 +5132,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<BasicProjectDetails>
         for super::BasicProjectDetails {
             type Error = super::error::ConversionError;
@@ -5766,6 +5165,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::BasicProjectDetails> for BasicProjectDetails {
             fn from(value: super::BasicProjectDetails) -> Self {
                 Self {
@@ -5794,6 +5194,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ClusterAgent {
             config_project: ::std::result::Result<
@@ -5815,6 +5216,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ClusterAgent {
             fn default() -> Self {
                 Self {
@@ -5827,6 +5229,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ClusterAgent {
             pub fn config_project<T>(mut self, value: T) -> Self
             where
@@ -5894,6 +5297,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ClusterAgent> for super::ClusterAgent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5909,6 +5313,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ClusterAgent> for ClusterAgent {
             fn from(value: super::ClusterAgent) -> Self {
                 Self {
@@ -5921,6 +5326,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Commit {
             author_email: ::std::result::Result<
@@ -5995,6 +5401,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Commit {
             fn default() -> Self {
                 Self {
@@ -6017,6 +5424,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Commit {
             pub fn author_email<T>(mut self, value: T) -> Self
             where
@@ -6220,6 +5628,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Commit> for super::Commit {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6245,6 +5654,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Commit> for Commit {
             fn from(value: super::Commit) -> Self {
                 Self {
@@ -6267,6 +5677,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct CommitStatus {
             allow_failure: ::std::result::Result<
@@ -6324,6 +5735,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for CommitStatus {
             fn default() -> Self {
                 Self {
@@ -6345,6 +5757,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl CommitStatus {
             pub fn allow_failure<T>(mut self, value: T) -> Self
             where
@@ -6514,6 +5927,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<CommitStatus> for super::CommitStatus {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6538,6 +5952,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::CommitStatus> for CommitStatus {
             fn from(value: super::CommitStatus) -> Self {
                 Self {
@@ -8063,6 +7478,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Deployment {
             approval_summary: ::std::result::Result<
@@ -8118,6 +7534,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Deployment {
             fn default() -> Self {
                 Self {
@@ -8138,6 +7555,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Deployment {
             pub fn approval_summary<T>(mut self, value: T) -> Self
             where
@@ -8307,6 +7725,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Deployment> for super::Deployment {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8330,6 +7749,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Deployment> for Deployment {
             fn from(value: super::Deployment) -> Self {
                 Self {
@@ -8350,6 +7770,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct DeploymentApproval {
             comment: ::std::result::Result<
@@ -8370,6 +7791,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for DeploymentApproval {
             fn default() -> Self {
                 Self {
@@ -8381,6 +7803,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl DeploymentApproval {
             pub fn comment<T>(mut self, value: T) -> Self
             where
@@ -8434,6 +7857,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<DeploymentApproval> for super::DeploymentApproval {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8448,6 +7872,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::DeploymentApproval> for DeploymentApproval {
             fn from(value: super::DeploymentApproval) -> Self {
                 Self {
@@ -8553,6 +7978,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct DeploymentHookEvent {
             commit_title: ::std::result::Result<
@@ -8618,6 +8044,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for DeploymentHookEvent {
             fn default() -> Self {
                 Self {
@@ -8643,6 +8070,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl DeploymentHookEvent {
             pub fn commit_title<T>(mut self, value: T) -> Self
             where
@@ -8850,6 +8278,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<DeploymentHookEvent>
         for super::DeploymentHookEvent {
             type Error = super::error::ConversionError;
@@ -8877,6 +8306,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::DeploymentHookEvent> for DeploymentHookEvent {
             fn from(value: super::DeploymentHookEvent) -> Self {
                 Self {
@@ -8900,6 +8330,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct DetailedStatus {
             action: ::std::result::Result<
@@ -8944,6 +8375,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for DetailedStatus {
             fn default() -> Self {
                 Self {
@@ -8961,6 +8393,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl DetailedStatus {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -9088,6 +8521,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<DetailedStatus> for super::DetailedStatus {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9108,6 +8542,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::DetailedStatus> for DetailedStatus {
             fn from(value: super::DetailedStatus) -> Self {
                 Self {
@@ -9125,6 +8560,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct DetailedStatusAction {
             button_title: ::std::result::Result<
@@ -9149,6 +8585,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for DetailedStatusAction {
             fn default() -> Self {
                 Self {
@@ -9161,6 +8598,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl DetailedStatusAction {
             pub fn button_title<T>(mut self, value: T) -> Self
             where
@@ -9224,6 +8662,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<DetailedStatusAction>
         for super::DetailedStatusAction {
             type Error = super::error::ConversionError;
@@ -9240,6 +8679,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::DetailedStatusAction> for DetailedStatusAction {
             fn from(value: super::DetailedStatusAction) -> Self {
                 Self {
@@ -9252,6 +8692,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct DetailedStatusIllustration {
             content: ::std::result::Result<
@@ -9272,6 +8713,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for DetailedStatusIllustration {
             fn default() -> Self {
                 Self {
@@ -9283,6 +8725,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl DetailedStatusIllustration {
             pub fn content<T>(mut self, value: T) -> Self
             where
@@ -9334,6 +8777,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<DetailedStatusIllustration>
         for super::DetailedStatusIllustration {
             type Error = super::error::ConversionError;
@@ -9349,6 +8793,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::DetailedStatusIllustration>
         for DetailedStatusIllustration {
             fn from(value: super::DetailedStatusIllustration) -> Self {
@@ -9361,6 +8806,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Environment {
             auto_stop_at: ::std::result::Result<
@@ -9435,6 +8881,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Environment {
             fn default() -> Self {
                 Self {
@@ -9461,6 +8908,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Environment {
             pub fn auto_stop_at<T>(mut self, value: T) -> Self
             where
@@ -9712,6 +9160,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Environment> for super::Environment {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9741,6 +9190,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Environment> for Environment {
             fn from(value: super::Environment) -> Self {
                 Self {
@@ -9771,6 +9221,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct EnvironmentBasic {
             created_at: ::std::result::Result<
@@ -9796,6 +9247,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for EnvironmentBasic {
             fn default() -> Self {
                 Self {
@@ -9809,6 +9261,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl EnvironmentBasic {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -9882,6 +9335,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<EnvironmentBasic> for super::EnvironmentBasic {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9898,6 +9352,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::EnvironmentBasic> for EnvironmentBasic {
             fn from(value: super::EnvironmentBasic) -> Self {
                 Self {
@@ -9911,6 +9366,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Job {
             allow_failure: ::std::result::Result<
@@ -10009,6 +9465,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Job {
             fn default() -> Self {
                 Self {
@@ -10044,6 +9501,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Job {
             pub fn allow_failure<T>(mut self, value: T) -> Self
             where
@@ -10397,6 +9855,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Job> for super::Job {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10435,6 +9894,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Job> for Job {
             fn from(value: super::Job) -> Self {
                 Self {
@@ -10470,6 +9930,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobAllowedAgents {
             allowed_agents: ::std::result::Result<
@@ -10498,6 +9959,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobAllowedAgents {
             fn default() -> Self {
                 Self {
@@ -10513,6 +9975,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobAllowedAgents {
             pub fn allowed_agents<T>(mut self, value: T) -> Self
             where
@@ -10600,6 +10063,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobAllowedAgents> for super::JobAllowedAgents {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10616,6 +10080,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobAllowedAgents> for JobAllowedAgents {
             fn from(value: super::JobAllowedAgents) -> Self {
                 Self {
@@ -10629,6 +10094,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobArtifact {
             file_format: ::std::result::Result<
@@ -10649,6 +10115,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobArtifact {
             fn default() -> Self {
                 Self {
@@ -10660,6 +10127,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobArtifact {
             pub fn file_format<T>(mut self, value: T) -> Self
             where
@@ -10713,6 +10181,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobArtifact> for super::JobArtifact {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10727,6 +10196,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobArtifact> for JobArtifact {
             fn from(value: super::JobArtifact) -> Self {
                 Self {
@@ -10738,6 +10208,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobArtifactFile {
             filename: ::std::result::Result<
@@ -10750,6 +10221,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobArtifactFile {
             fn default() -> Self {
                 Self {
@@ -10759,6 +10231,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobArtifactFile {
             pub fn filename<T>(mut self, value: T) -> Self
             where
@@ -10786,6 +10259,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobArtifactFile> for super::JobArtifactFile {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10798,6 +10272,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobArtifactFile> for JobArtifactFile {
             fn from(value: super::JobArtifactFile) -> Self {
                 Self {
@@ -10807,6 +10282,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobBasicWithProject {
             allow_failure: ::std::result::Result<
@@ -10888,6 +10364,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobBasicWithProject {
             fn default() -> Self {
                 Self {
@@ -10915,6 +10392,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobBasicWithProject {
             pub fn allow_failure<T>(mut self, value: T) -> Self
             where
@@ -11164,6 +10642,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobBasicWithProject>
         for super::JobBasicWithProject {
             type Error = super::error::ConversionError;
@@ -11195,6 +10674,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobBasicWithProject> for JobBasicWithProject {
             fn from(value: super::JobBasicWithProject) -> Self {
                 Self {
@@ -11222,6 +10702,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobHookCommit {
             author_email: ::std::result::Result<
@@ -11263,6 +10744,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobHookCommit {
             fn default() -> Self {
                 Self {
@@ -11280,6 +10762,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobHookCommit {
             pub fn author_email<T>(mut self, value: T) -> Self
             where
@@ -11403,6 +10886,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobHookCommit> for super::JobHookCommit {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11423,6 +10907,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobHookCommit> for JobHookCommit {
             fn from(value: super::JobHookCommit) -> Self {
                 Self {
@@ -11440,6 +10925,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobHookEvent {
             before_sha: ::std::result::Result<
@@ -11545,6 +11031,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobHookEvent {
             fn default() -> Self {
                 Self {
@@ -11578,6 +11065,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobHookEvent {
             pub fn before_sha<T>(mut self, value: T) -> Self
             where
@@ -11915,6 +11403,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobHookEvent> for super::JobHookEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11951,6 +11440,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobHookEvent> for JobHookEvent {
             fn from(value: super::JobHookEvent) -> Self {
                 Self {
@@ -11984,6 +11474,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobProject {
             ci_job_token_scope_enabled: ::std::result::Result<
@@ -11992,6 +11483,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobProject {
             fn default() -> Self {
                 Self {
@@ -12000,6 +11492,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobProject {
             pub fn ci_job_token_scope_enabled<T>(mut self, value: T) -> Self
             where
@@ -12017,6 +11510,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobProject> for super::JobProject {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12028,6 +11522,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobProject> for JobProject {
             fn from(value: super::JobProject) -> Self {
                 Self {
@@ -12036,6 +11531,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobTokenGroupScopeLink {
             source_project_id: ::std::result::Result<
@@ -12048,6 +11544,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobTokenGroupScopeLink {
             fn default() -> Self {
                 Self {
@@ -12057,6 +11554,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobTokenGroupScopeLink {
             pub fn source_project_id<T>(mut self, value: T) -> Self
             where
@@ -12088,6 +11586,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobTokenGroupScopeLink>
         for super::JobTokenGroupScopeLink {
             type Error = super::error::ConversionError;
@@ -12101,6 +11600,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobTokenGroupScopeLink>
         for JobTokenGroupScopeLink {
             fn from(value: super::JobTokenGroupScopeLink) -> Self {
@@ -12111,6 +11611,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobTokenProjectScopeLink {
             source_project_id: ::std::result::Result<
@@ -12123,6 +11624,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobTokenProjectScopeLink {
             fn default() -> Self {
                 Self {
@@ -12132,6 +11634,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobTokenProjectScopeLink {
             pub fn source_project_id<T>(mut self, value: T) -> Self
             where
@@ -12163,6 +11666,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobTokenProjectScopeLink>
         for super::JobTokenProjectScopeLink {
             type Error = super::error::ConversionError;
@@ -12176,6 +11680,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobTokenProjectScopeLink>
         for JobTokenProjectScopeLink {
             fn from(value: super::JobTokenProjectScopeLink) -> Self {
@@ -12186,6 +11691,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct JobTokenScope {
             inbound_enabled: ::std::result::Result<
@@ -12198,6 +11704,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for JobTokenScope {
             fn default() -> Self {
                 Self {
@@ -12207,6 +11714,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl JobTokenScope {
             pub fn inbound_enabled<T>(mut self, value: T) -> Self
             where
@@ -12238,6 +11746,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<JobTokenScope> for super::JobTokenScope {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12250,6 +11759,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::JobTokenScope> for JobTokenScope {
             fn from(value: super::JobTokenScope) -> Self {
                 Self {
@@ -12323,6 +11833,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct LintInclude {
             blob: ::std::result::Result<
@@ -12355,6 +11866,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for LintInclude {
             fn default() -> Self {
                 Self {
@@ -12369,6 +11881,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl LintInclude {
             pub fn blob<T>(mut self, value: T) -> Self
             where
@@ -12460,6 +11973,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<LintInclude> for super::LintInclude {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12477,6 +11991,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::LintInclude> for LintInclude {
             fn from(value: super::LintInclude) -> Self {
                 Self {
@@ -12595,6 +12110,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct LintResult {
             errors: ::std::result::Result<
@@ -12622,6 +12138,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for LintResult {
             fn default() -> Self {
                 Self {
@@ -12635,6 +12152,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl LintResult {
             pub fn errors<T>(mut self, value: T) -> Self
             where
@@ -12714,6 +12232,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<LintResult> for super::LintResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12730,6 +12249,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::LintResult> for LintResult {
             fn from(value: super::LintResult) -> Self {
                 Self {
@@ -12743,6 +12263,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct MergeRequestBasic {
             assignee: ::std::result::Result<
@@ -12927,6 +12448,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for MergeRequestBasic {
             fn default() -> Self {
                 Self {
@@ -12980,6 +12502,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl MergeRequestBasic {
             pub fn assignee<T>(mut self, value: T) -> Self
             where
@@ -13569,6 +13092,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<MergeRequestBasic> for super::MergeRequestBasic {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13625,6 +13149,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::MergeRequestBasic> for MergeRequestBasic {
             fn from(value: super::MergeRequestBasic) -> Self {
                 Self {
@@ -13680,6 +13205,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct MergeRequestHookAttributes {
             action: ::std::result::Result<
@@ -13746,6 +13272,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for MergeRequestHookAttributes {
             fn default() -> Self {
                 Self {
@@ -13770,6 +13297,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl MergeRequestHookAttributes {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -13983,6 +13511,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<MergeRequestHookAttributes>
         for super::MergeRequestHookAttributes {
             type Error = super::error::ConversionError;
@@ -14011,6 +13540,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::MergeRequestHookAttributes>
         for MergeRequestHookAttributes {
             fn from(value: super::MergeRequestHookAttributes) -> Self {
@@ -14036,6 +13566,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct MergeRequestHookEvent {
             changes: ::std::result::Result<
@@ -14066,6 +13597,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for MergeRequestHookEvent {
             fn default() -> Self {
                 Self {
@@ -14081,6 +13613,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl MergeRequestHookEvent {
             pub fn changes<T>(mut self, value: T) -> Self
             where
@@ -14162,6 +13695,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<MergeRequestHookEvent>
         for super::MergeRequestHookEvent {
             type Error = super::error::ConversionError;
@@ -14179,6 +13713,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::MergeRequestHookEvent>
         for MergeRequestHookEvent {
             fn from(value: super::MergeRequestHookEvent) -> Self {
@@ -14193,11 +13728,13 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Message {
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Message {
             fn default() -> Self {
                 Self {
@@ -14206,6 +13743,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Message {
             pub fn message<T>(mut self, value: T) -> Self
             where
@@ -14221,6 +13759,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Message> for super::Message {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14230,12 +13769,14 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Message> for Message {
             fn from(value: super::Message) -> Self {
                 Self { message: Ok(value.message) }
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct NamespaceBasic {
             avatar_url: ::std::result::Result<
@@ -14269,6 +13810,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for NamespaceBasic {
             fn default() -> Self {
                 Self {
@@ -14284,6 +13826,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl NamespaceBasic {
             pub fn avatar_url<T>(mut self, value: T) -> Self
             where
@@ -14381,6 +13924,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<NamespaceBasic> for super::NamespaceBasic {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14399,6 +13943,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::NamespaceBasic> for NamespaceBasic {
             fn from(value: super::NamespaceBasic) -> Self {
                 Self {
@@ -14414,6 +13959,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PackagePipeline {
             created_at: ::std::result::Result<
@@ -14453,6 +13999,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PackagePipeline {
             fn default() -> Self {
                 Self {
@@ -14471,6 +14018,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PackagePipeline {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -14606,6 +14154,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PackagePipeline> for super::PackagePipeline {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14627,6 +14176,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PackagePipeline> for PackagePipeline {
             fn from(value: super::PackagePipeline) -> Self {
                 Self {
@@ -14645,6 +14195,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Pipeline {
             archived: ::std::result::Result<
@@ -14732,6 +14283,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Pipeline {
             fn default() -> Self {
                 Self {
@@ -14762,6 +14314,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Pipeline {
             pub fn archived<T>(mut self, value: T) -> Self
             where
@@ -15045,6 +14598,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Pipeline> for super::Pipeline {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15078,6 +14632,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Pipeline> for Pipeline {
             fn from(value: super::Pipeline) -> Self {
                 Self {
@@ -15108,6 +14663,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineBasic {
             created_at: ::std::result::Result<
@@ -15153,6 +14709,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineBasic {
             fn default() -> Self {
                 Self {
@@ -15171,6 +14728,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineBasic {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -15308,6 +14866,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineBasic> for super::PipelineBasic {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15329,6 +14888,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineBasic> for PipelineBasic {
             fn from(value: super::PipelineBasic) -> Self {
                 Self {
@@ -15347,6 +14907,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineHookAttributes {
             before_sha: ::std::result::Result<
@@ -15416,6 +14977,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineHookAttributes {
             fn default() -> Self {
                 Self {
@@ -15440,6 +15002,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineHookAttributes {
             pub fn before_sha<T>(mut self, value: T) -> Self
             where
@@ -15655,6 +15218,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineHookAttributes>
         for super::PipelineHookAttributes {
             type Error = super::error::ConversionError;
@@ -15683,6 +15247,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineHookAttributes>
         for PipelineHookAttributes {
             fn from(value: super::PipelineHookAttributes) -> Self {
@@ -15708,6 +15273,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineHookEnvironment {
             action: ::std::result::Result<
@@ -15724,6 +15290,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineHookEnvironment {
             fn default() -> Self {
                 Self {
@@ -15734,6 +15301,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineHookEnvironment {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -15775,6 +15343,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineHookEnvironment>
         for super::PipelineHookEnvironment {
             type Error = super::error::ConversionError;
@@ -15789,6 +15358,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineHookEnvironment>
         for PipelineHookEnvironment {
             fn from(value: super::PipelineHookEnvironment) -> Self {
@@ -15800,6 +15370,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineHookEvent {
             builds: ::std::result::Result<
@@ -15836,6 +15407,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineHookEvent {
             fn default() -> Self {
                 Self {
@@ -15853,6 +15425,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineHookEvent {
             pub fn builds<T>(mut self, value: T) -> Self
             where
@@ -15962,6 +15535,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineHookEvent> for super::PipelineHookEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15980,6 +15554,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineHookEvent> for PipelineHookEvent {
             fn from(value: super::PipelineHookEvent) -> Self {
                 Self {
@@ -15995,6 +15570,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineHookJob {
             allow_failure: ::std::result::Result<
@@ -16060,6 +15636,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineHookJob {
             fn default() -> Self {
                 Self {
@@ -16083,6 +15660,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineHookJob {
             pub fn allow_failure<T>(mut self, value: T) -> Self
             where
@@ -16284,6 +15862,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineHookJob> for super::PipelineHookJob {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16310,6 +15889,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineHookJob> for PipelineHookJob {
             fn from(value: super::PipelineHookJob) -> Self {
                 Self {
@@ -16333,6 +15913,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineHookMergeRequest {
             id: ::std::result::Result<i64, ::std::string::String>,
@@ -16359,6 +15940,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineHookMergeRequest {
             fn default() -> Self {
                 Self {
@@ -16373,6 +15955,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineHookMergeRequest {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -16458,6 +16041,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineHookMergeRequest>
         for super::PipelineHookMergeRequest {
             type Error = super::error::ConversionError;
@@ -16476,6 +16060,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineHookMergeRequest>
         for PipelineHookMergeRequest {
             fn from(value: super::PipelineHookMergeRequest) -> Self {
@@ -16491,6 +16076,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineHookVariable {
             key: ::std::result::Result<
@@ -16503,6 +16089,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineHookVariable {
             fn default() -> Self {
                 Self {
@@ -16512,6 +16099,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineHookVariable {
             pub fn key<T>(mut self, value: T) -> Self
             where
@@ -16539,6 +16127,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineHookVariable>
         for super::PipelineHookVariable {
             type Error = super::error::ConversionError;
@@ -16552,6 +16141,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineHookVariable> for PipelineHookVariable {
             fn from(value: super::PipelineHookVariable) -> Self {
                 Self {
@@ -16561,6 +16151,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PipelineSchedule {
             active: ::std::result::Result<
@@ -16618,6 +16209,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PipelineSchedule {
             fn default() -> Self {
                 Self {
@@ -16639,6 +16231,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PipelineSchedule {
             pub fn active<T>(mut self, value: T) -> Self
             where
@@ -16810,6 +16403,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PipelineSchedule> for super::PipelineSchedule {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16834,6 +16428,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PipelineSchedule> for PipelineSchedule {
             fn from(value: super::PipelineSchedule) -> Self {
                 Self {
@@ -17148,6 +16743,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ProjectIdentity {
             created_at: ::std::result::Result<
@@ -17177,6 +16773,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ProjectIdentity {
             fn default() -> Self {
                 Self {
@@ -17191,6 +16788,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ProjectIdentity {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -17280,6 +16878,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ProjectIdentity> for super::ProjectIdentity {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17297,6 +16896,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ProjectIdentity> for ProjectIdentity {
             fn from(value: super::ProjectIdentity) -> Self {
                 Self {
@@ -17311,6 +16911,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ProjectLicense {
             html_url: ::std::result::Result<
@@ -17335,6 +16936,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ProjectLicense {
             fn default() -> Self {
                 Self {
@@ -17347,6 +16949,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ProjectLicense {
             pub fn html_url<T>(mut self, value: T) -> Self
             where
@@ -17410,6 +17013,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ProjectLicense> for super::ProjectLicense {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17425,6 +17029,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ProjectLicense> for ProjectLicense {
             fn from(value: super::ProjectLicense) -> Self {
                 Self {
@@ -17437,6 +17042,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct PushHookEvent {
             after: ::std::result::Result<
@@ -17501,6 +17107,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for PushHookEvent {
             fn default() -> Self {
                 Self {
@@ -17523,6 +17130,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl PushHookEvent {
             pub fn after<T>(mut self, value: T) -> Self
             where
@@ -17710,6 +17318,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<PushHookEvent> for super::PushHookEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17735,6 +17344,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::PushHookEvent> for PushHookEvent {
             fn from(value: super::PushHookEvent) -> Self {
                 Self {
@@ -18023,6 +17633,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ReleaseHookEvent {
             action: ::std::result::Result<
@@ -18074,6 +17685,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ReleaseHookEvent {
             fn default() -> Self {
                 Self {
@@ -18093,6 +17705,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ReleaseHookEvent {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -18242,6 +17855,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ReleaseHookEvent> for super::ReleaseHookEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18264,6 +17878,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ReleaseHookEvent> for ReleaseHookEvent {
             fn from(value: super::ReleaseHookEvent) -> Self {
                 Self {
@@ -18283,6 +17898,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ResetTokenResult {
             token: ::std::result::Result<crate::SecretString, ::std::string::String>,
@@ -18292,6 +17908,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ResetTokenResult {
             fn default() -> Self {
                 Self {
@@ -18301,6 +17918,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ResetTokenResult {
             pub fn token<T>(mut self, value: T) -> Self
             where
@@ -18330,6 +17948,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ResetTokenResult> for super::ResetTokenResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18342,6 +17961,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ResetTokenResult> for ResetTokenResult {
             fn from(value: super::ResetTokenResult) -> Self {
                 Self {
@@ -18351,6 +17971,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ResourceGroup {
             created_at: ::std::result::Result<
@@ -18369,6 +17990,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ResourceGroup {
             fn default() -> Self {
                 Self {
@@ -18381,6 +18003,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ResourceGroup {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -18444,6 +18067,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ResourceGroup> for super::ResourceGroup {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18459,6 +18083,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ResourceGroup> for ResourceGroup {
             fn from(value: super::ResourceGroup) -> Self {
                 Self {
@@ -18471,6 +18096,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct ReviewAppsDeletion {
             scheduled_entries: ::std::result::Result<
@@ -18483,6 +18109,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for ReviewAppsDeletion {
             fn default() -> Self {
                 Self {
@@ -18492,6 +18119,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ReviewAppsDeletion {
             pub fn scheduled_entries<T>(mut self, value: T) -> Self
             where
@@ -18523,6 +18151,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<ReviewAppsDeletion> for super::ReviewAppsDeletion {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18535,6 +18164,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::ReviewAppsDeletion> for ReviewAppsDeletion {
             fn from(value: super::ReviewAppsDeletion) -> Self {
                 Self {
@@ -18544,6 +18174,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Runner {
             active: ::std::result::Result<
@@ -18597,6 +18228,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Runner {
             fn default() -> Self {
                 Self {
@@ -18617,6 +18249,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Runner {
             pub fn active<T>(mut self, value: T) -> Self
             where
@@ -18782,6 +18415,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Runner> for super::Runner {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18805,6 +18439,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Runner> for Runner {
             fn from(value: super::Runner) -> Self {
                 Self {
@@ -18825,6 +18460,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RunnerDetails {
             access_level: ::std::result::Result<
@@ -18930,6 +18566,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RunnerDetails {
             fn default() -> Self {
                 Self {
@@ -18963,6 +18600,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RunnerDetails {
             pub fn access_level<T>(mut self, value: T) -> Self
             where
@@ -19290,6 +18928,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RunnerDetails> for super::RunnerDetails {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19326,6 +18965,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RunnerDetails> for RunnerDetails {
             fn from(value: super::RunnerDetails) -> Self {
                 Self {
@@ -19485,6 +19125,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RunnerManager {
             architecture: ::std::result::Result<
@@ -19530,6 +19171,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RunnerManager {
             fn default() -> Self {
                 Self {
@@ -19548,6 +19190,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RunnerManager {
             pub fn architecture<T>(mut self, value: T) -> Self
             where
@@ -19687,6 +19330,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RunnerManager> for super::RunnerManager {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19708,6 +19352,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RunnerManager> for RunnerManager {
             fn from(value: super::RunnerManager) -> Self {
                 Self {
@@ -19726,6 +19371,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct RunnerRegistrationDetails {
             id: ::std::result::Result<i64, ::std::string::String>,
@@ -19736,6 +19382,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for RunnerRegistrationDetails {
             fn default() -> Self {
                 Self {
@@ -19746,6 +19393,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl RunnerRegistrationDetails {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -19785,6 +19433,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<RunnerRegistrationDetails>
         for super::RunnerRegistrationDetails {
             type Error = super::error::ConversionError;
@@ -19799,6 +19448,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::RunnerRegistrationDetails>
         for RunnerRegistrationDetails {
             fn from(value: super::RunnerRegistrationDetails) -> Self {
@@ -19853,6 +19503,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct SecureFile {
             checksum: ::std::result::Result<
@@ -19889,6 +19540,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for SecureFile {
             fn default() -> Self {
                 Self {
@@ -19905,6 +19557,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl SecureFile {
             pub fn checksum<T>(mut self, value: T) -> Self
             where
@@ -20024,6 +19677,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<SecureFile> for super::SecureFile {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20043,6 +19697,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::SecureFile> for SecureFile {
             fn from(value: super::SecureFile) -> Self {
                 Self {
@@ -20059,6 +19714,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TestCase {
             attachment_url: ::std::result::Result<
@@ -20099,6 +19755,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TestCase {
             fn default() -> Self {
                 Self {
@@ -20115,6 +19772,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TestCase {
             pub fn attachment_url<T>(mut self, value: T) -> Self
             where
@@ -20236,6 +19894,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TestCase> for super::TestCase {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20255,6 +19914,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TestCase> for TestCase {
             fn from(value: super::TestCase) -> Self {
                 Self {
@@ -20271,6 +19931,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TestCaseRecentFailures {
             base_branch: ::std::result::Result<
@@ -20283,6 +19944,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TestCaseRecentFailures {
             fn default() -> Self {
                 Self {
@@ -20292,6 +19954,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TestCaseRecentFailures {
             pub fn base_branch<T>(mut self, value: T) -> Self
             where
@@ -20319,6 +19982,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TestCaseRecentFailures>
         for super::TestCaseRecentFailures {
             type Error = super::error::ConversionError;
@@ -20332,6 +19996,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TestCaseRecentFailures>
         for TestCaseRecentFailures {
             fn from(value: super::TestCaseRecentFailures) -> Self {
@@ -20342,6 +20007,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TestReport {
             error_count: ::std::result::Result<
@@ -20374,6 +20040,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TestReport {
             fn default() -> Self {
                 Self {
@@ -20388,6 +20055,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TestReport {
             pub fn error_count<T>(mut self, value: T) -> Self
             where
@@ -20475,6 +20143,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TestReport> for super::TestReport {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20492,6 +20161,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TestReport> for TestReport {
             fn from(value: super::TestReport) -> Self {
                 Self {
@@ -20506,6 +20176,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TestReportSummary {
             test_suites: ::std::result::Result<
@@ -20518,6 +20189,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TestReportSummary {
             fn default() -> Self {
                 Self {
@@ -20527,6 +20199,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TestReportSummary {
             pub fn test_suites<T>(mut self, value: T) -> Self
             where
@@ -20556,6 +20229,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TestReportSummary> for super::TestReportSummary {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20568,6 +20242,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TestReportSummary> for TestReportSummary {
             fn from(value: super::TestReportSummary) -> Self {
                 Self {
@@ -20577,6 +20252,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TestReportSummaryTotal {
             count: ::std::result::Result<
@@ -20609,6 +20285,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TestReportSummaryTotal {
             fn default() -> Self {
                 Self {
@@ -20623,6 +20300,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TestReportSummaryTotal {
             pub fn count<T>(mut self, value: T) -> Self
             where
@@ -20710,6 +20388,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TestReportSummaryTotal>
         for super::TestReportSummaryTotal {
             type Error = super::error::ConversionError;
@@ -20728,6 +20407,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TestReportSummaryTotal>
         for TestReportSummaryTotal {
             fn from(value: super::TestReportSummaryTotal) -> Self {
@@ -20743,6 +20423,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct TestSuite {
             build_ids: ::std::result::Result<
@@ -20787,6 +20468,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for TestSuite {
             fn default() -> Self {
                 Self {
@@ -20804,6 +20486,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl TestSuite {
             pub fn build_ids<T>(mut self, value: T) -> Self
             where
@@ -20927,6 +20610,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<TestSuite> for super::TestSuite {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20947,6 +20631,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::TestSuite> for TestSuite {
             fn from(value: super::TestSuite) -> Self {
                 Self {
@@ -20964,6 +20649,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Trigger {
             created_at: ::std::result::Result<
@@ -20994,6 +20680,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Trigger {
             fn default() -> Self {
                 Self {
@@ -21009,6 +20696,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Trigger {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -21106,6 +20794,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Trigger> for super::Trigger {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21124,6 +20813,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Trigger> for Trigger {
             fn from(value: super::Trigger) -> Self {
                 Self {
@@ -22522,6 +22212,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct User {
             avatar_path: ::std::result::Result<
@@ -22631,6 +22322,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for User {
             fn default() -> Self {
                 Self {
@@ -22665,6 +22357,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl User {
             pub fn avatar_path<T>(mut self, value: T) -> Self
             where
@@ -22994,6 +22687,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<User> for super::User {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23031,6 +22725,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::User> for User {
             fn from(value: super::User) -> Self {
                 Self {
@@ -23065,6 +22760,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct Variable {
             description: ::std::result::Result<
@@ -23102,6 +22798,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for Variable {
             fn default() -> Self {
                 Self {
@@ -23118,6 +22815,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl Variable {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -23233,6 +22931,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<Variable> for super::Variable {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23252,6 +22951,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::Variable> for Variable {
             fn from(value: super::Variable) -> Self {
                 Self {
@@ -23335,6 +23035,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct WebhookCommit {
             added: ::std::result::Result<
@@ -23372,6 +23073,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for WebhookCommit {
             fn default() -> Self {
                 Self {
@@ -23388,6 +23090,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl WebhookCommit {
             pub fn added<T>(mut self, value: T) -> Self
             where
@@ -23505,6 +23208,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<WebhookCommit> for super::WebhookCommit {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23524,6 +23228,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::WebhookCommit> for WebhookCommit {
             fn from(value: super::WebhookCommit) -> Self {
                 Self {
@@ -23540,6 +23245,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct WebhookCommitAuthor {
             email: ::std::result::Result<
@@ -23552,6 +23258,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for WebhookCommitAuthor {
             fn default() -> Self {
                 Self {
@@ -23561,6 +23268,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl WebhookCommitAuthor {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -23588,6 +23296,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<WebhookCommitAuthor>
         for super::WebhookCommitAuthor {
             type Error = super::error::ConversionError;
@@ -23601,6 +23310,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::WebhookCommitAuthor> for WebhookCommitAuthor {
             fn from(value: super::WebhookCommitAuthor) -> Self {
                 Self {
@@ -23610,6 +23320,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct WebhookProject {
             avatar_url: ::std::result::Result<
@@ -23659,6 +23370,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for WebhookProject {
             fn default() -> Self {
                 Self {
@@ -23678,6 +23390,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl WebhookProject {
             pub fn avatar_url<T>(mut self, value: T) -> Self
             where
@@ -23831,6 +23544,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<WebhookProject> for super::WebhookProject {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23853,6 +23567,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::WebhookProject> for WebhookProject {
             fn from(value: super::WebhookProject) -> Self {
                 Self {
@@ -23872,6 +23587,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct WebhookRunner {
             active: ::std::result::Result<
@@ -23897,6 +23613,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for WebhookRunner {
             fn default() -> Self {
                 Self {
@@ -23910,6 +23627,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl WebhookRunner {
             pub fn active<T>(mut self, value: T) -> Self
             where
@@ -23985,6 +23703,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<WebhookRunner> for super::WebhookRunner {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24001,6 +23720,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::WebhookRunner> for WebhookRunner {
             fn from(value: super::WebhookRunner) -> Self {
                 Self {
@@ -24014,6 +23734,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct WebhookSourcePipeline {
             job_id: ::std::result::Result<
@@ -24030,6 +23751,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for WebhookSourcePipeline {
             fn default() -> Self {
                 Self {
@@ -24040,6 +23762,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl WebhookSourcePipeline {
             pub fn job_id<T>(mut self, value: T) -> Self
             where
@@ -24079,6 +23802,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<WebhookSourcePipeline>
         for super::WebhookSourcePipeline {
             type Error = super::error::ConversionError;
@@ -24093,6 +23817,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::WebhookSourcePipeline>
         for WebhookSourcePipeline {
             fn from(value: super::WebhookSourcePipeline) -> Self {
@@ -24104,6 +23829,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         #[derive(Clone, Debug)]
         pub struct WebhookUser {
             avatar_url: ::std::result::Result<
@@ -24125,6 +23851,7 @@ pub mod types {
             >,
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::default::Default for WebhookUser {
             fn default() -> Self {
                 Self {
@@ -24137,6 +23864,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl WebhookUser {
             pub fn avatar_url<T>(mut self, value: T) -> Self
             where
@@ -24198,6 +23926,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::TryFrom<WebhookUser> for super::WebhookUser {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24213,6 +23942,7 @@ pub mod types {
             }
         }
 
+        #[cfg(feature = "builders")]
         impl ::std::convert::From<super::WebhookUser> for WebhookUser {
             fn from(value: super::WebhookUser) -> Self {
                 Self {
@@ -24688,10 +24418,10 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
+            crate::reqwest_builder().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
+        let client = crate::reqwest_builder();
         Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
 

@@ -50,7 +50,7 @@ pub trait Middleware: Send + Sync + 'static {
 /// ```
 /// let client = kitelab_api::buildkite::Client::new_with_client(
 ///     "https://api.buildkite.com/v2",
-///     reqwest::Client::new(),
+///     kitelab_api::reqwest_builder().build().unwrap(),
 ///     kitelab_api::Hooks::default(),
 /// );
 /// # let _ = client;

@@ -10,7 +10,7 @@
 //! use kitelab_api::buildkite::prelude::*;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let http = reqwest::Client::builder().build()?;
+//! let http = kitelab_api::reqwest_builder().build()?;
 //! let client = Client::new_with_client("https://api.buildkite.com/v2", http, kitelab_api::Hooks::default());
 //! let builds = client.list_builds().per_page(std::num::NonZeroU32::new(10).unwrap()).send().await?;
 //! println!("{} builds", builds.len());
@@ -28,26 +28,43 @@
 //!
 //! - A model a caller only **reads** (what a response or a webhook carries, and what it holds)
 //!   is `#[non_exhaustive]`: a property added to the spec is a minor release. To make one (in a
-//!   test, a fake), decode it from JSON or use its generated builder:
+//!   test, a fake), decode it from JSON or, with the `builders` feature, use its generated
+//!   builder:
 //!
 //!   ```
 //!   # #[cfg(feature = "buildkite")] {
-//!   use kitelab_api::buildkite::types::{Build, Team};
+//!   use kitelab_api::buildkite::types::Team;
 //!
 //!   let team: Team = serde_json::from_value(serde_json::json!({
 //!       "id": "c5e09619-8648-4896-a936-9d0b8b7b3fe9", "name": "Fearless Frontenders",
 //!   })).unwrap();
+//!   # #[cfg(feature = "builders")] {
+//!   // With `features = ["builders"]`:
 //!   let built = Team::builder().id(team.id.clone()).name(Some("Fearless Frontenders".into()));
 //!   let team = Team::try_from(built).unwrap();
-//!   # let _ = (team, std::any::type_name::<Build>()); }
+//!   # let _ = team; }
+//!   # }
 //!   ```
 //! - A model a caller **sends** (a request body, and every model one holds) stays exhaustive, so
 //!   a struct literal builds it; a property added there is a breaking change, and CHANGELOG.md
-//!   says so.
+//!   says so. It always has its builder (`CreateBuildRequest::builder()`), which is what an
+//!   operation's `body_map` hands over.
 //! - Every enum is `#[non_exhaustive]`: the services add values, which decode as
 //!   `Unrecognized(text)` until the spec names them; naming one is a minor release.
 //!
 //! `cargo xtask generate` applies this policy to every model (`xtask/src/exhaustive.rs`).
+//!
+//! # Features
+//!
+//! - `buildkite`, `gitlab`: the two clients; `rustls` (TLS, with the `ring` provider) or
+//!   `native-tls`. All but `native-tls` are on by default.
+//! - `builders` (off): `Type::builder()` and `types::builder::Type` for the models a caller only
+//!   reads. The models a caller sends always have them.
+//! - `schemars` (off): `schemars::JsonSchema` (schemars 0.8) on every model, [`Timestamp`],
+//!   [`SecretString`] and the open enums, for a caller who publishes or checks JSON Schemas.
+//!
+//! Both optional features are off because nothing in kitelab needs them and they are a large
+//! share of the generated code: a default build compiles without them (issue #18, compile cost).
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
@@ -60,6 +77,7 @@ mod open_enum;
 mod operation;
 mod secret;
 mod timestamp;
+mod tls;
 
 pub use hooks::{redact_error, redact_secret, redact_url, BoxFuture, Hooks, Middleware, REDACTED};
 pub use operation::{hand_written, path_segment, Operation, Request, Service};
@@ -68,6 +86,7 @@ pub use progenitor_client::{
 };
 pub use secret::SecretString;
 pub use timestamp::{Timestamp, TimestampError};
+pub use tls::reqwest_builder;
 
 /// Wires a generated `Client` to its [`Hooks`].
 macro_rules! impl_hooks {

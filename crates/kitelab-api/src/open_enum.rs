@@ -105,6 +105,7 @@ macro_rules! open_enum {
             }
         }
 
+        #[cfg(feature = "schemars")]
         impl ::schemars::JsonSchema for $name {
             fn schema_name() -> ::std::string::String {
                 ::std::string::String::from(stringify!($name))

@@ -58,6 +58,7 @@ impl std::str::FromStr for SecretString {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for SecretString {
     fn schema_name() -> String {
         "SecretString".into()

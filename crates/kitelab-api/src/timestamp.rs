@@ -172,6 +172,7 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl schemars::JsonSchema for Timestamp {
     fn schema_name() -> String {
         "Timestamp".into()

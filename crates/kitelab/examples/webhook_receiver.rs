@@ -327,7 +327,7 @@ async fn self_test() -> Result<(), Box<dyn std::error::Error>> {
     ));
     let body = serde_json::to_vec(&event)?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
-    let http = reqwest::Client::new();
+    let http = kitelab::api::reqwest_builder().build()?;
     let post = |path: &str, headers: Vec<(&str, String)>, body: Vec<u8>| {
         let mut request = http.post(format!("{base}{path}")).body(body);
         for (name, value) in headers {

@@ -104,7 +104,7 @@ impl Settings {
         }
         let http = match &self.http {
             Some(client) => client.clone(),
-            None => reqwest::Client::builder()
+            None => kitelab_api::reqwest_builder()
                 .user_agent(&self.user_agent)
                 .connect_timeout(self.connect_timeout)
                 // An idle timeout, not a total one: downloads of any size are never cut while
@@ -181,6 +181,9 @@ macro_rules! common_builder_methods {
         /// The user agent and timeouts set here are then ignored. Build it with
         /// `.redirect(reqwest::redirect::Policy::none())`: kitelab follows redirects itself, and
         /// a client that follows them would send credentials on to wherever a download redirects.
+        /// Start from [`kitelab::api::reqwest_builder()`](crate::api::reqwest_builder), which
+        /// readies rustls' `ring` provider (with the `rustls` feature, reqwest has none of its
+        /// own unless your own reqwest dependency brings `aws-lc-rs`).
         pub fn http_client(mut self, client: reqwest::Client) -> Self {
             self.settings.http = Some(client);
             self

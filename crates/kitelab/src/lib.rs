@@ -93,6 +93,11 @@
 //! base URL without either fails with [`Error::InvalidInput`] naming them, rather than on its
 //! first call.
 //!
+//! Off by default, for the generated models in [`api`]: `builders` (`Type::builder()` for the
+//! models a caller only reads, e.g. to make a response in a test; the models a caller sends
+//! always have one) and `schemars` (`schemars::JsonSchema` on every model). Both cost compile
+//! time that most users need not pay.
+//!
 //! [Buildkite REST API v2]: https://buildkite.com/docs/apis/rest-api
 //! [GitLab CI REST API v4]: https://docs.gitlab.com/api/rest/
 
