@@ -294,6 +294,47 @@ impl TestSuite {
     }
 }
 
+/// The settings a test suite is created and updated with, written once for both builders
+/// (their bodies have the same optional fields).
+macro_rules! suite_options {
+    ($builder:ident) => {
+        impl $builder {
+            /// The application the suite tests.
+            pub fn application_name(mut self, name: impl Into<String>) -> Self {
+                self.body.application_name = Some(name.into());
+                self
+            }
+
+            /// A color, as hex (`#FFE0F1`).
+            pub fn color(mut self, color: impl Into<String>) -> Self {
+                self.body.color = Some(color.into());
+                self
+            }
+
+            /// An emoji, `:jasmine:` or a character.
+            pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
+                self.body.emoji = Some(emoji.into());
+                self
+            }
+
+            /// The OIDC policy test collectors authenticate with, as Buildkite's JSON.
+            pub fn oidc_policy(mut self, policy: serde_json::Value) -> Self {
+                self.body.oidc_policy = Some(policy);
+                self
+            }
+
+            /// Whether the answer carries the suite's API token.
+            pub fn show_api_token(mut self, yes: bool) -> Self {
+                self.body.show_api_token = Some(yes);
+                self
+            }
+        }
+    };
+}
+
+suite_options!(CreateTestSuite);
+suite_options!(UpdateTestSuite);
+
 /// Creates a test suite: [`Organization::create_test_suite`], options, then
 /// [`send`](Self::send).
 #[derive(Debug, Clone)]
@@ -304,36 +345,6 @@ pub struct CreateTestSuite {
 }
 
 impl CreateTestSuite {
-    /// The application the suite tests.
-    pub fn application_name(mut self, name: impl Into<String>) -> Self {
-        self.body.application_name = Some(name.into());
-        self
-    }
-
-    /// A color, as hex (`#FFE0F1`).
-    pub fn color(mut self, color: impl Into<String>) -> Self {
-        self.body.color = Some(color.into());
-        self
-    }
-
-    /// An emoji, `:jasmine:` or a character.
-    pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
-        self.body.emoji = Some(emoji.into());
-        self
-    }
-
-    /// The OIDC policy test collectors authenticate with, as Buildkite's JSON.
-    pub fn oidc_policy(mut self, policy: serde_json::Value) -> Self {
-        self.body.oidc_policy = Some(policy);
-        self
-    }
-
-    /// Whether the answer carries the suite's API token.
-    pub fn show_api_token(mut self, yes: bool) -> Self {
-        self.body.show_api_token = Some(yes);
-        self
-    }
-
     /// The teams (UUIDs) the suite is added to; required when the organization has Teams
     /// enabled. Sent as `team_ids`, the spelling of the docs' example request (their property
     /// table says `teams_ids`).
@@ -378,36 +389,6 @@ impl UpdateTestSuite {
     /// The new default branch.
     pub fn default_branch(mut self, branch: impl Into<String>) -> Self {
         self.body.default_branch = Some(branch.into());
-        self
-    }
-
-    /// The application the suite tests.
-    pub fn application_name(mut self, name: impl Into<String>) -> Self {
-        self.body.application_name = Some(name.into());
-        self
-    }
-
-    /// A color, as hex (`#FFE0F1`).
-    pub fn color(mut self, color: impl Into<String>) -> Self {
-        self.body.color = Some(color.into());
-        self
-    }
-
-    /// An emoji, `:jasmine:` or a character.
-    pub fn emoji(mut self, emoji: impl Into<String>) -> Self {
-        self.body.emoji = Some(emoji.into());
-        self
-    }
-
-    /// The OIDC policy test collectors authenticate with, as Buildkite's JSON.
-    pub fn oidc_policy(mut self, policy: serde_json::Value) -> Self {
-        self.body.oidc_policy = Some(policy);
-        self
-    }
-
-    /// Whether the answer carries the suite's API token.
-    pub fn show_api_token(mut self, yes: bool) -> Self {
-        self.body.show_api_token = Some(yes);
         self
     }
 
